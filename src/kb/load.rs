@@ -1,0 +1,230 @@
+//! Loading and validating a knowledge-base directory.
+
+use std::collections::HashMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use crate::text::{self, Lexicon, LineProblem};
+
+use super::catalog::Catalog;
+use super::entry::Entry;
+use super::front_matter::{FileProblem, line_containing, parse_entry};
+use super::{KbError, KnowledgeBase, Problem};
+
+/// What a check found: the loaded base (when nothing is wrong) and every problem.
+#[derive(Debug)]
+pub struct CheckReport {
+    /// Problems, sorted by file and line.
+    pub problems: Vec<Problem>,
+    /// Catalog topics without an entry (only when a catalog was given).
+    pub missing_topics: Vec<String>,
+    /// Number of entries that parsed.
+    pub entries: usize,
+}
+
+/// Loads `dir` (layout of `knowledge-base/`), failing if anything is invalid.
+pub fn load(dir: &Path) -> Result<KnowledgeBase, KbError> {
+    let (kb, report) = load_checked(dir, None)?;
+    if report.problems.is_empty() {
+        Ok(kb)
+    } else {
+        Err(KbError::Invalid(report.problems))
+    }
+}
+
+/// Loads `dir` and reports every problem, checking ids against `catalog` when given.
+pub fn load_checked(
+    dir: &Path,
+    catalog: Option<&Catalog>,
+) -> Result<(KnowledgeBase, CheckReport), KbError> {
+    let faq = dir.join("faq");
+    if !faq.is_dir() {
+        return Err(KbError::NotAKnowledgeBase(dir.to_path_buf()));
+    }
+    let mut files = Vec::new();
+    collect_markdown(&faq, &mut files)?;
+    files.sort();
+    let mut problems = Vec::new();
+    let mut entries: Vec<(PathBuf, String, Entry)> = Vec::new();
+    for path in files {
+        let content = fs::read_to_string(&path).map_err(|source| KbError::Io {
+            path: path.clone(),
+            source,
+        })?;
+        match parse_entry(&content) {
+            Ok(entry) => entries.push((path, content, entry)),
+            Err(found) => problems.extend(found.into_iter().map(|p| at(&path, p))),
+        }
+    }
+    check_layout(&entries, &mut problems);
+    check_duplicates(&entries, &mut problems);
+    let missing_topics = catalog
+        .map(|c| check_catalog(c, &entries, &mut problems))
+        .unwrap_or_default();
+    let lexicon = load_lexicon(&dir.join("dict"), &mut problems)?;
+    problems.sort_by(|a, b| (&a.path, a.line).cmp(&(&b.path, b.line)));
+    let report = CheckReport {
+        problems,
+        missing_topics,
+        entries: entries.len(),
+    };
+    let entries = entries.into_iter().map(|(_, _, e)| e).collect();
+    Ok((KnowledgeBase { entries, lexicon }, report))
+}
+
+fn at(path: &Path, p: FileProblem) -> Problem {
+    Problem {
+        path: path.to_path_buf(),
+        line: p.line,
+        message: p.message,
+    }
+}
+
+fn collect_markdown(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), KbError> {
+    let io = |source| KbError::Io {
+        path: dir.to_path_buf(),
+        source,
+    };
+    for item in fs::read_dir(dir).map_err(io)? {
+        let path = item.map_err(io)?.path();
+        if path.is_dir() {
+            collect_markdown(&path, out)?;
+        } else if path.extension().is_some_and(|e| e == "md") {
+            out.push(path);
+        }
+    }
+    Ok(())
+}
+
+/// The file name must be `<id>.md` and the folder the category.
+fn check_layout(entries: &[(PathBuf, String, Entry)], problems: &mut Vec<Problem>) {
+    for (path, content, e) in entries {
+        let stem = path
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .unwrap_or_default();
+        if stem != e.id.as_str() {
+            let line = line_containing(content, "id =");
+            problems.push(Problem {
+                path: path.clone(),
+                line,
+                message: format!("文件名应为 {}.md（与 id 一致）", e.id),
+            });
+        }
+        let folder = path
+            .parent()
+            .and_then(|p| p.file_name())
+            .and_then(|s| s.to_str())
+            .unwrap_or_default();
+        if folder != e.category.as_str() {
+            let line = line_containing(content, "category =");
+            problems.push(Problem {
+                path: path.clone(),
+                line,
+                message: format!(
+                    "分类 {} 的条目应放在 faq/{}/ 目录下",
+                    e.category, e.category
+                ),
+            });
+        }
+    }
+}
+
+/// Ids are unique; a question or paraphrase belongs to one entry only.
+fn check_duplicates(entries: &[(PathBuf, String, Entry)], problems: &mut Vec<Problem>) {
+    let mut ids: HashMap<&str, &Path> = HashMap::new();
+    let mut questions: HashMap<String, (&str, &Path)> = HashMap::new();
+    for (path, content, e) in entries {
+        if let Some(first) = ids.insert(e.id.as_str(), path) {
+            let line = line_containing(content, "id =");
+            problems.push(Problem {
+                path: path.clone(),
+                line,
+                message: format!("编号 {} 重复，已用于 {}", e.id, first.display()),
+            });
+        }
+        for q in e.questions() {
+            let key = text::normalize(q).text.replace(' ', "");
+            match questions.get(&key) {
+                Some((other, _)) if *other == e.id.as_str() => problems.push(Problem {
+                    path: path.clone(),
+                    line: line_containing(content, q),
+                    message: format!("问法「{q}」在本条目中重复"),
+                }),
+                Some((other, other_path)) => problems.push(Problem {
+                    path: path.clone(),
+                    line: line_containing(content, q),
+                    message: format!("问法「{q}」与 {other}（{}）重复", other_path.display()),
+                }),
+                None => {
+                    questions.insert(key, (e.id.as_str(), path));
+                }
+            }
+        }
+    }
+}
+
+/// Every entry is a catalog topic of the right category; returns the topics without entry.
+fn check_catalog(
+    catalog: &Catalog,
+    entries: &[(PathBuf, String, Entry)],
+    problems: &mut Vec<Problem>,
+) -> Vec<String> {
+    for (path, content, e) in entries {
+        match catalog.topics.get(&e.id) {
+            None => problems.push(Problem {
+                path: path.clone(),
+                line: line_containing(content, "id ="),
+                message: format!("编号 {} 不在主题目录（kb-topics.tsv）中", e.id),
+            }),
+            Some(cat) if cat != &e.category => problems.push(Problem {
+                path: path.clone(),
+                line: line_containing(content, "category ="),
+                message: format!("主题目录中 {} 的分类是 {cat}，不是 {}", e.id, e.category),
+            }),
+            Some(_) => {}
+        }
+    }
+    let present: std::collections::HashSet<&str> =
+        entries.iter().map(|(_, _, e)| e.id.as_str()).collect();
+    catalog
+        .topics
+        .keys()
+        .filter(|id| !present.contains(id.as_str()))
+        .map(|id| id.to_string())
+        .collect()
+}
+
+/// Reads `dict/`; every file is optional, an unreadable or malformed line is a problem.
+fn load_lexicon(dict: &Path, problems: &mut Vec<Problem>) -> Result<Lexicon, KbError> {
+    let read = |name: &str| -> Result<(PathBuf, String), KbError> {
+        let path = dict.join(name);
+        match fs::read_to_string(&path) {
+            Ok(text) => Ok((path, text)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok((path, String::new())),
+            Err(source) => Err(KbError::Io { path, source }),
+        }
+    };
+    let lines = |path: &Path, found: Vec<LineProblem>| {
+        found
+            .into_iter()
+            .map(|p| Problem {
+                path: path.to_path_buf(),
+                line: p.line,
+                message: p.message,
+            })
+            .collect::<Vec<_>>()
+    };
+    let (dict_path, dict_text) = read("tax.dict")?;
+    let (words, found) = text::parse_dict(&dict_text);
+    problems.extend(lines(&dict_path, found));
+    let (syn_path, syn_text) = read("synonyms.txt")?;
+    let (synonym_groups, found) = text::parse_synonyms(&syn_text);
+    problems.extend(lines(&syn_path, found));
+    let (_, stop_text) = read("stopwords.txt")?;
+    Ok(Lexicon {
+        words,
+        synonym_groups,
+        stopwords: text::parse_stopwords(&stop_text),
+    })
+}

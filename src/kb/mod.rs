@@ -1,0 +1,65 @@
+//! The knowledge base: FAQ entries and the word lists, loaded and validated
+//! from the on-disk layout of `knowledge-base/`.
+
+mod catalog;
+mod entry;
+mod front_matter;
+mod load;
+
+use std::fmt;
+use std::path::PathBuf;
+
+pub use catalog::Catalog;
+pub use entry::{Category, Entry, EntryId, InvalidId, Source};
+pub use front_matter::{FileProblem, parse_entry};
+pub use load::{CheckReport, load, load_checked};
+
+use crate::text::Lexicon;
+
+/// A loaded, valid knowledge base.
+#[derive(Debug, Clone)]
+pub struct KnowledgeBase {
+    /// The FAQ entries, in file order.
+    pub entries: Vec<Entry>,
+    /// Dictionary, synonyms and stopwords.
+    pub lexicon: Lexicon,
+}
+
+/// One problem in a knowledge-base file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    /// The file.
+    pub path: PathBuf,
+    /// 1-based line.
+    pub line: usize,
+    /// What is wrong.
+    pub message: String,
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}: {}", self.path.display(), self.line, self.message)
+    }
+}
+
+/// Why a knowledge base could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum KbError {
+    /// The directory has no `faq/` folder.
+    #[error("{0} 不是知识库目录（缺少 faq/ 子目录）")]
+    NotAKnowledgeBase(PathBuf),
+    /// A file could not be read.
+    #[error("无法读取 {path}: {source}")]
+    Io {
+        /// The file or folder.
+        path: PathBuf,
+        /// The underlying error.
+        source: std::io::Error,
+    },
+    /// Files were read but some are invalid.
+    #[error("知识库有 {} 处错误，首个：{}", .0.len(), .0.first().map(ToString::to_string).unwrap_or_default())]
+    Invalid(Vec<Problem>),
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,316 @@
+//! The `taxbot` command line: thin glue from arguments to library calls.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context, Result, bail};
+use clap::{Args, Parser, Subcommand};
+
+use taxbot::config::{self, Config};
+use taxbot::kb::{self, Catalog};
+use taxbot::search::{self, Decision, Searcher, Snapshot, eval};
+
+/// Intelligent FAQ chatbot for 24/7 Chinese tax consultation.
+#[derive(Parser)]
+#[command(version, about)]
+struct Cli {
+    /// Configuration file (default: ./taxbot.toml when present). Every key can
+    /// also be set as TAXBOT_SECTION__KEY, e.g. TAXBOT_SEARCH__ANSWER_THRESHOLD=0.6.
+    #[arg(long, global = true, value_name = "PATH")]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Args)]
+struct KbArg {
+    /// Knowledge-base directory (default: config `kb.dir`, i.e. ./knowledge-base).
+    #[arg(long, value_name = "DIR")]
+    kb: Option<PathBuf>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Answer one question: the decision, the top 3 candidates and why they matched.
+    Ask {
+        #[command(flatten)]
+        kb: KbArg,
+        /// Print the decision as JSON.
+        #[arg(long)]
+        json: bool,
+        /// The question (several words are joined with spaces).
+        #[arg(required = true)]
+        question: Vec<String>,
+    },
+    /// Measure answer quality on a JSON Lines file of {"query", "gold"} cases.
+    Eval {
+        #[command(flatten)]
+        kb: KbArg,
+        /// The labelled questions.
+        file: PathBuf,
+        /// Print one JSON object instead of a table.
+        #[arg(long)]
+        json: bool,
+        /// Fail (exit 1) if top-1 accuracy is below this.
+        #[arg(long)]
+        min_top1: Option<f64>,
+        /// Fail if the rejection rate of null questions is below this.
+        #[arg(long)]
+        min_reject: Option<f64>,
+        /// Fail if recall@3 is below this.
+        #[arg(long)]
+        min_recall3: Option<f64>,
+        /// Fail if the precision of answered questions is below this.
+        #[arg(long)]
+        min_precision: Option<f64>,
+        /// Also list this many misses (wrong or unresolved questions).
+        #[arg(long, default_value_t = 0)]
+        misses: usize,
+    },
+    /// Knowledge-base maintenance.
+    Kb {
+        #[command(subcommand)]
+        command: KbCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum KbCommand {
+    /// Validate every entry and word list; exit 1 on any problem.
+    Check {
+        #[command(flatten)]
+        kb: KbArg,
+        /// Topic catalog to check ids against (default: config `kb.catalog`, else ../shared/kb-topics.tsv when present).
+        #[arg(long, value_name = "TSV")]
+        catalog: Option<PathBuf>,
+        /// Also fail when a catalog topic has no entry.
+        #[arg(long)]
+        require_all_topics: bool,
+    },
+}
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::from_env("TAXBOT_LOG"))
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("错误：{e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<ExitCode> {
+    let config = config::load(cli.config.as_deref(), std::env::vars())?;
+    match cli.command {
+        Command::Ask { kb, json, question } => ask(&config, &kb, &question.join(" "), json),
+        Command::Eval {
+            kb,
+            file,
+            json,
+            min_top1,
+            min_reject,
+            min_recall3,
+            min_precision,
+            misses,
+        } => {
+            let searcher = open_searcher(&config, &kb)?;
+            let text = std::fs::read_to_string(&file)
+                .with_context(|| format!("无法读取 {}", file.display()))?;
+            let report = eval::evaluate(&searcher, &eval::parse_cases(&text)?)?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&report)?);
+            } else {
+                print!("{}", report.table());
+            }
+            for m in report.misses.iter().take(misses) {
+                eprintln!(
+                    "MISS {:?} gold={:?} {} top={:?}",
+                    m.query, m.gold, m.decision, m.top
+                );
+            }
+            let gates = [
+                ("top1", report.overall.top1, min_top1),
+                ("null_rejection", report.overall.null_rejection, min_reject),
+                ("recall3", report.overall.recall3, min_recall3),
+                (
+                    "answered_precision",
+                    report.overall.answered_precision,
+                    min_precision,
+                ),
+            ];
+            let failed: Vec<String> = gates
+                .iter()
+                .filter_map(|(name, got, min)| {
+                    min.filter(|m| got < m)
+                        .map(|m| format!("{name} {got:.3} < {m}"))
+                })
+                .collect();
+            if failed.is_empty() {
+                Ok(ExitCode::SUCCESS)
+            } else {
+                eprintln!("未达标：{}", failed.join("；"));
+                Ok(ExitCode::FAILURE)
+            }
+        }
+        Command::Kb {
+            command:
+                KbCommand::Check {
+                    kb,
+                    catalog,
+                    require_all_topics,
+                },
+        } => check(&config, &kb, catalog, require_all_topics),
+    }
+}
+
+fn kb_dir(config: &Config, arg: &KbArg) -> PathBuf {
+    arg.kb.clone().unwrap_or_else(|| config.kb.dir.clone())
+}
+
+fn open_searcher(config: &Config, arg: &KbArg) -> Result<Searcher> {
+    let dir = kb_dir(config, arg);
+    let base = kb::load(&dir).with_context(|| {
+        format!(
+            "加载知识库 {} 失败（用 `taxbot kb check` 查看全部错误）",
+            dir.display()
+        )
+    })?;
+    Ok(Searcher::new(
+        Snapshot::from_kb(&base)?,
+        config.search.clone(),
+    ))
+}
+
+fn ask(config: &Config, arg: &KbArg, question: &str, json: bool) -> Result<ExitCode> {
+    let searcher = open_searcher(config, arg)?;
+    let outcome = searcher.ask(question)?;
+    let top: Vec<_> = outcome.ranked.iter().take(3).collect();
+    if json {
+        let candidates: Vec<_> = top.iter().map(|c| serde_json::json!({"id": c.entry.id, "question": c.entry.question, "confidence": c.confidence})).collect();
+        let (id, confidence) = match &outcome.decision {
+            Decision::Answer { entry, confidence } => {
+                (Some(entry.id.to_string()), Some(*confidence))
+            }
+            _ => (None, None),
+        };
+        let answer = outcome
+            .decision
+            .answered()
+            .map(|e| serde_json::json!({"answer": e.answer, "sources": e.sources}));
+        let out = serde_json::json!({"decision": outcome.decision.kind(), "id": id, "confidence": confidence, "candidates": candidates, "entry": answer});
+        println!("{}", serde_json::to_string_pretty(&out)?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    match &outcome.decision {
+        Decision::Answer { entry, confidence } => {
+            println!(
+                "决定：回答 {}（置信度 {:.3}）\n问题：{}\n\n{}\n",
+                entry.id,
+                confidence.get(),
+                entry.question,
+                entry.answer
+            );
+            for s in &entry.sources {
+                println!("依据：{} {}", s.title, s.wenhao);
+            }
+            let until = entry
+                .effective_until
+                .map(|d| d.to_string())
+                .unwrap_or_else(|| "长期".into());
+            println!("有效期：{} 至 {}", entry.effective_from, until);
+        }
+        Decision::Clarify { candidates } => {
+            println!("决定：澄清（您是不是想问…）");
+            for (i, c) in candidates.iter().enumerate() {
+                println!("  {}. {}", i + 1, c.entry.question);
+            }
+        }
+        Decision::NoMatch { .. } => println!("决定：未找到可靠答案，建议转人工"),
+    }
+    println!("\n候选（前 3）：");
+    let snap = searcher.snapshot();
+    for c in top {
+        println!(
+            "  {} {:.3} {}",
+            c.entry.id,
+            c.confidence.get(),
+            c.entry.question
+        );
+        for m in search::explain(&snap, question, &c.entry) {
+            println!("      {:<8} {}", m.field, m.terms.join(" "));
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn find_catalog(config: &Config, flag: Option<PathBuf>, dir: &Path) -> Option<PathBuf> {
+    flag.or_else(|| config.kb.catalog.clone()).or_else(|| {
+        let beside_repo = dir
+            .canonicalize()
+            .ok()?
+            .parent()?
+            .parent()?
+            .join("shared/kb-topics.tsv");
+        [beside_repo, PathBuf::from("../shared/kb-topics.tsv")]
+            .into_iter()
+            .find(|p| p.is_file())
+    })
+}
+
+fn check(
+    config: &Config,
+    arg: &KbArg,
+    catalog: Option<PathBuf>,
+    require_all: bool,
+) -> Result<ExitCode> {
+    let dir = kb_dir(config, arg);
+    let explicit = catalog.is_some();
+    let catalog_path = find_catalog(config, catalog, &dir);
+    let catalog = match &catalog_path {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("无法读取主题目录 {}", path.display()));
+            match text {
+                Ok(text) => Some(Catalog::parse(&text).0),
+                Err(e) if explicit => return Err(e),
+                Err(_) => None,
+            }
+        }
+        None if require_all => {
+            bail!("--require-all-topics 需要主题目录：用 --catalog 指定 kb-topics.tsv")
+        }
+        None => None,
+    };
+    let (_, report) = kb::load_checked(&dir, catalog.as_ref())?;
+    for p in &report.problems {
+        println!("{p}");
+    }
+    match &catalog_path {
+        Some(p) if catalog.is_some() => println!(
+            "主题目录：{}（{} 个主题，缺 {} 个）",
+            p.display(),
+            catalog.as_ref().map_or(0, |c| c.topics.len()),
+            report.missing_topics.len()
+        ),
+        _ => println!("主题目录：未找到，跳过编号检查"),
+    }
+    if !report.missing_topics.is_empty() {
+        println!("缺少条目的主题：{}", report.missing_topics.join(" "));
+    }
+    let missing_fails = require_all && !report.missing_topics.is_empty();
+    println!(
+        "{} 个条目，{} 处错误",
+        report.entries,
+        report.problems.len()
+    );
+    Ok(if report.problems.is_empty() && !missing_fails {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}

@@ -1,0 +1,240 @@
+//! Building a [`Snapshot`]: analyse every entry once, then feed the same terms
+//! to the tantivy index (retrieval) and to the reranker's term sets.
+
+use std::sync::Arc;
+use std::thread;
+
+use tantivy::columnar::Column;
+use tantivy::schema::TantivyDocument;
+use tantivy::tokenizer::{PreTokenizedString, TextAnalyzer, Token};
+use tantivy::{Index, IndexWriter, ReloadPolicy};
+
+use crate::kb::{Entry, KnowledgeBase};
+use crate::text::{Analyzer, BigramTokenizer, TaxTokenizer, Term};
+
+use super::SearchError;
+use super::schema::{BIGRAM_TOKENIZER, Fields, TAX_TOKENIZER, schema};
+use super::vectors::{TermSet, Vocabulary};
+
+/// Indexing memory: tantivy flushes a segment when it is used up; 64 MB keeps
+/// a 100,000-entry base in a handful of segments.
+const WRITER_MEMORY: usize = 64 * 1024 * 1024;
+
+/// One way of asking an entry (its question, a paraphrase, or its keywords).
+#[derive(Debug)]
+pub(crate) struct Variant {
+    pub terms: TermSet,
+    pub bigrams: TermSet,
+}
+
+/// What the reranker knows about an entry.
+#[derive(Debug)]
+pub(crate) struct Profile {
+    pub variants: Vec<Variant>,
+}
+
+/// An immutable, searchable view of one version of the knowledge base.
+pub struct Snapshot {
+    pub(crate) entries: Vec<Arc<Entry>>,
+    pub(crate) profiles: Vec<Profile>,
+    pub(crate) terms: Vocabulary,
+    pub(crate) bigrams: Vocabulary,
+    pub(crate) searcher: tantivy::Searcher,
+    /// Per segment: doc id → position in `entries`.
+    pub(crate) ords: Vec<Column<u64>>,
+    pub(crate) fields: Fields,
+    pub(crate) analyzer: Arc<Analyzer>,
+}
+
+/// The analysed texts of one entry.
+struct Analysed {
+    /// Question, paraphrases, then the keywords joined: (text, terms, bigrams).
+    variants: Vec<(String, Vec<Term>, Vec<Term>)>,
+}
+
+impl Snapshot {
+    /// Builds the analyzer from the base's word lists, then the snapshot.
+    pub fn from_kb(kb: &KnowledgeBase) -> Result<Snapshot, SearchError> {
+        Snapshot::build(kb.entries.clone(), Arc::new(Analyzer::new(&kb.lexicon)))
+    }
+
+    /// Builds the index and reranker data for `entries`.
+    pub fn build(entries: Vec<Entry>, analyzer: Arc<Analyzer>) -> Result<Snapshot, SearchError> {
+        let analysed = analyse_all(&entries, &analyzer);
+        let mut terms = Vocabulary::default();
+        let mut bigrams = Vocabulary::default();
+        let mut raw_profiles = Vec::with_capacity(entries.len());
+        for a in &analysed {
+            let mut variants = Vec::with_capacity(a.variants.len());
+            for (_, t, b) in &a.variants {
+                let t: Vec<u32> = t.iter().map(|x| terms.intern(&x.text)).collect();
+                let b: Vec<u32> = b.iter().map(|x| bigrams.intern(&x.text)).collect();
+                variants.push((t, b));
+            }
+            count(&mut terms, variants.iter().map(|v| &v.0));
+            count(&mut bigrams, variants.iter().map(|v| &v.1));
+            raw_profiles.push(variants);
+        }
+        terms.finish();
+        bigrams.finish();
+        let profiles = raw_profiles
+            .into_iter()
+            .map(|variants| Profile {
+                variants: variants
+                    .into_iter()
+                    .map(|(t, b)| Variant {
+                        terms: terms.set(t),
+                        bigrams: bigrams.set(b),
+                    })
+                    .collect(),
+            })
+            .collect();
+        let (searcher, ords, fields) = index(&entries, &analysed, &analyzer)?;
+        Ok(Snapshot {
+            entries: entries.into_iter().map(Arc::new).collect(),
+            profiles,
+            terms,
+            bigrams,
+            searcher,
+            ords,
+            fields,
+            analyzer,
+        })
+    }
+
+    /// Number of entries.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// Whether the snapshot has no entries.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// The entries, in build order.
+    pub fn entries(&self) -> &[Arc<Entry>] {
+        &self.entries
+    }
+
+    /// Number of distinct terms and bigrams known to the reranker.
+    pub fn vocabulary_size(&self) -> (usize, usize) {
+        (self.terms.len(), self.bigrams.len())
+    }
+}
+
+/// Counts each entry's distinct ids once for document frequency.
+fn count<'a>(vocab: &mut Vocabulary, sets: impl Iterator<Item = &'a Vec<u32>>) {
+    let mut ids: Vec<u32> = sets.flatten().copied().collect();
+    ids.sort_unstable();
+    ids.dedup();
+    vocab.count_entry(&ids);
+}
+
+/// Analyses all entries, spread over the machine's cores (jieba is the cost).
+fn analyse_all(entries: &[Entry], analyzer: &Analyzer) -> Vec<Analysed> {
+    let workers = thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(8);
+    let chunk = entries.len().div_ceil(workers).max(1);
+    thread::scope(|s| {
+        let handles: Vec<_> = entries
+            .chunks(chunk)
+            .map(|part| {
+                s.spawn(move || {
+                    part.iter()
+                        .map(|e| analyse(e, analyzer))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        // A panic inside jieba would be a bug in it; re-raise rather than lose entries.
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+            .collect()
+    })
+}
+
+fn analyse(entry: &Entry, analyzer: &Analyzer) -> Analysed {
+    let keywords = entry.keywords.join(" ");
+    let texts = entry
+        .questions()
+        .map(str::to_owned)
+        .chain((!keywords.is_empty()).then_some(keywords));
+    let variants = texts
+        .map(|text| {
+            let a = analyzer.analyze(&text);
+            (text, a.terms, a.bigrams)
+        })
+        .collect();
+    Analysed { variants }
+}
+
+fn pre_tokenized(text: &str, terms: &[Term]) -> PreTokenizedString {
+    let tokens = terms
+        .iter()
+        .enumerate()
+        .map(|(position, t)| Token {
+            offset_from: t.start,
+            offset_to: t.end,
+            position,
+            text: t.text.clone(),
+            position_length: 1,
+        })
+        .collect();
+    PreTokenizedString {
+        text: text.to_owned(),
+        tokens,
+    }
+}
+
+type Built = (tantivy::Searcher, Vec<Column<u64>>, Fields);
+
+fn index(
+    entries: &[Entry],
+    analysed: &[Analysed],
+    analyzer: &Arc<Analyzer>,
+) -> Result<Built, SearchError> {
+    let (schema, fields) = schema();
+    let index = Index::create_in_ram(schema);
+    index.tokenizers().register(
+        TAX_TOKENIZER,
+        TextAnalyzer::from(TaxTokenizer(analyzer.clone())),
+    );
+    index.tokenizers().register(
+        BIGRAM_TOKENIZER,
+        TextAnalyzer::from(BigramTokenizer(analyzer.clone())),
+    );
+    let mut writer: IndexWriter<TantivyDocument> =
+        index.writer_with_num_threads(1, WRITER_MEMORY)?;
+    for (ord, (entry, a)) in entries.iter().zip(analysed).enumerate() {
+        let mut doc = TantivyDocument::new();
+        doc.add_text(fields.id, entry.id.as_str());
+        doc.add_u64(fields.ord, ord as u64);
+        let n_questions = 1 + entry.similar.len();
+        for (i, (text, terms, bigrams)) in a.variants.iter().enumerate() {
+            let field = match i {
+                0 => fields.question,
+                i if i < n_questions => fields.similar,
+                _ => fields.keywords,
+            };
+            doc.add_pre_tokenized_text(field, pre_tokenized(text, terms));
+            doc.add_pre_tokenized_text(fields.bigram, pre_tokenized(text, bigrams));
+        }
+        doc.add_text(fields.answer, &entry.answer);
+        writer.add_document(doc)?;
+    }
+    writer.commit()?;
+    let reader = index
+        .reader_builder()
+        .reload_policy(ReloadPolicy::Manual)
+        .try_into()?;
+    let searcher: tantivy::Searcher = reader.searcher();
+    let ords = searcher
+        .segment_readers()
+        .iter()
+        .map(|s| s.fast_fields().u64("ord"))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok((searcher, ords, fields))
+}

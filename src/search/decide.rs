@@ -1,0 +1,143 @@
+//! Turning ranked candidates into a decision: answer, clarify or no match.
+
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+
+use crate::kb::Entry;
+
+/// A confidence in [0, 1], comparable across questions.
+#[derive(Debug, Clone, Copy, PartialEq, PartialOrd, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Confidence(f32);
+
+impl Confidence {
+    /// Clamps `value` into [0, 1] (NaN becomes 0).
+    pub fn new(value: f32) -> Self {
+        Confidence(if value.is_nan() {
+            0.0
+        } else {
+            value.clamp(0.0, 1.0)
+        })
+    }
+
+    /// The value.
+    pub fn get(self) -> f32 {
+        self.0
+    }
+}
+
+/// An entry with how confident the matcher is that it answers the question.
+#[derive(Debug, Clone)]
+pub struct Candidate {
+    /// The entry (kept alive even if the index is swapped meanwhile).
+    pub entry: Arc<Entry>,
+    /// The matcher's confidence.
+    pub confidence: Confidence,
+}
+
+/// What to do with a question.
+#[derive(Debug, Clone)]
+pub enum Decision {
+    /// Confident and clearly ahead of the runner-up: answer with this entry.
+    Answer {
+        /// The entry to answer with.
+        entry: Arc<Entry>,
+        /// The matcher's confidence.
+        confidence: Confidence,
+    },
+    /// Close or medium: ask "您是不是想问…" with these candidates, best first.
+    Clarify {
+        /// Between one and `max_clarify` candidates.
+        candidates: Vec<Candidate>,
+    },
+    /// Nothing close enough: offer a human.
+    NoMatch {
+        /// The best candidate, if any, for logs and editors.
+        nearest: Option<Candidate>,
+    },
+}
+
+impl Decision {
+    /// `answer`, `clarify` or `no_match`.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Decision::Answer { .. } => "answer",
+            Decision::Clarify { .. } => "clarify",
+            Decision::NoMatch { .. } => "no_match",
+        }
+    }
+
+    /// The answered entry, if any.
+    pub fn answered(&self) -> Option<&Arc<Entry>> {
+        match self {
+            Decision::Answer { entry, .. } => Some(entry),
+            _ => None,
+        }
+    }
+}
+
+/// Decision thresholds and reranker weights; tuned with `taxbot eval` on the dev set.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Settings {
+    /// Minimum confidence to answer directly.
+    pub answer_threshold: f32,
+    /// Minimum lead over the runner-up to answer directly.
+    pub margin: f32,
+    /// Minimum confidence to offer "您是不是想问…" rather than a human.
+    pub clarify_threshold: f32,
+    /// Candidates within this distance of the best are offered in a clarification.
+    pub clarify_window: f32,
+    /// Most candidates offered in a clarification.
+    pub max_clarify: usize,
+    /// Candidates retrieved by BM25 before reranking.
+    pub retrieve_k: usize,
+    /// Share of word similarity in the confidence (the rest: character bigrams).
+    pub term_share: f32,
+    /// Weight of words no entry uses, relative to the rarest known word.
+    pub unknown_factor: f32,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            answer_threshold: 0.55,
+            margin: 0.05,
+            clarify_threshold: 0.35,
+            clarify_window: 0.15,
+            max_clarify: 4,
+            retrieve_k: 30,
+            term_share: 0.7,
+            unknown_factor: 0.8,
+        }
+    }
+}
+
+/// Decides on candidates sorted by confidence, best first.
+pub(crate) fn decide(ranked: &[Candidate], s: &Settings) -> Decision {
+    let Some(top) = ranked.first() else {
+        return Decision::NoMatch { nearest: None };
+    };
+    let best = top.confidence.get();
+    let second = ranked.get(1).map_or(0.0, |c| c.confidence.get());
+    if best >= s.answer_threshold && best - second >= s.margin {
+        return Decision::Answer {
+            entry: top.entry.clone(),
+            confidence: top.confidence,
+        };
+    }
+    if best >= s.clarify_threshold {
+        let floor = (best - s.clarify_window).max(s.clarify_threshold * 0.8);
+        let candidates = ranked
+            .iter()
+            .take(s.max_clarify.max(1))
+            .filter(|c| c.confidence.get() >= floor)
+            .cloned()
+            .collect();
+        return Decision::Clarify { candidates };
+    }
+    Decision::NoMatch {
+        nearest: Some(top.clone()),
+    }
+}

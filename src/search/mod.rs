@@ -1,0 +1,196 @@
+//! Matching: a tantivy index over the knowledge base, BM25 candidate
+//! retrieval, a reranker giving comparable confidences, and the [`Decision`].
+//!
+//! The live index is an [`ArcSwap`] of immutable [`Snapshot`]s: a new knowledge
+//! base is built on the side and swapped in with one atomic store, so queries
+//! running during the swap finish on the snapshot they started with.
+
+mod build;
+mod decide;
+pub mod eval;
+mod explain;
+mod query;
+mod rerank;
+mod retrieve;
+mod schema;
+mod vectors;
+
+use std::sync::Arc;
+
+use arc_swap::ArcSwap;
+
+pub use build::Snapshot;
+pub use decide::{Candidate, Confidence, Decision, Settings};
+pub use explain::{FieldMatch, explain};
+pub use query::{MAX_QUESTION_CHARS, QueryTerms};
+
+use crate::kb::EntryId;
+use rerank::{QueryVector, Weights};
+
+/// Why a search could not run.
+#[derive(Debug, thiserror::Error)]
+pub enum SearchError {
+    /// The search engine failed (building or querying the index).
+    #[error("索引错误：{0}")]
+    Index(String),
+}
+
+impl From<tantivy::TantivyError> for SearchError {
+    fn from(e: tantivy::TantivyError) -> Self {
+        SearchError::Index(e.to_string())
+    }
+}
+
+/// What one turn leaves for the next: its effective terms and answer.
+#[derive(Debug, Clone, Default)]
+pub struct Turn {
+    /// The terms the turn was matched with (its own, or merged with the turn before).
+    pub terms: QueryTerms,
+    /// The entry the turn was answered with, if any.
+    pub entry: Option<EntryId>,
+}
+
+/// The result of matching a question.
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    /// What to do.
+    pub decision: Decision,
+    /// The retrieved candidates, best first.
+    pub ranked: Vec<Candidate>,
+    /// Context for a follow-up question.
+    pub turn: Turn,
+    /// Whether the previous turn's terms were borrowed.
+    pub used_context: bool,
+}
+
+/// The live matcher: the current snapshot plus the decision settings.
+pub struct Searcher {
+    current: ArcSwap<Snapshot>,
+    settings: Settings,
+}
+
+/// Words that open a follow-up ("那个体户呢？", "如果是…").
+const FOLLOW_UP_CUES: [&str; 6] = ["那", "那么", "如果", "要是", "还有", "另外"];
+
+/// Confidence kept by a follow-up candidate that shares no word with the
+/// follow-up itself: low enough to lose to one that does, high enough to win
+/// when nothing does.
+const OFF_ANCHOR_FACTOR: f32 = 0.6;
+
+/// A question saying at most this many content words leans on the turn before.
+const THIN_QUESTION_WORDS: usize = 2;
+
+impl Searcher {
+    /// Starts serving `snapshot`.
+    pub fn new(snapshot: Snapshot, settings: Settings) -> Self {
+        Searcher {
+            current: ArcSwap::from_pointee(snapshot),
+            settings,
+        }
+    }
+
+    /// The snapshot queries run on now.
+    pub fn snapshot(&self) -> Arc<Snapshot> {
+        self.current.load_full()
+    }
+
+    /// Swaps in a new snapshot; queries already running finish on the old one.
+    pub fn replace(&self, snapshot: Snapshot) {
+        self.current.store(Arc::new(snapshot));
+    }
+
+    /// The decision settings.
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
+
+    /// Matches a stand-alone question.
+    pub fn ask(&self, question: &str) -> Result<Outcome, SearchError> {
+        self.ask_after(question, None)
+    }
+
+    /// Matches a question, borrowing the previous turn's terms when the question
+    /// alone is too thin ("那个体户呢？", "要什么材料") and that helps.
+    pub fn ask_after(
+        &self,
+        question: &str,
+        previous: Option<&Turn>,
+    ) -> Result<Outcome, SearchError> {
+        let snap = self.snapshot();
+        let question = query::truncate(question);
+        let analysis = snap.analyzer.analyze(question);
+        let thin = analysis.content_words <= THIN_QUESTION_WORDS
+            || (analysis.content_words <= 4
+                && FOLLOW_UP_CUES
+                    .iter()
+                    .any(|c| question.trim_start().starts_with(c)));
+        let own = QueryTerms::from_analysis(analysis);
+        let alone = self.match_terms(&snap, own.clone(), None)?;
+        let Some(previous) = previous.filter(|p| thin && !p.terms.is_empty()) else {
+            return Ok(alone);
+        };
+        if matches!(alone.decision, Decision::Answer { .. }) {
+            return Ok(alone);
+        }
+        let merged = self.match_terms(&snap, own.merged_with(&previous.terms), Some(&own))?;
+        let best = |o: &Outcome| o.ranked.first().map_or(0.0, |c| c.confidence.get());
+        if best(&merged) > best(&alone) {
+            Ok(Outcome {
+                used_context: true,
+                ..merged
+            })
+        } else {
+            Ok(alone)
+        }
+    }
+
+    /// Ranks and decides. With an `anchor` (a follow-up's own terms), entries
+    /// that share none of those terms are demoted: "那个体户呢？" asks about
+    /// 个体户, not again about the previous turn's subject.
+    fn match_terms(
+        &self,
+        snap: &Snapshot,
+        terms: QueryTerms,
+        anchor: Option<&QueryTerms>,
+    ) -> Result<Outcome, SearchError> {
+        let s = &self.settings;
+        let ords = retrieve::retrieve(snap, &terms, s.retrieve_k)?;
+        let weights = Weights {
+            term_share: s.term_share,
+            unknown_factor: s.unknown_factor,
+        };
+        let qv = QueryVector::new(snap, &terms, weights);
+        let anchor_ids = anchor
+            .map(|a| rerank::known_ids(snap, &a.terms))
+            .filter(|ids| !ids.is_empty());
+        let mut ranked: Vec<Candidate> = ords
+            .into_iter()
+            .map(|ord| {
+                let mut confidence = rerank::similarity(snap, &qv, ord, weights);
+                if anchor_ids
+                    .as_ref()
+                    .is_some_and(|ids| !rerank::mentions_any(snap, ord, ids))
+                {
+                    confidence *= OFF_ANCHOR_FACTOR;
+                }
+                Candidate {
+                    entry: snap.entries[ord].clone(),
+                    confidence: Confidence::new(confidence),
+                }
+            })
+            .collect();
+        // Stable: equal confidences keep BM25 order.
+        ranked.sort_by(|a, b| b.confidence.get().total_cmp(&a.confidence.get()));
+        let decision = decide::decide(&ranked, s);
+        let entry = decision.answered().map(|e| e.id.clone());
+        Ok(Outcome {
+            decision,
+            ranked,
+            turn: Turn { terms, entry },
+            used_context: false,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests;

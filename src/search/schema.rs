@@ -1,0 +1,56 @@
+//! The tantivy schema: one document per entry.
+
+use tantivy::schema::{
+    FAST, Field, IndexRecordOption, STRING, Schema, TextFieldIndexing, TextOptions,
+};
+
+/// Name under which the [`TaxTokenizer`](crate::text::TaxTokenizer) is registered.
+pub(crate) const TAX_TOKENIZER: &str = "taxbot_tax";
+/// Name under which the [`BigramTokenizer`](crate::text::BigramTokenizer) is registered.
+pub(crate) const BIGRAM_TOKENIZER: &str = "taxbot_bigram";
+
+/// The fields of an entry document.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Fields {
+    pub id: Field,
+    /// Position of the entry in the snapshot's entry list (fast field).
+    pub ord: Field,
+    pub question: Field,
+    pub similar: Field,
+    pub keywords: Field,
+    pub answer: Field,
+    /// Character bigrams of the question, paraphrases and keywords.
+    pub bigram: Field,
+}
+
+/// Field boosts for candidate retrieval: the question and paraphrases are what
+/// taxpayers' wording resembles most; the answer only hints.
+pub(crate) const BOOST_QUESTION: f32 = 3.0;
+pub(crate) const BOOST_SIMILAR: f32 = 2.0;
+pub(crate) const BOOST_KEYWORDS: f32 = 2.0;
+pub(crate) const BOOST_ANSWER: f32 = 0.5;
+pub(crate) const BOOST_BIGRAM: f32 = 1.0;
+
+fn text(tokenizer: &str) -> TextOptions {
+    // Term frequencies are enough: matching never uses phrase positions.
+    TextOptions::default().set_indexing_options(
+        TextFieldIndexing::default()
+            .set_tokenizer(tokenizer)
+            .set_index_option(IndexRecordOption::WithFreqs),
+    )
+}
+
+/// Builds the schema and returns its field handles.
+pub(crate) fn schema() -> (Schema, Fields) {
+    let mut b = Schema::builder();
+    let fields = Fields {
+        id: b.add_text_field("id", STRING),
+        ord: b.add_u64_field("ord", FAST),
+        question: b.add_text_field("question", text(TAX_TOKENIZER)),
+        similar: b.add_text_field("similar", text(TAX_TOKENIZER)),
+        keywords: b.add_text_field("keywords", text(TAX_TOKENIZER)),
+        answer: b.add_text_field("answer", text(TAX_TOKENIZER)),
+        bigram: b.add_text_field("bigram", text(BIGRAM_TOKENIZER)),
+    };
+    (b.build(), fields)
+}

@@ -1,0 +1,290 @@
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use chrono::NaiveDate;
+
+use super::*;
+use crate::kb::{Category, Entry, EntryId, Source};
+use crate::text::{Analyzer, Lexicon, parse_dict, parse_stopwords, parse_synonyms};
+
+fn entry(id: &str, question: &str, similar: &[&str], keywords: &[&str], answer: &str) -> Entry {
+    Entry {
+        id: EntryId::try_from(id.to_owned()).expect("id"),
+        category: Category::try_from(id.split('-').next().unwrap_or("X").to_owned())
+            .expect("category"),
+        question: question.into(),
+        similar: similar.iter().map(|s| s.to_string()).collect(),
+        keywords: keywords.iter().map(|s| s.to_string()).collect(),
+        sources: vec![Source {
+            title: "《测试》".into(),
+            wenhao: "测试第1号".into(),
+        }],
+        effective_from: NaiveDate::from_ymd_opt(2026, 1, 1).expect("date"),
+        effective_until: None,
+        reviewed: NaiveDate::from_ymd_opt(2026, 11, 23).expect("date"),
+        review_note: None,
+        answer: answer.into(),
+    }
+}
+
+fn entries() -> Vec<Entry> {
+    vec![
+        entry(
+            "VAT-007",
+            "小规模纳税人月销售额10万元以下免征增值税吗？",
+            &[
+                "小规模一个月开票没超10万要交增值税吗",
+                "小规模纳税人免征额是多少",
+            ],
+            &["免征增值税", "小规模纳税人"],
+            "月销售额不超过10万元免征增值税。",
+        ),
+        entry(
+            "IND-009",
+            "个体工商户月销售额多少以内免征增值税？",
+            &["个体户一个月卖多少钱不用交增值税"],
+            &["个体工商户", "免征增值税"],
+            "个体工商户月销售额不超过10万元免征增值税。",
+        ),
+        entry(
+            "IIT-001",
+            "个人所得税综合所得年度汇算的办理时间是什么时候？",
+            &["个税汇算什么时候开始", "汇算清缴截止到几号"],
+            &["年度汇算", "办理时间"],
+            "次年3月1日至6月30日。",
+        ),
+        entry(
+            "INV-010",
+            "开错的增值税专用发票怎么红冲？",
+            &["专票开错了怎么红冲", "专票红冲流程"],
+            &["红字发票", "红冲"],
+            "通过电子税务局开具红字发票。",
+        ),
+        entry(
+            "REG-005",
+            "注销税务登记需要什么材料？",
+            &["公司注销税务要准备哪些资料", "税务注销流程"],
+            &["注销", "税务登记"],
+            "需要提交注销申请等材料。",
+        ),
+        entry(
+            "SAD-001",
+            "子女教育专项附加扣除的标准是多少？",
+            &["孩子上学个税能扣多少", "子女教育每月扣除多少"],
+            &["子女教育", "专项附加扣除"],
+            "每个子女每月2000元。",
+        ),
+    ]
+}
+
+fn analyzer() -> Arc<Analyzer> {
+    let (words, _) = parse_dict(
+        "小规模纳税人 20000 nz\n个体工商户 20000 nz\n汇算 8000 v\n红冲 8000 v\n专票 8000 nz\n汇算清缴 9000 nz\n专项附加扣除 9000 nz\n",
+    );
+    let (synonym_groups, _) = parse_synonyms(
+        "个人所得税 个税\n增值税专用发票 专票\n汇算清缴 汇算\n个体工商户 个体户\n小规模纳税人 小规模\n",
+    );
+    let stopwords = parse_stopwords("请问\n怎么\n吗\n呢\n的\n我\n那\n要\n什么\n是\n了\n");
+    Arc::new(Analyzer::new(&Lexicon {
+        words,
+        synonym_groups,
+        stopwords,
+    }))
+}
+
+fn searcher() -> Searcher {
+    Searcher::new(
+        Snapshot::build(entries(), analyzer()).expect("build"),
+        Settings::default(),
+    )
+}
+
+fn top_id(o: &Outcome) -> &str {
+    o.ranked.first().map(|c| c.entry.id.as_str()).unwrap_or("")
+}
+
+#[test]
+fn answers_a_paraphrased_question_with_the_right_entry() {
+    let s = searcher();
+    let o = s.ask("请问个税汇算什么时候开始办呢").expect("search");
+    assert_eq!(top_id(&o), "IIT-001");
+    assert!(
+        matches!(o.decision, Decision::Answer { .. }),
+        "{:?}",
+        o.decision.kind()
+    );
+}
+
+#[test]
+fn confidence_is_in_unit_range_and_sorted() {
+    let s = searcher();
+    for q in ["专票红冲", "小规模免税", "天气怎么样", "个税"] {
+        let o = s.ask(q).expect("search");
+        let c: Vec<f32> = o.ranked.iter().map(|c| c.confidence.get()).collect();
+        assert!(c.iter().all(|x| (0.0..=1.0).contains(x)), "{q}: {c:?}");
+        assert!(c.windows(2).all(|w| w[0] >= w[1]), "{q}: {c:?}");
+    }
+}
+
+#[test]
+fn off_topic_questions_are_not_answered() {
+    let s = searcher();
+    for q in ["今天天气怎么样", "推荐一只股票", "hello world"] {
+        let o = s.ask(q).expect("search");
+        assert!(
+            !matches!(o.decision, Decision::Answer { .. }),
+            "{q} answered with {}",
+            top_id(&o)
+        );
+    }
+}
+
+#[test]
+fn hostile_input_gets_a_decision_not_a_panic() {
+    let s = searcher();
+    let long = "个税".repeat(5_000);
+    for q in [
+        "",
+        "   ",
+        "😀😀",
+        "\u{0000}\u{001b}[31m",
+        long.as_str(),
+        "VAT专票ｒｅｄ冲？？",
+    ] {
+        let o = s.ask(q).expect("search");
+        if q.trim().is_empty() || q == "😀😀" {
+            assert!(
+                matches!(o.decision, Decision::NoMatch { nearest: None }),
+                "{q:?}"
+            );
+        }
+    }
+}
+
+#[test]
+fn a_thin_follow_up_borrows_the_previous_turn() {
+    let s = searcher();
+    let first = s
+        .ask("小规模纳税人月销售额10万以下免增值税吗")
+        .expect("search");
+    assert_eq!(top_id(&first), "VAT-007");
+    let follow = s
+        .ask_after("那个体户呢？", Some(&first.turn))
+        .expect("search");
+    let alone = s.ask("那个体户呢？").expect("search");
+    eprintln!(
+        "{:?} {:?}",
+        alone.decision.kind(),
+        alone
+            .ranked
+            .iter()
+            .map(|c| (c.entry.id.to_string(), c.confidence.get()))
+            .collect::<Vec<_>>()
+    );
+    eprintln!(
+        "{:?} {:?}",
+        follow.decision.kind(),
+        follow
+            .ranked
+            .iter()
+            .map(|c| (c.entry.id.to_string(), c.confidence.get()))
+            .collect::<Vec<_>>()
+    );
+    assert!(follow.used_context);
+    assert_eq!(top_id(&follow), "IND-009");
+    let alone = s.ask("那个体户呢？").expect("search");
+    assert!(!matches!(alone.decision, Decision::Answer { .. }));
+}
+
+#[test]
+fn a_complete_question_ignores_the_previous_turn() {
+    let s = searcher();
+    let first = s.ask("注销税务登记").expect("search");
+    let next = s
+        .ask_after("子女教育专项附加扣除每月扣多少", Some(&first.turn))
+        .expect("search");
+    assert!(!next.used_context);
+    assert_eq!(top_id(&next), "SAD-001");
+}
+
+#[test]
+fn swapping_the_snapshot_never_fails_a_running_query() {
+    let s = Arc::new(searcher());
+    let stop = Arc::new(AtomicBool::new(false));
+    let readers: Vec<_> = (0..2)
+        .map(|_| {
+            let (s, stop) = (s.clone(), stop.clone());
+            std::thread::spawn(move || {
+                let mut n = 0;
+                while !stop.load(Ordering::Relaxed) || n < 50 {
+                    let o = s.ask("专票开错了怎么红冲").expect("query during swap");
+                    assert_eq!(top_id(&o), "INV-010");
+                    n += 1;
+                }
+                n
+            })
+        })
+        .collect();
+    let mut changed = entries();
+    changed[3].answer = "新版答案：在电子税务局开具红字发票。".into();
+    for _ in 0..5 {
+        s.replace(Snapshot::build(changed.clone(), analyzer()).expect("rebuild"));
+    }
+    stop.store(true, Ordering::Relaxed);
+    for r in readers {
+        assert!(r.join().expect("reader thread") >= 50);
+    }
+    let o = s.ask("专票开错了怎么红冲").expect("search");
+    assert!(
+        o.decision
+            .answered()
+            .expect("answered")
+            .answer
+            .starts_with("新版答案")
+    );
+}
+
+#[test]
+fn explain_names_the_fields_that_matched() {
+    let s = searcher();
+    let snap = s.snapshot();
+    let entry = snap
+        .entries()
+        .iter()
+        .find(|e| e.id.as_str() == "INV-010")
+        .expect("entry")
+        .clone();
+    let m = explain(&snap, "专票红冲", &entry);
+    assert!(
+        m.iter()
+            .any(|f| f.field == "similar" && f.terms.contains(&"红冲".to_owned())),
+        "{m:?}"
+    );
+}
+
+#[test]
+fn decisions_follow_the_thresholds() {
+    let e = Arc::new(entries().remove(0));
+    let c = |x: f32| Candidate {
+        entry: e.clone(),
+        confidence: Confidence::new(x),
+    };
+    let s = Settings::default();
+    assert!(matches!(
+        decide::decide(&[c(0.9), c(0.2)], &s),
+        Decision::Answer { .. }
+    ));
+    assert!(
+        matches!(decide::decide(&[c(0.9), c(0.88)], &s), Decision::Clarify { ref candidates } if candidates.len() == 2)
+    );
+    assert!(matches!(
+        decide::decide(&[c(0.1)], &s),
+        Decision::NoMatch { nearest: Some(_) }
+    ));
+    assert!(matches!(
+        decide::decide(&[], &s),
+        Decision::NoMatch { nearest: None }
+    ));
+    assert_eq!(Confidence::new(f32::NAN).get(), 0.0);
+    assert_eq!(Confidence::new(3.0).get(), 1.0);
+}

@@ -1,0 +1,122 @@
+//! IDF-weighted term sets: the representation the reranker compares.
+
+use std::collections::HashMap;
+
+/// Term → id, with an inverse document frequency per id (documents = entries).
+#[derive(Debug, Default)]
+pub(crate) struct Vocabulary {
+    ids: HashMap<String, u32>,
+    df: Vec<u32>,
+    idf: Vec<f32>,
+    entries: usize,
+}
+
+/// A set of term ids (sorted, unique) and its Euclidean norm under IDF weights.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct TermSet {
+    pub ids: Vec<u32>,
+    pub norm: f32,
+}
+
+impl Vocabulary {
+    /// The id of `term`, adding it when new.
+    pub fn intern(&mut self, term: &str) -> u32 {
+        if let Some(&id) = self.ids.get(term) {
+            return id;
+        }
+        let id = u32::try_from(self.df.len()).unwrap_or(u32::MAX);
+        self.ids.insert(term.to_owned(), id);
+        self.df.push(0);
+        id
+    }
+
+    /// Counts one entry whose texts contain the given (unique) ids.
+    pub fn count_entry(&mut self, ids: &[u32]) {
+        self.entries += 1;
+        for &id in ids {
+            self.df[id as usize] += 1;
+        }
+    }
+
+    /// Computes IDF weights once all entries are counted.
+    pub fn finish(&mut self) {
+        let n = self.entries.max(1) as f32;
+        self.idf = self
+            .df
+            .iter()
+            .map(|&df| (1.0 + n / df.max(1) as f32).ln())
+            .collect();
+    }
+
+    /// The weight of a term seen in no entry: as rare as a term can be.
+    pub fn unknown_idf(&self) -> f32 {
+        (1.0 + self.entries.max(1) as f32).ln()
+    }
+
+    /// The id of a known term.
+    pub fn get(&self, term: &str) -> Option<u32> {
+        self.ids.get(term).copied()
+    }
+
+    /// The IDF weight of a known id.
+    pub fn idf(&self, id: u32) -> f32 {
+        self.idf.get(id as usize).copied().unwrap_or_default()
+    }
+
+    /// Builds a set from ids, computing its norm.
+    pub fn set(&self, mut ids: Vec<u32>) -> TermSet {
+        ids.sort_unstable();
+        ids.dedup();
+        let norm = ids
+            .iter()
+            .map(|&id| self.idf(id).powi(2))
+            .sum::<f32>()
+            .sqrt();
+        TermSet { ids, norm }
+    }
+
+    /// Number of distinct terms.
+    pub fn len(&self) -> usize {
+        self.df.len()
+    }
+}
+
+/// The sum of squared IDF weights of the ids both sorted sets share.
+pub(crate) fn shared_weight(vocab: &Vocabulary, a: &[u32], b: &[u32]) -> f32 {
+    let (mut i, mut j, mut sum) = (0, 0, 0.0);
+    while i < a.len() && j < b.len() {
+        match a[i].cmp(&b[j]) {
+            std::cmp::Ordering::Less => i += 1,
+            std::cmp::Ordering::Greater => j += 1,
+            std::cmp::Ordering::Equal => {
+                sum += vocab.idf(a[i]).powi(2);
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    sum
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rare_terms_weigh_more_and_shared_weight_is_symmetric() {
+        let mut v = Vocabulary::default();
+        let (common, rare) = (v.intern("税"), v.intern("红冲"));
+        v.count_entry(&[common, rare]);
+        v.count_entry(&[common]);
+        v.count_entry(&[common]);
+        v.finish();
+        assert!(v.idf(rare) > v.idf(common));
+        let a = v.set(vec![rare, common]);
+        let b = v.set(vec![common]);
+        assert_eq!(
+            shared_weight(&v, &a.ids, &b.ids),
+            shared_weight(&v, &b.ids, &a.ids)
+        );
+        assert!(v.unknown_idf() >= v.idf(rare));
+    }
+}

@@ -1,0 +1,130 @@
+//! Text normalisation: width folding, traditional→simplified, lowercase Latin,
+//! punctuation/emoji noise to spaces, collapsed whitespace.
+//!
+//! The result keeps a byte map back to the original text so that tokens found in
+//! the normalised text can report offsets into what the user actually typed.
+
+/// Normalised text plus, for every byte of it, the byte offset in the original.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Normalized {
+    /// The normalised text.
+    pub text: String,
+    /// `origin[i]` is the byte range, in the original, of the character that
+    /// produced normalised byte `i`.
+    origin: Vec<(usize, usize)>,
+}
+
+impl Normalized {
+    /// Maps a byte range of the normalised text to the matching range of the original.
+    pub fn original_range(&self, start: usize, end: usize) -> (usize, usize) {
+        match (
+            self.origin.get(start),
+            end.checked_sub(1).and_then(|e| self.origin.get(e)),
+        ) {
+            (Some(&(from, _)), Some(&(_, to))) if end > start => (from, to),
+            (Some(&(from, _)), _) => (from, from),
+            _ => (self.original_len(), self.original_len()),
+        }
+    }
+
+    fn original_len(&self) -> usize {
+        self.origin.last().map_or(0, |&(_, end)| end)
+    }
+}
+
+/// Normalises `input` (see the module doc); idempotent.
+pub fn normalize(input: &str) -> Normalized {
+    let simplified = fast2s::convert(input);
+    let mut text = String::with_capacity(input.len());
+    let mut origin = Vec::with_capacity(input.len() + 1);
+    let mut pending_space = false;
+    let original = input.char_indices().map(|(i, _)| i);
+    let original_len: Vec<usize> = input.chars().map(char::len_utf8).collect();
+    let chars: Vec<char> = simplified.chars().collect();
+    for (idx, (offset, c)) in original.zip(chars.iter().copied()).enumerate() {
+        let prev = idx.checked_sub(1).map(|i| chars[i]);
+        let next = chars.get(idx + 1).copied();
+        match fold(c, prev, next) {
+            Some(folded) => {
+                if pending_space && !text.is_empty() {
+                    text.push(' ');
+                    origin.push((offset, offset));
+                }
+                pending_space = false;
+                let mut buf = [0u8; 4];
+                let span = (offset, offset + original_len[idx]);
+                for _ in 0..folded.encode_utf8(&mut buf).len() {
+                    origin.push(span);
+                }
+                text.push(folded);
+            }
+            None => pending_space = true,
+        }
+    }
+    Normalized { text, origin }
+}
+
+/// Folds one character; `None` means "noise", which becomes a (collapsed) space.
+fn fold(c: char, prev: Option<char>, next: Option<char>) -> Option<char> {
+    let c = match c {
+        '\u{3000}' => ' ',
+        '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
+        _ => c,
+    };
+    let c = c.to_ascii_lowercase();
+    let is_digit =
+        |o: Option<char>| o.is_some_and(|d| d.is_ascii_digit() || ('０'..='９').contains(&d));
+    match c {
+        _ if c.is_alphanumeric() => Some(c),
+        '%' => Some(c),
+        // A decimal point or a thousands separator only inside a number ("1.5%").
+        '.' if is_digit(prev) && is_digit(next) => Some(c),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn folds_width_case_script_and_noise() {
+        let n = normalize("請問，ＶＡＴ專票   怎麼開？？😀 1.5%");
+        assert_eq!(n.text, "请问 vat专票 怎么开 1.5%");
+    }
+
+    #[test]
+    fn maps_normalised_ranges_back_to_the_original() {
+        let input = "Ａ專票！";
+        let n = normalize(input);
+        assert_eq!(n.text, "a专票");
+        let (from, to) = n.original_range(1, n.text.len());
+        assert_eq!(&input[from..to], "專票");
+        let (from, to) = n.original_range(0, 1);
+        assert_eq!(&input[from..to], "Ａ");
+    }
+
+    #[test]
+    fn noise_only_input_becomes_empty() {
+        assert_eq!(normalize("  😀🎉？！\u{0007}\n").text, "");
+        assert_eq!(normalize("").text, "");
+    }
+
+    proptest! {
+        #[test]
+        fn normalisation_is_idempotent(s in "\\PC{0,40}") {
+            let once = normalize(&s).text;
+            prop_assert_eq!(normalize(&once).text, once.clone());
+        }
+
+        #[test]
+        fn original_ranges_are_char_boundaries(s in "\\PC{0,40}") {
+            let n = normalize(&s);
+            for (i, _) in n.text.char_indices() {
+                let (from, to) = n.original_range(i, n.text.len());
+                prop_assert!(s.is_char_boundary(from) && s.is_char_boundary(to));
+            }
+        }
+    }
+}

@@ -1,0 +1,78 @@
+//! Jieba segmentation with the tax dictionary.
+
+use jieba_rs::Jieba;
+
+use super::lexicon::Lexicon;
+
+/// Frequency given to synonym words that the dictionary does not list, so that
+/// jieba keeps them whole and they can be mapped to their canonical word.
+const SYNONYM_FREQ: usize = 5_000;
+
+/// A word found by the segmenter, with byte offsets into the text it was given.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Piece<'a> {
+    /// The word.
+    pub word: &'a str,
+    /// Byte offset of its first byte.
+    pub start: usize,
+    /// Byte offset one past its last byte.
+    pub end: usize,
+}
+
+/// Jieba loaded with its default dictionary plus the tax words and synonyms.
+pub struct Segmenter {
+    jieba: Jieba,
+}
+
+impl Segmenter {
+    /// Builds the segmenter (about 150 ms: do it once and share it).
+    pub fn new(lexicon: &Lexicon) -> Self {
+        let mut jieba = Jieba::new();
+        // A tax word must win against any split of it that jieba's general
+        // dictionary prefers ("个税" over "个" + "税"): raise its frequency to at
+        // least what jieba says keeps it whole.
+        for w in &lexicon.words {
+            let freq = w.freq.unwrap_or(0).max(jieba.suggest_freq(&w.word));
+            jieba.add_word(&w.word, Some(freq), w.tag.as_deref());
+        }
+        for word in lexicon.synonym_groups.iter().flatten() {
+            let freq = SYNONYM_FREQ.max(jieba.suggest_freq(word));
+            if !lexicon.words.iter().any(|w| &w.word == word) {
+                jieba.add_word(word, Some(freq), Some("nz"));
+            }
+        }
+        Segmenter { jieba }
+    }
+
+    /// Search-mode segmentation: whole words plus the dictionary words inside
+    /// them, so "小规模纳税人" also yields "纳税人". Whitespace pieces are dropped.
+    ///
+    /// HMM discovery of unknown words is off: on typo'd input it glues wrong
+    /// characters into words that then match nothing.
+    pub fn search_pieces<'a>(&self, text: &'a str) -> Vec<Piece<'a>> {
+        self.jieba
+            .cut_for_search(text, false)
+            .into_iter()
+            .filter(|t| !t.word.trim().is_empty())
+            .map(|t| Piece {
+                word: t.word,
+                start: t.byte_start,
+                end: t.byte_end,
+            })
+            .collect()
+    }
+
+    /// Precise-mode segmentation (each character in exactly one piece).
+    pub fn precise_pieces<'a>(&self, text: &'a str) -> Vec<Piece<'a>> {
+        self.jieba
+            .cut(text, false)
+            .into_iter()
+            .filter(|t| !t.word.trim().is_empty())
+            .map(|t| Piece {
+                word: t.word,
+                start: t.byte_start,
+                end: t.byte_end,
+            })
+            .collect()
+    }
+}
