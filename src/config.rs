@@ -30,10 +30,7 @@ pub struct KbSettings {
 
 impl Default for KbSettings {
     fn default() -> Self {
-        KbSettings {
-            dir: PathBuf::from("knowledge-base"),
-            catalog: None,
-        }
+        KbSettings { dir: PathBuf::from("knowledge-base"), catalog: None }
     }
 }
 
@@ -67,45 +64,24 @@ pub const DEFAULT_FILE: &str = "taxbot.toml";
 /// Loads the configuration. `file` is required to exist when given; otherwise
 /// `taxbot.toml` in the working directory is read if present. `env` is the
 /// process environment (passed in so that tests control it).
-pub fn load(
-    file: Option<&Path>,
-    env: impl IntoIterator<Item = (String, String)>,
-) -> Result<Config, ConfigError> {
-    let invalid = |origin: String| {
-        move |e: toml::de::Error| ConfigError::Invalid {
-            origin,
-            message: e.message().to_owned(),
-        }
-    };
-    let mut tree = toml::Table::try_from(Config::default()).map_err(|e| ConfigError::Invalid {
-        origin: "默认值".into(),
-        message: e.to_string(),
-    })?;
-    let path = file.map(Path::to_path_buf).or_else(|| {
-        Path::new(DEFAULT_FILE)
-            .exists()
-            .then(|| PathBuf::from(DEFAULT_FILE))
-    });
+pub fn load(file: Option<&Path>, env: impl IntoIterator<Item = (String, String)>) -> Result<Config, ConfigError> {
+    let invalid =
+        |origin: String| move |e: toml::de::Error| ConfigError::Invalid { origin, message: e.message().to_owned() };
+    let mut tree = toml::Table::try_from(Config::default())
+        .map_err(|e| ConfigError::Invalid { origin: "默认值".into(), message: e.to_string() })?;
+    let path =
+        file.map(Path::to_path_buf).or_else(|| Path::new(DEFAULT_FILE).exists().then(|| PathBuf::from(DEFAULT_FILE)));
     if let Some(path) = path {
-        let text = std::fs::read_to_string(&path).map_err(|source| ConfigError::Read {
-            path: path.clone(),
-            source,
-        })?;
-        let from_file: toml::Table =
-            toml::from_str(&text).map_err(invalid(path.display().to_string()))?;
+        let text = std::fs::read_to_string(&path).map_err(|source| ConfigError::Read { path: path.clone(), source })?;
+        let from_file: toml::Table = toml::from_str(&text).map_err(invalid(path.display().to_string()))?;
         merge(&mut tree, from_file);
         check(&tree, &path.display().to_string())?;
     }
-    let mut env: Vec<(String, String)> = env
-        .into_iter()
-        .filter(|(k, _)| k.starts_with(ENV_PREFIX) && k.contains("__"))
-        .collect();
+    let mut env: Vec<(String, String)> =
+        env.into_iter().filter(|(k, _)| k.starts_with(ENV_PREFIX) && k.contains("__")).collect();
     env.sort();
     for (key, raw) in env {
-        let path: Vec<String> = key[ENV_PREFIX.len()..]
-            .split("__")
-            .map(str::to_lowercase)
-            .collect();
+        let path: Vec<String> = key[ENV_PREFIX.len()..].split("__").map(str::to_lowercase).collect();
         let value = toml::from_str::<toml::Table>(&format!("v = {raw}"))
             .ok()
             .and_then(|mut t| t.remove("v"))
@@ -113,19 +89,14 @@ pub fn load(
         set(&mut tree, &path, value);
         check(&tree, &key)?;
     }
-    toml::Value::Table(tree)
-        .try_into()
-        .map_err(invalid("配置".into()))
+    toml::Value::Table(tree).try_into().map_err(invalid("配置".into()))
 }
 
 fn check(tree: &toml::Table, origin: &str) -> Result<(), ConfigError> {
     toml::Value::Table(tree.clone())
         .try_into::<Config>()
         .map(drop)
-        .map_err(|e| ConfigError::Invalid {
-            origin: origin.to_owned(),
-            message: e.message().to_owned(),
-        })
+        .map_err(|e| ConfigError::Invalid { origin: origin.to_owned(), message: e.message().to_owned() })
 }
 
 fn merge(base: &mut toml::Table, over: toml::Table) {
@@ -145,9 +116,7 @@ fn set(tree: &mut toml::Table, path: &[String], value: toml::Value) {
     };
     let mut node = tree;
     for s in sections {
-        let next = node
-            .entry(s.clone())
-            .or_insert_with(|| toml::Value::Table(toml::Table::new()));
+        let next = node.entry(s.clone()).or_insert_with(|| toml::Value::Table(toml::Table::new()));
         if !next.is_table() {
             *next = toml::Value::Table(toml::Table::new());
         }
@@ -162,40 +131,24 @@ mod tests {
     use super::*;
 
     fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-        pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect()
+        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
     }
 
     #[test]
     fn defaults_run_without_a_file() {
         let dir = tempfile::tempdir().expect("tempdir");
         let missing = dir.path().join("nope.toml");
-        assert!(matches!(
-            load(Some(&missing), env(&[])),
-            Err(ConfigError::Read { .. })
-        ));
+        assert!(matches!(load(Some(&missing), env(&[])), Err(ConfigError::Read { .. })));
     }
 
     #[test]
     fn file_overrides_defaults_and_env_overrides_file() {
         let dir = tempfile::tempdir().expect("tempdir");
         let file = dir.path().join("taxbot.toml");
-        std::fs::write(
-            &file,
-            "[search]\nanswer_threshold = 0.7\nmargin = 0.2\n[kb]\ndir = \"my-kb\"\n",
-        )
-        .expect("write");
-        let c = load(
-            Some(&file),
-            env(&[
-                ("TAXBOT_SEARCH__MARGIN", "0.1"),
-                ("HOME", "/root"),
-                ("TAXBOT_LOG", "x"),
-            ]),
-        )
-        .expect("valid");
+        std::fs::write(&file, "[search]\nanswer_threshold = 0.7\nmargin = 0.2\n[kb]\ndir = \"my-kb\"\n")
+            .expect("write");
+        let c = load(Some(&file), env(&[("TAXBOT_SEARCH__MARGIN", "0.1"), ("HOME", "/root"), ("TAXBOT_LOG", "x")]))
+            .expect("valid");
         assert_eq!(c.search.answer_threshold, 0.7);
         assert_eq!(c.search.margin, 0.1);
         assert_eq!(c.kb.dir, PathBuf::from("my-kb"));
@@ -205,10 +158,7 @@ mod tests {
     #[test]
     fn unknown_keys_and_bad_values_are_errors_naming_their_origin() {
         let err = load(None, env(&[("TAXBOT_SEARCH__ANSWER_TRESHOLD", "0.5")])).expect_err("typo");
-        assert!(
-            err.to_string().contains("TAXBOT_SEARCH__ANSWER_TRESHOLD"),
-            "{err}"
-        );
+        assert!(err.to_string().contains("TAXBOT_SEARCH__ANSWER_TRESHOLD"), "{err}");
         let err = load(None, env(&[("TAXBOT_SEARCH__RETRIEVE_K", "many")])).expect_err("bad value");
         assert!(err.to_string().contains("RETRIEVE_K"), "{err}");
     }

@@ -66,6 +66,9 @@ enum Command {
         /// Also list this many misses (wrong or unresolved questions).
         #[arg(long, default_value_t = 0)]
         misses: usize,
+        /// Write every retrieved candidate's reranker signals as JSON Lines to this file (for tuning).
+        #[arg(long, value_name = "FILE")]
+        signals: Option<PathBuf>,
     },
     /// Knowledge-base maintenance.
     Kb {
@@ -108,47 +111,33 @@ fn run(cli: Cli) -> Result<ExitCode> {
     let config = config::load(cli.config.as_deref(), std::env::vars())?;
     match cli.command {
         Command::Ask { kb, json, question } => ask(&config, &kb, &question.join(" "), json),
-        Command::Eval {
-            kb,
-            file,
-            json,
-            min_top1,
-            min_reject,
-            min_recall3,
-            min_precision,
-            misses,
-        } => {
+        Command::Eval { kb, file, json, min_top1, min_reject, min_recall3, min_precision, misses, signals } => {
             let searcher = open_searcher(&config, &kb)?;
-            let text = std::fs::read_to_string(&file)
-                .with_context(|| format!("无法读取 {}", file.display()))?;
-            let report = eval::evaluate(&searcher, &eval::parse_cases(&text)?)?;
+            let text = std::fs::read_to_string(&file).with_context(|| format!("无法读取 {}", file.display()))?;
+            let cases = eval::parse_cases(&text)?;
+            if let Some(path) = signals {
+                let rows = eval::signal_rows(&searcher, &cases)?;
+                let lines: Vec<String> = rows.iter().map(serde_json::to_string).collect::<Result<_, _>>()?;
+                std::fs::write(&path, lines.join("\n") + "\n").with_context(|| format!("无法写入 {}", path.display()))?;
+            }
+            let report = eval::evaluate(&searcher, &cases)?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&report)?);
             } else {
                 print!("{}", report.table());
             }
             for m in report.misses.iter().take(misses) {
-                eprintln!(
-                    "MISS {:?} gold={:?} {} top={:?}",
-                    m.query, m.gold, m.decision, m.top
-                );
+                eprintln!("MISS {:?} gold={:?} {} top={:?}", m.query, m.gold, m.decision, m.top);
             }
             let gates = [
                 ("top1", report.overall.top1, min_top1),
                 ("null_rejection", report.overall.null_rejection, min_reject),
                 ("recall3", report.overall.recall3, min_recall3),
-                (
-                    "answered_precision",
-                    report.overall.answered_precision,
-                    min_precision,
-                ),
+                ("answered_precision", report.overall.answered_precision, min_precision),
             ];
             let failed: Vec<String> = gates
                 .iter()
-                .filter_map(|(name, got, min)| {
-                    min.filter(|m| got < m)
-                        .map(|m| format!("{name} {got:.3} < {m}"))
-                })
+                .filter_map(|(name, got, min)| min.filter(|m| got < m).map(|m| format!("{name} {got:.3} < {m}")))
                 .collect();
             if failed.is_empty() {
                 Ok(ExitCode::SUCCESS)
@@ -157,14 +146,9 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 Ok(ExitCode::FAILURE)
             }
         }
-        Command::Kb {
-            command:
-                KbCommand::Check {
-                    kb,
-                    catalog,
-                    require_all_topics,
-                },
-        } => check(&config, &kb, catalog, require_all_topics),
+        Command::Kb { command: KbCommand::Check { kb, catalog, require_all_topics } } => {
+            check(&config, &kb, catalog, require_all_topics)
+        }
     }
 }
 
@@ -174,16 +158,9 @@ fn kb_dir(config: &Config, arg: &KbArg) -> PathBuf {
 
 fn open_searcher(config: &Config, arg: &KbArg) -> Result<Searcher> {
     let dir = kb_dir(config, arg);
-    let base = kb::load(&dir).with_context(|| {
-        format!(
-            "加载知识库 {} 失败（用 `taxbot kb check` 查看全部错误）",
-            dir.display()
-        )
-    })?;
-    Ok(Searcher::new(
-        Snapshot::from_kb(&base)?,
-        config.search.clone(),
-    ))
+    let base = kb::load(&dir)
+        .with_context(|| format!("加载知识库 {} 失败（用 `taxbot kb check` 查看全部错误）", dir.display()))?;
+    Ok(Searcher::new(Snapshot::from_kb(&base)?, config.search.clone()))
 }
 
 fn ask(config: &Config, arg: &KbArg, question: &str, json: bool) -> Result<ExitCode> {
@@ -191,17 +168,15 @@ fn ask(config: &Config, arg: &KbArg, question: &str, json: bool) -> Result<ExitC
     let outcome = searcher.ask(question)?;
     let top: Vec<_> = outcome.ranked.iter().take(3).collect();
     if json {
-        let candidates: Vec<_> = top.iter().map(|c| serde_json::json!({"id": c.entry.id, "question": c.entry.question, "confidence": c.confidence})).collect();
+        let candidates: Vec<_> = top
+            .iter()
+            .map(|c| serde_json::json!({"id": c.entry.id, "question": c.entry.question, "confidence": c.confidence}))
+            .collect();
         let (id, confidence) = match &outcome.decision {
-            Decision::Answer { entry, confidence } => {
-                (Some(entry.id.to_string()), Some(*confidence))
-            }
+            Decision::Answer { entry, confidence } => (Some(entry.id.to_string()), Some(*confidence)),
             _ => (None, None),
         };
-        let answer = outcome
-            .decision
-            .answered()
-            .map(|e| serde_json::json!({"answer": e.answer, "sources": e.sources}));
+        let answer = outcome.decision.answered().map(|e| serde_json::json!({"answer": e.answer, "sources": e.sources}));
         let out = serde_json::json!({"decision": outcome.decision.kind(), "id": id, "confidence": confidence, "candidates": candidates, "entry": answer});
         println!("{}", serde_json::to_string_pretty(&out)?);
         return Ok(ExitCode::SUCCESS);
@@ -218,10 +193,7 @@ fn ask(config: &Config, arg: &KbArg, question: &str, json: bool) -> Result<ExitC
             for s in &entry.sources {
                 println!("依据：{} {}", s.title, s.wenhao);
             }
-            let until = entry
-                .effective_until
-                .map(|d| d.to_string())
-                .unwrap_or_else(|| "长期".into());
+            let until = entry.effective_until.map(|d| d.to_string()).unwrap_or_else(|| "长期".into());
             println!("有效期：{} 至 {}", entry.effective_from, until);
         }
         Decision::Clarify { candidates } => {
@@ -235,12 +207,7 @@ fn ask(config: &Config, arg: &KbArg, question: &str, json: bool) -> Result<ExitC
     println!("\n候选（前 3）：");
     let snap = searcher.snapshot();
     for c in top {
-        println!(
-            "  {} {:.3} {}",
-            c.entry.id,
-            c.confidence.get(),
-            c.entry.question
-        );
+        println!("  {} {:.3} {}", c.entry.id, c.confidence.get(), c.entry.question);
         for m in search::explain(&snap, question, &c.entry) {
             println!("      {:<8} {}", m.field, m.terms.join(" "));
         }
@@ -250,31 +217,18 @@ fn ask(config: &Config, arg: &KbArg, question: &str, json: bool) -> Result<ExitC
 
 fn find_catalog(config: &Config, flag: Option<PathBuf>, dir: &Path) -> Option<PathBuf> {
     flag.or_else(|| config.kb.catalog.clone()).or_else(|| {
-        let beside_repo = dir
-            .canonicalize()
-            .ok()?
-            .parent()?
-            .parent()?
-            .join("shared/kb-topics.tsv");
-        [beside_repo, PathBuf::from("../shared/kb-topics.tsv")]
-            .into_iter()
-            .find(|p| p.is_file())
+        let beside_repo = dir.canonicalize().ok()?.parent()?.parent()?.join("shared/kb-topics.tsv");
+        [beside_repo, PathBuf::from("../shared/kb-topics.tsv")].into_iter().find(|p| p.is_file())
     })
 }
 
-fn check(
-    config: &Config,
-    arg: &KbArg,
-    catalog: Option<PathBuf>,
-    require_all: bool,
-) -> Result<ExitCode> {
+fn check(config: &Config, arg: &KbArg, catalog: Option<PathBuf>, require_all: bool) -> Result<ExitCode> {
     let dir = kb_dir(config, arg);
     let explicit = catalog.is_some();
     let catalog_path = find_catalog(config, catalog, &dir);
     let catalog = match &catalog_path {
         Some(path) => {
-            let text = std::fs::read_to_string(path)
-                .with_context(|| format!("无法读取主题目录 {}", path.display()));
+            let text = std::fs::read_to_string(path).with_context(|| format!("无法读取主题目录 {}", path.display()));
             match text {
                 Ok(text) => Some(Catalog::parse(&text).0),
                 Err(e) if explicit => return Err(e),
@@ -303,14 +257,6 @@ fn check(
         println!("缺少条目的主题：{}", report.missing_topics.join(" "));
     }
     let missing_fails = require_all && !report.missing_topics.is_empty();
-    println!(
-        "{} 个条目，{} 处错误",
-        report.entries,
-        report.problems.len()
-    );
-    Ok(if report.problems.is_empty() && !missing_fails {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::FAILURE
-    })
+    println!("{} 个条目，{} 处错误", report.entries, report.problems.len());
+    Ok(if report.problems.is_empty() && !missing_fails { ExitCode::SUCCESS } else { ExitCode::FAILURE })
 }

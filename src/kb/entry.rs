@@ -26,14 +26,8 @@ pub struct InvalidId {
 fn check_code(what: &'static str, value: String) -> Result<String, InvalidId> {
     let ok = !value.is_empty()
         && value.len() <= 64
-        && value
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
-    if ok {
-        Ok(value)
-    } else {
-        Err(InvalidId { what, value })
-    }
+        && value.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    if ok { Ok(value) } else { Err(InvalidId { what, value }) }
 }
 
 impl TryFrom<String> for EntryId {

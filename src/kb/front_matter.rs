@@ -42,35 +42,19 @@ const FENCE: &str = "+++";
 pub fn parse_entry(content: &str) -> Result<Entry, Vec<FileProblem>> {
     let lines: Vec<&str> = content.lines().collect();
     let problem = |line: usize, message: String| vec![FileProblem { line, message }];
-    if lines
-        .first()
-        .map(|l| l.trim_start_matches('\u{feff}').trim())
-        != Some(FENCE)
-    {
+    if lines.first().map(|l| l.trim_start_matches('\u{feff}').trim()) != Some(FENCE) {
         return Err(problem(1, "文件必须以 +++ 行开始（TOML 头部）".into()));
     }
-    let Some(close) = lines
-        .iter()
-        .skip(1)
-        .position(|l| l.trim() == FENCE)
-        .map(|i| i + 1)
-    else {
+    let Some(close) = lines.iter().skip(1).position(|l| l.trim() == FENCE).map(|i| i + 1) else {
         return Err(problem(1, "找不到结束 TOML 头部的 +++ 行".into()));
     };
     let toml_text = lines[1..close].join("\n");
     let raw: RawFrontMatter = toml::from_str(&toml_text).map_err(|e| {
-        let line = e
-            .span()
-            .map_or(0, |s| toml_text[..s.start].matches('\n').count())
-            + 2;
+        let line = e.span().map_or(0, |s| toml_text[..s.start].matches('\n').count()) + 2;
         problem(line, format!("TOML 头部有误：{}", e.message()))
     })?;
     let answer = lines[close + 1..].join("\n").trim().to_owned();
-    Validator {
-        lines: &lines,
-        problems: Vec::new(),
-    }
-    .finish(raw, answer, close + 2)
+    Validator { lines: &lines, problems: Vec::new() }.finish(raw, answer, close + 2)
 }
 
 /// Turns the raw front matter into an `Entry`, noting each problem at the line of its key.
@@ -85,8 +69,7 @@ impl Validator<'_> {
             .iter()
             .position(|l| {
                 let l = l.trim_start();
-                l.strip_prefix(key)
-                    .is_some_and(|rest| rest.trim_start().starts_with('='))
+                l.strip_prefix(key).is_some_and(|rest| rest.trim_start().starts_with('='))
                     || l.trim() == format!("[[{key}]]")
             })
             .map_or(1, |i| i + 1)
@@ -99,10 +82,7 @@ impl Validator<'_> {
 
     fn required<T>(&mut self, key: &str, value: Option<T>) -> Option<T> {
         if value.is_none() {
-            self.problems.push(FileProblem {
-                line: 1,
-                message: format!("缺少必填字段 `{key}`"),
-            });
+            self.problems.push(FileProblem { line: 1, message: format!("缺少必填字段 `{key}`") });
         }
         value
     }
@@ -124,10 +104,7 @@ impl Validator<'_> {
         };
         let parsed = NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d").ok();
         if parsed.is_none() {
-            self.report(
-                key,
-                format!("`{key}` 不是有效日期（应为 2026-01-01 这样的日期）：{text}"),
-            );
+            self.report(key, format!("`{key}` 不是有效日期（应为 2026-01-01 这样的日期）：{text}"));
         }
         parsed
     }
@@ -139,44 +116,29 @@ impl Validator<'_> {
         }
         let mut sources = Vec::new();
         for (i, s) in raw.into_iter().enumerate() {
-            match (
-                s.title.filter(|t| !t.trim().is_empty()),
-                s.wenhao.filter(|w| !w.trim().is_empty()),
-            ) {
+            match (s.title.filter(|t| !t.trim().is_empty()), s.wenhao.filter(|w| !w.trim().is_empty())) {
                 (Some(title), Some(wenhao)) => sources.push(Source { title, wenhao }),
-                _ => self.report(
-                    "sources",
-                    format!("第 {} 个政策依据缺少 title 或 wenhao（文号）", i + 1),
-                ),
+                _ => self.report("sources", format!("第 {} 个政策依据缺少 title 或 wenhao（文号）", i + 1)),
             }
         }
         sources
     }
 
-    fn finish(
-        mut self,
-        raw: RawFrontMatter,
-        answer: String,
-        answer_line: usize,
-    ) -> Result<Entry, Vec<FileProblem>> {
-        let id = self
-            .text("id", raw.id)
-            .and_then(|s| match EntryId::try_from(s) {
-                Ok(id) => Some(id),
-                Err(e) => {
-                    self.report("id", e.to_string());
-                    None
-                }
-            });
-        let category =
-            self.text("category", raw.category)
-                .and_then(|s| match Category::try_from(s) {
-                    Ok(c) => Some(c),
-                    Err(e) => {
-                        self.report("category", e.to_string());
-                        None
-                    }
-                });
+    fn finish(mut self, raw: RawFrontMatter, answer: String, answer_line: usize) -> Result<Entry, Vec<FileProblem>> {
+        let id = self.text("id", raw.id).and_then(|s| match EntryId::try_from(s) {
+            Ok(id) => Some(id),
+            Err(e) => {
+                self.report("id", e.to_string());
+                None
+            }
+        });
+        let category = self.text("category", raw.category).and_then(|s| match Category::try_from(s) {
+            Ok(c) => Some(c),
+            Err(e) => {
+                self.report("category", e.to_string());
+                None
+            }
+        });
         let question = self.text("question", raw.question);
         let similar: Vec<String> = self.required("similar", raw.similar).unwrap_or_default();
         if similar.iter().any(|s| s.trim().is_empty()) {
@@ -188,19 +150,16 @@ impl Validator<'_> {
         if let (Some(from), Some(until)) = (effective_from, effective_until)
             && until < from
         {
-            self.report(
-                "effective_until",
-                format!("失效日期 {until} 早于生效日期 {from}"),
-            );
+            self.report("effective_until", format!("失效日期 {until} 早于生效日期 {from}"));
         }
         let reviewed = self.required("reviewed", raw.reviewed);
         let reviewed = self.date("reviewed", reviewed);
         let sources = self.sources(raw.sources);
         if answer.is_empty() {
-            self.problems.push(FileProblem {
-                line: answer_line,
-                message: "答案为空：+++ 之后需要 Markdown 答案".into(),
-            });
+            self.problems
+                .push(FileProblem {
+                    line: answer_line, message: "答案为空：+++ 之后需要 Markdown 答案".into()
+                });
         }
         match (id, category, question, effective_from, reviewed) {
             (Some(id), Some(category), Some(question), Some(effective_from), Some(reviewed))
@@ -227,10 +186,7 @@ impl Validator<'_> {
 
 /// The 1-based line of the first line in `content` that contains `needle`.
 pub fn line_containing(content: &str, needle: &str) -> usize {
-    content
-        .lines()
-        .position(|l| l.contains(needle))
-        .map_or(1, |i| i + 1)
+    content.lines().position(|l| l.contains(needle)).map_or(1, |i| i + 1)
 }
 
 #[cfg(test)]
@@ -259,28 +215,18 @@ mod tests {
 
     #[test]
     fn reports_every_missing_field_and_the_empty_answer() {
-        let bad = GOOD
-            .replace("question = \"小规模纳税人免征额是多少？\"\n", "")
-            .replace("月销售额不超过10万元免征。\n", "");
+        let bad =
+            GOOD.replace("question = \"小规模纳税人免征额是多少？\"\n", "").replace("月销售额不超过10万元免征。\n", "");
         let problems = parse_entry(&bad).expect_err("two problems");
-        assert!(
-            problems.iter().any(|p| p.message.contains("question")),
-            "{problems:?}"
-        );
-        assert!(
-            problems.iter().any(|p| p.message.contains("答案为空")),
-            "{problems:?}"
-        );
+        assert!(problems.iter().any(|p| p.message.contains("question")), "{problems:?}");
+        assert!(problems.iter().any(|p| p.message.contains("答案为空")), "{problems:?}");
     }
 
     #[test]
     fn reports_toml_syntax_errors_with_the_file_line() {
         let bad = GOOD.replace("keywords = [\"免征\"]", "keywords = [\"免征\"");
         let problems = parse_entry(&bad).expect_err("syntax");
-        assert!(
-            problems[0].line >= 6 && problems[0].line <= 8,
-            "{problems:?}"
-        );
+        assert!(problems[0].line >= 6 && problems[0].line <= 8, "{problems:?}");
     }
 
     #[test]
@@ -293,11 +239,7 @@ mod tests {
     #[test]
     fn rejects_unknown_keys_and_sources_without_wenhao() {
         let bad = GOOD.replace("wenhao = \"财政部 税务总局公告2026年第10号\"", "");
-        assert!(
-            parse_entry(&bad).expect_err("no wenhao")[0]
-                .message
-                .contains("wenhao")
-        );
+        assert!(parse_entry(&bad).expect_err("no wenhao")[0].message.contains("wenhao"));
         let bad = GOOD.replace("keywords", "keyword");
         assert!(parse_entry(&bad).is_err());
     }

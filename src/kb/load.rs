@@ -25,18 +25,11 @@ pub struct CheckReport {
 /// Loads `dir` (layout of `knowledge-base/`), failing if anything is invalid.
 pub fn load(dir: &Path) -> Result<KnowledgeBase, KbError> {
     let (kb, report) = load_checked(dir, None)?;
-    if report.problems.is_empty() {
-        Ok(kb)
-    } else {
-        Err(KbError::Invalid(report.problems))
-    }
+    if report.problems.is_empty() { Ok(kb) } else { Err(KbError::Invalid(report.problems)) }
 }
 
 /// Loads `dir` and reports every problem, checking ids against `catalog` when given.
-pub fn load_checked(
-    dir: &Path,
-    catalog: Option<&Catalog>,
-) -> Result<(KnowledgeBase, CheckReport), KbError> {
+pub fn load_checked(dir: &Path, catalog: Option<&Catalog>) -> Result<(KnowledgeBase, CheckReport), KbError> {
     let faq = dir.join("faq");
     if !faq.is_dir() {
         return Err(KbError::NotAKnowledgeBase(dir.to_path_buf()));
@@ -47,10 +40,7 @@ pub fn load_checked(
     let mut problems = Vec::new();
     let mut entries: Vec<(PathBuf, String, Entry)> = Vec::new();
     for path in files {
-        let content = fs::read_to_string(&path).map_err(|source| KbError::Io {
-            path: path.clone(),
-            source,
-        })?;
+        let content = fs::read_to_string(&path).map_err(|source| KbError::Io { path: path.clone(), source })?;
         match parse_entry(&content) {
             Ok(entry) => entries.push((path, content, entry)),
             Err(found) => problems.extend(found.into_iter().map(|p| at(&path, p))),
@@ -58,33 +48,20 @@ pub fn load_checked(
     }
     check_layout(&entries, &mut problems);
     check_duplicates(&entries, &mut problems);
-    let missing_topics = catalog
-        .map(|c| check_catalog(c, &entries, &mut problems))
-        .unwrap_or_default();
+    let missing_topics = catalog.map(|c| check_catalog(c, &entries, &mut problems)).unwrap_or_default();
     let lexicon = load_lexicon(&dir.join("dict"), &mut problems)?;
     problems.sort_by(|a, b| (&a.path, a.line).cmp(&(&b.path, b.line)));
-    let report = CheckReport {
-        problems,
-        missing_topics,
-        entries: entries.len(),
-    };
+    let report = CheckReport { problems, missing_topics, entries: entries.len() };
     let entries = entries.into_iter().map(|(_, _, e)| e).collect();
     Ok((KnowledgeBase { entries, lexicon }, report))
 }
 
 fn at(path: &Path, p: FileProblem) -> Problem {
-    Problem {
-        path: path.to_path_buf(),
-        line: p.line,
-        message: p.message,
-    }
+    Problem { path: path.to_path_buf(), line: p.line, message: p.message }
 }
 
 fn collect_markdown(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), KbError> {
-    let io = |source| KbError::Io {
-        path: dir.to_path_buf(),
-        source,
-    };
+    let io = |source| KbError::Io { path: dir.to_path_buf(), source };
     for item in fs::read_dir(dir).map_err(io)? {
         let path = item.map_err(io)?.path();
         if path.is_dir() {
@@ -99,10 +76,7 @@ fn collect_markdown(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), KbError> {
 /// The file name must be `<id>.md` and the folder the category.
 fn check_layout(entries: &[(PathBuf, String, Entry)], problems: &mut Vec<Problem>) {
     for (path, content, e) in entries {
-        let stem = path
-            .file_stem()
-            .and_then(|s| s.to_str())
-            .unwrap_or_default();
+        let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or_default();
         if stem != e.id.as_str() {
             let line = line_containing(content, "id =");
             problems.push(Problem {
@@ -111,20 +85,13 @@ fn check_layout(entries: &[(PathBuf, String, Entry)], problems: &mut Vec<Problem
                 message: format!("文件名应为 {}.md（与 id 一致）", e.id),
             });
         }
-        let folder = path
-            .parent()
-            .and_then(|p| p.file_name())
-            .and_then(|s| s.to_str())
-            .unwrap_or_default();
+        let folder = path.parent().and_then(|p| p.file_name()).and_then(|s| s.to_str()).unwrap_or_default();
         if folder != e.category.as_str() {
             let line = line_containing(content, "category =");
             problems.push(Problem {
                 path: path.clone(),
                 line,
-                message: format!(
-                    "分类 {} 的条目应放在 faq/{}/ 目录下",
-                    e.category, e.category
-                ),
+                message: format!("分类 {} 的条目应放在 faq/{}/ 目录下", e.category, e.category),
             });
         }
     }
@@ -165,11 +132,7 @@ fn check_duplicates(entries: &[(PathBuf, String, Entry)], problems: &mut Vec<Pro
 }
 
 /// Every entry is a catalog topic of the right category; returns the topics without entry.
-fn check_catalog(
-    catalog: &Catalog,
-    entries: &[(PathBuf, String, Entry)],
-    problems: &mut Vec<Problem>,
-) -> Vec<String> {
+fn check_catalog(catalog: &Catalog, entries: &[(PathBuf, String, Entry)], problems: &mut Vec<Problem>) -> Vec<String> {
     for (path, content, e) in entries {
         match catalog.topics.get(&e.id) {
             None => problems.push(Problem {
@@ -185,14 +148,8 @@ fn check_catalog(
             Some(_) => {}
         }
     }
-    let present: std::collections::HashSet<&str> =
-        entries.iter().map(|(_, _, e)| e.id.as_str()).collect();
-    catalog
-        .topics
-        .keys()
-        .filter(|id| !present.contains(id.as_str()))
-        .map(|id| id.to_string())
-        .collect()
+    let present: std::collections::HashSet<&str> = entries.iter().map(|(_, _, e)| e.id.as_str()).collect();
+    catalog.topics.keys().filter(|id| !present.contains(id.as_str())).map(|id| id.to_string()).collect()
 }
 
 /// Reads `dict/`; every file is optional, an unreadable or malformed line is a problem.
@@ -208,11 +165,7 @@ fn load_lexicon(dict: &Path, problems: &mut Vec<Problem>) -> Result<Lexicon, KbE
     let lines = |path: &Path, found: Vec<LineProblem>| {
         found
             .into_iter()
-            .map(|p| Problem {
-                path: path.to_path_buf(),
-                line: p.line,
-                message: p.message,
-            })
+            .map(|p| Problem { path: path.to_path_buf(), line: p.line, message: p.message })
             .collect::<Vec<_>>()
     };
     let (dict_path, dict_text) = read("tax.dict")?;
@@ -222,9 +175,5 @@ fn load_lexicon(dict: &Path, problems: &mut Vec<Problem>) -> Result<Lexicon, KbE
     let (synonym_groups, found) = text::parse_synonyms(&syn_text);
     problems.extend(lines(&syn_path, found));
     let (_, stop_text) = read("stopwords.txt")?;
-    Ok(Lexicon {
-        words,
-        synonym_groups,
-        stopwords: text::parse_stopwords(&stop_text),
-    })
+    Ok(Lexicon { words, synonym_groups, stopwords: text::parse_stopwords(&stop_text) })
 }

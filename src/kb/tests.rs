@@ -8,30 +8,16 @@ const ENTRY: &str = "+++\nid = \"{ID}\"\ncategory = \"{CAT}\"\nquestion = \"{Q}\
 fn write(dir: &Path, cat: &str, id: &str, q: &str, s: &str) {
     let folder = dir.join("faq").join(cat);
     fs::create_dir_all(&folder).expect("mkdir");
-    let text = ENTRY
-        .replace("{ID}", id)
-        .replace("{CAT}", cat)
-        .replace("{Q}", q)
-        .replace("{S}", s);
+    let text = ENTRY.replace("{ID}", id).replace("{CAT}", cat).replace("{Q}", q).replace("{S}", s);
     fs::write(folder.join(format!("{id}.md")), text).expect("write");
 }
 
 #[test]
 fn loads_a_valid_base_with_its_word_lists() {
     let dir = tempfile::tempdir().expect("tempdir");
-    write(
-        dir.path(),
-        "VAT",
-        "VAT-001",
-        "增值税税率是多少",
-        "增值税几个点",
-    );
+    write(dir.path(), "VAT", "VAT-001", "增值税税率是多少", "增值税几个点");
     fs::create_dir_all(dir.path().join("dict")).expect("mkdir");
-    fs::write(
-        dir.path().join("dict/synonyms.txt"),
-        "增值税专用发票 专票\n",
-    )
-    .expect("write");
+    fs::write(dir.path().join("dict/synonyms.txt"), "增值税专用发票 专票\n").expect("write");
     let kb = load(dir.path()).expect("valid");
     assert_eq!(kb.entries.len(), 1);
     assert_eq!(kb.lexicon.synonym_groups.len(), 1);
@@ -40,45 +26,22 @@ fn loads_a_valid_base_with_its_word_lists() {
 #[test]
 fn reports_duplicates_layout_and_catalog_problems_with_file_and_line() {
     let dir = tempfile::tempdir().expect("tempdir");
-    write(
-        dir.path(),
-        "VAT",
-        "VAT-001",
-        "增值税税率是多少",
-        "增值税几个点",
-    );
-    write(
-        dir.path(),
-        "VAT",
-        "VAT-002",
-        "增值税怎么申报",
-        "增值税几个点",
-    );
+    write(dir.path(), "VAT", "VAT-001", "增值税税率是多少", "增值税几个点");
+    write(dir.path(), "VAT", "VAT-002", "增值税怎么申报", "增值税几个点");
     write(dir.path(), "VAT", "VAT-003", "个税怎么算", "个税咋算");
     fs::create_dir_all(dir.path().join("faq/IIT")).expect("mkdir");
-    fs::rename(
-        dir.path().join("faq/VAT/VAT-003.md"),
-        dir.path().join("faq/IIT/VAT-003.md"),
-    )
-    .expect("move");
+    fs::rename(dir.path().join("faq/VAT/VAT-003.md"), dir.path().join("faq/IIT/VAT-003.md")).expect("move");
     write(dir.path(), "ZZZ", "ZZZ-001", "随便问问", "随便问问吧");
-    let (catalog, _) =
-        Catalog::parse("id\tcategory\nVAT-001\tVAT\nVAT-002\tVAT\nVAT-003\tVAT\nVAT-004\tVAT\n");
+    let (catalog, _) = Catalog::parse("id\tcategory\nVAT-001\tVAT\nVAT-002\tVAT\nVAT-003\tVAT\nVAT-004\tVAT\n");
     let (_, report) = load_checked(dir.path(), Some(&catalog)).expect("readable");
     let text: Vec<String> = report.problems.iter().map(ToString::to_string).collect();
     let has = |needle: &str| text.iter().any(|t| t.contains(needle));
-    assert!(
-        has("VAT-002.md:5: 问法「增值税几个点」与 VAT-001"),
-        "{text:#?}"
-    );
+    assert!(has("VAT-002.md:5: 问法「增值税几个点」与 VAT-001"), "{text:#?}");
     assert!(has("应放在 faq/VAT/"), "{text:#?}");
     assert!(has("ZZZ-001 不在主题目录"), "{text:#?}");
     assert_eq!(report.missing_topics, vec!["VAT-004".to_owned()]);
     match load(dir.path()) {
-        Err(KbError::Invalid(p)) => assert!(
-            p.iter().any(|p| p.message.contains("增值税几个点")),
-            "{p:?}"
-        ),
+        Err(KbError::Invalid(p)) => assert!(p.iter().any(|p| p.message.contains("增值税几个点")), "{p:?}"),
         other => panic!("expected invalid, got {other:?}"),
     }
 }
@@ -86,10 +49,7 @@ fn reports_duplicates_layout_and_catalog_problems_with_file_and_line() {
 #[test]
 fn a_directory_without_faq_is_refused() {
     let dir = tempfile::tempdir().expect("tempdir");
-    assert!(matches!(
-        load(dir.path()),
-        Err(KbError::NotAKnowledgeBase(_))
-    ));
+    assert!(matches!(load(dir.path()), Err(KbError::NotAKnowledgeBase(_))));
 }
 
 #[test]

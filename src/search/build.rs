@@ -1,6 +1,7 @@
 //! Building a [`Snapshot`]: analyse every entry once, then feed the same terms
 //! to the tantivy index (retrieval) and to the reranker's term sets.
 
+use std::collections::HashSet;
 use std::sync::Arc;
 use std::thread;
 
@@ -20,6 +21,11 @@ use super::vectors::{TermSet, Vocabulary};
 /// a 100,000-entry base in a handful of segments.
 const WRITER_MEMORY: usize = 64 * 1024 * 1024;
 
+/// Weight of everyday words relative to tax vocabulary: a rare everyday word
+/// ("几十块") is rare in the base by accident, while a tax term is what the
+/// question is about. Tuned on the dev set.
+const GENERIC_TERM_FACTOR: f32 = 0.3;
+
 /// One way of asking an entry (its question, a paraphrase, or its keywords).
 #[derive(Debug)]
 pub(crate) struct Variant {
@@ -31,6 +37,12 @@ pub(crate) struct Variant {
 #[derive(Debug)]
 pub(crate) struct Profile {
     pub variants: Vec<Variant>,
+    /// All term ids of the questions and keywords (sorted, unique).
+    pub bag: Vec<u32>,
+    /// All term ids of the answer (sorted, unique).
+    pub answer: Vec<u32>,
+    /// All bigram ids of the questions and keywords (sorted, unique).
+    pub bigram_bag: Vec<u32>,
 }
 
 /// An immutable, searchable view of one version of the knowledge base.
@@ -50,6 +62,10 @@ pub struct Snapshot {
 struct Analysed {
     /// Question, paraphrases, then the keywords joined: (text, terms, bigrams).
     variants: Vec<(String, Vec<Term>, Vec<Term>)>,
+    /// The answer's terms.
+    answer: Vec<Term>,
+    /// The keywords' terms (also the last variant).
+    keywords: Option<Vec<Term>>,
 }
 
 impl Snapshot {
@@ -71,22 +87,31 @@ impl Snapshot {
                 let b: Vec<u32> = b.iter().map(|x| bigrams.intern(&x.text)).collect();
                 variants.push((t, b));
             }
-            count(&mut terms, variants.iter().map(|v| &v.0));
+            let answer: Vec<u32> = a.answer.iter().map(|x| terms.intern(&x.text)).collect();
+            count(&mut terms, variants.iter().map(|v| &v.0).chain(std::iter::once(&answer)));
             count(&mut bigrams, variants.iter().map(|v| &v.1));
-            raw_profiles.push(variants);
+            raw_profiles.push((variants, answer));
         }
-        terms.finish();
-        bigrams.finish();
+        let keyword_terms: HashSet<&str> =
+            analysed.iter().filter_map(|a| a.keywords.as_ref()).flat_map(|k| k.iter().map(|t| t.text.as_str())).collect();
+        terms.finish(|t| {
+            if analyzer.is_domain_term(t) || keyword_terms.contains(t) { 1.0 } else { GENERIC_TERM_FACTOR }
+        });
+        bigrams.finish(|_| 1.0);
         let profiles = raw_profiles
             .into_iter()
-            .map(|variants| Profile {
-                variants: variants
-                    .into_iter()
-                    .map(|(t, b)| Variant {
-                        terms: terms.set(t),
-                        bigrams: bigrams.set(b),
-                    })
-                    .collect(),
+            .map(|(variants, answer)| {
+                let bag = terms.set(variants.iter().flat_map(|v| v.0.iter().copied()).collect()).ids;
+                let bigram_bag = bigrams.set(variants.iter().flat_map(|v| v.1.iter().copied()).collect()).ids;
+                Profile {
+                    variants: variants
+                        .into_iter()
+                        .map(|(t, b)| Variant { terms: terms.set(t), bigrams: bigrams.set(b) })
+                        .collect(),
+                    bag,
+                    answer: terms.set(answer).ids,
+                    bigram_bag,
+                }
             })
             .collect();
         let (searcher, ords, fields) = index(&entries, &analysed, &analyzer)?;
@@ -133,42 +158,30 @@ fn count<'a>(vocab: &mut Vocabulary, sets: impl Iterator<Item = &'a Vec<u32>>) {
 
 /// Analyses all entries, spread over the machine's cores (jieba is the cost).
 fn analyse_all(entries: &[Entry], analyzer: &Analyzer) -> Vec<Analysed> {
-    let workers = thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .min(8);
+    let workers = thread::available_parallelism().map_or(1, |n| n.get()).min(8);
     let chunk = entries.len().div_ceil(workers).max(1);
     thread::scope(|s| {
         let handles: Vec<_> = entries
             .chunks(chunk)
-            .map(|part| {
-                s.spawn(move || {
-                    part.iter()
-                        .map(|e| analyse(e, analyzer))
-                        .collect::<Vec<_>>()
-                })
-            })
+            .map(|part| s.spawn(move || part.iter().map(|e| analyse(e, analyzer)).collect::<Vec<_>>()))
             .collect();
         // A panic inside jieba would be a bug in it; re-raise rather than lose entries.
-        handles
-            .into_iter()
-            .flat_map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
-            .collect()
+        handles.into_iter().flat_map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p))).collect()
     })
 }
 
 fn analyse(entry: &Entry, analyzer: &Analyzer) -> Analysed {
     let keywords = entry.keywords.join(" ");
-    let texts = entry
-        .questions()
-        .map(str::to_owned)
-        .chain((!keywords.is_empty()).then_some(keywords));
+    let texts = entry.questions().map(str::to_owned).chain((!keywords.is_empty()).then_some(keywords));
     let variants = texts
         .map(|text| {
             let a = analyzer.analyze(&text);
             (text, a.terms, a.bigrams)
         })
         .collect();
-    Analysed { variants }
+    let variants: Vec<(String, Vec<Term>, Vec<Term>)> = variants;
+    let keywords = (!entry.keywords.is_empty()).then(|| variants.last().map(|v| v.1.clone())).flatten();
+    Analysed { variants, answer: analyzer.analyze(&entry.answer).terms, keywords }
 }
 
 fn pre_tokenized(text: &str, terms: &[Term]) -> PreTokenizedString {
@@ -183,31 +196,17 @@ fn pre_tokenized(text: &str, terms: &[Term]) -> PreTokenizedString {
             position_length: 1,
         })
         .collect();
-    PreTokenizedString {
-        text: text.to_owned(),
-        tokens,
-    }
+    PreTokenizedString { text: text.to_owned(), tokens }
 }
 
 type Built = (tantivy::Searcher, Vec<Column<u64>>, Fields);
 
-fn index(
-    entries: &[Entry],
-    analysed: &[Analysed],
-    analyzer: &Arc<Analyzer>,
-) -> Result<Built, SearchError> {
+fn index(entries: &[Entry], analysed: &[Analysed], analyzer: &Arc<Analyzer>) -> Result<Built, SearchError> {
     let (schema, fields) = schema();
     let index = Index::create_in_ram(schema);
-    index.tokenizers().register(
-        TAX_TOKENIZER,
-        TextAnalyzer::from(TaxTokenizer(analyzer.clone())),
-    );
-    index.tokenizers().register(
-        BIGRAM_TOKENIZER,
-        TextAnalyzer::from(BigramTokenizer(analyzer.clone())),
-    );
-    let mut writer: IndexWriter<TantivyDocument> =
-        index.writer_with_num_threads(1, WRITER_MEMORY)?;
+    index.tokenizers().register(TAX_TOKENIZER, TextAnalyzer::from(TaxTokenizer(analyzer.clone())));
+    index.tokenizers().register(BIGRAM_TOKENIZER, TextAnalyzer::from(BigramTokenizer(analyzer.clone())));
+    let mut writer: IndexWriter<TantivyDocument> = index.writer_with_num_threads(1, WRITER_MEMORY)?;
     for (ord, (entry, a)) in entries.iter().zip(analysed).enumerate() {
         let mut doc = TantivyDocument::new();
         doc.add_text(fields.id, entry.id.as_str());
@@ -222,19 +221,12 @@ fn index(
             doc.add_pre_tokenized_text(field, pre_tokenized(text, terms));
             doc.add_pre_tokenized_text(fields.bigram, pre_tokenized(text, bigrams));
         }
-        doc.add_text(fields.answer, &entry.answer);
+        doc.add_pre_tokenized_text(fields.answer, pre_tokenized(&entry.answer, &a.answer));
         writer.add_document(doc)?;
     }
     writer.commit()?;
-    let reader = index
-        .reader_builder()
-        .reload_policy(ReloadPolicy::Manual)
-        .try_into()?;
+    let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
     let searcher: tantivy::Searcher = reader.searcher();
-    let ords = searcher
-        .segment_readers()
-        .iter()
-        .map(|s| s.fast_fields().u64("ord"))
-        .collect::<Result<Vec<_>, _>>()?;
+    let ords = searcher.segment_readers().iter().map(|s| s.fast_fields().u64("ord")).collect::<Result<Vec<_>, _>>()?;
     Ok((searcher, ords, fields))
 }

@@ -6,6 +6,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::kb::Entry;
 
+use super::rerank::Signals;
+
 /// A confidence in [0, 1], comparable across questions.
 #[derive(Debug, Clone, Copy, PartialEq, PartialOrd, Serialize, Deserialize)]
 #[serde(transparent)]
@@ -14,11 +16,7 @@ pub struct Confidence(f32);
 impl Confidence {
     /// Clamps `value` into [0, 1] (NaN becomes 0).
     pub fn new(value: f32) -> Self {
-        Confidence(if value.is_nan() {
-            0.0
-        } else {
-            value.clamp(0.0, 1.0)
-        })
+        Confidence(if value.is_nan() { 0.0 } else { value.clamp(0.0, 1.0) })
     }
 
     /// The value.
@@ -34,6 +32,8 @@ pub struct Candidate {
     pub entry: Arc<Entry>,
     /// The matcher's confidence.
     pub confidence: Confidence,
+    /// The reranker's signals behind the confidence.
+    pub signals: Signals,
 }
 
 /// What to do with a question.
@@ -93,10 +93,13 @@ pub struct Settings {
     pub max_clarify: usize,
     /// Candidates retrieved by BM25 before reranking.
     pub retrieve_k: usize,
-    /// Share of word similarity in the confidence (the rest: character bigrams).
-    pub term_share: f32,
     /// Weight of words no entry uses, relative to the rarest known word.
     pub unknown_factor: f32,
+    /// Logistic weights of the reranker's signals: word cosine, bigram cosine,
+    /// question coverage, entry coverage, relative BM25.
+    pub weights: [f32; 7],
+    /// Logistic bias.
+    pub bias: f32,
 }
 
 impl Default for Settings {
@@ -108,8 +111,9 @@ impl Default for Settings {
             clarify_window: 0.15,
             max_clarify: 4,
             retrieve_k: 30,
-            term_share: 0.7,
             unknown_factor: 0.8,
+            weights: [1.2, 1.5, 1.3, 1.3, 5.3, 0.0, 0.0],
+            bias: -8.0,
         }
     }
 }
@@ -122,22 +126,13 @@ pub(crate) fn decide(ranked: &[Candidate], s: &Settings) -> Decision {
     let best = top.confidence.get();
     let second = ranked.get(1).map_or(0.0, |c| c.confidence.get());
     if best >= s.answer_threshold && best - second >= s.margin {
-        return Decision::Answer {
-            entry: top.entry.clone(),
-            confidence: top.confidence,
-        };
+        return Decision::Answer { entry: top.entry.clone(), confidence: top.confidence };
     }
     if best >= s.clarify_threshold {
         let floor = (best - s.clarify_window).max(s.clarify_threshold * 0.8);
-        let candidates = ranked
-            .iter()
-            .take(s.max_clarify.max(1))
-            .filter(|c| c.confidence.get() >= floor)
-            .cloned()
-            .collect();
+        let candidates =
+            ranked.iter().take(s.max_clarify.max(1)).filter(|c| c.confidence.get() >= floor).cloned().collect();
         return Decision::Clarify { candidates };
     }
-    Decision::NoMatch {
-        nearest: Some(top.clone()),
-    }
+    Decision::NoMatch { nearest: Some(top.clone()) }
 }

@@ -40,17 +40,11 @@ pub fn parse_cases(text: &str) -> Result<Vec<EvalCase>, EvalError> {
         if line.trim().is_empty() {
             continue;
         }
-        let case = serde_json::from_str(line).map_err(|e| EvalError::BadLine {
-            line: i + 1,
-            message: e.to_string(),
-        })?;
+        let case =
+            serde_json::from_str(line).map_err(|e| EvalError::BadLine { line: i + 1, message: e.to_string() })?;
         cases.push(case);
     }
-    if cases.is_empty() {
-        Err(EvalError::Empty)
-    } else {
-        Ok(cases)
-    }
+    if cases.is_empty() { Err(EvalError::Empty) } else { Ok(cases) }
 }
 
 /// Quality figures, all fractions in [0, 1].
@@ -100,11 +94,7 @@ impl Tally {
             n: self.n,
             top1: ratio(self.top1, self.gold, 0.0),
             recall3: ratio(self.top3, self.gold, 0.0),
-            mrr: if self.gold == 0 {
-                0.0
-            } else {
-                self.rr / self.gold as f64
-            },
+            mrr: if self.gold == 0 { 0.0 } else { self.rr / self.gold as f64 },
             answered_precision: ratio(self.answered_right, self.answered, 1.0),
             null_rejection: ratio(self.nulls_rejected, self.nulls, 1.0),
             resolved: ratio(self.resolved, self.gold, 0.0),
@@ -141,14 +131,36 @@ pub struct EvalReport {
     pub misses: Vec<Miss>,
 }
 
+/// One retrieved candidate of one case with its signals, for tuning the reranker.
+#[derive(Debug, Clone, Serialize)]
+pub struct SignalRow {
+    /// Index of the case in the file.
+    pub case: usize,
+    /// The candidate entry.
+    pub id: String,
+    /// Whether it is the case's gold entry.
+    pub gold: bool,
+    /// The reranker's signals.
+    pub signals: super::Signals,
+}
+
+/// Every retrieved candidate of every case with its signals.
+pub fn signal_rows(searcher: &Searcher, cases: &[EvalCase]) -> Result<Vec<SignalRow>, SearchError> {
+    let mut rows = Vec::new();
+    for (case, c) in cases.iter().enumerate() {
+        for cand in searcher.ask(&c.query)?.ranked {
+            let gold = c.gold.as_deref() == Some(cand.entry.id.as_str());
+            rows.push(SignalRow { case, id: cand.entry.id.to_string(), gold, signals: cand.signals });
+        }
+    }
+    Ok(rows)
+}
+
 /// Runs every case through the searcher (stand-alone questions, no context).
 pub fn evaluate(searcher: &Searcher, cases: &[EvalCase]) -> Result<EvalReport, SearchError> {
     let snap = searcher.snapshot();
-    let category_of: BTreeMap<&str, &str> = snap
-        .entries()
-        .iter()
-        .map(|e| (e.id.as_str(), e.category.as_str()))
-        .collect();
+    let category_of: BTreeMap<&str, &str> =
+        snap.entries().iter().map(|e| (e.id.as_str(), e.category.as_str())).collect();
     let mut overall = Tally::default();
     let mut per_category: BTreeMap<String, Tally> = BTreeMap::new();
     let mut unknown_gold = Vec::new();
@@ -162,15 +174,9 @@ pub fn evaluate(searcher: &Searcher, cases: &[EvalCase]) -> Result<EvalReport, S
                 "unknown"
             }),
         };
-        let rank = case
-            .gold
-            .as_ref()
-            .and_then(|g| outcome.ranked.iter().position(|c| c.entry.id.as_str() == g));
+        let rank = case.gold.as_ref().and_then(|g| outcome.ranked.iter().position(|c| c.entry.id.as_str() == g));
         let answered = outcome.decision.answered().map(|e| e.id.as_str());
-        for tally in [
-            &mut overall,
-            per_category.entry(category.to_owned()).or_default(),
-        ] {
+        for tally in [&mut overall, per_category.entry(category.to_owned()).or_default()] {
             tally.n += 1;
             tally.clarified += usize::from(matches!(outcome.decision, Decision::Clarify { .. }));
             if answered.is_some() {
@@ -184,8 +190,7 @@ pub fn evaluate(searcher: &Searcher, cases: &[EvalCase]) -> Result<EvalReport, S
                     tally.top1 += usize::from(rank == Some(0));
                     tally.top3 += usize::from(rank.is_some_and(|r| r < 3));
                     tally.rr += rank.map_or(0.0, |r| 1.0 / (r as f64 + 1.0));
-                    tally.resolved +=
-                        usize::from(answered.is_some() && answered == case.gold.as_deref());
+                    tally.resolved += usize::from(answered.is_some() && answered == case.gold.as_deref());
                 }
             }
             if case.gold.is_none() {
@@ -197,12 +202,7 @@ pub fn evaluate(searcher: &Searcher, cases: &[EvalCase]) -> Result<EvalReport, S
             Some(g) => rank != Some(0) || answered.is_some_and(|a| a != g),
         };
         if wrong {
-            let top = outcome
-                .ranked
-                .iter()
-                .take(3)
-                .map(|c| (c.entry.id.to_string(), c.confidence.get()))
-                .collect();
+            let top = outcome.ranked.iter().take(3).map(|c| (c.entry.id.to_string(), c.confidence.get())).collect();
             misses.push(Miss {
                 query: case.query.clone(),
                 gold: case.gold.clone(),
@@ -213,10 +213,7 @@ pub fn evaluate(searcher: &Searcher, cases: &[EvalCase]) -> Result<EvalReport, S
     }
     Ok(EvalReport {
         overall: overall.metrics(),
-        per_category: per_category
-            .into_iter()
-            .map(|(k, t)| (k, t.metrics()))
-            .collect(),
+        per_category: per_category.into_iter().map(|(k, t)| (k, t.metrics())).collect(),
         unknown_gold,
         misses,
     })
@@ -228,30 +225,14 @@ impl EvalReport {
         let mut out = String::new();
         let header = format!(
             "{:<10} {:>5} {:>6} {:>8} {:>6} {:>9} {:>8} {:>8} {:>8}\n",
-            "category",
-            "n",
-            "top1",
-            "recall@3",
-            "mrr",
-            "ans.prec",
-            "null.rej",
-            "resolved",
-            "clarify"
+            "category", "n", "top1", "recall@3", "mrr", "ans.prec", "null.rej", "resolved", "clarify"
         );
         out.push_str(&header);
         let mut row = |name: &str, m: &Metrics| {
             let _ = writeln!(
                 out,
                 "{:<10} {:>5} {:>6.3} {:>8.3} {:>6.3} {:>9.3} {:>8.3} {:>8.3} {:>8.3}",
-                name,
-                m.n,
-                m.top1,
-                m.recall3,
-                m.mrr,
-                m.answered_precision,
-                m.null_rejection,
-                m.resolved,
-                m.clarify_rate
+                name, m.n, m.top1, m.recall3, m.mrr, m.answered_precision, m.null_rejection, m.resolved, m.clarify_rate
             );
         };
         row("overall", &self.overall);
@@ -271,7 +252,9 @@ mod tests {
 
     #[test]
     fn parses_gold_and_null_cases_and_names_bad_lines() {
-        let cases = parse_cases("{\"query\": \"个税\", \"gold\": \"IIT-001\"}\n\n{\"query\": \"天气\", \"gold\": null}\n").expect("valid");
+        let cases =
+            parse_cases("{\"query\": \"个税\", \"gold\": \"IIT-001\"}\n\n{\"query\": \"天气\", \"gold\": null}\n")
+                .expect("valid");
         assert_eq!(cases.len(), 2);
         assert_eq!(cases[1].gold, None);
         match parse_cases("{\"query\": 1}\n") {

@@ -28,12 +28,7 @@ pub fn explain(snap: &Snapshot, question: &str, entry: &Entry) -> Vec<FieldMatch
         .into_iter()
         .map(|(field, text)| {
             let have = snap.analyzer.terms(&text);
-            let terms = q
-                .terms
-                .iter()
-                .filter(|t| have.contains(t))
-                .cloned()
-                .collect();
+            let terms = q.terms.iter().filter(|t| have.contains(t)).cloned().collect();
             FieldMatch { field, terms }
         })
         .filter(|m| !m.terms.is_empty())

@@ -25,7 +25,8 @@ pub use explain::{FieldMatch, explain};
 pub use query::{MAX_QUESTION_CHARS, QueryTerms};
 
 use crate::kb::EntryId;
-use rerank::{QueryVector, Weights};
+use rerank::QueryVector;
+pub use rerank::Signals;
 
 /// Why a search could not run.
 #[derive(Debug, thiserror::Error)]
@@ -83,10 +84,7 @@ const THIN_QUESTION_WORDS: usize = 2;
 impl Searcher {
     /// Starts serving `snapshot`.
     pub fn new(snapshot: Snapshot, settings: Settings) -> Self {
-        Searcher {
-            current: ArcSwap::from_pointee(snapshot),
-            settings,
-        }
+        Searcher { current: ArcSwap::from_pointee(snapshot), settings }
     }
 
     /// The snapshot queries run on now.
@@ -111,19 +109,12 @@ impl Searcher {
 
     /// Matches a question, borrowing the previous turn's terms when the question
     /// alone is too thin ("那个体户呢？", "要什么材料") and that helps.
-    pub fn ask_after(
-        &self,
-        question: &str,
-        previous: Option<&Turn>,
-    ) -> Result<Outcome, SearchError> {
+    pub fn ask_after(&self, question: &str, previous: Option<&Turn>) -> Result<Outcome, SearchError> {
         let snap = self.snapshot();
         let question = query::truncate(question);
         let analysis = snap.analyzer.analyze(question);
         let thin = analysis.content_words <= THIN_QUESTION_WORDS
-            || (analysis.content_words <= 4
-                && FOLLOW_UP_CUES
-                    .iter()
-                    .any(|c| question.trim_start().starts_with(c)));
+            || (analysis.content_words <= 4 && FOLLOW_UP_CUES.iter().any(|c| question.trim_start().starts_with(c)));
         let own = QueryTerms::from_analysis(analysis);
         let alone = self.match_terms(&snap, own.clone(), None)?;
         let Some(previous) = previous.filter(|p| thin && !p.terms.is_empty()) else {
@@ -134,14 +125,7 @@ impl Searcher {
         }
         let merged = self.match_terms(&snap, own.merged_with(&previous.terms), Some(&own))?;
         let best = |o: &Outcome| o.ranked.first().map_or(0.0, |c| c.confidence.get());
-        if best(&merged) > best(&alone) {
-            Ok(Outcome {
-                used_context: true,
-                ..merged
-            })
-        } else {
-            Ok(alone)
-        }
+        if best(&merged) > best(&alone) { Ok(Outcome { used_context: true, ..merged }) } else { Ok(alone) }
     }
 
     /// Ranks and decides. With an `anchor` (a follow-up's own terms), entries
@@ -155,40 +139,25 @@ impl Searcher {
     ) -> Result<Outcome, SearchError> {
         let s = &self.settings;
         let ords = retrieve::retrieve(snap, &terms, s.retrieve_k)?;
-        let weights = Weights {
-            term_share: s.term_share,
-            unknown_factor: s.unknown_factor,
-        };
-        let qv = QueryVector::new(snap, &terms, weights);
-        let anchor_ids = anchor
-            .map(|a| rerank::known_ids(snap, &a.terms))
-            .filter(|ids| !ids.is_empty());
+        let qv = QueryVector::new(snap, &terms, s.unknown_factor);
+        let bm25_top = ords.first().map_or(0.0, |&(_, score)| score);
+        let anchor_ids = anchor.map(|a| rerank::known_ids(snap, &a.terms)).filter(|ids| !ids.is_empty());
         let mut ranked: Vec<Candidate> = ords
             .into_iter()
-            .map(|ord| {
-                let mut confidence = rerank::similarity(snap, &qv, ord, weights);
-                if anchor_ids
-                    .as_ref()
-                    .is_some_and(|ids| !rerank::mentions_any(snap, ord, ids))
-                {
+            .map(|(ord, bm25)| {
+                let signals = rerank::signals(snap, &qv, ord, bm25, bm25_top);
+                let mut confidence = rerank::confidence(&signals, s);
+                if anchor_ids.as_ref().is_some_and(|ids| !rerank::mentions_any(snap, ord, ids)) {
                     confidence *= OFF_ANCHOR_FACTOR;
                 }
-                Candidate {
-                    entry: snap.entries[ord].clone(),
-                    confidence: Confidence::new(confidence),
-                }
+                Candidate { entry: snap.entries[ord].clone(), confidence: Confidence::new(confidence), signals }
             })
             .collect();
         // Stable: equal confidences keep BM25 order.
         ranked.sort_by(|a, b| b.confidence.get().total_cmp(&a.confidence.get()));
         let decision = decide::decide(&ranked, s);
         let entry = decision.answered().map(|e| e.id.clone());
-        Ok(Outcome {
-            decision,
-            ranked,
-            turn: Turn { terms, entry },
-            used_context: false,
-        })
+        Ok(Outcome { decision, ranked, turn: Turn { terms, entry }, used_context: false })
     }
 }
 

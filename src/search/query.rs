@@ -41,11 +41,7 @@ impl QueryTerms {
 
     /// This question's terms, borrowing an earlier turn's (own and borrowed) terms.
     pub fn merged_with(&self, earlier: &QueryTerms) -> QueryTerms {
-        let mut q = QueryTerms {
-            terms: self.terms.clone(),
-            bigrams: self.bigrams.clone(),
-            ..QueryTerms::default()
-        };
+        let mut q = QueryTerms { terms: self.terms.clone(), bigrams: self.bigrams.clone(), ..QueryTerms::default() };
         for t in earlier.terms.iter().chain(&earlier.borrowed_terms) {
             if !q.terms.contains(t) {
                 push_unique(&mut q.borrowed_terms, t.clone());

@@ -12,18 +12,11 @@ use super::schema::{BOOST_ANSWER, BOOST_BIGRAM, BOOST_KEYWORDS, BOOST_QUESTION, 
 fn clause(field: Field, text: &str, boost: f32) -> (Occur, Box<dyn Query>) {
     let term = tantivy::Term::from_field_text(field, text);
     let query = TermQuery::new(term, IndexRecordOption::WithFreqs);
-    (
-        Occur::Should,
-        Box::new(BoostQuery::new(Box::new(query), boost)),
-    )
+    (Occur::Should, Box::new(BoostQuery::new(Box::new(query), boost)))
 }
 
-/// The `k` best entries for the query by BM25, as positions in the snapshot.
-pub(crate) fn retrieve(
-    snap: &Snapshot,
-    q: &QueryTerms,
-    k: usize,
-) -> Result<Vec<usize>, SearchError> {
+/// The `k` best entries for the query by BM25: (position in the snapshot, score), best first.
+pub(crate) fn retrieve(snap: &Snapshot, q: &QueryTerms, k: usize) -> Result<Vec<(usize, f32)>, SearchError> {
     let f = &snap.fields;
     let mut clauses = Vec::with_capacity(q.terms.len() * 4 + q.bigrams.len());
     for t in q.all_terms() {
@@ -38,13 +31,11 @@ pub(crate) fn retrieve(
     if clauses.is_empty() || k == 0 {
         return Ok(Vec::new());
     }
-    let hits = snap.searcher.search(
-        &BooleanQuery::new(clauses),
-        &TopDocs::with_limit(k).order_by_score(),
-    )?;
+    let hits = snap.searcher.search(&BooleanQuery::new(clauses), &TopDocs::with_limit(k).order_by_score())?;
     Ok(hits
         .into_iter()
-        .filter_map(|(_, addr)| snap.ords.get(addr.segment_ord as usize)?.first(addr.doc_id))
-        .map(|ord| ord as usize)
+        .filter_map(|(score, addr)| {
+            Some((snap.ords.get(addr.segment_ord as usize)?.first(addr.doc_id)? as usize, score))
+        })
         .collect())
 }

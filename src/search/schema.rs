@@ -1,8 +1,6 @@
 //! The tantivy schema: one document per entry.
 
-use tantivy::schema::{
-    FAST, Field, IndexRecordOption, STRING, Schema, TextFieldIndexing, TextOptions,
-};
+use tantivy::schema::{FAST, Field, IndexRecordOption, STRING, Schema, TextFieldIndexing, TextOptions};
 
 /// Name under which the [`TaxTokenizer`](crate::text::TaxTokenizer) is registered.
 pub(crate) const TAX_TOKENIZER: &str = "taxbot_tax";
@@ -34,9 +32,7 @@ pub(crate) const BOOST_BIGRAM: f32 = 1.0;
 fn text(tokenizer: &str) -> TextOptions {
     // Term frequencies are enough: matching never uses phrase positions.
     TextOptions::default().set_indexing_options(
-        TextFieldIndexing::default()
-            .set_tokenizer(tokenizer)
-            .set_index_option(IndexRecordOption::WithFreqs),
+        TextFieldIndexing::default().set_tokenizer(tokenizer).set_index_option(IndexRecordOption::WithFreqs),
     )
 }
 

@@ -10,15 +10,11 @@ use crate::text::{Analyzer, Lexicon, parse_dict, parse_stopwords, parse_synonyms
 fn entry(id: &str, question: &str, similar: &[&str], keywords: &[&str], answer: &str) -> Entry {
     Entry {
         id: EntryId::try_from(id.to_owned()).expect("id"),
-        category: Category::try_from(id.split('-').next().unwrap_or("X").to_owned())
-            .expect("category"),
+        category: Category::try_from(id.split('-').next().unwrap_or("X").to_owned()).expect("category"),
         question: question.into(),
         similar: similar.iter().map(|s| s.to_string()).collect(),
         keywords: keywords.iter().map(|s| s.to_string()).collect(),
-        sources: vec![Source {
-            title: "《测试》".into(),
-            wenhao: "测试第1号".into(),
-        }],
+        sources: vec![Source { title: "《测试》".into(), wenhao: "测试第1号".into() }],
         effective_from: NaiveDate::from_ymd_opt(2026, 1, 1).expect("date"),
         effective_until: None,
         reviewed: NaiveDate::from_ymd_opt(2026, 11, 23).expect("date"),
@@ -32,10 +28,7 @@ fn entries() -> Vec<Entry> {
         entry(
             "VAT-007",
             "小规模纳税人月销售额10万元以下免征增值税吗？",
-            &[
-                "小规模一个月开票没超10万要交增值税吗",
-                "小规模纳税人免征额是多少",
-            ],
+            &["小规模一个月开票没超10万要交增值税吗", "小规模纳税人免征额是多少"],
             &["免征增值税", "小规模纳税人"],
             "月销售额不超过10万元免征增值税。",
         ),
@@ -81,22 +74,14 @@ fn analyzer() -> Arc<Analyzer> {
     let (words, _) = parse_dict(
         "小规模纳税人 20000 nz\n个体工商户 20000 nz\n汇算 8000 v\n红冲 8000 v\n专票 8000 nz\n汇算清缴 9000 nz\n专项附加扣除 9000 nz\n",
     );
-    let (synonym_groups, _) = parse_synonyms(
-        "个人所得税 个税\n增值税专用发票 专票\n汇算清缴 汇算\n个体工商户 个体户\n小规模纳税人 小规模\n",
-    );
+    let (synonym_groups, _) =
+        parse_synonyms("个人所得税 个税\n增值税专用发票 专票\n汇算清缴 汇算\n个体工商户 个体户\n小规模纳税人 小规模\n");
     let stopwords = parse_stopwords("请问\n怎么\n吗\n呢\n的\n我\n那\n要\n什么\n是\n了\n");
-    Arc::new(Analyzer::new(&Lexicon {
-        words,
-        synonym_groups,
-        stopwords,
-    }))
+    Arc::new(Analyzer::new(&Lexicon { words, synonym_groups, stopwords }))
 }
 
 fn searcher() -> Searcher {
-    Searcher::new(
-        Snapshot::build(entries(), analyzer()).expect("build"),
-        Settings::default(),
-    )
+    Searcher::new(Snapshot::build(entries(), analyzer()).expect("build"), Settings::default())
 }
 
 fn top_id(o: &Outcome) -> &str {
@@ -108,11 +93,7 @@ fn answers_a_paraphrased_question_with_the_right_entry() {
     let s = searcher();
     let o = s.ask("请问个税汇算什么时候开始办呢").expect("search");
     assert_eq!(top_id(&o), "IIT-001");
-    assert!(
-        matches!(o.decision, Decision::Answer { .. }),
-        "{:?}",
-        o.decision.kind()
-    );
+    assert!(matches!(o.decision, Decision::Answer { .. }), "{:?}", o.decision.kind());
 }
 
 #[test]
@@ -131,11 +112,7 @@ fn off_topic_questions_are_not_answered() {
     let s = searcher();
     for q in ["今天天气怎么样", "推荐一只股票", "hello world"] {
         let o = s.ask(q).expect("search");
-        assert!(
-            !matches!(o.decision, Decision::Answer { .. }),
-            "{q} answered with {}",
-            top_id(&o)
-        );
+        assert!(!matches!(o.decision, Decision::Answer { .. }), "{q} answered with {}", top_id(&o));
     }
 }
 
@@ -143,20 +120,10 @@ fn off_topic_questions_are_not_answered() {
 fn hostile_input_gets_a_decision_not_a_panic() {
     let s = searcher();
     let long = "个税".repeat(5_000);
-    for q in [
-        "",
-        "   ",
-        "😀😀",
-        "\u{0000}\u{001b}[31m",
-        long.as_str(),
-        "VAT专票ｒｅｄ冲？？",
-    ] {
+    for q in ["", "   ", "😀😀", "\u{0000}\u{001b}[31m", long.as_str(), "VAT专票ｒｅｄ冲？？"] {
         let o = s.ask(q).expect("search");
         if q.trim().is_empty() || q == "😀😀" {
-            assert!(
-                matches!(o.decision, Decision::NoMatch { nearest: None }),
-                "{q:?}"
-            );
+            assert!(matches!(o.decision, Decision::NoMatch { nearest: None }), "{q:?}");
         }
     }
 }
@@ -164,31 +131,19 @@ fn hostile_input_gets_a_decision_not_a_panic() {
 #[test]
 fn a_thin_follow_up_borrows_the_previous_turn() {
     let s = searcher();
-    let first = s
-        .ask("小规模纳税人月销售额10万以下免增值税吗")
-        .expect("search");
+    let first = s.ask("小规模纳税人月销售额10万以下免增值税吗").expect("search");
     assert_eq!(top_id(&first), "VAT-007");
-    let follow = s
-        .ask_after("那个体户呢？", Some(&first.turn))
-        .expect("search");
+    let follow = s.ask_after("那个体户呢？", Some(&first.turn)).expect("search");
     let alone = s.ask("那个体户呢？").expect("search");
     eprintln!(
         "{:?} {:?}",
         alone.decision.kind(),
-        alone
-            .ranked
-            .iter()
-            .map(|c| (c.entry.id.to_string(), c.confidence.get()))
-            .collect::<Vec<_>>()
+        alone.ranked.iter().map(|c| (c.entry.id.to_string(), c.confidence.get())).collect::<Vec<_>>()
     );
     eprintln!(
         "{:?} {:?}",
         follow.decision.kind(),
-        follow
-            .ranked
-            .iter()
-            .map(|c| (c.entry.id.to_string(), c.confidence.get()))
-            .collect::<Vec<_>>()
+        follow.ranked.iter().map(|c| (c.entry.id.to_string(), c.confidence.get())).collect::<Vec<_>>()
     );
     assert!(follow.used_context);
     assert_eq!(top_id(&follow), "IND-009");
@@ -200,9 +155,7 @@ fn a_thin_follow_up_borrows_the_previous_turn() {
 fn a_complete_question_ignores_the_previous_turn() {
     let s = searcher();
     let first = s.ask("注销税务登记").expect("search");
-    let next = s
-        .ask_after("子女教育专项附加扣除每月扣多少", Some(&first.turn))
-        .expect("search");
+    let next = s.ask_after("子女教育专项附加扣除每月扣多少", Some(&first.turn)).expect("search");
     assert!(!next.used_context);
     assert_eq!(top_id(&next), "SAD-001");
 }
@@ -235,56 +188,29 @@ fn swapping_the_snapshot_never_fails_a_running_query() {
         assert!(r.join().expect("reader thread") >= 50);
     }
     let o = s.ask("专票开错了怎么红冲").expect("search");
-    assert!(
-        o.decision
-            .answered()
-            .expect("answered")
-            .answer
-            .starts_with("新版答案")
-    );
+    assert!(o.decision.answered().expect("answered").answer.starts_with("新版答案"));
 }
 
 #[test]
 fn explain_names_the_fields_that_matched() {
     let s = searcher();
     let snap = s.snapshot();
-    let entry = snap
-        .entries()
-        .iter()
-        .find(|e| e.id.as_str() == "INV-010")
-        .expect("entry")
-        .clone();
+    let entry = snap.entries().iter().find(|e| e.id.as_str() == "INV-010").expect("entry").clone();
     let m = explain(&snap, "专票红冲", &entry);
-    assert!(
-        m.iter()
-            .any(|f| f.field == "similar" && f.terms.contains(&"红冲".to_owned())),
-        "{m:?}"
-    );
+    assert!(m.iter().any(|f| f.field == "similar" && f.terms.contains(&"红冲".to_owned())), "{m:?}");
 }
 
 #[test]
 fn decisions_follow_the_thresholds() {
     let e = Arc::new(entries().remove(0));
-    let c = |x: f32| Candidate {
-        entry: e.clone(),
-        confidence: Confidence::new(x),
-    };
+    let c = |x: f32| Candidate { entry: e.clone(), confidence: Confidence::new(x), signals: Signals::default() };
     let s = Settings::default();
-    assert!(matches!(
-        decide::decide(&[c(0.9), c(0.2)], &s),
-        Decision::Answer { .. }
-    ));
+    assert!(matches!(decide::decide(&[c(0.9), c(0.2)], &s), Decision::Answer { .. }));
     assert!(
         matches!(decide::decide(&[c(0.9), c(0.88)], &s), Decision::Clarify { ref candidates } if candidates.len() == 2)
     );
-    assert!(matches!(
-        decide::decide(&[c(0.1)], &s),
-        Decision::NoMatch { nearest: Some(_) }
-    ));
-    assert!(matches!(
-        decide::decide(&[], &s),
-        Decision::NoMatch { nearest: None }
-    ));
+    assert!(matches!(decide::decide(&[c(0.1)], &s), Decision::NoMatch { nearest: Some(_) }));
+    assert!(matches!(decide::decide(&[], &s), Decision::NoMatch { nearest: None }));
     assert_eq!(Confidence::new(f32::NAN).get(), 0.0);
     assert_eq!(Confidence::new(3.0).get(), 1.0);
 }

@@ -6,6 +6,7 @@ use std::collections::HashMap;
 #[derive(Debug, Default)]
 pub(crate) struct Vocabulary {
     ids: HashMap<String, u32>,
+    terms: Vec<String>,
     df: Vec<u32>,
     idf: Vec<f32>,
     entries: usize,
@@ -26,6 +27,7 @@ impl Vocabulary {
         }
         let id = u32::try_from(self.df.len()).unwrap_or(u32::MAX);
         self.ids.insert(term.to_owned(), id);
+        self.terms.push(term.to_owned());
         self.df.push(0);
         id
     }
@@ -38,14 +40,11 @@ impl Vocabulary {
         }
     }
 
-    /// Computes IDF weights once all entries are counted.
-    pub fn finish(&mut self) {
+    /// Computes weights once all entries are counted: IDF times `factor(term)`.
+    pub fn finish(&mut self, factor: impl Fn(&str) -> f32) {
         let n = self.entries.max(1) as f32;
-        self.idf = self
-            .df
-            .iter()
-            .map(|&df| (1.0 + n / df.max(1) as f32).ln())
-            .collect();
+        self.idf =
+            self.df.iter().zip(&self.terms).map(|(&df, term)| (1.0 + n / df.max(1) as f32).ln() * factor(term)).collect();
     }
 
     /// The weight of a term seen in no entry: as rare as a term can be.
@@ -67,11 +66,7 @@ impl Vocabulary {
     pub fn set(&self, mut ids: Vec<u32>) -> TermSet {
         ids.sort_unstable();
         ids.dedup();
-        let norm = ids
-            .iter()
-            .map(|&id| self.idf(id).powi(2))
-            .sum::<f32>()
-            .sqrt();
+        let norm = ids.iter().map(|&id| self.idf(id).powi(2)).sum::<f32>().sqrt();
         TermSet { ids, norm }
     }
 
@@ -109,14 +104,11 @@ mod tests {
         v.count_entry(&[common, rare]);
         v.count_entry(&[common]);
         v.count_entry(&[common]);
-        v.finish();
+        v.finish(|_| 1.0);
         assert!(v.idf(rare) > v.idf(common));
         let a = v.set(vec![rare, common]);
         let b = v.set(vec![common]);
-        assert_eq!(
-            shared_weight(&v, &a.ids, &b.ids),
-            shared_weight(&v, &b.ids, &a.ids)
-        );
+        assert_eq!(shared_weight(&v, &a.ids, &b.ids), shared_weight(&v, &b.ids, &a.ids));
         assert!(v.unknown_idf() >= v.idf(rare));
     }
 }

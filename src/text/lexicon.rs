@@ -36,10 +36,7 @@ pub struct Lexicon {
 
 /// Lines that carry data: not blank, not `#` comments; with 1-based numbers.
 fn data_lines(text: &str) -> impl Iterator<Item = (usize, &str)> {
-    text.lines()
-        .enumerate()
-        .map(|(i, l)| (i + 1, l.trim()))
-        .filter(|(_, l)| !l.is_empty() && !l.starts_with('#'))
+    text.lines().enumerate().map(|(i, l)| (i + 1, l.trim())).filter(|(_, l)| !l.is_empty() && !l.starts_with('#'))
 }
 
 /// Parses a jieba user dictionary: `word [freq] [tag]` per line.
@@ -52,19 +49,12 @@ pub fn parse_dict(text: &str) -> (Vec<DictWord>, Vec<LineProblem>) {
         let freq = parts.next().map(str::parse::<usize>);
         let tag = parts.next().map(str::to_owned);
         match (word.is_empty() || word.contains(' '), freq) {
-            (true, _) => problems.push(LineProblem {
-                line,
-                message: format!("词条「{content}」规范化后为空或含空格"),
-            }),
-            (_, Some(Err(_))) => problems.push(LineProblem {
-                line,
-                message: format!("词频必须是非负整数：「{content}」"),
-            }),
-            (false, freq) => words.push(DictWord {
-                word,
-                freq: freq.and_then(Result::ok),
-                tag,
-            }),
+            (true, _) => problems
+                .push(LineProblem { line, message: format!("词条「{content}」规范化后为空或含空格") }),
+            (_, Some(Err(_))) => {
+                problems.push(LineProblem { line, message: format!("词频必须是非负整数：「{content}」") })
+            }
+            (false, freq) => words.push(DictWord { word, freq: freq.and_then(Result::ok), tag }),
         }
     }
     (words, problems)
@@ -76,23 +66,17 @@ pub fn parse_synonyms(text: &str) -> (Vec<Vec<String>>, Vec<LineProblem>) {
     let mut problems = Vec::new();
     let mut seen = std::collections::HashMap::new();
     for (line, content) in data_lines(text) {
-        let group: Vec<String> = content
-            .split_whitespace()
-            .map(|w| normalize(w).text.replace(' ', ""))
-            .filter(|w| !w.is_empty())
-            .collect();
+        let group: Vec<String> =
+            content.split_whitespace().map(|w| normalize(w).text.replace(' ', "")).filter(|w| !w.is_empty()).collect();
         if group.len() < 2 {
-            problems.push(LineProblem {
-                line,
-                message: format!("同义词组至少需要两个词：「{content}」"),
-            });
+            problems
+                .push(LineProblem { line, message: format!("同义词组至少需要两个词：「{content}」") });
             continue;
         }
         for word in &group {
             if let Some(first) = seen.insert(word.clone(), line) {
                 problems.push(LineProblem {
-                    line,
-                    message: format!("「{word}」已出现在第 {first} 行的同义词组中"),
+                    line, message: format!("「{word}」已出现在第 {first} 行的同义词组中")
                 });
             }
         }
@@ -103,10 +87,7 @@ pub fn parse_synonyms(text: &str) -> (Vec<Vec<String>>, Vec<LineProblem>) {
 
 /// Parses stopwords: one per line.
 pub fn parse_stopwords(text: &str) -> Vec<String> {
-    data_lines(text)
-        .map(|(_, w)| normalize(w).text)
-        .filter(|w| !w.is_empty())
-        .collect()
+    data_lines(text).map(|(_, w)| normalize(w).text).filter(|w| !w.is_empty()).collect()
 }
 
 #[cfg(test)]
@@ -125,8 +106,7 @@ mod tests {
 
     #[test]
     fn reports_a_word_in_two_synonym_groups() {
-        let (groups, problems) =
-            parse_synonyms("个人所得税 个税\n增值税专用发票 专票\n个税 个人税\n");
+        let (groups, problems) = parse_synonyms("个人所得税 个税\n增值税专用发票 专票\n个税 个人税\n");
         assert_eq!(groups.len(), 3);
         assert_eq!(problems.len(), 1);
         assert!(problems[0].message.contains("个税"));

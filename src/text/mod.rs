@@ -44,16 +44,28 @@ pub struct Analyzer {
     segmenter: Segmenter,
     synonyms: Synonyms,
     stopwords: HashSet<String>,
+    /// Canonical forms of the tax dictionary's and the synonym lists' words.
+    domain: HashSet<String>,
 }
 
 impl Analyzer {
     /// Builds the analyzer from the knowledge base's word lists.
     pub fn new(lexicon: &Lexicon) -> Self {
+        let synonyms = Synonyms::new(&lexicon.synonym_groups);
+        let words = lexicon.words.iter().map(|w| &w.word).chain(lexicon.synonym_groups.iter().flatten());
+        let domain = words.map(|w| synonyms.canonical(w).to_owned()).collect();
         Analyzer {
             segmenter: Segmenter::new(lexicon),
-            synonyms: Synonyms::new(&lexicon.synonym_groups),
+            synonyms,
             stopwords: lexicon.stopwords.iter().cloned().collect(),
+            domain,
         }
+    }
+
+    /// Whether a canonical term is tax vocabulary (in the dictionary or the
+    /// synonym lists) rather than everyday language.
+    pub fn is_domain_term(&self, term: &str) -> bool {
+        self.domain.contains(term)
     }
 
     /// Whether `word` (normalised) is a stopword.
@@ -77,33 +89,17 @@ impl Analyzer {
                 continue;
             }
             let (start, end) = normalized.original_range(piece.start, piece.end);
-            terms.push(Term {
-                text: canonical.to_owned(),
-                start,
-                end,
-            });
+            terms.push(Term { text: canonical.to_owned(), start, end });
         }
-        let kept: Vec<Piece> = self
-            .segmenter
-            .precise_pieces(text)
-            .into_iter()
-            .filter(|p| !self.is_stopword(p.word))
-            .collect();
+        let kept: Vec<Piece> =
+            self.segmenter.precise_pieces(text).into_iter().filter(|p| !self.is_stopword(p.word)).collect();
         let bigrams = bigrams_of_runs(&normalized, &kept);
-        Analysis {
-            terms,
-            bigrams,
-            content_words: kept.len(),
-        }
+        Analysis { terms, bigrams, content_words: kept.len() }
     }
 
     /// The canonical terms of `input`, in order, without offsets.
     pub fn terms(&self, input: &str) -> Vec<String> {
-        self.analyze(input)
-            .terms
-            .into_iter()
-            .map(|t| t.text)
-            .collect()
+        self.analyze(input).terms.into_iter().map(|t| t.text).collect()
     }
 }
 
@@ -122,21 +118,13 @@ fn bigrams_of_runs(normalized: &Normalized, kept: &[Piece]) -> Vec<Term> {
         let chars: Vec<(usize, char)> = text[start..end].char_indices().collect();
         if chars.len() == 1 {
             let (s, e) = normalized.original_range(start, end);
-            out.push(Term {
-                text: text[start..end].to_owned(),
-                start: s,
-                end: e,
-            });
+            out.push(Term { text: text[start..end].to_owned(), start: s, end: e });
         }
         for pair in chars.windows(2) {
             let from = start + pair[0].0;
             let to = start + pair[1].0 + pair[1].1.len_utf8();
             let (s, e) = normalized.original_range(from, to);
-            out.push(Term {
-                text: text[from..to].to_owned(),
-                start: s,
-                end: e,
-            });
+            out.push(Term { text: text[from..to].to_owned(), start: s, end: e });
         }
         run_start = i + 1;
     }

@@ -17,10 +17,7 @@ pub struct Normalized {
 impl Normalized {
     /// Maps a byte range of the normalised text to the matching range of the original.
     pub fn original_range(&self, start: usize, end: usize) -> (usize, usize) {
-        match (
-            self.origin.get(start),
-            end.checked_sub(1).and_then(|e| self.origin.get(e)),
-        ) {
+        match (self.origin.get(start), end.checked_sub(1).and_then(|e| self.origin.get(e))) {
             (Some(&(from, _)), Some(&(_, to))) if end > start => (from, to),
             (Some(&(from, _)), _) => (from, from),
             _ => (self.original_len(), self.original_len()),
@@ -72,8 +69,7 @@ fn fold(c: char, prev: Option<char>, next: Option<char>) -> Option<char> {
         _ => c,
     };
     let c = c.to_ascii_lowercase();
-    let is_digit =
-        |o: Option<char>| o.is_some_and(|d| d.is_ascii_digit() || ('０'..='９').contains(&d));
+    let is_digit = |o: Option<char>| o.is_some_and(|d| d.is_ascii_digit() || ('０'..='９').contains(&d));
     match c {
         _ if c.is_alphanumeric() => Some(c),
         '%' => Some(c),

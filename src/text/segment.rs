@@ -54,11 +54,7 @@ impl Segmenter {
             .cut_for_search(text, false)
             .into_iter()
             .filter(|t| !t.word.trim().is_empty())
-            .map(|t| Piece {
-                word: t.word,
-                start: t.byte_start,
-                end: t.byte_end,
-            })
+            .map(|t| Piece { word: t.word, start: t.byte_start, end: t.byte_end })
             .collect()
     }
 
@@ -68,11 +64,7 @@ impl Segmenter {
             .cut(text, false)
             .into_iter()
             .filter(|t| !t.word.trim().is_empty())
-            .map(|t| Piece {
-                word: t.word,
-                start: t.byte_start,
-                end: t.byte_end,
-            })
+            .map(|t| Piece { word: t.word, start: t.byte_start, end: t.byte_end })
             .collect()
     }
 }

@@ -15,9 +15,7 @@ impl Synonyms {
         for group in groups {
             let Some(head) = group.first() else { continue };
             for variant in &group[1..] {
-                canonical
-                    .entry(variant.clone())
-                    .or_insert_with(|| head.clone());
+                canonical.entry(variant.clone()).or_insert_with(|| head.clone());
             }
         }
         Synonyms { canonical }
@@ -35,11 +33,7 @@ mod tests {
 
     #[test]
     fn maps_variants_to_the_first_word() {
-        let s = Synonyms::new(&[vec![
-            "增值税专用发票".into(),
-            "专票".into(),
-            "专用发票".into(),
-        ]]);
+        let s = Synonyms::new(&[vec!["增值税专用发票".into(), "专票".into(), "专用发票".into()]]);
         assert_eq!(s.canonical("专票"), "增值税专用发票");
         assert_eq!(s.canonical("增值税专用发票"), "增值税专用发票");
         assert_eq!(s.canonical("普票"), "普票");

@@ -10,44 +10,28 @@ fn analyzer() -> Arc<Analyzer> {
     static ANALYZER: OnceLock<Arc<Analyzer>> = OnceLock::new();
     ANALYZER
         .get_or_init(|| {
-            let (words, _) = parse_dict(
-                "小规模纳税人 20000 nz\n汇算 8000 v\n红冲 8000 v\n专票 8000 nz\n汇算清缴 9000 nz\n",
-            );
-            let (synonym_groups, _) = parse_synonyms(
-                "个人所得税 个税\n增值税专用发票 专票 专用发票\n汇算清缴 汇算 汇缴\n",
-            );
+            let (words, _) =
+                parse_dict("小规模纳税人 20000 nz\n汇算 8000 v\n红冲 8000 v\n专票 8000 nz\n汇算清缴 9000 nz\n");
+            let (synonym_groups, _) =
+                parse_synonyms("个人所得税 个税\n增值税专用发票 专票 专用发票\n汇算清缴 汇算 汇缴\n");
             let stopwords = parse_stopwords("请问\n怎么\n吗\n呢\n的\n我\n");
-            Arc::new(Analyzer::new(&Lexicon {
-                words,
-                synonym_groups,
-                stopwords,
-            }))
+            Arc::new(Analyzer::new(&Lexicon { words, synonym_groups, stopwords }))
         })
         .clone()
 }
 
 fn precise_words(text: &str) -> Vec<String> {
     let a = analyzer();
-    a.segmenter
-        .precise_pieces(text)
-        .iter()
-        .map(|p| p.word.to_owned())
-        .collect()
+    a.segmenter.precise_pieces(text).iter().map(|p| p.word.to_owned()).collect()
 }
 
 #[test]
 fn keeps_tax_terms_whole() {
     assert!(precise_words("小规模纳税人免征额是多少").contains(&"小规模纳税人".to_owned()));
     let words = precise_words("个税汇算怎么办");
-    assert!(
-        words.contains(&"个税".to_owned()) && words.contains(&"汇算".to_owned()),
-        "{words:?}"
-    );
+    assert!(words.contains(&"个税".to_owned()) && words.contains(&"汇算".to_owned()), "{words:?}");
     let words = precise_words("专票红冲流程");
-    assert!(
-        words.contains(&"专票".to_owned()) && words.contains(&"红冲".to_owned()),
-        "{words:?}"
-    );
+    assert!(words.contains(&"专票".to_owned()) && words.contains(&"红冲".to_owned()), "{words:?}");
 }
 
 #[test]
@@ -55,21 +39,13 @@ fn maps_abbreviations_to_canonical_terms_and_drops_particles() {
     let terms = analyzer().terms("请问个税汇算怎么弄呢？");
     assert!(terms.contains(&"个人所得税".to_owned()), "{terms:?}");
     assert!(terms.contains(&"汇算清缴".to_owned()), "{terms:?}");
-    assert!(
-        !terms
-            .iter()
-            .any(|t| t == "请问" || t == "怎么" || t == "呢"),
-        "{terms:?}"
-    );
+    assert!(!terms.iter().any(|t| t == "请问" || t == "怎么" || t == "呢"), "{terms:?}");
 }
 
 #[test]
 fn search_mode_adds_inner_words() {
     let terms = analyzer().terms("小规模纳税人");
-    assert!(
-        terms.contains(&"小规模纳税人".to_owned()) && terms.contains(&"纳税人".to_owned()),
-        "{terms:?}"
-    );
+    assert!(terms.contains(&"小规模纳税人".to_owned()) && terms.contains(&"纳税人".to_owned()), "{terms:?}");
 }
 
 #[test]
@@ -82,31 +58,18 @@ fn traditional_and_full_width_input_reaches_the_same_terms() {
 #[test]
 fn term_offsets_point_into_the_original_input() {
     let input = "請問，專票紅沖？";
-    for term in analyzer()
-        .analyze(input)
-        .terms
-        .iter()
-        .chain(&analyzer().analyze(input).bigrams)
-    {
+    for term in analyzer().analyze(input).terms.iter().chain(&analyzer().analyze(input).bigrams) {
         assert!(input.is_char_boundary(term.start) && input.is_char_boundary(term.end));
         assert!(term.start < term.end, "{term:?}");
     }
     let terms = analyzer().analyze(input).terms;
-    let zhuanpiao = terms
-        .iter()
-        .find(|t| t.text == "增值税专用发票")
-        .expect("专票 found");
+    let zhuanpiao = terms.iter().find(|t| t.text == "增值税专用发票").expect("专票 found");
     assert_eq!(&input[zhuanpiao.start..zhuanpiao.end], "專票");
 }
 
 #[test]
 fn bigrams_skip_stopwords_and_cover_typos() {
-    let bigrams: Vec<String> = analyzer()
-        .analyze("请问个锐汇算")
-        .bigrams
-        .into_iter()
-        .map(|t| t.text)
-        .collect();
+    let bigrams: Vec<String> = analyzer().analyze("请问个锐汇算").bigrams.into_iter().map(|t| t.text).collect();
     assert!(bigrams.contains(&"汇算".to_owned()), "{bigrams:?}");
     assert!(!bigrams.iter().any(|b| b.contains('请')), "{bigrams:?}");
 }
@@ -114,18 +77,9 @@ fn bigrams_skip_stopwords_and_cover_typos() {
 #[test]
 fn hostile_input_yields_no_terms_without_panicking() {
     let a = analyzer();
-    for input in [
-        "",
-        "   ",
-        "😀😀🎉",
-        "\u{0000}\u{0007}\u{202e}",
-        "？？？！！",
-    ] {
+    for input in ["", "   ", "😀😀🎉", "\u{0000}\u{0007}\u{202e}", "？？？！！"] {
         let analysis = a.analyze(input);
-        assert!(
-            analysis.terms.is_empty() && analysis.bigrams.is_empty(),
-            "{input:?}"
-        );
+        assert!(analysis.terms.is_empty() && analysis.bigrams.is_empty(), "{input:?}");
     }
     let long = "个税".repeat(5_000);
     assert!(!a.analyze(&long).terms.is_empty());
@@ -140,21 +94,10 @@ fn tantivy_adapter_reports_byte_offsets_of_the_input() {
     let mut seen = Vec::new();
     while stream.advance() {
         let t = stream.token();
-        seen.push((
-            t.text.clone(),
-            input[t.offset_from..t.offset_to].to_owned(),
-            t.position,
-        ));
+        seen.push((t.text.clone(), input[t.offset_from..t.offset_to].to_owned(), t.position));
     }
-    assert!(
-        seen.contains(&("个人所得税".to_owned(), "個稅".to_owned(), 0)),
-        "{seen:?}"
-    );
-    assert!(
-        seen.iter()
-            .any(|(text, original, _)| text == "汇算清缴" && original == "汇算"),
-        "{seen:?}"
-    );
+    assert!(seen.contains(&("个人所得税".to_owned(), "個稅".to_owned(), 0)), "{seen:?}");
+    assert!(seen.iter().any(|(text, original, _)| text == "汇算清缴" && original == "汇算"), "{seen:?}");
     let mut bigrams = BigramTokenizer(analyzer());
     let mut stream = bigrams.token_stream("专票");
     assert!(stream.advance());
