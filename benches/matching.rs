@@ -1,1 +1,96 @@
-fn main() {}
+//! Matching benchmarks: segmentation throughput, question → decision latency
+//! (criterion, plus p50/p99 over many questions) on the shipped base and on
+//! synthetic bases of 10,000 and 100,000 entries, and index build time.
+//!
+//! Run: `cargo bench --bench matching` (pin to one core with `taskset -c 0`).
+//! `TAXBOT_BENCH_SIZES=10000` limits the synthetic sizes (default 10000,100000).
+
+mod synthetic;
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use criterion::{Criterion, Throughput};
+use taxbot::kb;
+use taxbot::search::{Searcher, Settings, Snapshot};
+use taxbot::text::Analyzer;
+
+fn questions() -> Vec<String> {
+    let dev = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/eval/dev.jsonl");
+    let text = std::fs::read_to_string(dev).expect("tests/eval/dev.jsonl");
+    taxbot::search::eval::parse_cases(&text).expect("valid dev set").into_iter().map(|c| c.query).collect()
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
+}
+
+/// Builds a searcher over `entries`, printing the build time.
+fn build(label: &str, entries: Vec<kb::Entry>, analyzer: &Arc<Analyzer>) -> Searcher {
+    let n = entries.len();
+    let start = Instant::now();
+    let snapshot = Snapshot::build(entries, analyzer.clone()).expect("build");
+    println!("index build   {label:>8}: {n:>7} entries in {:>8.2?}", start.elapsed());
+    Searcher::new(snapshot, Settings::default())
+}
+
+/// Answers every question `rounds` times and prints p50/p99/max latency.
+fn latency(label: &str, searcher: &Searcher, questions: &[String], rounds: usize) {
+    let mut times = Vec::with_capacity(questions.len() * rounds);
+    for _ in 0..rounds {
+        for q in questions {
+            let start = Instant::now();
+            let outcome = searcher.ask(q).expect("search");
+            times.push(start.elapsed());
+            std::hint::black_box(outcome);
+        }
+    }
+    times.sort();
+    println!(
+        "decision      {label:>8}: p50 {:>9.1?}  p99 {:>9.1?}  max {:>9.1?}  ({} questions)",
+        percentile(&times, 0.5),
+        percentile(&times, 0.99),
+        times[times.len() - 1],
+        times.len()
+    );
+}
+
+fn main() {
+    let shipped = kb::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("knowledge-base")).expect("shipped base");
+    let analyzer = Arc::new(Analyzer::new(&shipped.lexicon));
+    let questions = questions();
+    let sizes: Vec<usize> = std::env::var("TAXBOT_BENCH_SIZES")
+        .unwrap_or_else(|_| "10000,100000".into())
+        .split(',')
+        .filter_map(|s| s.trim().parse().ok())
+        .collect();
+
+    let base = build("shipped", shipped.entries.clone(), &analyzer);
+    latency("shipped", &base, &questions, 20);
+    let mut bases = vec![("shipped".to_owned(), base)];
+    for n in sizes {
+        let searcher = build(&n.to_string(), synthetic::entries(&shipped.entries, n), &analyzer);
+        latency(&n.to_string(), &searcher, &questions, if n > 50_000 { 5 } else { 10 });
+        bases.push((n.to_string(), searcher));
+    }
+
+    let mut c = Criterion::default().configure_from_args().measurement_time(Duration::from_secs(5));
+    let text: String = shipped.entries.iter().map(|e| e.answer.as_str()).collect::<Vec<_>>().join("\n");
+    let mut group = c.benchmark_group("segmentation");
+    group.throughput(Throughput::Bytes(text.len() as u64));
+    group.bench_function("analyze all shipped answers", |b| b.iter(|| analyzer.analyze(&text)));
+    group.finish();
+    let mut group = c.benchmark_group("decision");
+    for (label, searcher) in &bases {
+        let mut i = 0;
+        group.bench_function(label.as_str(), |b| {
+            b.iter(|| {
+                i = (i + 1) % questions.len();
+                searcher.ask(&questions[i]).expect("search")
+            })
+        });
+    }
+    group.finish();
+    c.final_summary();
+}

@@ -118,7 +118,8 @@ fn run(cli: Cli) -> Result<ExitCode> {
             if let Some(path) = signals {
                 let rows = eval::signal_rows(&searcher, &cases)?;
                 let lines: Vec<String> = rows.iter().map(serde_json::to_string).collect::<Result<_, _>>()?;
-                std::fs::write(&path, lines.join("\n") + "\n").with_context(|| format!("无法写入 {}", path.display()))?;
+                std::fs::write(&path, lines.join("\n") + "\n")
+                    .with_context(|| format!("无法写入 {}", path.display()))?;
             }
             let report = eval::evaluate(&searcher, &cases)?;
             if json {

@@ -92,11 +92,16 @@ impl Snapshot {
             count(&mut bigrams, variants.iter().map(|v| &v.1));
             raw_profiles.push((variants, answer));
         }
-        let keyword_terms: HashSet<&str> =
-            analysed.iter().filter_map(|a| a.keywords.as_ref()).flat_map(|k| k.iter().map(|t| t.text.as_str())).collect();
-        terms.finish(|t| {
-            if analyzer.is_domain_term(t) || keyword_terms.contains(t) { 1.0 } else { GENERIC_TERM_FACTOR }
-        });
+        let keyword_terms: HashSet<&str> = analysed
+            .iter()
+            .filter_map(|a| a.keywords.as_ref())
+            .flat_map(|k| k.iter().map(|t| t.text.as_str()))
+            .collect();
+        terms.finish(
+            |t| {
+                if analyzer.is_domain_term(t) || keyword_terms.contains(t) { 1.0 } else { GENERIC_TERM_FACTOR }
+            },
+        );
         bigrams.finish(|_| 1.0);
         let profiles = raw_profiles
             .into_iter()

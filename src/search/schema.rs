@@ -26,8 +26,8 @@ pub(crate) struct Fields {
 pub(crate) const BOOST_QUESTION: f32 = 3.0;
 pub(crate) const BOOST_SIMILAR: f32 = 2.0;
 pub(crate) const BOOST_KEYWORDS: f32 = 2.0;
-pub(crate) const BOOST_ANSWER: f32 = 0.5;
-pub(crate) const BOOST_BIGRAM: f32 = 1.0;
+pub(crate) const BOOST_ANSWER: f32 = 1.0;
+pub(crate) const BOOST_BIGRAM: f32 = 4.0;
 
 fn text(tokenizer: &str) -> TextOptions {
     // Term frequencies are enough: matching never uses phrase positions.

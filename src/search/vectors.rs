@@ -43,8 +43,12 @@ impl Vocabulary {
     /// Computes weights once all entries are counted: IDF times `factor(term)`.
     pub fn finish(&mut self, factor: impl Fn(&str) -> f32) {
         let n = self.entries.max(1) as f32;
-        self.idf =
-            self.df.iter().zip(&self.terms).map(|(&df, term)| (1.0 + n / df.max(1) as f32).ln() * factor(term)).collect();
+        self.idf = self
+            .df
+            .iter()
+            .zip(&self.terms)
+            .map(|(&df, term)| (1.0 + n / df.max(1) as f32).ln() * factor(term))
+            .collect();
     }
 
     /// The weight of a term seen in no entry: as rare as a term can be.
