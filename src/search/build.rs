@@ -14,6 +14,7 @@ use crate::kb::{Entry, KnowledgeBase};
 use crate::text::{Analyzer, BigramTokenizer, TaxTokenizer, Term};
 
 use super::SearchError;
+use super::bayes::Counts;
 use super::schema::{BIGRAM_TOKENIZER, Fields, TAX_TOKENIZER, schema};
 use super::vectors::{TermSet, Vocabulary};
 
@@ -39,11 +40,19 @@ pub(crate) struct Profile {
     pub variants: Vec<Variant>,
     /// All term ids of the questions and keywords (sorted, unique).
     pub bag: Vec<u32>,
-    /// All term ids of the answer (sorted, unique).
-    pub answer: Vec<u32>,
+    /// Term ids of the answer that the questions and keywords lack (sorted, unique).
+    pub answer_only: Vec<u32>,
     /// All bigram ids of the questions and keywords (sorted, unique).
     pub bigram_bag: Vec<u32>,
+    /// Word counts for the naive Bayes signal.
+    pub term_counts: Counts,
+    /// Bigram counts for the naive Bayes signal.
+    pub bigram_counts: Counts,
 }
+
+/// Weight of an answer word occurrence in the naive Bayes counts, relative to
+/// a question word: answers are long and say more than what is asked.
+const ANSWER_COUNT_WEIGHT: f32 = 0.2;
 
 /// An immutable, searchable view of one version of the knowledge base.
 pub struct Snapshot {
@@ -51,6 +60,8 @@ pub struct Snapshot {
     pub(crate) profiles: Vec<Profile>,
     pub(crate) terms: Vocabulary,
     pub(crate) bigrams: Vocabulary,
+    /// Word counts of the whole base: the naive Bayes background.
+    pub(crate) background: Counts,
     pub(crate) searcher: tantivy::Searcher,
     /// Per segment: doc id → position in `entries`.
     pub(crate) ords: Vec<Column<u64>>,
@@ -103,28 +114,41 @@ impl Snapshot {
             },
         );
         bigrams.finish(|_| 1.0);
-        let profiles = raw_profiles
+        let profiles: Vec<Profile> = raw_profiles
             .into_iter()
             .map(|(variants, answer)| {
                 let bag = terms.set(variants.iter().flat_map(|v| v.0.iter().copied()).collect()).ids;
                 let bigram_bag = bigrams.set(variants.iter().flat_map(|v| v.1.iter().copied()).collect()).ids;
+                let term_counts = Counts::new(
+                    variants
+                        .iter()
+                        .flat_map(|v| v.0.iter().map(|&id| (id, 1.0)))
+                        .chain(answer.iter().map(|&id| (id, ANSWER_COUNT_WEIGHT))),
+                );
+                let bigram_counts = Counts::new(variants.iter().flat_map(|v| v.1.iter().map(|&id| (id, 1.0))));
+                let answer_only =
+                    terms.set(answer).ids.into_iter().filter(|id| bag.binary_search(id).is_err()).collect();
                 Profile {
                     variants: variants
                         .into_iter()
                         .map(|(t, b)| Variant { terms: terms.set(t), bigrams: bigrams.set(b) })
                         .collect(),
                     bag,
-                    answer: terms.set(answer).ids,
+                    answer_only,
                     bigram_bag,
+                    term_counts,
+                    bigram_counts,
                 }
             })
             .collect();
+        let background = Counts::merged(profiles.iter().map(|p| &p.term_counts));
         let (searcher, ords, fields) = index(&entries, &analysed, &analyzer)?;
         Ok(Snapshot {
             entries: entries.into_iter().map(Arc::new).collect(),
             profiles,
             terms,
             bigrams,
+            background,
             searcher,
             ords,
             fields,
@@ -186,7 +210,8 @@ fn analyse(entry: &Entry, analyzer: &Analyzer) -> Analysed {
         .collect();
     let variants: Vec<(String, Vec<Term>, Vec<Term>)> = variants;
     let keywords = (!entry.keywords.is_empty()).then(|| variants.last().map(|v| v.1.clone())).flatten();
-    Analysed { variants, answer: analyzer.analyze(&entry.answer).terms, keywords }
+    let answer = analyzer.analyze(&entry.answer);
+    Analysed { variants, answer: answer.terms, keywords }
 }
 
 fn pre_tokenized(text: &str, terms: &[Term]) -> PreTokenizedString {

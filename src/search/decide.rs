@@ -81,44 +81,52 @@ impl Decision {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Settings {
-    /// Minimum confidence to answer directly.
+    /// Minimum confidence of the best candidate to answer directly.
     pub answer_threshold: f32,
-    /// Minimum lead over the runner-up to answer directly.
+    /// Minimum confidence lead over the runner-up to answer directly.
     pub margin: f32,
-    /// Minimum confidence to offer "您是不是想问…" rather than a human.
+    /// Minimum confidence of the best candidate to offer "您是不是想问…" rather than a human.
     pub clarify_threshold: f32,
-    /// Candidates within this distance of the best are offered in a clarification.
-    pub clarify_window: f32,
+    /// Minimum confidence of the other candidates offered in a clarification.
+    pub clarify_floor: f32,
     /// Most candidates offered in a clarification.
     pub max_clarify: usize,
     /// Candidates retrieved by BM25 before reranking.
     pub retrieve_k: usize,
     /// Weight of words no entry uses, relative to the rarest known word.
     pub unknown_factor: f32,
-    /// Logistic weights of the reranker's signals: word cosine, bigram cosine,
-    /// question coverage, entry coverage, relative BM25.
-    pub weights: [f32; 7],
-    /// Logistic bias.
-    pub bias: f32,
+    /// Ranking weights of the reranker's signals (order of [`Signals::as_array`](super::Signals::as_array)).
+    pub rank_weights: [f32; 10],
+    /// Logistic weights of the confidence: ranking score, lead over the best
+    /// other candidate, then the signals.
+    pub confidence_weights: [f32; 12],
+    /// Logistic bias of the confidence.
+    pub confidence_bias: f32,
 }
 
 impl Default for Settings {
     fn default() -> Self {
+        // Fitted on tests/eval/dev.jsonl (see docs/quality.md): ranking weights by
+        // pairwise logistic regression, confidence by logistic regression of
+        // "this candidate is the right entry".
         Settings {
-            answer_threshold: 0.55,
-            margin: 0.05,
-            clarify_threshold: 0.35,
-            clarify_window: 0.15,
-            max_clarify: 4,
+            answer_threshold: 0.88,
+            margin: 0.0,
+            clarify_threshold: 0.3,
+            clarify_floor: 0.05,
+            max_clarify: 3,
             retrieve_k: 30,
             unknown_factor: 0.8,
-            weights: [1.2, 1.5, 1.3, 1.3, 5.3, 0.0, 0.0],
-            bias: -8.0,
+            rank_weights: [0.0, 0.593, 0.0, 0.477, 4.409, 1.859, 1.976, 1.899, 0.642, 6.516],
+            confidence_weights: [
+                0.2737, 0.3317, -0.959, -1.6248, 1.4104, 0.8515, 0.612, 1.7764, -0.1856, 0.9398, 0.5523, -1.0654,
+            ],
+            confidence_bias: -6.4,
         }
     }
 }
 
-/// Decides on candidates sorted by confidence, best first.
+/// Decides on candidates in ranking order, best first.
 pub(crate) fn decide(ranked: &[Candidate], s: &Settings) -> Decision {
     let Some(top) = ranked.first() else {
         return Decision::NoMatch { nearest: None };
@@ -129,9 +137,9 @@ pub(crate) fn decide(ranked: &[Candidate], s: &Settings) -> Decision {
         return Decision::Answer { entry: top.entry.clone(), confidence: top.confidence };
     }
     if best >= s.clarify_threshold {
-        let floor = (best - s.clarify_window).max(s.clarify_threshold * 0.8);
+        let others = ranked.iter().skip(1).take(s.max_clarify.saturating_sub(1));
         let candidates =
-            ranked.iter().take(s.max_clarify.max(1)).filter(|c| c.confidence.get() >= floor).cloned().collect();
+            std::iter::once(top).chain(others.filter(|c| c.confidence.get() >= s.clarify_floor)).cloned().collect();
         return Decision::Clarify { candidates };
     }
     Decision::NoMatch { nearest: Some(top.clone()) }

@@ -5,6 +5,7 @@
 //! base is built on the side and swapped in with one atomic store, so queries
 //! running during the swap finish on the snapshot they started with.
 
+mod bayes;
 mod build;
 mod decide;
 pub mod eval;
@@ -73,10 +74,13 @@ pub struct Searcher {
 /// Words that open a follow-up ("那个体户呢？", "如果是…").
 const FOLLOW_UP_CUES: [&str; 6] = ["那", "那么", "如果", "要是", "还有", "另外"];
 
-/// Confidence kept by a follow-up candidate that shares no word with the
-/// follow-up itself: low enough to lose to one that does, high enough to win
-/// when nothing does.
-const OFF_ANCHOR_FACTOR: f32 = 0.6;
+/// Ranking-score penalty of a follow-up candidate that shares no word with the
+/// follow-up itself: enough to lose to one that does, not so much that it
+/// cannot win when nothing does.
+const OFF_ANCHOR_PENALTY: f32 = 2.0;
+
+/// The lead credited to a sole candidate (about the lead of a clear winner).
+const NO_RUNNER_UP_LEAD: f32 = 10.0;
 
 /// A question saying at most this many content words leans on the turn before.
 const THIN_QUESTION_WORDS: usize = 2;
@@ -108,7 +112,7 @@ impl Searcher {
     }
 
     /// Matches a question, borrowing the previous turn's terms when the question
-    /// alone is too thin ("那个体户呢？", "要什么材料") and that helps.
+    /// alone is too thin ("那个体户呢？", "要什么材料") to be answered by itself.
     pub fn ask_after(&self, question: &str, previous: Option<&Turn>) -> Result<Outcome, SearchError> {
         let snap = self.snapshot();
         let question = query::truncate(question);
@@ -124,8 +128,7 @@ impl Searcher {
             return Ok(alone);
         }
         let merged = self.match_terms(&snap, own.merged_with(&previous.terms), Some(&own))?;
-        let best = |o: &Outcome| o.ranked.first().map_or(0.0, |c| c.confidence.get());
-        if best(&merged) > best(&alone) { Ok(Outcome { used_context: true, ..merged }) } else { Ok(alone) }
+        if merged.ranked.is_empty() { Ok(alone) } else { Ok(Outcome { used_context: true, ..merged }) }
     }
 
     /// Ranks and decides. With an `anchor` (a follow-up's own terms), entries
@@ -142,19 +145,42 @@ impl Searcher {
         let qv = QueryVector::new(snap, &terms, s.unknown_factor);
         let bm25_top = ords.first().map_or(0.0, |&(_, score)| score);
         let anchor_ids = anchor.map(|a| rerank::known_ids(snap, &a.terms)).filter(|ids| !ids.is_empty());
-        let mut ranked: Vec<Candidate> = ords
-            .into_iter()
-            .map(|(ord, bm25)| {
-                let signals = rerank::signals(snap, &qv, ord, bm25, bm25_top);
-                let mut confidence = rerank::confidence(&signals, s);
+        let likelihoods: Vec<(f32, f32, f32)> =
+            ords.iter().map(|&(ord, _)| rerank::log_likelihoods(snap, &qv, ord)).collect();
+        let term_ll: Vec<f32> = likelihoods.iter().map(|l| l.0).collect();
+        let bigram_ll: Vec<f32> = likelihoods.iter().map(|l| l.1).collect();
+        let posteriors = bayes::posteriors(&term_ll).into_iter().zip(bayes::posteriors(&bigram_ll));
+        let mut scored: Vec<(usize, Signals, f32)> = ords
+            .iter()
+            .zip(posteriors.zip(&likelihoods))
+            .map(|(&(ord, bm25), ((words, bigrams), l))| {
+                let signals = Signals {
+                    bayes_posterior: words,
+                    bigram_bayes_posterior: bigrams,
+                    bayes_fit: l.2,
+                    ..rerank::signals(snap, &qv, ord, bm25, bm25_top)
+                };
+                let mut score = rerank::score(&signals, s);
                 if anchor_ids.as_ref().is_some_and(|ids| !rerank::mentions_any(snap, ord, ids)) {
-                    confidence *= OFF_ANCHOR_FACTOR;
+                    score -= OFF_ANCHOR_PENALTY;
                 }
-                Candidate { entry: snap.entries[ord].clone(), confidence: Confidence::new(confidence), signals }
+                (ord, signals, score)
             })
             .collect();
-        // Stable: equal confidences keep BM25 order.
-        ranked.sort_by(|a, b| b.confidence.get().total_cmp(&a.confidence.get()));
+        // Stable: equal scores keep BM25 order.
+        scored.sort_by(|a, b| b.2.total_cmp(&a.2));
+        let best = scored.first().map_or(0.0, |c| c.2);
+        let runner_up = scored.get(1).map_or(f32::NEG_INFINITY, |c| c.2);
+        let ranked: Vec<Candidate> = scored
+            .into_iter()
+            .enumerate()
+            .map(|(i, (ord, signals, score))| {
+                // The lead over the best *other* candidate; no runner-up means a clear lead.
+                let lead = if i == 0 { (score - runner_up).min(NO_RUNNER_UP_LEAD) } else { score - best };
+                let confidence = Confidence::new(rerank::confidence(score, lead, &signals, s));
+                Candidate { entry: snap.entries[ord].clone(), confidence, signals }
+            })
+            .collect();
         let decision = decide::decide(&ranked, s);
         let entry = decision.answered().map(|e| e.id.clone());
         Ok(Outcome { decision, ranked, turn: Turn { terms, entry }, used_context: false })

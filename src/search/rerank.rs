@@ -67,11 +67,18 @@ pub struct Signals {
     pub variant_coverage: f32,
     /// Share of the question's bigram weight found in the entry's questions and keywords.
     pub bigram_coverage: f32,
+    /// Naive Bayes posterior (words) of the entry among the retrieved ones.
+    pub bayes_posterior: f32,
+    /// Naive Bayes posterior (bigrams) of the entry among the retrieved ones.
+    pub bigram_bayes_posterior: f32,
+    /// How much better the entry explains the question's words than the whole
+    /// base does, per word, squashed into [0, 1] (0.5 = no better).
+    pub bayes_fit: f32,
 }
 
 impl Signals {
     /// The signals in the order of [`Settings::weights`].
-    pub fn as_array(&self) -> [f32; 7] {
+    pub fn as_array(&self) -> [f32; 10] {
         [
             self.term_cosine,
             self.bigram_cosine,
@@ -80,45 +87,42 @@ impl Signals {
             self.bm25_relative,
             self.variant_coverage,
             self.bigram_coverage,
+            self.bayes_posterior,
+            self.bigram_bayes_posterior,
+            self.bayes_fit,
         ]
     }
 }
 
-fn cosine(vocab: &Vocabulary, q: &QuerySide, v: &TermSet) -> f32 {
-    let borrowed = if q.borrowed.is_empty() { 0.0 } else { shared_weight(vocab, &q.borrowed, &v.ids) };
-    let q_norm = (q.norm.powi(2) + borrowed).sqrt();
-    if q_norm == 0.0 || v.norm == 0.0 {
-        return 0.0;
-    }
-    (shared_weight(vocab, &q.known.ids, &v.ids) + borrowed) / (q_norm * v.norm)
-}
-
-/// Share of the question's weight (own words, plus borrowed ones found) that `ids` contain.
+/// Share of the question's weight (own words, plus borrowed ones found) that `ids` and `also` contain.
 fn coverage(vocab: &Vocabulary, q: &QuerySide, ids: &[u32], also: &[u32]) -> f32 {
-    let found = |list: &[u32]| {
-        shared_weight(vocab, list, ids) + if also.is_empty() { 0.0 } else { shared_weight(vocab, list, also) }
-    };
+    let found = |list: &[u32]| shared_weight(vocab, list, ids) + shared_weight(vocab, list, also);
     let own = found(&q.known.ids);
     let borrowed = if q.borrowed.is_empty() { 0.0 } else { found(&q.borrowed) };
     let total = q.norm.powi(2) + borrowed;
     if total == 0.0 { 0.0 } else { ((own + borrowed) / total).min(1.0) }
 }
 
+/// Cosine between the question and one way of asking, and the share of that
+/// way of asking the question contains. Borrowed words join the question's
+/// norm only where the way of asking has them.
+fn compare(vocab: &Vocabulary, q: &QuerySide, v: &TermSet) -> (f32, f32) {
+    if v.norm == 0.0 {
+        return (0.0, 0.0);
+    }
+    let borrowed = if q.borrowed.is_empty() { 0.0 } else { shared_weight(vocab, &q.borrowed, &v.ids) };
+    let shared = shared_weight(vocab, &q.known.ids, &v.ids) + borrowed;
+    let q_norm = (q.norm.powi(2) + borrowed).sqrt();
+    let cosine = if q_norm == 0.0 { 0.0 } else { shared / (q_norm * v.norm) };
+    (cosine, (shared / v.norm.powi(2)).min(1.0))
+}
+
 /// Best word cosine, bigram cosine and variant coverage over the ways of asking.
 fn best(snap: &Snapshot, q: &QueryVector, variants: &[Variant]) -> (f32, f32, f32) {
     variants.iter().fold((0.0f32, 0.0f32, 0.0f32), |(t, b, c), v| {
-        let covered = if v.terms.norm == 0.0 {
-            0.0
-        } else {
-            (shared_weight(&snap.terms, &q.terms.known.ids, &v.terms.ids)
-                + shared_weight(&snap.terms, &q.terms.borrowed, &v.terms.ids))
-                / v.terms.norm.powi(2)
-        };
-        (
-            t.max(cosine(&snap.terms, &q.terms, &v.terms)),
-            b.max(cosine(&snap.bigrams, &q.bigrams, &v.bigrams)),
-            c.max(covered.min(1.0)),
-        )
+        let (term_cosine, covered) = compare(&snap.terms, &q.terms, &v.terms);
+        let (bigram_cosine, _) = compare(&snap.bigrams, &q.bigrams, &v.bigrams);
+        (t.max(term_cosine), b.max(bigram_cosine), c.max(covered))
     })
 }
 
@@ -126,23 +130,50 @@ fn best(snap: &Snapshot, q: &QueryVector, variants: &[Variant]) -> (f32, f32, f3
 pub(crate) fn signals(snap: &Snapshot, q: &QueryVector, ord: usize, bm25: f32, bm25_top: f32) -> Signals {
     let profile = &snap.profiles[ord];
     let (term_cosine, bigram_cosine, variant_coverage) = best(snap, q, &profile.variants);
-    // The bag and the answer may share words; count a word once.
-    let answer_only: Vec<u32> =
-        profile.answer.iter().copied().filter(|id| profile.bag.binary_search(id).is_err()).collect();
     Signals {
         term_cosine,
         bigram_cosine,
         question_coverage: coverage(&snap.terms, &q.terms, &profile.bag, &[]),
-        entry_coverage: coverage(&snap.terms, &q.terms, &profile.bag, &answer_only),
+        entry_coverage: coverage(&snap.terms, &q.terms, &profile.bag, &profile.answer_only),
         bm25_relative: if bm25_top > 0.0 { (bm25 / bm25_top).clamp(0.0, 1.0) } else { 0.0 },
         variant_coverage,
         bigram_coverage: coverage(&snap.bigrams, &q.bigrams, &profile.bigram_bag, &[]),
+        bayes_posterior: 0.0,
+        bigram_bayes_posterior: 0.0,
+        bayes_fit: 0.0,
     }
 }
 
-/// Combines signals into a confidence with the logistic function.
-pub(crate) fn confidence(s: &Signals, settings: &Settings) -> f32 {
-    let z: f32 = settings.weights.iter().zip(s.as_array()).map(|(w, x)| w * x).sum::<f32>() + settings.bias;
+/// The naive Bayes log-likelihoods (words, bigrams) of the question under
+/// entry `ord`, and the word fit against the whole base (see [`Signals::bayes_fit`]).
+pub(crate) fn log_likelihoods(snap: &Snapshot, q: &QueryVector, ord: usize) -> (f32, f32, f32) {
+    let profile = &snap.profiles[ord];
+    let terms: Vec<u32> = q.terms.known.ids.iter().chain(&q.terms.borrowed).copied().collect();
+    let bigrams: Vec<u32> = q.bigrams.known.ids.iter().chain(&q.bigrams.borrowed).copied().collect();
+    let words = profile.term_counts.log_likelihood(&terms, snap.terms.len());
+    let fit = if terms.is_empty() {
+        0.0
+    } else {
+        let background = snap.background.log_likelihood(&terms, snap.terms.len());
+        0.5 + 0.5 * ((words - background) / terms.len() as f32 / FIT_SCALE).tanh()
+    };
+    (words, profile.bigram_counts.log_likelihood(&bigrams, snap.bigrams.len()), fit)
+}
+
+/// Per-word log-likelihood gain at which the fit reaches about 0.88.
+const FIT_SCALE: f32 = 2.0;
+
+/// The ranking score of an entry: a weighted sum of its signals.
+pub(crate) fn score(s: &Signals, settings: &Settings) -> f32 {
+    settings.rank_weights.iter().zip(s.as_array()).map(|(w, x)| w * x).sum()
+}
+
+/// The probability that an entry is the right one, from its ranking score, its
+/// lead over the best other candidate (negative when behind) and its signals.
+pub(crate) fn confidence(score: f32, lead: f32, s: &Signals, settings: &Settings) -> f32 {
+    let features = [score, lead].into_iter().chain(s.as_array());
+    let z =
+        settings.confidence_weights.iter().zip(features).map(|(w, x)| w * x).sum::<f32>() + settings.confidence_bias;
     1.0 / (1.0 + (-z).exp())
 }
 

@@ -9,6 +9,8 @@ pub(crate) struct Vocabulary {
     terms: Vec<String>,
     df: Vec<u32>,
     idf: Vec<f32>,
+    /// `idf²`, the weight a shared term adds to a dot product.
+    idf2: Vec<f32>,
     entries: usize,
 }
 
@@ -49,6 +51,12 @@ impl Vocabulary {
             .zip(&self.terms)
             .map(|(&df, term)| (1.0 + n / df.max(1) as f32).ln() * factor(term))
             .collect();
+        self.idf2 = self.idf.iter().map(|w| w * w).collect();
+    }
+
+    /// The squared IDF weight of a known id.
+    pub fn idf2(&self, id: u32) -> f32 {
+        self.idf2.get(id as usize).copied().unwrap_or_default()
     }
 
     /// The weight of a term seen in no entry: as rare as a term can be.
@@ -88,7 +96,7 @@ pub(crate) fn shared_weight(vocab: &Vocabulary, a: &[u32], b: &[u32]) -> f32 {
             std::cmp::Ordering::Less => i += 1,
             std::cmp::Ordering::Greater => j += 1,
             std::cmp::Ordering::Equal => {
-                sum += vocab.idf(a[i]).powi(2);
+                sum += vocab.idf2(a[i]);
                 i += 1;
                 j += 1;
             }
