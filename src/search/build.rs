@@ -7,7 +7,7 @@ use std::thread;
 
 use tantivy::columnar::Column;
 use tantivy::schema::TantivyDocument;
-use tantivy::tokenizer::{PreTokenizedString, TextAnalyzer, Token};
+use tantivy::tokenizer::{TextAnalyzer, WhitespaceTokenizer};
 use tantivy::{Index, IndexWriter, ReloadPolicy};
 
 use crate::kb::{Entry, KnowledgeBase};
@@ -15,7 +15,7 @@ use crate::text::{Analyzer, BigramTokenizer, TaxTokenizer, Term};
 
 use super::SearchError;
 use super::bayes::Counts;
-use super::schema::{BIGRAM_TOKENIZER, Fields, TAX_TOKENIZER, schema};
+use super::schema::{ANALYSED, BIGRAM_TOKENIZER, Fields, TAX_TOKENIZER, schema};
 use super::vectors::{TermSet, Vocabulary};
 
 /// Indexing memory: tantivy flushes a segment when it is used up; 64 MB keeps
@@ -214,19 +214,16 @@ fn analyse(entry: &Entry, analyzer: &Analyzer) -> Analysed {
     Analysed { variants, answer: answer.terms, keywords }
 }
 
-fn pre_tokenized(text: &str, terms: &[Term]) -> PreTokenizedString {
-    let tokens = terms
-        .iter()
-        .enumerate()
-        .map(|(position, t)| Token {
-            offset_from: t.start,
-            offset_to: t.end,
-            position,
-            text: t.text.clone(),
-            position_length: 1,
-        })
-        .collect();
-    PreTokenizedString { text: text.to_owned(), tokens }
+/// Analysed terms as one space-separated text for the whitespace tokenizer
+/// (terms never contain spaces): tantivy indexes exactly the terms the
+/// reranker uses, without analysing the text a second time.
+fn joined(terms: &[Term]) -> String {
+    let mut out = String::with_capacity(terms.iter().map(|t| t.text.len() + 1).sum());
+    for t in terms {
+        out.push_str(&t.text);
+        out.push(' ');
+    }
+    out
 }
 
 type Built = (tantivy::Searcher, Vec<Column<u64>>, Fields);
@@ -234,6 +231,7 @@ type Built = (tantivy::Searcher, Vec<Column<u64>>, Fields);
 fn index(entries: &[Entry], analysed: &[Analysed], analyzer: &Arc<Analyzer>) -> Result<Built, SearchError> {
     let (schema, fields) = schema();
     let index = Index::create_in_ram(schema);
+    index.tokenizers().register(ANALYSED, TextAnalyzer::from(WhitespaceTokenizer::default()));
     index.tokenizers().register(TAX_TOKENIZER, TextAnalyzer::from(TaxTokenizer(analyzer.clone())));
     index.tokenizers().register(BIGRAM_TOKENIZER, TextAnalyzer::from(BigramTokenizer(analyzer.clone())));
     let mut writer: IndexWriter<TantivyDocument> = index.writer_with_num_threads(1, WRITER_MEMORY)?;
@@ -242,16 +240,16 @@ fn index(entries: &[Entry], analysed: &[Analysed], analyzer: &Arc<Analyzer>) -> 
         doc.add_text(fields.id, entry.id.as_str());
         doc.add_u64(fields.ord, ord as u64);
         let n_questions = 1 + entry.similar.len();
-        for (i, (text, terms, bigrams)) in a.variants.iter().enumerate() {
+        for (i, (_, terms, bigrams)) in a.variants.iter().enumerate() {
             let field = match i {
                 0 => fields.question,
                 i if i < n_questions => fields.similar,
                 _ => fields.keywords,
             };
-            doc.add_pre_tokenized_text(field, pre_tokenized(text, terms));
-            doc.add_pre_tokenized_text(fields.bigram, pre_tokenized(text, bigrams));
+            doc.add_text(field, joined(terms));
+            doc.add_text(fields.bigram, joined(bigrams));
         }
-        doc.add_pre_tokenized_text(fields.answer, pre_tokenized(&entry.answer, &a.answer));
+        doc.add_text(fields.answer, joined(&a.answer));
         writer.add_document(doc)?;
     }
     writer.commit()?;

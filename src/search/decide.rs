@@ -110,18 +110,18 @@ impl Default for Settings {
         // pairwise logistic regression, confidence by logistic regression of
         // "this candidate is the right entry".
         Settings {
-            answer_threshold: 0.88,
+            answer_threshold: 0.9,
             margin: 0.0,
             clarify_threshold: 0.3,
             clarify_floor: 0.05,
             max_clarify: 3,
-            retrieve_k: 30,
+            retrieve_k: 20,
             unknown_factor: 0.8,
-            rank_weights: [0.0, 0.593, 0.0, 0.477, 4.409, 1.859, 1.976, 1.899, 0.642, 6.516],
+            rank_weights: [0.0, 1.2924, 0.0, 0.0, 2.6154, 2.572, 1.424, 2.9366, 1.3653, 2.5103],
             confidence_weights: [
-                0.2737, 0.3317, -0.959, -1.6248, 1.4104, 0.8515, 0.612, 1.7764, -0.1856, 0.9398, 0.5523, -1.0654,
+                0.6049, 0.2467, -1.2436, -1.4692, 1.8062, 1.0883, -0.0102, 0.7877, 0.0897, 0.8234, 0.2016, -0.9229,
             ],
-            confidence_bias: -6.4,
+            confidence_bias: -7.9933,
         }
     }
 }

@@ -19,8 +19,8 @@ fn clause(field: Field, text: &str, boost: f32) -> (Occur, Box<dyn Query>) {
 /// Most words and bigrams of a question sent to BM25. A long question's
 /// common words cost the most (longest posting lists) and change the ranking
 /// least; the reranker still sees every word.
-const MAX_TERMS: usize = 16;
-const MAX_BIGRAMS: usize = 24;
+const MAX_TERMS: usize = 12;
+const MAX_BIGRAMS: usize = 16;
 
 /// The known items with the highest weight, at most `max` of them.
 fn most_informative<'a>(vocab: &Vocabulary, items: impl Iterator<Item = &'a String>, max: usize) -> Vec<&'a str> {

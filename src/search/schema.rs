@@ -2,6 +2,8 @@
 
 use tantivy::schema::{FAST, Field, IndexRecordOption, STRING, Schema, TextFieldIndexing, TextOptions};
 
+/// Name of the whitespace tokenizer for fields fed already-analysed terms.
+pub(crate) const ANALYSED: &str = "taxbot_analysed";
 /// Name under which the [`TaxTokenizer`](crate::text::TaxTokenizer) is registered.
 pub(crate) const TAX_TOKENIZER: &str = "taxbot_tax";
 /// Name under which the [`BigramTokenizer`](crate::text::BigramTokenizer) is registered.
@@ -46,11 +48,11 @@ pub(crate) fn schema() -> (Schema, Fields) {
     let fields = Fields {
         id: b.add_text_field("id", STRING),
         ord: b.add_u64_field("ord", FAST),
-        question: b.add_text_field("question", text(TAX_TOKENIZER)),
-        similar: b.add_text_field("similar", text(TAX_TOKENIZER)),
-        keywords: b.add_text_field("keywords", text(TAX_TOKENIZER)),
-        answer: b.add_text_field("answer", text(TAX_TOKENIZER)),
-        bigram: b.add_text_field("bigram", text(BIGRAM_TOKENIZER)),
+        question: b.add_text_field("question", text(ANALYSED)),
+        similar: b.add_text_field("similar", text(ANALYSED)),
+        keywords: b.add_text_field("keywords", text(ANALYSED)),
+        answer: b.add_text_field("answer", text(ANALYSED)),
+        bigram: b.add_text_field("bigram", text(ANALYSED)),
     };
     (b.build(), fields)
 }
