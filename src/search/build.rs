@@ -16,7 +16,8 @@ use crate::text::{Analyzer, BigramTokenizer, TaxTokenizer, Term};
 use super::SearchError;
 use super::bayes::Counts;
 use super::schema::{ANALYSED, BIGRAM_TOKENIZER, Fields, TAX_TOKENIZER, schema};
-use super::vectors::{TermSet, Vocabulary};
+use super::variants::VariantIndex;
+use super::vectors::Vocabulary;
 
 /// Indexing memory: tantivy flushes a segment when it is used up; 64 MB keeps
 /// a 100,000-entry base in a handful of segments.
@@ -27,23 +28,15 @@ const WRITER_MEMORY: usize = 64 * 1024 * 1024;
 /// question is about. Tuned on the dev set.
 const GENERIC_TERM_FACTOR: f32 = 0.3;
 
-/// One way of asking an entry (its question, a paraphrase, or its keywords).
-#[derive(Debug)]
-pub(crate) struct Variant {
-    pub terms: TermSet,
-    pub bigrams: TermSet,
-}
-
 /// What the reranker knows about an entry.
 #[derive(Debug)]
 pub(crate) struct Profile {
-    pub variants: Vec<Variant>,
-    /// All term ids of the questions and keywords (sorted, unique).
-    pub bag: Vec<u32>,
+    /// Words of the ways of asking (question, paraphrases, keywords).
+    pub terms: VariantIndex,
+    /// Bigrams of the ways of asking.
+    pub bigrams: VariantIndex,
     /// Term ids of the answer that the questions and keywords lack (sorted, unique).
     pub answer_only: Vec<u32>,
-    /// All bigram ids of the questions and keywords (sorted, unique).
-    pub bigram_bag: Vec<u32>,
     /// Word counts for the naive Bayes signal.
     pub term_counts: Counts,
     /// Bigram counts for the naive Bayes signal.
@@ -117,28 +110,23 @@ impl Snapshot {
         let profiles: Vec<Profile> = raw_profiles
             .into_iter()
             .map(|(variants, answer)| {
-                let bag = terms.set(variants.iter().flat_map(|v| v.0.iter().copied()).collect()).ids;
-                let bigram_bag = bigrams.set(variants.iter().flat_map(|v| v.1.iter().copied()).collect()).ids;
+                let (term_sets, bigram_sets): (Vec<Vec<u32>>, Vec<Vec<u32>>) = variants.into_iter().unzip();
+                let term_index = VariantIndex::new(&terms, &term_sets);
+                let bigram_index = VariantIndex::new(&bigrams, &bigram_sets);
                 let term_counts = Counts::new(
-                    variants
+                    term_sets
                         .iter()
-                        .flat_map(|v| v.0.iter().map(|&id| (id, 1.0)))
+                        .flat_map(|v| v.iter().map(|&id| (id, 1.0)))
                         .chain(answer.iter().map(|&id| (id, ANSWER_COUNT_WEIGHT))),
                 );
-                let bigram_counts = Counts::new(variants.iter().flat_map(|v| v.1.iter().map(|&id| (id, 1.0))));
-                let answer_only =
-                    terms.set(answer).ids.into_iter().filter(|id| bag.binary_search(id).is_err()).collect();
-                Profile {
-                    variants: variants
-                        .into_iter()
-                        .map(|(t, b)| Variant { terms: terms.set(t), bigrams: bigrams.set(b) })
-                        .collect(),
-                    bag,
-                    answer_only,
-                    bigram_bag,
-                    term_counts,
-                    bigram_counts,
-                }
+                let bigram_counts = Counts::new(bigram_sets.iter().flat_map(|v| v.iter().map(|&id| (id, 1.0))));
+                let answer_only = terms
+                    .set(answer)
+                    .ids
+                    .into_iter()
+                    .filter(|id| term_index.ids().binary_search(id).is_err())
+                    .collect();
+                Profile { terms: term_index, bigrams: bigram_index, answer_only, term_counts, bigram_counts }
             })
             .collect();
         let background = Counts::merged(profiles.iter().map(|p| &p.term_counts));

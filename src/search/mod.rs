@@ -14,6 +14,7 @@ mod query;
 mod rerank;
 mod retrieve;
 mod schema;
+mod variants;
 mod vectors;
 
 use std::sync::Arc;

@@ -6,9 +6,10 @@
 
 use serde::Serialize;
 
-use super::build::{Snapshot, Variant};
+use super::build::Snapshot;
 use super::decide::Settings;
 use super::query::QueryTerms;
+use super::variants::VariantIndex;
 use super::vectors::{TermSet, Vocabulary, shared_weight};
 
 /// One side of the cosine: the known ids and the norm including unknown words,
@@ -103,41 +104,44 @@ fn coverage(vocab: &Vocabulary, q: &QuerySide, ids: &[u32], also: &[u32]) -> f32
     if total == 0.0 { 0.0 } else { ((own + borrowed) / total).min(1.0) }
 }
 
-/// Cosine between the question and one way of asking, and the share of that
-/// way of asking the question contains. Borrowed words join the question's
-/// norm only where the way of asking has them.
-fn compare(vocab: &Vocabulary, q: &QuerySide, v: &TermSet) -> (f32, f32) {
-    if v.norm == 0.0 {
-        return (0.0, 0.0);
+/// Best cosine between the question and one way of asking, and the best share
+/// of one way of asking that the question contains. Borrowed words join the
+/// question's norm only where the way of asking has them.
+fn best(vocab: &Vocabulary, q: &QuerySide, index: &VariantIndex) -> (f32, f32) {
+    let n = index.len();
+    let mut own = vec![0.0f32; n];
+    let mut borrowed = vec![0.0f32; n];
+    index.accumulate(vocab, &q.known.ids, &mut own);
+    if !q.borrowed.is_empty() {
+        index.accumulate(vocab, &q.borrowed, &mut borrowed);
     }
-    let borrowed = if q.borrowed.is_empty() { 0.0 } else { shared_weight(vocab, &q.borrowed, &v.ids) };
-    let shared = shared_weight(vocab, &q.known.ids, &v.ids) + borrowed;
-    let q_norm = (q.norm.powi(2) + borrowed).sqrt();
-    let cosine = if q_norm == 0.0 { 0.0 } else { shared / (q_norm * v.norm) };
-    (cosine, (shared / v.norm.powi(2)).min(1.0))
-}
-
-/// Best word cosine, bigram cosine and variant coverage over the ways of asking.
-fn best(snap: &Snapshot, q: &QueryVector, variants: &[Variant]) -> (f32, f32, f32) {
-    variants.iter().fold((0.0f32, 0.0f32, 0.0f32), |(t, b, c), v| {
-        let (term_cosine, covered) = compare(&snap.terms, &q.terms, &v.terms);
-        let (bigram_cosine, _) = compare(&snap.bigrams, &q.bigrams, &v.bigrams);
-        (t.max(term_cosine), b.max(bigram_cosine), c.max(covered))
-    })
+    let (mut cosine, mut covered) = (0.0f32, 0.0f32);
+    for v in 0..n {
+        let norm = index.norm(v);
+        let shared = own[v] + borrowed[v];
+        if norm == 0.0 || shared == 0.0 {
+            continue;
+        }
+        let q_norm = (q.norm.powi(2) + borrowed[v]).sqrt();
+        cosine = cosine.max(shared / (q_norm * norm));
+        covered = covered.max((shared / norm.powi(2)).min(1.0));
+    }
+    (cosine, covered)
 }
 
 /// The signals for entry `ord` with BM25 score `bm25` (best retrieved: `bm25_top`).
 pub(crate) fn signals(snap: &Snapshot, q: &QueryVector, ord: usize, bm25: f32, bm25_top: f32) -> Signals {
     let profile = &snap.profiles[ord];
-    let (term_cosine, bigram_cosine, variant_coverage) = best(snap, q, &profile.variants);
+    let (term_cosine, variant_coverage) = best(&snap.terms, &q.terms, &profile.terms);
+    let (bigram_cosine, _) = best(&snap.bigrams, &q.bigrams, &profile.bigrams);
     Signals {
         term_cosine,
         bigram_cosine,
-        question_coverage: coverage(&snap.terms, &q.terms, &profile.bag, &[]),
-        entry_coverage: coverage(&snap.terms, &q.terms, &profile.bag, &profile.answer_only),
+        question_coverage: coverage(&snap.terms, &q.terms, profile.terms.ids(), &[]),
+        entry_coverage: coverage(&snap.terms, &q.terms, profile.terms.ids(), &profile.answer_only),
         bm25_relative: if bm25_top > 0.0 { (bm25 / bm25_top).clamp(0.0, 1.0) } else { 0.0 },
         variant_coverage,
-        bigram_coverage: coverage(&snap.bigrams, &q.bigrams, &profile.bigram_bag, &[]),
+        bigram_coverage: coverage(&snap.bigrams, &q.bigrams, profile.bigrams.ids(), &[]),
         bayes_posterior: 0.0,
         bigram_bayes_posterior: 0.0,
         bayes_fit: 0.0,
@@ -184,5 +188,6 @@ pub(crate) fn known_ids(snap: &Snapshot, terms: &[String]) -> Vec<u32> {
 
 /// Whether any way of asking entry `ord` uses one of the term `ids`.
 pub(crate) fn mentions_any(snap: &Snapshot, ord: usize, ids: &[u32]) -> bool {
-    snap.profiles[ord].variants.iter().any(|v| ids.iter().any(|id| v.terms.ids.binary_search(id).is_ok()))
+    let words = snap.profiles[ord].terms.ids();
+    ids.iter().any(|id| words.binary_search(id).is_ok())
 }

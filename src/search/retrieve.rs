@@ -7,7 +7,7 @@ use tantivy::schema::{Field, IndexRecordOption};
 use super::SearchError;
 use super::build::Snapshot;
 use super::query::QueryTerms;
-use super::schema::{ANSWER_TERMS, BOOST_ANSWER, BOOST_BIGRAM, BOOST_KEYWORDS, BOOST_QUESTION, BOOST_SIMILAR};
+use super::schema::{BOOST_ANSWER, BOOST_BIGRAM, BOOST_KEYWORDS, BOOST_QUESTION, BOOST_SIMILAR, RARE_TERMS};
 use super::vectors::Vocabulary;
 
 fn clause(field: Field, text: &str, boost: f32) -> (Occur, Box<dyn Query>) {
@@ -19,8 +19,8 @@ fn clause(field: Field, text: &str, boost: f32) -> (Occur, Box<dyn Query>) {
 /// Most words and bigrams of a question sent to BM25. A long question's
 /// common words cost the most (longest posting lists) and change the ranking
 /// least; the reranker still sees every word.
-const MAX_TERMS: usize = 12;
-const MAX_BIGRAMS: usize = 16;
+const MAX_TERMS: usize = 6;
+const MAX_BIGRAMS: usize = 8;
 
 /// The known items with the highest weight, at most `max` of them.
 fn most_informative<'a>(vocab: &Vocabulary, items: impl Iterator<Item = &'a String>, max: usize) -> Vec<&'a str> {
@@ -36,14 +36,17 @@ pub(crate) fn retrieve(snap: &Snapshot, q: &QueryTerms, k: usize) -> Result<Vec<
     let f = &snap.fields;
     let terms = most_informative(&snap.terms, q.all_terms(), MAX_TERMS);
     let bigrams = most_informative(&snap.bigrams, q.all_bigrams(), MAX_BIGRAMS);
-    let mut clauses = Vec::with_capacity(terms.len() * 3 + bigrams.len());
-    for t in terms.iter().take(ANSWER_TERMS) {
+    let mut clauses = Vec::with_capacity(RARE_TERMS * 3 + terms.len() + bigrams.len());
+    // The paraphrases carry nearly all the ranking signal; the canonical
+    // question, the keywords and the answer are consulted for the rarest
+    // words only, which have short posting lists.
+    for t in terms.iter().take(RARE_TERMS) {
+        clauses.push(clause(f.question, t, BOOST_QUESTION));
+        clauses.push(clause(f.keywords, t, BOOST_KEYWORDS));
         clauses.push(clause(f.answer, t, BOOST_ANSWER));
     }
     for t in terms {
-        clauses.push(clause(f.question, t, BOOST_QUESTION));
         clauses.push(clause(f.similar, t, BOOST_SIMILAR));
-        clauses.push(clause(f.keywords, t, BOOST_KEYWORDS));
     }
     for b in bigrams {
         clauses.push(clause(f.bigram, b, BOOST_BIGRAM));

@@ -29,10 +29,10 @@ pub(crate) const BOOST_QUESTION: f32 = 3.0;
 pub(crate) const BOOST_SIMILAR: f32 = 2.0;
 pub(crate) const BOOST_KEYWORDS: f32 = 2.0;
 pub(crate) const BOOST_ANSWER: f32 = 0.5;
-/// How many of a question's rarest words are also looked up in the answers:
-/// enough to find an entry by a detail only its answer mentions, few enough to
-/// keep the long answer posting lists off the hot path.
-pub(crate) const ANSWER_TERMS: usize = 4;
+/// How many of a question's rarest words are also looked up in the question,
+/// keyword and answer fields: enough to find an entry by a detail only those
+/// mention, few enough to keep long posting lists off the hot path.
+pub(crate) const RARE_TERMS: usize = 4;
 pub(crate) const BOOST_BIGRAM: f32 = 4.0;
 
 fn text(tokenizer: &str) -> TextOptions {
