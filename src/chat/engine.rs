@@ -1,0 +1,432 @@
+//! The [`Engine`]: opens and resumes conversations and answers messages.
+
+use std::sync::Arc;
+
+use chrono::{Duration, Utc};
+use tokio::sync::Semaphore;
+
+use super::intent::{self, Intent};
+use super::reply::{self, Answer, Reply, Suggestion};
+use super::{ChatError, Session, SessionId, Settings, VisitorKey, VisitorToken};
+use crate::handoff::{HandoffStatus, Hub};
+use crate::kb::Entry;
+use crate::search::{Decision, Searcher, Turn};
+use crate::store::{
+    Conversation, ConversationState, Feedback, Message, NewMessage, Sender, Store, StoreError,
+    Ticket,
+};
+
+/// Days of answers counted for the hot questions.
+const HOT_WINDOW_DAYS: i64 = 7;
+
+/// The conversation engine shared by every channel.
+pub struct Engine {
+    searcher: Arc<Searcher>,
+    store: Arc<dyn Store>,
+    hub: Arc<Hub>,
+    permits: Arc<Semaphore>,
+    settings: Settings,
+}
+
+/// A conversation opened or resumed by a web visitor.
+#[derive(Debug)]
+pub struct Opened {
+    /// The live session.
+    pub session: Session,
+    /// The token to keep for next time.
+    pub token: VisitorToken,
+    /// Why a presented token was not honoured (a new conversation was started).
+    pub rejected: Option<ChatError>,
+    /// Earlier messages of a resumed conversation, oldest first.
+    pub history: Vec<Message>,
+    /// Hot questions to offer.
+    pub hot: Vec<Suggestion>,
+    /// 留言 answers the visitor has not seen yet.
+    pub answered_tickets: Vec<Ticket>,
+    /// Queue or agent status when the conversation is with the handoff.
+    pub handoff: Option<HandoffStatus>,
+    /// The last human conversation awaits a rating.
+    pub awaiting_rating: bool,
+}
+
+/// A stored taxpayer message and the engine's reply.
+#[derive(Debug)]
+pub struct Asked {
+    /// The stored taxpayer message.
+    pub message_id: i64,
+    /// What to send back.
+    pub reply: Reply,
+}
+
+impl Engine {
+    /// Builds the engine.
+    pub fn new(
+        searcher: Arc<Searcher>,
+        store: Arc<dyn Store>,
+        hub: Arc<Hub>,
+        settings: Settings,
+    ) -> Self {
+        Engine {
+            permits: Arc::new(Semaphore::new(settings.match_concurrency.max(1))),
+            searcher,
+            store,
+            hub,
+            settings,
+        }
+    }
+
+    /// The settings (channels read the streaming pace).
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
+
+    /// The handoff hub.
+    pub fn hub(&self) -> &Arc<Hub> {
+        &self.hub
+    }
+
+    /// Opens a web conversation, resuming the visitor's latest one when the
+    /// token is known and fresh.
+    pub async fn open_web(&self, token: Option<String>) -> Result<Opened, ChatError> {
+        let now = Utc::now();
+        let (token, rejected) = self.check_token(token).await?;
+        let key = VisitorKey::web(&token);
+        self.store.touch_visitor(&key, now).await?;
+        let existing = match rejected {
+            None => self.store.latest_conversation(&key).await?,
+            Some(_) => None,
+        };
+        let (conversation, history) = match existing {
+            Some(c) => {
+                let h = self
+                    .store
+                    .messages(&c.id, self.settings.history_messages)
+                    .await?;
+                (c, h)
+            }
+            None => (self.create_conversation(&key, "web").await?, Vec::new()),
+        };
+        let handoff = match self.hub.state_of(&conversation.id) {
+            ConversationState::Bot => None,
+            _ => Some(self.hub.current_status(&conversation.id)),
+        };
+        Ok(Opened {
+            session: Session::new(conversation.id, key.clone(), Some(token.clone())),
+            token,
+            rejected,
+            history,
+            hot: self.hot_questions().await?,
+            answered_tickets: self.hub.take_answered(&key).await?,
+            handoff,
+            awaiting_rating: conversation.awaiting_rating,
+        })
+    }
+
+    async fn check_token(
+        &self,
+        token: Option<String>,
+    ) -> Result<(VisitorToken, Option<ChatError>), ChatError> {
+        let Some(raw) = token else {
+            return Ok((VisitorToken::generate(), None));
+        };
+        let Ok(token) = VisitorToken::try_from(raw) else {
+            return Ok((VisitorToken::generate(), Some(ChatError::UnknownVisitor)));
+        };
+        let ttl = Duration::days(i64::from(self.settings.visitor_ttl_days));
+        match self
+            .store
+            .visitor_last_seen(&VisitorKey::web(&token))
+            .await?
+        {
+            None => Ok((VisitorToken::generate(), Some(ChatError::UnknownVisitor))),
+            Some(seen) if Utc::now() - seen > ttl => {
+                Ok((VisitorToken::generate(), Some(ChatError::ExpiredVisitor)))
+            }
+            Some(_) => Ok((token, None)),
+        }
+    }
+
+    /// The session of an HTTP API user: their latest conversation, or a new one.
+    pub async fn open_api(&self, user_id: &str) -> Result<Session, ChatError> {
+        let key = VisitorKey::api(user_id)?;
+        self.store.touch_visitor(&key, Utc::now()).await?;
+        let conversation = match self.store.latest_conversation(&key).await? {
+            Some(c) => c,
+            None => self.create_conversation(&key, "http").await?,
+        };
+        Ok(Session::new(conversation.id, key, None))
+    }
+
+    async fn create_conversation(
+        &self,
+        visitor: &VisitorKey,
+        channel: &str,
+    ) -> Result<Conversation, ChatError> {
+        let c = Conversation {
+            id: SessionId::generate(),
+            visitor: visitor.clone(),
+            channel: channel.to_owned(),
+            state: ConversationState::Bot,
+            agent_id: None,
+            served_by: None,
+            awaiting_rating: false,
+            resolution: None,
+            created_at: Utc::now(),
+        };
+        self.store.create_conversation(&c).await?;
+        Ok(c)
+    }
+
+    /// Hot questions: the entries answered most this week, topped up with the
+    /// first entries of the knowledge base.
+    pub async fn hot_questions(&self) -> Result<Vec<Suggestion>, ChatError> {
+        let n = self.settings.hot_questions;
+        let since = Utc::now() - Duration::days(HOT_WINDOW_DAYS);
+        let ids = self.store.hot_entries(since, n as u32).await?;
+        let snap = self.searcher.snapshot();
+        let mut out: Vec<Suggestion> = ids
+            .iter()
+            .filter_map(|id| snap.entries.iter().find(|e| e.id.as_str() == id))
+            .map(|e| Suggestion::of(e))
+            .collect();
+        for e in snap.entries.iter() {
+            if out.len() >= n {
+                break;
+            }
+            if !out.iter().any(|s| s.entry_id == e.id.as_str()) {
+                out.push(Suggestion::of(e));
+            }
+        }
+        Ok(out)
+    }
+
+    fn check_text<'a>(&self, text: &'a str) -> Result<&'a str, ChatError> {
+        let text = text.trim();
+        if text.is_empty() {
+            return Err(ChatError::EmptyText);
+        }
+        if text.chars().count() > self.settings.max_message_chars {
+            return Err(ChatError::TooLong(self.settings.max_message_chars));
+        }
+        Ok(text)
+    }
+
+    async fn store_visitor_message(&self, s: &Session, text: &str) -> Result<i64, ChatError> {
+        let m = NewMessage::plain(&s.id, Sender::Visitor, text);
+        Ok(self.store.append_message(&m).await?)
+    }
+
+    /// Handles a taxpayer message: stores it, then relays it to the agent,
+    /// answers small talk, hands off, or matches it.
+    pub async fn ask(&self, s: &mut Session, text: &str) -> Result<Asked, ChatError> {
+        let text = self.check_text(text)?;
+        let message_id = self.store_visitor_message(s, text).await?;
+        if self.hub.state_of(&s.id) == ConversationState::Human {
+            self.hub.relay_from_visitor(&s.id, message_id, text);
+            return Ok(Asked {
+                message_id,
+                reply: Reply::Relayed,
+            });
+        }
+        let reply = match intent::detect(text) {
+            Some(Intent::Human) => Reply::Handoff(self.hub.request(&s.id).await?),
+            Some(i) => {
+                let text = intent::small_talk_reply(i);
+                let m = NewMessage::plain(&s.id, Sender::Bot, text);
+                Reply::Text {
+                    message_id: self.store.append_message(&m).await?,
+                    text: text.to_owned(),
+                }
+            }
+            None => self.match_question(s, text).await?,
+        };
+        Ok(Asked { message_id, reply })
+    }
+
+    async fn match_question(&self, s: &mut Session, text: &str) -> Result<Reply, ChatError> {
+        let permit = Arc::clone(&self.permits)
+            .acquire_owned()
+            .await
+            .map_err(|e| ChatError::Search(e.to_string()))?;
+        let searcher = Arc::clone(&self.searcher);
+        let previous = s.previous.clone();
+        let question = text.to_owned();
+        let outcome = tokio::task::spawn_blocking(move || {
+            let _permit = permit;
+            searcher.ask_after(&question, previous.as_ref())
+        })
+        .await
+        .map_err(|e| ChatError::Search(e.to_string()))?
+        .map_err(|e| ChatError::Search(e.to_string()))?;
+        s.previous = Some(outcome.turn.clone());
+        match outcome.decision {
+            Decision::Answer { entry, confidence } => {
+                s.offered.clear();
+                let floor = self.searcher.settings().clarify_threshold;
+                let related = outcome
+                    .ranked
+                    .iter()
+                    .filter(|c| c.entry.id != entry.id && c.confidence.get() >= floor)
+                    .take(3)
+                    .map(|c| Suggestion::of(&c.entry))
+                    .collect();
+                let answer = self.store_answer(s, entry, Some(confidence.get()), related);
+                Ok(Reply::Answer(answer.await?))
+            }
+            Decision::Clarify { candidates } => {
+                let candidates: Vec<Suggestion> = candidates
+                    .iter()
+                    .map(|c| Suggestion::of(&c.entry))
+                    .collect();
+                s.offered = candidates.iter().map(|c| c.entry_id.clone()).collect();
+                let text = "您是不是想问以下问题？请点选：";
+                let message_id = self.store_decision(s, text, "clarify").await?;
+                Ok(Reply::Clarify {
+                    message_id,
+                    text: text.into(),
+                    candidates,
+                })
+            }
+            Decision::NoMatch { .. } => {
+                s.offered.clear();
+                let text = "抱歉，暂时没有找到可靠的答案。您可以换个说法再问，或转人工客服。";
+                let message_id = self.store_decision(s, text, "no_match").await?;
+                Ok(Reply::NoMatch {
+                    message_id,
+                    text: text.into(),
+                })
+            }
+        }
+    }
+
+    async fn store_decision(
+        &self,
+        s: &Session,
+        text: &str,
+        decision: &'static str,
+    ) -> Result<i64, ChatError> {
+        let mut m = NewMessage::plain(&s.id, Sender::Bot, text);
+        m.decision = Some(decision);
+        Ok(self.store.append_message(&m).await?)
+    }
+
+    async fn store_answer(
+        &self,
+        s: &Session,
+        entry: Arc<Entry>,
+        confidence: Option<f32>,
+        related: Vec<Suggestion>,
+    ) -> Result<Answer, ChatError> {
+        let mut m = NewMessage::plain(&s.id, Sender::Bot, &entry.answer);
+        m.decision = Some("answer");
+        m.entry_id = Some(entry.id.to_string());
+        m.confidence = confidence;
+        let answer_id = self.store.append_message(&m).await?;
+        Ok(Answer {
+            answer_id,
+            chunks: reply::chunks(&entry.answer, self.settings.chunk_chars),
+            confidence: confidence.unwrap_or(1.0),
+            entry,
+            related,
+        })
+    }
+
+    /// Answers with an entry the taxpayer picked from a clarification.
+    pub async fn choose(&self, s: &mut Session, entry_id: &str) -> Result<Asked, ChatError> {
+        if !s.offered.iter().any(|id| id == entry_id) {
+            return Err(ChatError::UnknownChoice);
+        }
+        let snap = self.searcher.snapshot();
+        let entry = snap
+            .entries
+            .iter()
+            .find(|e| e.id.as_str() == entry_id)
+            .cloned()
+            .ok_or(ChatError::UnknownChoice)?;
+        let message_id = self.store_visitor_message(s, &entry.question).await?;
+        s.offered.clear();
+        s.previous = Some(Turn {
+            terms: s.previous.take().map(|t| t.terms).unwrap_or_default(),
+            entry: Some(entry.id.clone()),
+        });
+        let answer = self.store_answer(s, entry, None, Vec::new()).await?;
+        Ok(Asked {
+            message_id,
+            reply: Reply::Answer(answer),
+        })
+    }
+
+    /// Stores a vote on an answer; returns whether to offer a human now
+    /// (after `unhelpful_before_human` unhelpful answers in a row).
+    pub async fn feedback(
+        &self,
+        s: &mut Session,
+        answer_id: i64,
+        helpful: bool,
+        comment: Option<String>,
+    ) -> Result<bool, ChatError> {
+        let m = match self.store.message(answer_id).await {
+            Err(StoreError::NotFound) => return Err(ChatError::UnknownAnswer),
+            other => other?,
+        };
+        if m.body.conversation_id != s.id || m.decision.as_deref() != Some("answer") {
+            return Err(ChatError::UnknownAnswer);
+        }
+        let f = Feedback {
+            message_id: answer_id,
+            conversation_id: s.id.clone(),
+            helpful,
+            comment,
+        };
+        self.store.add_feedback(&f).await?;
+        if helpful {
+            s.unhelpful = 0;
+            return Ok(false);
+        }
+        s.unhelpful += 1;
+        let offer = s.unhelpful >= self.settings.unhelpful_before_human.max(1);
+        if offer {
+            s.unhelpful = 0;
+        }
+        Ok(offer)
+    }
+
+    /// Asks for a human agent.
+    pub async fn request_human(&self, s: &Session) -> Result<HandoffStatus, ChatError> {
+        Ok(self.hub.request(&s.id).await?)
+    }
+
+    /// Leaves the human queue.
+    pub async fn cancel_human(&self, s: &Session) -> Result<(), ChatError> {
+        Ok(self.hub.cancel(&s.id).await?)
+    }
+
+    /// Leaves a message for the agents (留言): stored as a message and a ticket.
+    pub async fn leave_message(
+        &self,
+        s: &Session,
+        text: &str,
+        contact: Option<String>,
+    ) -> Result<(i64, Ticket), ChatError> {
+        let text = self.check_text(text)?;
+        let message_id = self.store_visitor_message(s, text).await?;
+        let ticket = self
+            .hub
+            .leave_message(&s.id, &s.visitor, text, contact)
+            .await?;
+        Ok((message_id, ticket))
+    }
+
+    /// Rates the human conversation just closed.
+    pub async fn rate(
+        &self,
+        s: &Session,
+        stars: u8,
+        comment: Option<String>,
+    ) -> Result<(), ChatError> {
+        if !(1..=5).contains(&stars) {
+            return Err(ChatError::InvalidRating);
+        }
+        Ok(self.hub.rate(&s.id, stars, comment).await?)
+    }
+}
