@@ -37,6 +37,9 @@ impl Session {
     }
 }
 
+/// A use counter and the sessions with the count of their last use.
+type Lru = (u64, HashMap<VisitorKey, (u64, Session)>);
+
 /// Sessions of HTTP API users, keyed by user id, so that follow-ups work
 /// across requests. Bounded: past `capacity` the least recently used session
 /// is forgotten (its conversation stays in the store and resumes on the next
@@ -44,7 +47,7 @@ impl Session {
 pub struct SessionCache {
     capacity: usize,
     /// A `std` mutex: held only to check a session out or in, never across `.await`.
-    inner: Mutex<(u64, HashMap<VisitorKey, (u64, Session)>)>,
+    inner: Mutex<Lru>,
 }
 
 impl SessionCache {

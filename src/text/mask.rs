@@ -54,9 +54,9 @@ fn run_end(chars: &[char], start: usize) -> usize {
     let mut end = start;
     while end < chars.len() {
         let c = chars[end];
-        if c.is_ascii_digit() {
-            end += 1;
-        } else if (c == ' ' || c == '-') && chars.get(end + 1).is_some_and(char::is_ascii_digit) {
+        let separator =
+            (c == ' ' || c == '-') && chars.get(end + 1).is_some_and(char::is_ascii_digit);
+        if c.is_ascii_digit() || separator {
             end += 1;
         } else if (c == 'X' || c == 'x') && end > start {
             end += 1;

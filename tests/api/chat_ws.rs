@@ -10,8 +10,10 @@ use taxbot::chat::SessionId;
 use taxbot::store::Sender;
 
 fn kb_question() -> String {
-    let kb = taxbot::kb::load(&std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("knowledge-base"))
-        .expect("kb");
+    let kb = taxbot::kb::load(
+        &std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("knowledge-base"),
+    )
+    .expect("kb");
     kb.entries[0].question.clone()
 }
 
@@ -23,7 +25,9 @@ async fn ask_streams_an_answer_whose_deltas_equal_the_stored_answer() {
     })
     .await;
     let (mut c, welcome) = app.visitor(None).await;
-    let ServerMsg::Welcome { hot_questions, .. } = welcome else { unreachable!() };
+    let ServerMsg::Welcome { hot_questions, .. } = welcome else {
+        unreachable!()
+    };
     assert!(!hot_questions.is_empty());
     let (answer_id, entry_id, text) = ask_answer(&mut c, &kb_question()).await;
     let deltas = c
@@ -42,7 +46,11 @@ async fn ask_streams_an_answer_whose_deltas_equal_the_stored_answer() {
         ServerMsg::Ack { message_id, .. } => *message_id,
         _ => None,
     });
-    let question = app.store.message(acked.expect("ack")).await.expect("question stored");
+    let question = app
+        .store
+        .message(acked.expect("ack"))
+        .await
+        .expect("question stored");
     assert_eq!(question.body.sender, Sender::Visitor);
 }
 
@@ -81,10 +89,17 @@ async fn small_talk_no_match_and_unhelpful_answers_offer_a_human() {
     assert!(matches!(m, ServerMsg::Text { .. }));
     c.send_json(serde_json::json!({"type": "ask", "text": "今天天气怎么样"}))
         .await;
-    let m = c
-        .recv_until(|m| !matches!(m, ServerMsg::Ack { .. }))
-        .await;
-    assert!(matches!(m, ServerMsg::NoMatch { offer_human: true, .. }), "{m:?}");
+    let m = c.recv_until(|m| !matches!(m, ServerMsg::Ack { .. })).await;
+    assert!(
+        matches!(
+            m,
+            ServerMsg::NoMatch {
+                offer_human: true,
+                ..
+            }
+        ),
+        "{m:?}"
+    );
 
     let app = spawn_app_with(always_answer).await;
     let (mut c, _) = app.visitor(None).await;
@@ -144,8 +159,14 @@ async fn concurrent_sessions_do_not_see_each_others_messages() {
     let mut tasks = Vec::new();
     for i in 0..4 {
         let (mut c, welcome) = app.visitor(None).await;
-        let ServerMsg::Welcome { session_id, .. } = welcome else { unreachable!() };
-        let q = if i % 2 == 0 { kb_question() } else { "个体户怎么开发票".to_owned() };
+        let ServerMsg::Welcome { session_id, .. } = welcome else {
+            unreachable!()
+        };
+        let q = if i % 2 == 0 {
+            kb_question()
+        } else {
+            "个体户怎么开发票".to_owned()
+        };
         tasks.push(tokio::spawn(async move {
             for _ in 0..3 {
                 ask_answer(&mut c, &q).await;
@@ -186,16 +207,24 @@ async fn bad_input_gets_error_frames_and_the_connection_survives() {
     c.send_json(serde_json::json!({"type": "ask", "text": "增值税"}))
         .await;
     assert_eq!(error_code(&c.recv().await), Some("hello_required"));
-    c.send_json(serde_json::json!({"type": "hello", "visitor_token": "0123456789abcdef0123456789abcdef"}))
-        .await;
+    c.send_json(
+        serde_json::json!({"type": "hello", "visitor_token": "0123456789abcdef0123456789abcdef"}),
+    )
+    .await;
     assert_eq!(error_code(&c.recv().await), Some("unknown_visitor"));
     assert!(matches!(c.recv().await, ServerMsg::Welcome { .. }));
     let cases: [(Message, &str); 5] = [
         (Message::text("{not json"), "bad_json"),
         (Message::text(r#"{"type":"dance"}"#), "unknown_type"),
-        (Message::text(r#"{"type":"rate","stars":"five"}"#), "invalid_message"),
+        (
+            Message::text(r#"{"type":"rate","stars":"five"}"#),
+            "invalid_message",
+        ),
         (Message::binary(vec![1u8, 2, 3]), "binary_not_supported"),
-        (Message::text(format!(r#"{{"type":"ask","text":"{}"}}"#, "税".repeat(600))), "frame_too_large"),
+        (
+            Message::text(format!(r#"{{"type":"ask","text":"{}"}}"#, "税".repeat(600))),
+            "frame_too_large",
+        ),
     ];
     for (frame, code) in cases {
         c.send_raw(frame).await;
@@ -237,5 +266,9 @@ async fn shutdown_tells_clients_the_server_is_restarting() {
     let (mut c, _) = app.visitor(None).await;
     app.stop().await;
     assert!(c.closed().await);
-    assert!(c.seen.iter().any(|m| matches!(m, ServerMsg::Restarting { .. })));
+    assert!(
+        c.seen
+            .iter()
+            .any(|m| matches!(m, ServerMsg::Restarting { .. }))
+    );
 }

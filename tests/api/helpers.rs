@@ -179,7 +179,9 @@ impl TestApp {
         let mut c = self.chat().await;
         c.send_json(serde_json::json!({"type": "hello", "visitor_token": token}))
             .await;
-        let welcome = c.recv_until(|m| matches!(m, ServerMsg::Welcome { .. })).await;
+        let welcome = c
+            .recv_until(|m| matches!(m, ServerMsg::Welcome { .. }))
+            .await;
         (c, welcome)
     }
 
@@ -296,7 +298,10 @@ pub async fn collect_answer(c: &mut Client<ServerMsg>) -> (i64, String, String) 
     let mut text = String::new();
     loop {
         match c.recv().await {
-            ServerMsg::AnswerDelta { answer_id: a, text: t } => {
+            ServerMsg::AnswerDelta {
+                answer_id: a,
+                text: t,
+            } => {
                 assert_eq!(a, answer_id);
                 text.push_str(&t);
             }

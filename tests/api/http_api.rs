@@ -22,10 +22,20 @@ async fn ask_returns_the_decision_and_continues_by_user_id() {
     let stored = app.store.message(answer_id).await.expect("stored");
     assert_eq!(first.answer.as_deref(), Some(stored.body.text.as_str()));
     assert!(!first.sources.is_empty());
-    let second: AskResponse = post("wx-1", "谢谢").await.expect("request").json().await.expect("json");
+    let second: AskResponse = post("wx-1", "谢谢")
+        .await
+        .expect("request")
+        .json()
+        .await
+        .expect("json");
     assert_eq!(second.session_id, first.session_id);
     assert_eq!(second.decision, "text");
-    let other: AskResponse = post("wx-2", "你好").await.expect("request").json().await.expect("json");
+    let other: AskResponse = post("wx-2", "你好")
+        .await
+        .expect("request")
+        .json()
+        .await
+        .expect("json");
     assert_ne!(other.session_id, first.session_id);
 }
 
@@ -49,7 +59,9 @@ async fn the_stream_endpoint_sends_the_same_chunks_as_server_sent_events() {
     let mut text = String::new();
     let mut answer_id = None;
     for line in body.lines() {
-        let Some(data) = line.strip_prefix("data: ") else { continue };
+        let Some(data) = line.strip_prefix("data: ") else {
+            continue;
+        };
         let v: serde_json::Value = serde_json::from_str(data).expect("json data");
         match v["type"].as_str() {
             Some("answer.delta") => text.push_str(v["text"].as_str().expect("text")),
@@ -58,7 +70,11 @@ async fn the_stream_endpoint_sends_the_same_chunks_as_server_sent_events() {
         }
     }
     assert!(body.contains("event: answer.start"), "{body}");
-    let stored = app.store.message(answer_id.expect("answer.end")).await.expect("stored");
+    let stored = app
+        .store
+        .message(answer_id.expect("answer.end"))
+        .await
+        .expect("stored");
     assert_eq!(stored.body.text, text);
 }
 
@@ -75,7 +91,11 @@ async fn bad_requests_get_a_code_and_a_message() {
     assert_eq!(r.status(), 400);
     let v: serde_json::Value = r.json().await.expect("json");
     assert_eq!(v["error"]["code"], "bad_json");
-    assert!(v["error"]["message"].as_str().is_some_and(|m| !m.is_empty()));
+    assert!(
+        v["error"]["message"]
+            .as_str()
+            .is_some_and(|m| !m.is_empty())
+    );
     let r = app
         .http
         .post(app.url("/api/v1/ask"))
@@ -112,8 +132,16 @@ async fn health_readiness_metrics_and_widget_are_served() {
         .send()
         .await
         .expect("request");
-    let metrics = app.http.get(app.url("/metrics")).send().await.expect("request");
+    let metrics = app
+        .http
+        .get(app.url("/metrics"))
+        .send()
+        .await
+        .expect("request");
     let text = metrics.text().await.expect("body");
-    assert!(text.contains("taxbot_messages_total{channel=\"http\"} 1"), "{text}");
+    assert!(
+        text.contains("taxbot_messages_total{channel=\"http\"} 1"),
+        "{text}"
+    );
     assert!(text.contains("taxbot_first_delta_seconds_bucket"));
 }

@@ -5,8 +5,8 @@ use chrono::Utc;
 
 use taxbot::chat::{SessionId, VisitorKey, VisitorToken};
 use taxbot::store::{
-    self, Agent, Conversation, ConversationState, Feedback, NewMessage, QueueEntry, Rating,
-    Sender, Store, StoreError, Ticket, TicketStatus,
+    self, Agent, Conversation, ConversationState, Feedback, NewMessage, QueueEntry, Rating, Sender,
+    Store, StoreError, Ticket, TicketStatus,
 };
 
 async fn story(s: &dyn Store) {
@@ -28,7 +28,11 @@ async fn story(s: &dyn Store) {
         created_at: Utc::now(),
     };
     s.create_conversation(&c).await.expect("create");
-    let latest = s.latest_conversation(&visitor).await.expect("latest").expect("some");
+    let latest = s
+        .latest_conversation(&visitor)
+        .await
+        .expect("latest")
+        .expect("some");
     assert_eq!((&latest.id, latest.state), (&c.id, ConversationState::Bot));
 
     let q = s
@@ -42,29 +46,72 @@ async fn story(s: &dyn Store) {
     let a = s.append_message(&answer).await.expect("append");
     assert!(a > q);
     let m = s.message(a).await.expect("message");
-    assert_eq!((m.decision.as_deref(), m.body.confidence), (Some("answer"), Some(0.75)));
+    assert_eq!(
+        (m.decision.as_deref(), m.body.confidence),
+        (Some("answer"), Some(0.75))
+    );
     assert_eq!(s.messages(&c.id, 1).await.expect("last")[0].id, a);
-    assert_eq!(s.hot_entries(Utc::now() - chrono::Duration::days(1), 5).await.expect("hot"), ["VAT-001"]);
-    assert!(matches!(s.message(a + 100).await, Err(StoreError::NotFound)));
+    assert_eq!(
+        s.hot_entries(Utc::now() - chrono::Duration::days(1), 5)
+            .await
+            .expect("hot"),
+        ["VAT-001"]
+    );
+    assert!(matches!(
+        s.message(a + 100).await,
+        Err(StoreError::NotFound)
+    ));
 
-    s.add_feedback(&Feedback { message_id: a, conversation_id: c.id.clone(), helpful: false, comment: None })
-        .await
-        .expect("feedback");
+    s.add_feedback(&Feedback {
+        message_id: a,
+        conversation_id: c.id.clone(),
+        helpful: false,
+        comment: None,
+    })
+    .await
+    .expect("feedback");
 
-    s.enqueue(&QueueEntry { conversation_id: c.id.clone(), enqueued_at: Utc::now() }).await.expect("enqueue");
-    s.enqueue(&QueueEntry { conversation_id: c.id.clone(), enqueued_at: Utc::now() }).await.expect("idempotent");
+    s.enqueue(&QueueEntry {
+        conversation_id: c.id.clone(),
+        enqueued_at: Utc::now(),
+    })
+    .await
+    .expect("enqueue");
+    s.enqueue(&QueueEntry {
+        conversation_id: c.id.clone(),
+        enqueued_at: Utc::now(),
+    })
+    .await
+    .expect("idempotent");
     assert_eq!(s.queue().await.expect("queue").len(), 1);
     s.dequeue(&c.id).await.expect("dequeue");
     assert!(s.queue().await.expect("queue").is_empty());
 
-    s.upsert_agent(&Agent { id: "a1".into(), name: "小王".into(), max_concurrent: 3 }).await.expect("agent");
+    s.upsert_agent(&Agent {
+        id: "a1".into(),
+        name: "小王".into(),
+        max_concurrent: 3,
+    })
+    .await
+    .expect("agent");
     c.state = ConversationState::Human;
     c.agent_id = Some("a1".into());
     s.update_conversation(&c).await.expect("update");
-    assert_eq!(s.conversations_in(ConversationState::Human).await.expect("human").len(), 1);
-    s.add_rating(&Rating { conversation_id: c.id.clone(), agent_id: Some("a1".into()), stars: 4, comment: None })
-        .await
-        .expect("rating");
+    assert_eq!(
+        s.conversations_in(ConversationState::Human)
+            .await
+            .expect("human")
+            .len(),
+        1
+    );
+    s.add_rating(&Rating {
+        conversation_id: c.id.clone(),
+        agent_id: Some("a1".into()),
+        stars: 4,
+        comment: None,
+    })
+    .await
+    .expect("rating");
     assert_eq!(s.ratings(&c.id).await.expect("ratings")[0].stars, 4);
 
     let t = s
@@ -83,20 +130,45 @@ async fn story(s: &dyn Store) {
         .expect("ticket");
     assert_eq!(s.open_tickets().await.expect("open").len(), 1);
     s.answer_ticket(t.id, "a1", "答复").await.expect("answer");
-    assert!(matches!(s.answer_ticket(t.id, "a1", "again").await, Err(StoreError::Conflict(_))));
-    assert!(matches!(s.answer_ticket(t.id + 9, "a1", "x").await, Err(StoreError::NotFound)));
-    assert_eq!(s.undelivered_answers(&visitor).await.expect("undelivered").len(), 1);
+    assert!(matches!(
+        s.answer_ticket(t.id, "a1", "again").await,
+        Err(StoreError::Conflict(_))
+    ));
+    assert!(matches!(
+        s.answer_ticket(t.id + 9, "a1", "x").await,
+        Err(StoreError::NotFound)
+    ));
+    assert_eq!(
+        s.undelivered_answers(&visitor)
+            .await
+            .expect("undelivered")
+            .len(),
+        1
+    );
     s.mark_delivered(t.id).await.expect("delivered");
-    assert!(s.undelivered_answers(&visitor).await.expect("undelivered").is_empty());
-    assert_eq!(s.ticket(t.id).await.expect("ticket").status, TicketStatus::Delivered);
+    assert!(
+        s.undelivered_answers(&visitor)
+            .await
+            .expect("undelivered")
+            .is_empty()
+    );
+    assert_eq!(
+        s.ticket(t.id).await.expect("ticket").status,
+        TicketStatus::Delivered
+    );
     assert_eq!(s.agents().await.expect("agents").len(), 1);
 }
 
 #[tokio::test]
 async fn sqlite_store_keeps_the_whole_story_across_reopen() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let settings = store::Settings { data_dir: dir.path().join("nested/data"), max_connections: 2 };
-    let s = store::open(&settings).await.expect("open creates the directory");
+    let settings = store::Settings {
+        data_dir: dir.path().join("nested/data"),
+        max_connections: 2,
+    };
+    let s = store::open(&settings)
+        .await
+        .expect("open creates the directory");
     story(&s).await;
     s.close().await;
     let again = store::open(&settings).await.expect("reopen");

@@ -173,10 +173,10 @@ impl Conn {
         if let AgentClientMsg::Ping = msg {
             return self.send(&AgentServerMsg::Pong).await;
         }
-        if let AgentClientMsg::Hello { token, status } = &msg {
-            if self.agent.is_none() {
-                return self.hello(token, *status).await;
-            }
+        if let AgentClientMsg::Hello { token, status } = &msg
+            && self.agent.is_none()
+        {
+            return self.hello(token, *status).await;
         }
         let Some(agent) = self.agent.as_ref().map(|(a, _)| a.id.clone()) else {
             return self.frame_error(FrameError::HelloRequired).await;

@@ -158,10 +158,10 @@ impl Conn {
             Err(e) => return self.chat_error(e).await,
         };
         tracing::Span::current().record("session", opened.session.id.as_str());
-        if let Some(e) = opened.rejected {
-            if let Flow::Close = self.chat_error(e).await {
-                return Flow::Close;
-            }
+        if let Some(e) = opened.rejected
+            && let Flow::Close = self.chat_error(e).await
+        {
+            return Flow::Close;
         }
         self.events = Some(self.state.engine.hub().attach_visitor(&opened.session.id));
         let welcome = ServerMsg::Welcome {
