@@ -19,6 +19,10 @@ use crate::store::{
 /// Days of answers counted for the hot questions.
 const HOT_WINDOW_DAYS: i64 = 7;
 
+/// How long the hot questions are reused before they are counted again:
+/// counting scans a week of answers, far too much work for every `hello`.
+const HOT_REFRESH: std::time::Duration = std::time::Duration::from_secs(60);
+
 /// The conversation engine shared by every channel.
 pub struct Engine {
     searcher: Arc<Searcher>,
@@ -26,6 +30,9 @@ pub struct Engine {
     hub: Arc<Hub>,
     permits: Arc<Semaphore>,
     settings: Settings,
+    /// The last hot questions and when they were counted. A `std` mutex:
+    /// held to read or replace the list, never across `.await`.
+    hot: std::sync::Mutex<Option<(std::time::Instant, Vec<Suggestion>)>>,
 }
 
 /// A conversation opened or resumed by a web visitor.
@@ -72,6 +79,7 @@ impl Engine {
             store,
             hub,
             settings,
+            hot: std::sync::Mutex::new(None),
         }
     }
 
@@ -178,8 +186,20 @@ impl Engine {
     }
 
     /// Hot questions: the entries answered most this week, topped up with the
-    /// first entries of the knowledge base.
+    /// first entries of the knowledge base; recounted every minute at most.
     pub async fn hot_questions(&self) -> Result<Vec<Suggestion>, ChatError> {
+        let lock = || self.hot.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some((at, hot)) = lock().as_ref()
+            && at.elapsed() < HOT_REFRESH
+        {
+            return Ok(hot.clone());
+        }
+        let hot = self.count_hot_questions().await?;
+        *lock() = Some((std::time::Instant::now(), hot.clone()));
+        Ok(hot)
+    }
+
+    async fn count_hot_questions(&self) -> Result<Vec<Suggestion>, ChatError> {
         let n = self.settings.hot_questions;
         let since = Utc::now() - Duration::days(HOT_WINDOW_DAYS);
         let ids = self.store.hot_entries(since, n as u32).await?;

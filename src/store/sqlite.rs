@@ -25,8 +25,15 @@ static MIGRATOR: Migrator = sqlx::migrate!("./migrations/sqlite");
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// A SQLite database file.
+///
+/// Writes go through a pool of exactly one connection: SQLite admits one
+/// writer at a time anyway, and several writer connections contend for the
+/// lock through the busy handler, which sleeps for milliseconds and turns into
+/// tail latency under load. Reads use their own pool and, thanks to WAL, never
+/// wait for the writer.
 pub struct SqliteStore {
     pool: SqlitePool,
+    writer: SqlitePool,
 }
 
 impl From<sqlx::Error> for StoreError {
@@ -50,15 +57,19 @@ impl SqliteStore {
             .synchronous(SqliteSynchronous::Normal)
             .foreign_keys(true)
             .busy_timeout(BUSY_TIMEOUT);
+        let writer = SqlitePoolOptions::new()
+            .max_connections(1)
+            .connect_with(options.clone())
+            .await?;
+        MIGRATOR
+            .run(&writer)
+            .await
+            .map_err(|e| StoreError::Backend(format!("数据库迁移失败：{e}")))?;
         let pool = SqlitePoolOptions::new()
             .max_connections(max_connections.max(1))
             .connect_with(options)
             .await?;
-        MIGRATOR
-            .run(&pool)
-            .await
-            .map_err(|e| StoreError::Backend(format!("数据库迁移失败：{e}")))?;
-        Ok(SqliteStore { pool })
+        Ok(SqliteStore { pool, writer })
     }
 }
 
@@ -148,6 +159,7 @@ impl Store for SqliteStore {
 
     async fn close(&self) {
         self.pool.close().await;
+        self.writer.close().await;
     }
 
     async fn touch_visitor(&self, key: &VisitorKey, now: DateTime<Utc>) -> Result<()> {
@@ -157,7 +169,7 @@ impl Store for SqliteStore {
         )
         .bind(key.as_str())
         .bind(millis(now))
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await?;
         Ok(())
     }
@@ -189,7 +201,7 @@ impl Store for SqliteStore {
         .bind(&c.resolution)
         .bind(millis(c.created_at))
         .bind(millis(Utc::now()))
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await?;
         Ok(())
     }
@@ -206,7 +218,7 @@ impl Store for SqliteStore {
         .bind(&c.resolution)
         .bind(millis(Utc::now()))
         .bind(c.id.as_str())
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await?;
         if done.rows_affected() == 0 {
             return Err(StoreError::NotFound);
@@ -253,7 +265,7 @@ impl Store for SqliteStore {
         .bind(m.confidence.map(f64::from))
         .bind(&m.agent_id)
         .bind(millis(m.created_at))
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await?;
         Ok(done.last_insert_rowid())
     }
@@ -303,7 +315,7 @@ impl Store for SqliteStore {
         .bind(i64::from(f.helpful))
         .bind(&f.comment)
         .bind(millis(Utc::now()))
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await?;
         Ok(())
     }
@@ -318,7 +330,7 @@ impl Store for SqliteStore {
         .bind(i64::from(r.stars))
         .bind(&r.comment)
         .bind(millis(Utc::now()))
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await?;
         Ok(())
     }
@@ -347,7 +359,7 @@ impl Store for SqliteStore {
         )
         .bind(e.conversation_id.as_str())
         .bind(millis(e.enqueued_at))
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await?;
         Ok(())
     }
@@ -355,7 +367,7 @@ impl Store for SqliteStore {
     async fn dequeue(&self, conversation: &SessionId) -> Result<()> {
         sqlx::query("DELETE FROM queue_entries WHERE conversation_id = ?")
             .bind(conversation.as_str())
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await?;
         Ok(())
     }
@@ -384,7 +396,7 @@ impl Store for SqliteStore {
         .bind(&t.text)
         .bind(&t.contact)
         .bind(millis(t.created_at))
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await?;
         self.ticket(done.last_insert_rowid()).await
     }
@@ -406,7 +418,7 @@ impl Store for SqliteStore {
         .bind(agent_id)
         .bind(millis(Utc::now()))
         .bind(id)
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await?;
         let t = self.ticket(id).await?;
         if done.rows_affected() == 0 {
@@ -418,7 +430,7 @@ impl Store for SqliteStore {
     async fn mark_delivered(&self, id: i64) -> Result<()> {
         sqlx::query("UPDATE tickets SET status = 'delivered' WHERE id = ? AND status = 'answered'")
             .bind(id)
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await?;
         Ok(())
     }
@@ -450,7 +462,7 @@ impl Store for SqliteStore {
         .bind(&a.name)
         .bind(i64::from(a.max_concurrent))
         .bind(millis(Utc::now()))
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await?;
         Ok(())
     }
