@@ -56,8 +56,8 @@ impl Default for Settings {
             greeting: "您好！我是税务智能助手，可以解答增值税、个人所得税、发票、社保费等问题。\
                        请直接输入您的问题；需要人工服务请输入“转人工”。"
                 .into(),
-            chunk_chars: 24,
-            stream_delay_ms: 40,
+            chunk_chars: 32,
+            stream_delay_ms: 30,
             visitor_ttl_days: 30,
             max_message_chars: 500,
             hot_questions: 5,

@@ -86,7 +86,7 @@ pub(crate) async fn serve(socket: WebSocket, state: AppState) {
                     _ => Flow::Close,
                 },
             };
-            if matches!(flow, Flow::Close) {
+            if matches!(flow, Flow::Close) || c.out.flush().await.is_err() {
                 break;
             }
         }
@@ -104,7 +104,7 @@ impl Conn {
         let Ok(text) = serde_json::to_string(msg) else {
             return Flow::Continue;
         };
-        match self.out.send(Message::Text(text.into())).await {
+        match self.out.feed(Message::Text(text.into())).await {
             Ok(()) => Flow::Continue,
             Err(_) => Flow::Close,
         }

@@ -67,7 +67,7 @@ pub(crate) async fn serve(socket: WebSocket, state: AppState) {
                     _ => Flow::Close,
                 },
             };
-            if matches!(flow, Flow::Close) {
+            if matches!(flow, Flow::Close) || matches!(c.flush().await, Flow::Close) {
                 break;
             }
         }
@@ -83,11 +83,21 @@ pub(crate) async fn serve(socket: WebSocket, state: AppState) {
 }
 
 impl Conn {
+    /// Queues a frame; the serve loop flushes after each input or event, and
+    /// streaming flushes each paced chunk, so a reply costs one write when it
+    /// is not paced.
     async fn send(&mut self, msg: &ServerMsg) -> Flow {
         let Ok(text) = serde_json::to_string(msg) else {
             return Flow::Continue;
         };
-        match self.out.send(Message::Text(text.into())).await {
+        match self.out.feed(Message::Text(text.into())).await {
+            Ok(()) => Flow::Continue,
+            Err(_) => Flow::Close,
+        }
+    }
+
+    async fn flush(&mut self) -> Flow {
+        match self.out.flush().await {
             Ok(()) => Flow::Continue,
             Err(_) => Flow::Close,
         }
@@ -315,6 +325,9 @@ impl Conn {
                 text: chunk.clone(),
             };
             if let Flow::Close = self.send(&delta).await {
+                return Flow::Close;
+            }
+            if (i == 0 || !delay.is_zero()) && matches!(self.flush().await, Flow::Close) {
                 return Flow::Close;
             }
             if i == 0 {
