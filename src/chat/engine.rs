@@ -10,7 +10,7 @@ use super::reply::{self, Answer, Reply, Suggestion};
 use super::{ChatError, Session, SessionId, Settings, VisitorKey, VisitorToken};
 use crate::handoff::{HandoffStatus, Hub};
 use crate::kb::Entry;
-use crate::search::{Decision, Searcher, Turn};
+use crate::search::{Decision, Outcome, Searcher, Turn};
 use crate::store::{
     Conversation, ConversationState, Feedback, Message, NewMessage, Sender, Store, StoreError,
     Ticket,
@@ -236,34 +236,64 @@ impl Engine {
         Ok(self.store.append_message(&m).await?)
     }
 
+    /// Stores the taxpayer's message and the bot's reply in one write: the
+    /// message is still stored before it is acknowledged (the ack follows the
+    /// reply), and a question costs one database round trip instead of two.
+    async fn store_exchange(
+        &self,
+        question: NewMessage,
+        reply: NewMessage,
+    ) -> Result<(i64, i64), ChatError> {
+        let ids = self.store.append_messages(&[question, reply]).await?;
+        match ids[..] {
+            [q, r] => Ok((q, r)),
+            _ => Err(ChatError::Store(crate::store::StoreError::Backend(
+                "写入消息数量不符".into(),
+            ))),
+        }
+    }
+
     /// Handles a taxpayer message: stores it, then relays it to the agent,
     /// answers small talk, hands off, or matches it.
     pub async fn ask(&self, s: &mut Session, text: &str) -> Result<Asked, ChatError> {
         let text = self.check_text(text)?;
-        let message_id = self.store_visitor_message(s, text).await?;
+        let question = NewMessage::plain(&s.id, Sender::Visitor, text);
         if self.hub.state_of(&s.id) == ConversationState::Human {
+            let message_id = self.store.append_message(&question).await?;
             self.hub.relay_from_visitor(&s.id, message_id, text);
             return Ok(Asked {
                 message_id,
                 reply: Reply::Relayed,
             });
         }
-        let reply = match intent::detect(text) {
-            Some(Intent::Human) => Reply::Handoff(self.hub.request(&s.id).await?),
+        match intent::detect(text) {
+            Some(Intent::Human) => {
+                let message_id = self.store.append_message(&question).await?;
+                let reply = Reply::Handoff(self.hub.request(&s.id).await?);
+                Ok(Asked { message_id, reply })
+            }
             Some(i) => {
                 let text = intent::small_talk_reply(i);
-                let m = NewMessage::plain(&s.id, Sender::Bot, text);
-                Reply::Text {
-                    message_id: self.store.append_message(&m).await?,
+                let bot = NewMessage::plain(&s.id, Sender::Bot, text);
+                let (message_id, reply_id) = self.store_exchange(question, bot).await?;
+                let reply = Reply::Text {
+                    message_id: reply_id,
                     text: text.to_owned(),
-                }
+                };
+                Ok(Asked { message_id, reply })
             }
-            None => self.match_question(s, text).await?,
-        };
-        Ok(Asked { message_id, reply })
+            None => match self.run_matcher(s, text).await {
+                Ok(outcome) => self.answer_outcome(s, question, outcome).await,
+                Err(e) => {
+                    self.store.append_message(&question).await?;
+                    Err(e)
+                }
+            },
+        }
     }
 
-    async fn match_question(&self, s: &mut Session, text: &str) -> Result<Reply, ChatError> {
+    /// Matches on the blocking pool, at most `match_concurrency` at once.
+    async fn run_matcher(&self, s: &Session, text: &str) -> Result<Outcome, ChatError> {
         let permit = Arc::clone(&self.permits)
             .acquire_owned()
             .await
@@ -271,15 +301,23 @@ impl Engine {
         let searcher = Arc::clone(&self.searcher);
         let previous = s.previous.clone();
         let question = text.to_owned();
-        let outcome = tokio::task::spawn_blocking(move || {
+        tokio::task::spawn_blocking(move || {
             let _permit = permit;
             searcher.ask_after(&question, previous.as_ref())
         })
         .await
         .map_err(|e| ChatError::Search(e.to_string()))?
-        .map_err(|e| ChatError::Search(e.to_string()))?;
+        .map_err(|e| ChatError::Search(e.to_string()))
+    }
+
+    async fn answer_outcome(
+        &self,
+        s: &mut Session,
+        question: NewMessage,
+        outcome: Outcome,
+    ) -> Result<Asked, ChatError> {
         s.previous = Some(outcome.turn.clone());
-        match outcome.decision {
+        let (text, decision) = match outcome.decision {
             Decision::Answer { entry, confidence } => {
                 s.offered.clear();
                 let floor = self.searcher.settings().clarify_threshold;
@@ -290,8 +328,9 @@ impl Engine {
                     .take(3)
                     .map(|c| Suggestion::of(&c.entry))
                     .collect();
-                let answer = self.store_answer(s, entry, Some(confidence.get()), related);
-                Ok(Reply::Answer(answer.await?))
+                return self
+                    .store_answer(question, entry, Some(confidence.get()), related)
+                    .await;
             }
             Decision::Clarify { candidates } => {
                 let candidates: Vec<Suggestion> = candidates
@@ -299,55 +338,54 @@ impl Engine {
                     .map(|c| Suggestion::of(&c.entry))
                     .collect();
                 s.offered = candidates.iter().map(|c| c.entry_id.clone()).collect();
-                let text = "您是不是想问以下问题？请点选：";
-                let message_id = self.store_decision(s, text, "clarify").await?;
-                Ok(Reply::Clarify {
-                    message_id,
-                    text: text.into(),
-                    candidates,
-                })
+                ("您是不是想问以下问题？请点选：", Ok(candidates))
             }
             Decision::NoMatch { .. } => {
                 s.offered.clear();
                 let text = "抱歉，暂时没有找到可靠的答案。您可以换个说法再问，或转人工客服。";
-                let message_id = self.store_decision(s, text, "no_match").await?;
-                Ok(Reply::NoMatch {
-                    message_id,
-                    text: text.into(),
-                })
+                (text, Err(()))
             }
-        }
-    }
-
-    async fn store_decision(
-        &self,
-        s: &Session,
-        text: &str,
-        decision: &'static str,
-    ) -> Result<i64, ChatError> {
-        let mut m = NewMessage::plain(&s.id, Sender::Bot, text);
-        m.decision = Some(decision);
-        Ok(self.store.append_message(&m).await?)
+        };
+        let mut bot = NewMessage::plain(&s.id, Sender::Bot, text);
+        bot.decision = Some(if decision.is_ok() { "clarify" } else { "no_match" });
+        let (message_id, reply_id) = self.store_exchange(question, bot).await?;
+        let text = text.to_owned();
+        let reply = match decision {
+            Ok(candidates) => Reply::Clarify {
+                message_id: reply_id,
+                text,
+                candidates,
+            },
+            Err(()) => Reply::NoMatch {
+                message_id: reply_id,
+                text,
+            },
+        };
+        Ok(Asked { message_id, reply })
     }
 
     async fn store_answer(
         &self,
-        s: &Session,
+        question: NewMessage,
         entry: Arc<Entry>,
         confidence: Option<f32>,
         related: Vec<Suggestion>,
-    ) -> Result<Answer, ChatError> {
-        let mut m = NewMessage::plain(&s.id, Sender::Bot, &entry.answer);
+    ) -> Result<Asked, ChatError> {
+        let mut m = NewMessage::plain(&question.conversation_id, Sender::Bot, &entry.answer);
         m.decision = Some("answer");
         m.entry_id = Some(entry.id.to_string());
         m.confidence = confidence;
-        let answer_id = self.store.append_message(&m).await?;
-        Ok(Answer {
+        let (message_id, answer_id) = self.store_exchange(question, m).await?;
+        let answer = Answer {
             answer_id,
             chunks: reply::chunks(&entry.answer, self.settings.chunk_chars),
             confidence: confidence.unwrap_or(1.0),
             entry,
             related,
+        };
+        Ok(Asked {
+            message_id,
+            reply: Reply::Answer(answer),
         })
     }
 
@@ -363,17 +401,13 @@ impl Engine {
             .find(|e| e.id.as_str() == entry_id)
             .cloned()
             .ok_or(ChatError::UnknownChoice)?;
-        let message_id = self.store_visitor_message(s, &entry.question).await?;
         s.offered.clear();
         s.previous = Some(Turn {
             terms: s.previous.take().map(|t| t.terms).unwrap_or_default(),
             entry: Some(entry.id.clone()),
         });
-        let answer = self.store_answer(s, entry, None, Vec::new()).await?;
-        Ok(Asked {
-            message_id,
-            reply: Reply::Answer(answer),
-        })
+        let question = NewMessage::plain(&s.id, Sender::Visitor, &entry.question);
+        self.store_answer(question, entry, None, Vec::new()).await
     }
 
     /// Stores a vote on an answer; returns whether to offer a human now

@@ -96,6 +96,8 @@ pub trait Store: Send + Sync {
 
     /// Appends a message; returns its id.
     async fn append_message(&self, m: &NewMessage) -> Result<i64>;
+    /// Appends messages in one write, in order; returns their ids.
+    async fn append_messages(&self, m: &[NewMessage]) -> Result<Vec<i64>>;
     /// One message.
     async fn message(&self, id: i64) -> Result<Message>;
     /// The last `limit` messages of a conversation, oldest first.

@@ -270,6 +270,40 @@ impl Store for SqliteStore {
         Ok(done.last_insert_rowid())
     }
 
+    async fn append_messages(&self, m: &[NewMessage]) -> Result<Vec<i64>> {
+        let [a, b] = m else {
+            let mut ids = Vec::with_capacity(m.len());
+            for one in m {
+                ids.push(self.append_message(one).await?);
+            }
+            return Ok(ids);
+        };
+        // One statement, so one round trip to the writer and one commit.
+        let mut q = sqlx::query(
+            "INSERT INTO messages (conversation_id, sender, text, decision, entry_id, \
+             confidence, agent_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?), \
+             (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+        );
+        for x in [a, b] {
+            q = q
+                .bind(x.conversation_id.as_str())
+                .bind(x.sender.as_str())
+                .bind(&x.text)
+                .bind(x.decision)
+                .bind(&x.entry_id)
+                .bind(x.confidence.map(f64::from))
+                .bind(&x.agent_id)
+                .bind(millis(x.created_at));
+        }
+        let rows = q.fetch_all(&self.writer).await?;
+        let mut ids: Vec<i64> = rows
+            .iter()
+            .map(|r| r.try_get("id"))
+            .collect::<std::result::Result<_, _>>()?;
+        ids.sort_unstable();
+        Ok(ids)
+    }
+
     async fn message(&self, id: i64) -> Result<Message> {
         let row = sqlx::query("SELECT * FROM messages WHERE id = ?")
             .bind(id)
