@@ -347,7 +347,11 @@ impl Engine {
             }
         };
         let mut bot = NewMessage::plain(&s.id, Sender::Bot, text);
-        bot.decision = Some(if decision.is_ok() { "clarify" } else { "no_match" });
+        bot.decision = Some(if decision.is_ok() {
+            "clarify"
+        } else {
+            "no_match"
+        });
         let (message_id, reply_id) = self.store_exchange(question, bot).await?;
         let text = text.to_owned();
         let reply = match decision {

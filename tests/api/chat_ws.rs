@@ -272,3 +272,26 @@ async fn shutdown_tells_clients_the_server_is_restarting() {
             .any(|m| matches!(m, ServerMsg::Restarting { .. }))
     );
 }
+
+#[tokio::test]
+async fn an_expired_visitor_token_starts_a_new_conversation() {
+    let app = spawn_app_with(|c| c.chat.visitor_ttl_days = 0).await;
+    let (_, welcome) = app.visitor(None).await;
+    let ServerMsg::Welcome { visitor_token, .. } = welcome else {
+        unreachable!()
+    };
+    let mut c = app.chat().await;
+    c.send_json(serde_json::json!({"type": "hello", "visitor_token": visitor_token}))
+        .await;
+    assert_eq!(error_code(&c.recv().await), Some("expired_visitor"));
+    let ServerMsg::Welcome {
+        visitor_token: fresh,
+        resumed,
+        ..
+    } = c.recv().await
+    else {
+        panic!("welcome expected")
+    };
+    assert!(!resumed);
+    assert_ne!(fresh, visitor_token);
+}

@@ -311,3 +311,36 @@ async fn agents_need_a_valid_token() {
         .await;
     assert_eq!(agent_error(&c.recv().await), Some("hello_required"));
 }
+
+#[tokio::test]
+async fn an_agent_transfers_a_conversation_to_a_colleague() {
+    let app = spawn_app().await;
+    let (mut a1, _) = app.agent(AGENT_1).await;
+    let (mut a2, _) = app.agent(AGENT_2).await;
+    let (mut v, welcome) = app.visitor(None).await;
+    let (session_id, _) = session_of(&welcome);
+    v.send_json(json!({"type": "request_human"})).await;
+    v.recv_until(|m| matches!(m, ServerMsg::Queue { .. })).await;
+    a1.send_json(json!({"type": "accept", "session_id": session_id}))
+        .await;
+    a1.recv_until(|m| matches!(m, AgentServerMsg::Assigned { .. }))
+        .await;
+    a1.send_json(json!({"type": "transfer", "session_id": session_id, "to": "nobody"}))
+        .await;
+    let e = a1.recv_until(|m| agent_error(m).is_some()).await;
+    assert_eq!(agent_error(&e), Some("target_unavailable"));
+    a1.send_json(json!({"type": "transfer", "session_id": session_id, "to": "a2"}))
+        .await;
+    a1.recv_until(|m| matches!(m, AgentServerMsg::Released { .. }))
+        .await;
+    a2.recv_until(|m| matches!(m, AgentServerMsg::Assigned { .. }))
+        .await;
+    let joined = v
+        .recv_until(|m| matches!(m, ServerMsg::AgentJoined { agent_name } if agent_name == "小李"))
+        .await;
+    assert!(matches!(joined, ServerMsg::AgentJoined { .. }));
+    a1.send_json(json!({"type": "send", "session_id": session_id, "text": "还在吗"}))
+        .await;
+    let e = a1.recv_until(|m| agent_error(m).is_some()).await;
+    assert_eq!(agent_error(&e), Some("not_assigned"));
+}

@@ -2,6 +2,7 @@
 //! clients, a real SQLite file per test. One binary so it links once.
 
 mod chat_ws;
+mod config_layers;
 mod handoff;
 mod helpers;
 mod http_api;
