@@ -271,6 +271,9 @@ fn serve(
     }
     runtime()?.block_on(async move {
         let app = server::App::build(config).await?;
+        // Printed whatever TAXBOT_LOG says: with `--bind …:0` this is the only
+        // way to learn the port.
+        eprintln!("taxbot 正在监听 http://{}", app.local_addr());
         app.run_until_stopped(server::shutdown_signal()).await
     })?;
     Ok(ExitCode::SUCCESS)
