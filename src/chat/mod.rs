@@ -8,6 +8,7 @@
 mod engine;
 mod ids;
 mod intent;
+mod open;
 mod reply;
 mod session;
 
