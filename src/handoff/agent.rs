@@ -162,15 +162,21 @@ impl Hub {
                 self.connect(id, target).await?;
             }
             None => {
-                {
+                // Back to the head of the queue: stamped just before the
+                // current head, so the order also survives a restart.
+                let enqueued_at = {
                     let mut live = self.live();
                     live.unassign(id);
-                    live.queue.insert(0, (id.clone(), chrono::Utc::now()));
-                }
+                    let head = live.queue.first().map(|(_, t)| *t);
+                    let at = head
+                        .map_or_else(chrono::Utc::now, |t| t - chrono::Duration::milliseconds(1));
+                    live.queue.insert(0, (id.clone(), at));
+                    at
+                };
                 self.store
                     .enqueue(&crate::store::QueueEntry {
                         conversation_id: id.clone(),
-                        enqueued_at: chrono::Utc::now(),
+                        enqueued_at,
                     })
                     .await?;
                 self.set_state(id, ConversationState::Queued, None).await?;
