@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::search;
+use crate::{chat, handoff, search, server, store};
 
 /// The whole configuration; every section has defaults that run locally.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -15,6 +15,14 @@ pub struct Config {
     pub kb: KbSettings,
     /// Matching thresholds and weights.
     pub search: search::Settings,
+    /// Listener and connection limits (`taxbot serve`).
+    pub server: server::Settings,
+    /// Where conversations are stored.
+    pub store: store::Settings,
+    /// Conversation engine.
+    pub chat: chat::Settings,
+    /// Human handoff: agents, assignment, business hours.
+    pub handoff: handoff::Settings,
 }
 
 /// Knowledge-base location.

@@ -7,11 +7,24 @@
 //! | `text`   | normalisation, jieba segmentation with the tax dictionary, synonyms, stopwords, tantivy tokenizer adapters |
 //! | `kb`     | the FAQ entry type, loading and validating `knowledge-base/` |
 //! | `search` | tantivy index, live swap, candidate retrieval, reranking, confidence, the `Decision`, evaluation |
+//! | `chat`   | sessions, intents, follow-up context, turning a decision into replies and streamed chunks |
+//! | `handoff`| human queue, agent presence and assignment, 留言 tickets, business hours, ratings |
+//! | `store`  | persistence behind the `Store` trait (SQLite now), embedded migrations |
+//! | `channels` | wire formats: `web` (WebSocket JSON), `http` (JSON + SSE API) |
+//! | `server` | axum router, limits, health and metrics, graceful shutdown, `App` wiring |
+//! | `bench`  | the WebSocket load generator (`taxbot bench ws`) |
 //! | `config` | one typed configuration (defaults < `taxbot.toml` < `TAXBOT_*` env) |
 //!
-//! Dependencies point one way: `search` → `kb` → `text`; `config` is read at startup only.
+//! Dependencies point one way: `server` → `channels` → `chat` → `handoff` →
+//! `store`, and `chat` → `search` → `kb` → `text`; `config` is read at startup only.
 
+pub mod bench;
+pub mod channels;
+pub mod chat;
 pub mod config;
+pub mod handoff;
 pub mod kb;
 pub mod search;
+pub mod server;
+pub mod store;
 pub mod text;

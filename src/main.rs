@@ -9,6 +9,7 @@ use clap::{Args, Parser, Subcommand};
 use taxbot::config::{self, Config};
 use taxbot::kb::{self, Catalog};
 use taxbot::search::{self, Decision, Searcher, Snapshot, eval};
+use taxbot::{bench, server};
 
 /// Intelligent FAQ chatbot for 24/7 Chinese tax consultation.
 #[derive(Parser)]
@@ -70,10 +71,56 @@ enum Command {
         #[arg(long, value_name = "FILE")]
         signals: Option<PathBuf>,
     },
+    /// Run the chat server: widget page, /ws/chat, /ws/agent, the HTTP API,
+    /// /healthz, /readyz and /metrics. Config sections [server], [store],
+    /// [chat] and [handoff] (see docs/api.md); e.g. TAXBOT_SERVER__BIND=0.0.0.0:8080.
+    Serve {
+        #[command(flatten)]
+        kb: KbArg,
+        /// Address to listen on (default: config `server.bind`, i.e. 127.0.0.1:8080;
+        /// port 0 picks a free port, which is logged).
+        #[arg(long, value_name = "ADDR")]
+        bind: Option<String>,
+        /// Directory of the SQLite database (default: config `store.data_dir`, i.e. ./data;
+        /// created on first start).
+        #[arg(long, value_name = "DIR")]
+        data_dir: Option<PathBuf>,
+    },
+    /// Load generators.
+    Bench {
+        #[command(subcommand)]
+        command: BenchCommand,
+    },
     /// Knowledge-base maintenance.
     Kb {
         #[command(subcommand)]
         command: KbCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum BenchCommand {
+    /// Many concurrent /ws/chat sessions asking at a fixed rate; reports
+    /// messages/s and p50/p99 time from `ask` to the first `answer.delta`.
+    /// Only point it at a server running on this machine.
+    Ws {
+        #[command(flatten)]
+        kb: KbArg,
+        /// WebSocket URL of the server under test.
+        #[arg(long, default_value = "ws://127.0.0.1:8080/ws/chat")]
+        url: String,
+        /// Concurrent sessions.
+        #[arg(long, default_value_t = 1000)]
+        sessions: usize,
+        /// Questions per second per session.
+        #[arg(long, default_value_t = 1.0)]
+        rate: f64,
+        /// Seconds of asking after all sessions connected.
+        #[arg(long, default_value_t = 30)]
+        duration: u64,
+        /// Print the report as JSON.
+        #[arg(long)]
+        json: bool,
     },
 }
 
@@ -147,10 +194,65 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 Ok(ExitCode::FAILURE)
             }
         }
+        Command::Serve { kb, bind, data_dir } => serve(config, kb, bind, data_dir),
+        Command::Bench { command: BenchCommand::Ws { kb, url, sessions, rate, duration, json } } => {
+            let base = kb::load(&kb_dir(&config, &kb))?;
+            let questions = base.entries.iter().flat_map(|e| e.similar.iter().cloned()).collect();
+            let opts = bench::Options {
+                url,
+                sessions,
+                rate,
+                duration: std::time::Duration::from_secs(duration),
+                questions,
+                connect_parallelism: 64,
+            };
+            let report = runtime()?.block_on(bench::run(opts))?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&report)?);
+            } else {
+                print_bench(&report);
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Kb { command: KbCommand::Check { kb, catalog, require_all_topics } } => {
             check(&config, &kb, catalog, require_all_topics)
         }
     }
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread().enable_all().build().context("无法启动异步运行时")
+}
+
+fn serve(mut config: Config, kb: KbArg, bind: Option<String>, data_dir: Option<PathBuf>) -> Result<ExitCode> {
+    config.kb.dir = kb_dir(&config, &kb);
+    if let Some(bind) = bind {
+        config.server.bind = bind;
+    }
+    if let Some(dir) = data_dir {
+        config.store.data_dir = dir;
+    }
+    runtime()?.block_on(async move {
+        let app = server::App::build(config).await?;
+        // Printed whatever TAXBOT_LOG says: with `--bind …:0` this is the only
+        // way to learn the port.
+        eprintln!("taxbot 正在监听 http://{}", app.local_addr());
+        app.run_until_stopped(server::shutdown_signal()).await
+    })?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn print_bench(r: &bench::Report) {
+    println!("会话 {}（失败 {}），{:.1} 秒", r.connected, r.connect_failures, r.elapsed_secs);
+    println!(
+        "提问 {}（{:.1}/s），流式回答 {}，其他回复 {}，错误 {}，因上一回答未结束跳过 {}",
+        r.asks, r.asks_per_sec, r.answers, r.other_replies, r.errors, r.skipped
+    );
+    println!("收到消息 {:.1}/s", r.messages_per_sec);
+    println!(
+        "ask → 首个 answer.delta：p50 {:.2} ms，p99 {:.2} ms，最大 {:.2} ms",
+        r.first_delta_p50_ms, r.first_delta_p99_ms, r.first_delta_max_ms
+    );
 }
 
 fn kb_dir(config: &Config, arg: &KbArg) -> PathBuf {

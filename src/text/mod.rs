@@ -3,6 +3,7 @@
 //! against segmentation mismatch and typos.
 
 mod lexicon;
+mod mask;
 mod normalize;
 mod segment;
 mod synonyms;
@@ -11,6 +12,7 @@ mod tokenizer;
 use std::collections::HashSet;
 
 pub use lexicon::{DictWord, Lexicon, LineProblem, parse_dict, parse_stopwords, parse_synonyms};
+pub use mask::mask_numbers;
 pub use normalize::{Normalized, normalize};
 pub use segment::{Piece, Segmenter};
 pub use synonyms::Synonyms;

@@ -1,0 +1,8 @@
+//! Channel adapters: each translates its wire format to and from the
+//! conversation engine and holds no business rules.
+//!
+//! - `web`: WebSocket JSON for the widget (`/ws/chat`) and agents (`/ws/agent`).
+//! - `http`: JSON and server-sent events for bots bridged to other systems.
+
+pub mod http;
+pub mod web;

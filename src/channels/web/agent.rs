@@ -1,0 +1,230 @@
+//! One agent console on `/ws/agent`: token hello, presence, queue, chat.
+
+use axum::extract::ws::{Message, WebSocket};
+use futures_util::stream::SplitSink;
+use futures_util::{SinkExt, StreamExt};
+use tokio::sync::mpsc;
+use tracing::Instrument;
+
+use super::convert;
+use super::limit::RateLimiter;
+use super::protocol::{AGENT_TYPES, AgentClientMsg, AgentServerMsg, FrameError, decode};
+use crate::chat::SessionId;
+use crate::handoff::{AgentAccount, AgentEvent, HandoffError, Presence};
+use crate::server::AppState;
+
+enum Flow {
+    Continue,
+    Close,
+}
+
+struct Conn {
+    state: AppState,
+    out: SplitSink<WebSocket, Message>,
+    agent: Option<(AgentAccount, u64)>,
+    events: Option<mpsc::Receiver<AgentEvent>>,
+    limiter: RateLimiter,
+}
+
+async fn next_event(rx: &mut Option<mpsc::Receiver<AgentEvent>>) -> Option<AgentEvent> {
+    match rx {
+        Some(rx) => rx.recv().await,
+        None => std::future::pending().await,
+    }
+}
+
+fn event(e: &AgentEvent) -> AgentServerMsg {
+    match e {
+        AgentEvent::Queue(items) => AgentServerMsg::Queue { items: items.iter().map(convert::conversation).collect() },
+        AgentEvent::Assigned(v) => AgentServerMsg::Assigned { conversation: convert::conversation(v) },
+        AgentEvent::VisitorMessage { session_id, message_id, text } => AgentServerMsg::VisitorMessage {
+            session_id: session_id.to_string(),
+            message_id: *message_id,
+            text: text.clone(),
+        },
+        AgentEvent::Released { session_id } => AgentServerMsg::Released { session_id: session_id.to_string() },
+        AgentEvent::TicketOpened(t) => AgentServerMsg::TicketNew { ticket: convert::ticket(t) },
+    }
+}
+
+/// Serves one agent console until it closes or the server stops.
+pub(crate) async fn serve(socket: WebSocket, state: AppState) {
+    let span = tracing::info_span!("ws_agent", agent = tracing::field::Empty);
+    async move {
+        let (out, mut input) = socket.split();
+        let limits = &state.server;
+        let mut c = Conn {
+            limiter: RateLimiter::new(limits.messages_per_sec, limits.message_burst),
+            state: state.clone(),
+            out,
+            agent: None,
+            events: None,
+        };
+        let shutdown = state.shutdown.clone();
+        loop {
+            let flow = tokio::select! {
+                _ = shutdown.cancelled() => {
+                    let text = "服务正在重启，请稍后重连。".into();
+                    let _ = c.send(&AgentServerMsg::Restarting { text }).await;
+                    Flow::Close
+                }
+                Some(e) = next_event(&mut c.events) => c.send(&event(&e)).await,
+                frame = input.next() => match frame {
+                    Some(Ok(m)) => c.frame(m).await,
+                    _ => Flow::Close,
+                },
+            };
+            if matches!(flow, Flow::Close) || c.out.flush().await.is_err() {
+                break;
+            }
+        }
+        let _ = c.out.send(Message::Close(None)).await;
+        if let Some((account, conn)) = c.agent.take() {
+            state.engine.hub().disconnect_agent(&account.id, conn).await;
+        }
+    }
+    .instrument(span)
+    .await
+}
+
+impl Conn {
+    async fn send(&mut self, msg: &AgentServerMsg) -> Flow {
+        let Ok(text) = serde_json::to_string(msg) else {
+            return Flow::Continue;
+        };
+        match self.out.feed(Message::Text(text.into())).await {
+            Ok(()) => Flow::Continue,
+            Err(_) => Flow::Close,
+        }
+    }
+
+    async fn error(&mut self, code: &str, message: String) -> Flow {
+        self.state.metrics.error(code);
+        let msg = AgentServerMsg::Error { code: code.to_owned(), message };
+        self.send(&msg).await
+    }
+
+    async fn frame(&mut self, m: Message) -> Flow {
+        let text = match m {
+            Message::Text(t) => t,
+            Message::Binary(_) => return self.frame_error(FrameError::Binary).await,
+            Message::Close(_) => return Flow::Close,
+            Message::Ping(_) | Message::Pong(_) => return Flow::Continue,
+        };
+        let max = self.state.server.max_frame_bytes;
+        if text.len() > max {
+            return self.frame_error(FrameError::TooLarge(max)).await;
+        }
+        if !self.limiter.allow() {
+            return self.frame_error(FrameError::RateLimited).await;
+        }
+        match decode::<AgentClientMsg>(text.as_str(), &AGENT_TYPES) {
+            Ok(msg) => self.handle(msg).await,
+            Err(e) => self.frame_error(e).await,
+        }
+    }
+
+    async fn frame_error(&mut self, e: FrameError) -> Flow {
+        self.error(e.code(), e.to_string()).await
+    }
+
+    async fn hello(&mut self, token: &str, status: Option<Presence>) -> Flow {
+        let hub = std::sync::Arc::clone(self.state.engine.hub());
+        let account = match hub.authenticate(token) {
+            Ok(a) => a,
+            Err(e) => return self.error(e.code(), e.to_string()).await,
+        };
+        tracing::Span::current().record("agent", account.id.as_str());
+        let session = match hub.connect_agent(account, status.unwrap_or(Presence::Online)).await {
+            Ok(s) => s,
+            Err(e) => return self.error(e.code(), e.to_string()).await,
+        };
+        let welcome = AgentServerMsg::Welcome {
+            agent_id: session.account.id.clone(),
+            name: session.account.name.clone(),
+            max_concurrent: session.account.max_concurrent,
+            active: session.active.iter().map(convert::conversation).collect(),
+            tickets: session.tickets.iter().map(convert::ticket).collect(),
+        };
+        self.agent = Some((session.account, session.conn));
+        self.events = Some(session.events);
+        self.send(&welcome).await
+    }
+
+    async fn handle(&mut self, msg: AgentClientMsg) -> Flow {
+        if let AgentClientMsg::Ping = msg {
+            return self.send(&AgentServerMsg::Pong).await;
+        }
+        if let AgentClientMsg::Hello { token, status } = &msg
+            && self.agent.is_none()
+        {
+            return self.hello(token, *status).await;
+        }
+        let Some(agent) = self.agent.as_ref().map(|(a, _)| a.id.clone()) else {
+            return self.frame_error(FrameError::HelloRequired).await;
+        };
+        match self.act(&agent, msg).await {
+            Ok(message_id) => self.send(&AgentServerMsg::Ack { message_id }).await,
+            Err(e) => self.error(e.code(), e.to_string()).await,
+        }
+    }
+
+    async fn act(&mut self, agent: &str, msg: AgentClientMsg) -> Result<Option<i64>, ActError> {
+        let hub = std::sync::Arc::clone(self.state.engine.hub());
+        match msg {
+            AgentClientMsg::Status { status } => hub.set_presence(agent, status).await?,
+            AgentClientMsg::Accept { session_id } => hub.accept(agent, &sid(session_id)?).await?,
+            AgentClientMsg::Send { session_id, text } => {
+                let text = text.trim();
+                if text.is_empty() {
+                    return Err(ActError::Empty);
+                }
+                let id = hub.agent_send(agent, &sid(session_id)?, text).await?;
+                return Ok(Some(id));
+            }
+            AgentClientMsg::Transfer { session_id, to } => {
+                hub.transfer(agent, &sid(session_id)?, to.as_deref()).await?;
+            }
+            AgentClientMsg::Close { session_id, resolution } => {
+                hub.close(agent, &sid(session_id)?, &resolution).await?
+            }
+            AgentClientMsg::AnswerTicket { ticket_id, text } => {
+                if text.trim().is_empty() {
+                    return Err(ActError::Empty);
+                }
+                hub.answer_ticket(agent, ticket_id, text.trim()).await?;
+            }
+            AgentClientMsg::Hello { .. } => return Err(ActError::AlreadyHello),
+            AgentClientMsg::Ping => {}
+        }
+        Ok(None)
+    }
+}
+
+fn sid(raw: String) -> Result<SessionId, ActError> {
+    SessionId::try_from(raw).map_err(|e| ActError::BadSession(e.to_string()))
+}
+
+/// Why an agent action failed.
+#[derive(Debug, thiserror::Error)]
+enum ActError {
+    #[error(transparent)]
+    Handoff(#[from] HandoffError),
+    #[error("{0}")]
+    BadSession(String),
+    #[error("内容不能为空")]
+    Empty,
+    #[error("已登录，无需重复发送 hello")]
+    AlreadyHello,
+}
+
+impl ActError {
+    fn code(&self) -> &'static str {
+        match self {
+            ActError::Handoff(e) => e.code(),
+            ActError::BadSession(_) => "invalid_id",
+            ActError::Empty => "empty_text",
+            ActError::AlreadyHello => "invalid_message",
+        }
+    }
+}

@@ -1,0 +1,123 @@
+//! Domain values → wire messages.
+
+use chrono::SecondsFormat;
+
+use super::protocol::{
+    ConversationInfo, HandoffInfo, HistoryItem, QuestionRef, ServerMsg, SourceRef, TicketAnswer, TicketInfo,
+};
+use crate::chat::{Answer, Suggestion};
+use crate::handoff::{ConversationView, HandoffStatus, OfflineReason, VisitorEvent};
+use crate::store::{Message, Ticket};
+
+pub(crate) fn question(s: &Suggestion) -> QuestionRef {
+    QuestionRef { entry_id: s.entry_id.clone(), question: s.question.clone() }
+}
+
+pub(crate) fn questions(s: &[Suggestion]) -> Vec<QuestionRef> {
+    s.iter().map(question).collect()
+}
+
+pub(crate) fn history(m: &Message) -> HistoryItem {
+    HistoryItem {
+        id: m.id,
+        from: m.body.sender.as_str().to_owned(),
+        text: m.body.text.clone(),
+        decision: m.decision.clone(),
+        entry_id: m.body.entry_id.clone(),
+        at: m.body.created_at.to_rfc3339_opts(SecondsFormat::Millis, true),
+    }
+}
+
+pub(crate) fn conversation(v: &ConversationView) -> ConversationInfo {
+    ConversationInfo {
+        session_id: v.session_id.to_string(),
+        waiting_since: v.waiting_since.map(|t| t.to_rfc3339_opts(SecondsFormat::Millis, true)),
+        transcript: v.transcript.iter().map(history).collect(),
+    }
+}
+
+pub(crate) fn ticket(t: &Ticket) -> TicketInfo {
+    TicketInfo {
+        ticket_id: t.id,
+        session_id: t.conversation_id.to_string(),
+        text: t.text.clone(),
+        contact: t.contact.clone(),
+        created_at: t.created_at.to_rfc3339_opts(SecondsFormat::Millis, true),
+    }
+}
+
+pub(crate) fn ticket_answer(t: &Ticket) -> ServerMsg {
+    ServerMsg::TicketAnswerMsg(TicketAnswer {
+        ticket_id: t.id,
+        question: t.text.clone(),
+        answer: t.answer.clone().unwrap_or_default(),
+    })
+}
+
+/// The frames of an answer: `answer.start`, one `answer.delta` per chunk, `answer.end`.
+pub(crate) fn answer_start(a: &Answer) -> ServerMsg {
+    ServerMsg::AnswerStart {
+        answer_id: a.answer_id,
+        entry_id: a.entry.id.to_string(),
+        question: a.entry.question.clone(),
+        confidence: a.confidence,
+    }
+}
+
+pub(crate) fn answer_end(a: &Answer) -> ServerMsg {
+    ServerMsg::AnswerEnd {
+        answer_id: a.answer_id,
+        entry_id: a.entry.id.to_string(),
+        sources: a
+            .entry
+            .sources
+            .iter()
+            .map(|s| SourceRef { title: s.title.clone(), wenhao: s.wenhao.clone() })
+            .collect(),
+        related: questions(&a.related),
+        effective_from: a.entry.effective_from.to_string(),
+        effective_until: a.entry.effective_until.map(|d| d.to_string()),
+    }
+}
+
+pub(crate) fn handoff_info(s: &HandoffStatus) -> Option<HandoffInfo> {
+    match s {
+        HandoffStatus::Queued(q) => {
+            Some(HandoffInfo::Queued { position: q.position, estimated_wait_secs: q.estimated_wait_secs })
+        }
+        HandoffStatus::Connected { agent_name } => Some(HandoffInfo::Connected { agent_name: agent_name.clone() }),
+        HandoffStatus::Offline { .. } => None,
+    }
+}
+
+pub(crate) fn handoff(s: &HandoffStatus) -> ServerMsg {
+    match s {
+        HandoffStatus::Queued(q) => {
+            ServerMsg::Queue { position: q.position, estimated_wait_secs: q.estimated_wait_secs }
+        }
+        HandoffStatus::Connected { agent_name } => ServerMsg::AgentJoined { agent_name: agent_name.clone() },
+        HandoffStatus::Offline { reason, hours } => {
+            let (reason, text) = match reason {
+                OfflineReason::OutsideHours => {
+                    ("outside_hours", format!("现在不是人工服务时间（{hours}）。请留言，客服上班后会答复您。"))
+                }
+                OfflineReason::NoAgent => ("no_agent", "人工客服暂时都不在线。请留言，客服会尽快答复您。".to_owned()),
+            };
+            ServerMsg::HandoffOffline { reason: reason.into(), hours: hours.clone(), text }
+        }
+    }
+}
+
+pub(crate) fn visitor_event(e: &VisitorEvent) -> ServerMsg {
+    match e {
+        VisitorEvent::Queue(q) => ServerMsg::Queue { position: q.position, estimated_wait_secs: q.estimated_wait_secs },
+        VisitorEvent::AgentJoined { agent_name } => ServerMsg::AgentJoined { agent_name: agent_name.clone() },
+        VisitorEvent::AgentMessage { message_id, text } => {
+            ServerMsg::AgentMessage { message_id: *message_id, text: text.clone() }
+        }
+        VisitorEvent::Closed { resolution } => {
+            ServerMsg::ConversationClosed { resolution: resolution.clone(), can_rate: true }
+        }
+        VisitorEvent::TicketAnswered(t) => ticket_answer(t),
+    }
+}

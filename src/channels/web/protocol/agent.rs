@@ -1,0 +1,166 @@
+//! The messages of `/ws/agent`.
+
+use serde::{Deserialize, Serialize};
+
+use super::HistoryItem;
+
+/// Agent console → server.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum AgentClientMsg {
+    /// Authenticates; must come first.
+    Hello {
+        /// The agent's token from the configuration.
+        token: String,
+        /// Initial presence (default online).
+        #[serde(default)]
+        status: Option<crate::handoff::Presence>,
+    },
+    /// Online or away.
+    Status {
+        /// `online` or `away`.
+        status: crate::handoff::Presence,
+    },
+    /// Takes a waiting conversation.
+    Accept {
+        /// Conversation id.
+        session_id: String,
+    },
+    /// Writes to the taxpayer.
+    Send {
+        /// Conversation id.
+        session_id: String,
+        /// The text.
+        text: String,
+    },
+    /// Hands the conversation to another agent, or back to the queue.
+    Transfer {
+        /// Conversation id.
+        session_id: String,
+        /// Target agent id; absent = back to the queue.
+        #[serde(default)]
+        to: Option<String>,
+    },
+    /// Ends the conversation.
+    Close {
+        /// Conversation id.
+        session_id: String,
+        /// How it was resolved.
+        resolution: String,
+    },
+    /// Answers a 留言 ticket.
+    AnswerTicket {
+        /// Ticket number.
+        ticket_id: i64,
+        /// The answer.
+        text: String,
+    },
+    /// Keep-alive.
+    Ping,
+}
+
+/// A conversation in the agent console.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ConversationInfo {
+    /// Conversation id.
+    pub session_id: String,
+    /// Waiting since (queue items).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub waiting_since: Option<String>,
+    /// The messages so far.
+    pub transcript: Vec<HistoryItem>,
+}
+
+/// A 留言 ticket in the agent console.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TicketInfo {
+    /// Ticket number.
+    pub ticket_id: i64,
+    /// Conversation it was left in.
+    pub session_id: String,
+    /// The message.
+    pub text: String,
+    /// Contact, if given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub contact: Option<String>,
+    /// RFC 3339 time.
+    pub created_at: String,
+}
+
+/// Server → agent console.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type")]
+pub enum AgentServerMsg {
+    /// Authenticated.
+    #[serde(rename = "agent.welcome")]
+    Welcome {
+        /// Agent id.
+        agent_id: String,
+        /// Display name.
+        name: String,
+        /// Most conversations at once.
+        max_concurrent: u32,
+        /// Conversations this agent serves.
+        active: Vec<ConversationInfo>,
+        /// Open tickets.
+        tickets: Vec<TicketInfo>,
+    },
+    /// The queue (pushed whenever it changes).
+    #[serde(rename = "queue")]
+    Queue {
+        /// Waiting conversations, first come first.
+        items: Vec<ConversationInfo>,
+    },
+    /// A conversation is now yours.
+    #[serde(rename = "assigned")]
+    Assigned {
+        /// The conversation.
+        conversation: ConversationInfo,
+    },
+    /// The taxpayer wrote.
+    #[serde(rename = "visitor.message")]
+    VisitorMessage {
+        /// Conversation id.
+        session_id: String,
+        /// Stored message id.
+        message_id: i64,
+        /// The text.
+        text: String,
+    },
+    /// A conversation left you (closed or transferred).
+    #[serde(rename = "released")]
+    Released {
+        /// Conversation id.
+        session_id: String,
+    },
+    /// A new 留言 ticket.
+    #[serde(rename = "ticket.new")]
+    TicketNew {
+        /// The ticket.
+        ticket: TicketInfo,
+    },
+    /// The action succeeded.
+    #[serde(rename = "ack")]
+    Ack {
+        /// Stored message id, for `send`.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        message_id: Option<i64>,
+    },
+    /// Reply to `ping`.
+    #[serde(rename = "pong")]
+    Pong,
+    /// The server is shutting down.
+    #[serde(rename = "server.restarting")]
+    Restarting {
+        /// Notice.
+        text: String,
+    },
+    /// A request failed.
+    #[serde(rename = "error")]
+    Error {
+        /// Stable code.
+        code: String,
+        /// What to do.
+        message: String,
+    },
+}

@@ -1,0 +1,404 @@
+//! The JSON messages of `/ws/chat` (taxpayers) and `/ws/agent` (agents), as
+//! documented in `docs/protocol.md`. Every frame is a JSON object with a
+//! `type`; unknown fields are ignored, unknown types are an error.
+
+mod agent;
+
+use serde::{Deserialize, Serialize};
+
+pub use agent::{AgentClientMsg, AgentServerMsg, ConversationInfo, TicketInfo};
+
+/// A candidate, related or hot question.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct QuestionRef {
+    /// Entry id (send it back with `choose`).
+    pub entry_id: String,
+    /// The question.
+    pub question: String,
+}
+
+/// A policy document an answer cites.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SourceRef {
+    /// Title.
+    pub title: String,
+    /// Document number (文号).
+    pub wenhao: String,
+}
+
+/// A stored message replayed to a returning visitor or shown to an agent.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HistoryItem {
+    /// Message id.
+    pub id: i64,
+    /// `visitor`, `bot`, `agent` or `system`.
+    pub from: String,
+    /// The text.
+    pub text: String,
+    /// Bot replies: `answer`, `clarify` or `no_match`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub decision: Option<String>,
+    /// Bot answers: the entry.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub entry_id: Option<String>,
+    /// RFC 3339 time.
+    pub at: String,
+}
+
+/// Handoff status in a welcome.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum HandoffInfo {
+    /// Waiting in the queue.
+    Queued {
+        /// 1 = next.
+        position: usize,
+        /// Estimated wait in seconds.
+        estimated_wait_secs: u64,
+    },
+    /// An agent serves the conversation.
+    Connected {
+        /// The agent's name.
+        agent_name: String,
+    },
+}
+
+/// A 留言 ticket answer.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TicketAnswer {
+    /// Ticket number.
+    pub ticket_id: i64,
+    /// What the taxpayer wrote.
+    pub question: String,
+    /// The agent's answer.
+    pub answer: String,
+}
+
+/// Taxpayer → server.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ClientMsg {
+    /// Opens (or with a token, resumes) a conversation. Must come first.
+    Hello {
+        /// The token from an earlier `welcome`.
+        #[serde(default)]
+        visitor_token: Option<String>,
+    },
+    /// A question or, with an agent, a message.
+    Ask {
+        /// The text.
+        text: String,
+        /// Echoed in the `ack`.
+        #[serde(default, rename = "ref", skip_serializing_if = "Option::is_none")]
+        reference: Option<String>,
+    },
+    /// Picks a candidate offered by `clarify`.
+    Choose {
+        /// The candidate's entry id.
+        entry_id: String,
+    },
+    /// Was an answer helpful?
+    Feedback {
+        /// From `answer.end`.
+        answer_id: i64,
+        /// Yes / no.
+        helpful: bool,
+        /// Optional comment.
+        #[serde(default)]
+        comment: Option<String>,
+    },
+    /// Asks for a human agent.
+    RequestHuman,
+    /// Leaves the queue.
+    CancelHuman,
+    /// Leaves a message for the agents (留言) when none is available.
+    LeaveMessage {
+        /// The message.
+        text: String,
+        /// Optional phone or e-mail.
+        #[serde(default)]
+        contact: Option<String>,
+    },
+    /// Rates the human conversation just closed.
+    Rate {
+        /// 1-5.
+        stars: u8,
+        /// Optional comment.
+        #[serde(default)]
+        comment: Option<String>,
+    },
+    /// Keep-alive; answered with `pong`.
+    Ping,
+}
+
+/// Server → taxpayer.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type")]
+pub enum ServerMsg {
+    /// The conversation is open.
+    #[serde(rename = "welcome")]
+    Welcome {
+        /// Conversation id.
+        session_id: String,
+        /// Keep it to resume later (`hello.visitor_token`).
+        visitor_token: String,
+        /// Whether an earlier conversation was resumed.
+        resumed: bool,
+        /// The bot's greeting.
+        greeting: String,
+        /// Hot questions.
+        hot_questions: Vec<QuestionRef>,
+        /// Earlier messages of a resumed conversation.
+        history: Vec<HistoryItem>,
+        /// Queue or agent status, if handed off.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        handoff: Option<HandoffInfo>,
+        /// The last human conversation can be rated.
+        #[serde(default)]
+        awaiting_rating: bool,
+    },
+    /// The message was stored.
+    #[serde(rename = "ack")]
+    Ack {
+        /// The `ref` of the acknowledged message.
+        #[serde(default, rename = "ref", skip_serializing_if = "Option::is_none")]
+        reference: Option<String>,
+        /// Stored message id (absent for actions that store no message).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        message_id: Option<i64>,
+    },
+    /// An answer begins.
+    #[serde(rename = "answer.start")]
+    AnswerStart {
+        /// Answer id (for `feedback`).
+        answer_id: i64,
+        /// Entry answered with.
+        entry_id: String,
+        /// The entry's question.
+        question: String,
+        /// The matcher's confidence (1 for a chosen candidate).
+        confidence: f32,
+    },
+    /// The next piece of the answer (Markdown).
+    #[serde(rename = "answer.delta")]
+    AnswerDelta {
+        /// Answer id.
+        answer_id: i64,
+        /// Text to append.
+        text: String,
+    },
+    /// The answer is complete.
+    #[serde(rename = "answer.end")]
+    AnswerEnd {
+        /// Answer id.
+        answer_id: i64,
+        /// Entry answered with.
+        entry_id: String,
+        /// Policy documents cited.
+        sources: Vec<SourceRef>,
+        /// Related questions.
+        related: Vec<QuestionRef>,
+        /// When the rule took effect (YYYY-MM-DD).
+        effective_from: String,
+        /// When a time-limited rule ends.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        effective_until: Option<String>,
+    },
+    /// "您是不是想问…": pick one with `choose`.
+    #[serde(rename = "clarify")]
+    Clarify {
+        /// Stored message id.
+        message_id: i64,
+        /// Prompt.
+        text: String,
+        /// Candidates, best first.
+        candidates: Vec<QuestionRef>,
+    },
+    /// No reliable answer; a human is offered.
+    #[serde(rename = "no_match")]
+    NoMatch {
+        /// Stored message id.
+        message_id: i64,
+        /// Prompt.
+        text: String,
+        /// Always true: send `request_human` to take it.
+        offer_human: bool,
+    },
+    /// A short bot reply (greeting, thanks, goodbye).
+    #[serde(rename = "text")]
+    Text {
+        /// Stored message id.
+        message_id: i64,
+        /// The text.
+        text: String,
+    },
+    /// The bot suggests a human (after unhelpful answers).
+    #[serde(rename = "human.offer")]
+    HumanOffer {
+        /// `unhelpful`.
+        reason: String,
+        /// Prompt.
+        text: String,
+    },
+    /// Position in the human queue (pushed whenever it changes).
+    #[serde(rename = "queue")]
+    Queue {
+        /// 1 = next.
+        position: usize,
+        /// Estimated wait in seconds.
+        estimated_wait_secs: u64,
+    },
+    /// No agent can take the conversation: leave a message (`leave_message`).
+    #[serde(rename = "handoff.offline")]
+    HandoffOffline {
+        /// `outside_hours` or `no_agent`.
+        reason: String,
+        /// Business hours.
+        hours: String,
+        /// Prompt.
+        text: String,
+    },
+    /// An agent joined.
+    #[serde(rename = "agent.joined")]
+    AgentJoined {
+        /// The agent's name.
+        agent_name: String,
+    },
+    /// The agent wrote.
+    #[serde(rename = "agent.message")]
+    AgentMessage {
+        /// Stored message id.
+        message_id: i64,
+        /// The text.
+        text: String,
+    },
+    /// The agent closed the conversation; `rate` it.
+    #[serde(rename = "conversation.closed")]
+    ConversationClosed {
+        /// How it was resolved.
+        resolution: String,
+        /// Always true: send `rate`.
+        can_rate: bool,
+    },
+    /// A 留言 ticket was created.
+    #[serde(rename = "ticket.created")]
+    TicketCreated {
+        /// Ticket number.
+        ticket_id: i64,
+        /// Confirmation.
+        text: String,
+    },
+    /// A 留言 ticket was answered.
+    #[serde(rename = "ticket.answer")]
+    TicketAnswerMsg(TicketAnswer),
+    /// Reply to `ping`.
+    #[serde(rename = "pong")]
+    Pong,
+    /// The server is shutting down; reconnect with the visitor token shortly.
+    #[serde(rename = "server.restarting")]
+    Restarting {
+        /// Notice.
+        text: String,
+    },
+    /// A request failed; see `code`.
+    #[serde(rename = "error")]
+    Error {
+        /// Stable code (see docs/protocol.md).
+        code: String,
+        /// What to do, for people.
+        message: String,
+    },
+}
+
+/// Why a frame could not be read as a message.
+#[derive(Debug, thiserror::Error)]
+pub enum FrameError {
+    /// Not JSON, or not an object with a string `type`.
+    #[error("消息不是有效的 JSON 对象（需要 {{\"type\": …}}）：{0}")]
+    BadJson(String),
+    /// A `type` this endpoint does not know.
+    #[error("未知的消息类型「{0}」，请参阅 docs/protocol.md")]
+    UnknownType(String),
+    /// The right type with wrong fields.
+    #[error("消息字段有误：{0}")]
+    Invalid(String),
+    /// A binary frame.
+    #[error("只接受文本帧（JSON），不接受二进制帧")]
+    Binary,
+    /// A frame over the configured limit.
+    #[error("消息过大（上限 {0} 字节），请缩短后重发")]
+    TooLarge(usize),
+    /// Too many messages per second.
+    #[error("发送太频繁，请稍后再试")]
+    RateLimited,
+    /// Anything before `hello`.
+    #[error("请先发送 hello 消息")]
+    HelloRequired,
+}
+
+impl FrameError {
+    /// A stable code for clients.
+    pub fn code(&self) -> &'static str {
+        match self {
+            FrameError::BadJson(_) => "bad_json",
+            FrameError::UnknownType(_) => "unknown_type",
+            FrameError::Invalid(_) => "invalid_message",
+            FrameError::Binary => "binary_not_supported",
+            FrameError::TooLarge(_) => "frame_too_large",
+            FrameError::RateLimited => "rate_limited",
+            FrameError::HelloRequired => "hello_required",
+        }
+    }
+}
+
+/// Client message types of `/ws/chat`.
+pub const CHAT_TYPES: [&str; 9] =
+    ["hello", "ask", "choose", "feedback", "request_human", "cancel_human", "leave_message", "rate", "ping"];
+
+/// Client message types of `/ws/agent`.
+pub const AGENT_TYPES: [&str; 8] = ["hello", "status", "accept", "send", "transfer", "close", "answer_ticket", "ping"];
+
+/// Decodes a text frame into `T`, telling bad JSON, unknown types and
+/// invalid fields apart. Never panics.
+pub fn decode<T: serde::de::DeserializeOwned>(text: &str, known: &[&str]) -> Result<T, FrameError> {
+    let value: serde_json::Value = serde_json::from_str(text).map_err(|e| FrameError::BadJson(e.to_string()))?;
+    let Some(kind) = value.get("type").and_then(|t| t.as_str()) else {
+        return Err(FrameError::BadJson("缺少字符串字段 type".into()));
+    };
+    if !known.contains(&kind) {
+        let mut shown: String = kind.chars().take(40).collect();
+        if kind.chars().count() > 40 {
+            shown.push('…');
+        }
+        return Err(FrameError::UnknownType(shown));
+    }
+    serde_json::from_value(value).map_err(|e| FrameError::Invalid(e.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn decoding_tells_errors_apart() {
+        let ok: ClientMsg = decode(r#"{"type":"ask","text":"你好"}"#, &CHAT_TYPES).expect("ask");
+        assert!(matches!(ok, ClientMsg::Ask { .. }));
+        let e = decode::<ClientMsg>("{", &CHAT_TYPES).expect_err("bad");
+        assert_eq!(e.code(), "bad_json");
+        let e = decode::<ClientMsg>(r#"{"type":"dance"}"#, &CHAT_TYPES).expect_err("unknown");
+        assert_eq!(e.code(), "unknown_type");
+        let e = decode::<ClientMsg>(r#"{"type":"ask"}"#, &CHAT_TYPES).expect_err("invalid");
+        assert_eq!(e.code(), "invalid_message");
+        let p: ClientMsg = decode(r#"{"type":"request_human"}"#, &CHAT_TYPES).expect("unit");
+        assert_eq!(p, ClientMsg::RequestHuman);
+    }
+
+    proptest! {
+        #[test]
+        fn decoding_never_panics(text in "\\PC{0,200}") {
+            let _ = decode::<ClientMsg>(&text, &CHAT_TYPES);
+            let _ = decode::<AgentClientMsg>(&text, &AGENT_TYPES);
+        }
+    }
+}

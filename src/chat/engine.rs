@@ -1,0 +1,293 @@
+//! The [`Engine`]: opens and resumes conversations and answers messages.
+
+use std::sync::Arc;
+
+use tokio::sync::Semaphore;
+
+use super::intent::{self, Intent};
+use super::reply::{self, Answer, Reply, Suggestion};
+use super::{ChatError, Session, Settings, VisitorToken};
+use crate::handoff::{HandoffStatus, Hub};
+use crate::kb::Entry;
+use crate::search::{Decision, Outcome, Searcher, Turn};
+use crate::store::{ConversationState, Feedback, Message, NewMessage, Sender, Store, StoreError, Ticket};
+
+/// The conversation engine shared by every channel.
+pub struct Engine {
+    pub(super) searcher: Arc<Searcher>,
+    pub(super) store: Arc<dyn Store>,
+    pub(super) hub: Arc<Hub>,
+    permits: Arc<Semaphore>,
+    pub(super) settings: Settings,
+    /// The last hot questions and when they were counted. A `std` mutex:
+    /// held to read or replace the list, never across `.await`.
+    pub(super) hot: std::sync::Mutex<Option<(std::time::Instant, Vec<Suggestion>)>>,
+}
+
+/// A conversation opened or resumed by a web visitor.
+#[derive(Debug)]
+pub struct Opened {
+    /// The live session.
+    pub session: Session,
+    /// The token to keep for next time.
+    pub token: VisitorToken,
+    /// Why a presented token was not honoured (a new conversation was started).
+    pub rejected: Option<ChatError>,
+    /// Earlier messages of a resumed conversation, oldest first.
+    pub history: Vec<Message>,
+    /// Hot questions to offer.
+    pub hot: Vec<Suggestion>,
+    /// 留言 answers the visitor has not seen yet.
+    pub answered_tickets: Vec<Ticket>,
+    /// Queue or agent status when the conversation is with the handoff.
+    pub handoff: Option<HandoffStatus>,
+    /// The last human conversation awaits a rating.
+    pub awaiting_rating: bool,
+}
+
+/// A stored taxpayer message and the engine's reply.
+#[derive(Debug)]
+pub struct Asked {
+    /// The stored taxpayer message.
+    pub message_id: i64,
+    /// What to send back.
+    pub reply: Reply,
+}
+
+impl Engine {
+    /// Builds the engine.
+    pub fn new(searcher: Arc<Searcher>, store: Arc<dyn Store>, hub: Arc<Hub>, settings: Settings) -> Self {
+        Engine {
+            permits: Arc::new(Semaphore::new(settings.match_concurrency.max(1))),
+            searcher,
+            store,
+            hub,
+            settings,
+            hot: std::sync::Mutex::new(None),
+        }
+    }
+
+    /// The settings (channels read the streaming pace).
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
+
+    /// The handoff hub.
+    pub fn hub(&self) -> &Arc<Hub> {
+        &self.hub
+    }
+
+    fn check_text<'a>(&self, text: &'a str) -> Result<&'a str, ChatError> {
+        let text = text.trim();
+        if text.is_empty() {
+            return Err(ChatError::EmptyText);
+        }
+        if text.chars().count() > self.settings.max_message_chars {
+            return Err(ChatError::TooLong(self.settings.max_message_chars));
+        }
+        Ok(text)
+    }
+
+    async fn store_visitor_message(&self, s: &Session, text: &str) -> Result<i64, ChatError> {
+        let m = NewMessage::plain(&s.id, Sender::Visitor, text);
+        Ok(self.store.append_message(&m).await?)
+    }
+
+    /// Stores the taxpayer's message and the bot's reply in one write: the
+    /// message is still stored before it is acknowledged (the ack follows the
+    /// reply), and a question costs one database round trip instead of two.
+    async fn store_exchange(&self, question: NewMessage, reply: NewMessage) -> Result<(i64, i64), ChatError> {
+        let ids = self.store.append_messages(&[question, reply]).await?;
+        match ids[..] {
+            [q, r] => Ok((q, r)),
+            _ => Err(ChatError::Store(crate::store::StoreError::Backend("写入消息数量不符".into()))),
+        }
+    }
+
+    /// Handles a taxpayer message: stores it, then relays it to the agent,
+    /// answers small talk, hands off, or matches it.
+    pub async fn ask(&self, s: &mut Session, text: &str) -> Result<Asked, ChatError> {
+        let text = self.check_text(text)?;
+        let question = NewMessage::plain(&s.id, Sender::Visitor, text);
+        if self.hub.state_of(&s.id) == ConversationState::Human {
+            let message_id = self.store.append_message(&question).await?;
+            self.hub.relay_from_visitor(&s.id, message_id, text);
+            return Ok(Asked { message_id, reply: Reply::Relayed });
+        }
+        match intent::detect(text) {
+            Some(Intent::Human) => {
+                let message_id = self.store.append_message(&question).await?;
+                let reply = Reply::Handoff(self.hub.request(&s.id).await?);
+                Ok(Asked { message_id, reply })
+            }
+            Some(i) => {
+                let text = intent::small_talk_reply(i);
+                let bot = NewMessage::plain(&s.id, Sender::Bot, text);
+                let (message_id, reply_id) = self.store_exchange(question, bot).await?;
+                let reply = Reply::Text { message_id: reply_id, text: text.to_owned() };
+                Ok(Asked { message_id, reply })
+            }
+            None => match self.run_matcher(s, text).await {
+                Ok(outcome) => self.answer_outcome(s, question, outcome).await,
+                Err(e) => {
+                    self.store.append_message(&question).await?;
+                    Err(e)
+                }
+            },
+        }
+    }
+
+    /// Matches on the blocking pool, at most `match_concurrency` at once.
+    async fn run_matcher(&self, s: &Session, text: &str) -> Result<Outcome, ChatError> {
+        let permit = Arc::clone(&self.permits).acquire_owned().await.map_err(|e| ChatError::Search(e.to_string()))?;
+        let searcher = Arc::clone(&self.searcher);
+        let previous = s.previous.clone();
+        let question = text.to_owned();
+        tokio::task::spawn_blocking(move || {
+            let _permit = permit;
+            searcher.ask_after(&question, previous.as_ref())
+        })
+        .await
+        .map_err(|e| ChatError::Search(e.to_string()))?
+        .map_err(|e| ChatError::Search(e.to_string()))
+    }
+
+    async fn answer_outcome(
+        &self,
+        s: &mut Session,
+        question: NewMessage,
+        outcome: Outcome,
+    ) -> Result<Asked, ChatError> {
+        s.previous = Some(outcome.turn.clone());
+        let (text, decision) = match outcome.decision {
+            Decision::Answer { entry, confidence } => {
+                s.offered.clear();
+                let floor = self.searcher.settings().clarify_threshold;
+                let related = outcome
+                    .ranked
+                    .iter()
+                    .filter(|c| c.entry.id != entry.id && c.confidence.get() >= floor)
+                    .take(3)
+                    .map(|c| Suggestion::of(&c.entry))
+                    .collect();
+                return self.store_answer(question, entry, Some(confidence.get()), related).await;
+            }
+            Decision::Clarify { candidates } => {
+                let candidates: Vec<Suggestion> = candidates.iter().map(|c| Suggestion::of(&c.entry)).collect();
+                s.offered = candidates.iter().map(|c| c.entry_id.clone()).collect();
+                ("您是不是想问以下问题？请点选：", Ok(candidates))
+            }
+            Decision::NoMatch { .. } => {
+                s.offered.clear();
+                let text = "抱歉，暂时没有找到可靠的答案。您可以换个说法再问，或转人工客服。";
+                (text, Err(()))
+            }
+        };
+        let mut bot = NewMessage::plain(&s.id, Sender::Bot, text);
+        bot.decision = Some(if decision.is_ok() { "clarify" } else { "no_match" });
+        let (message_id, reply_id) = self.store_exchange(question, bot).await?;
+        let text = text.to_owned();
+        let reply = match decision {
+            Ok(candidates) => Reply::Clarify { message_id: reply_id, text, candidates },
+            Err(()) => Reply::NoMatch { message_id: reply_id, text },
+        };
+        Ok(Asked { message_id, reply })
+    }
+
+    async fn store_answer(
+        &self,
+        question: NewMessage,
+        entry: Arc<Entry>,
+        confidence: Option<f32>,
+        related: Vec<Suggestion>,
+    ) -> Result<Asked, ChatError> {
+        let mut m = NewMessage::plain(&question.conversation_id, Sender::Bot, &entry.answer);
+        m.decision = Some("answer");
+        m.entry_id = Some(entry.id.to_string());
+        m.confidence = confidence;
+        let (message_id, answer_id) = self.store_exchange(question, m).await?;
+        let answer = Answer {
+            answer_id,
+            chunks: reply::chunks(&entry.answer, self.settings.chunk_chars),
+            confidence: confidence.unwrap_or(1.0),
+            entry,
+            related,
+        };
+        Ok(Asked { message_id, reply: Reply::Answer(answer) })
+    }
+
+    /// Answers with an entry the taxpayer picked from a clarification.
+    pub async fn choose(&self, s: &mut Session, entry_id: &str) -> Result<Asked, ChatError> {
+        if !s.offered.iter().any(|id| id == entry_id) {
+            return Err(ChatError::UnknownChoice);
+        }
+        let snap = self.searcher.snapshot();
+        let entry = snap.entries.iter().find(|e| e.id.as_str() == entry_id).cloned().ok_or(ChatError::UnknownChoice)?;
+        s.offered.clear();
+        s.previous =
+            Some(Turn { terms: s.previous.take().map(|t| t.terms).unwrap_or_default(), entry: Some(entry.id.clone()) });
+        let question = NewMessage::plain(&s.id, Sender::Visitor, &entry.question);
+        self.store_answer(question, entry, None, Vec::new()).await
+    }
+
+    /// Stores a vote on an answer; returns whether to offer a human now
+    /// (after `unhelpful_before_human` unhelpful answers in a row).
+    pub async fn feedback(
+        &self,
+        s: &mut Session,
+        answer_id: i64,
+        helpful: bool,
+        comment: Option<String>,
+    ) -> Result<bool, ChatError> {
+        let m = match self.store.message(answer_id).await {
+            Err(StoreError::NotFound) => return Err(ChatError::UnknownAnswer),
+            other => other?,
+        };
+        if m.body.conversation_id != s.id || m.decision.as_deref() != Some("answer") {
+            return Err(ChatError::UnknownAnswer);
+        }
+        let f = Feedback { message_id: answer_id, conversation_id: s.id.clone(), helpful, comment };
+        self.store.add_feedback(&f).await?;
+        if helpful {
+            s.unhelpful = 0;
+            return Ok(false);
+        }
+        s.unhelpful += 1;
+        let offer = s.unhelpful >= self.settings.unhelpful_before_human.max(1);
+        if offer {
+            s.unhelpful = 0;
+        }
+        Ok(offer)
+    }
+
+    /// Asks for a human agent.
+    pub async fn request_human(&self, s: &Session) -> Result<HandoffStatus, ChatError> {
+        Ok(self.hub.request(&s.id).await?)
+    }
+
+    /// Leaves the human queue.
+    pub async fn cancel_human(&self, s: &Session) -> Result<(), ChatError> {
+        Ok(self.hub.cancel(&s.id).await?)
+    }
+
+    /// Leaves a message for the agents (留言): stored as a message and a ticket.
+    pub async fn leave_message(
+        &self,
+        s: &Session,
+        text: &str,
+        contact: Option<String>,
+    ) -> Result<(i64, Ticket), ChatError> {
+        let text = self.check_text(text)?;
+        let message_id = self.store_visitor_message(s, text).await?;
+        let ticket = self.hub.leave_message(&s.id, &s.visitor, text, contact).await?;
+        Ok((message_id, ticket))
+    }
+
+    /// Rates the human conversation just closed.
+    pub async fn rate(&self, s: &Session, stars: u8, comment: Option<String>) -> Result<(), ChatError> {
+        if !(1..=5).contains(&stars) {
+            return Err(ChatError::InvalidRating);
+        }
+        Ok(self.hub.rate(&s.id, stars, comment).await?)
+    }
+}

@@ -1,0 +1,122 @@
+//! What the engine answers, and how an answer is cut into streamed chunks.
+
+use std::sync::Arc;
+
+use crate::handoff::HandoffStatus;
+use crate::kb::Entry;
+
+/// A question the taxpayer can pick (clarification, related or hot question).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Suggestion {
+    /// The entry id (send it back with `choose`).
+    pub entry_id: String,
+    /// The entry's canonical question.
+    pub question: String,
+}
+
+impl Suggestion {
+    /// The suggestion for an entry.
+    pub fn of(entry: &Entry) -> Self {
+        Suggestion { entry_id: entry.id.to_string(), question: entry.question.clone() }
+    }
+}
+
+/// An answer from the knowledge base, stored before it is streamed.
+#[derive(Debug, Clone)]
+pub struct Answer {
+    /// The stored message id (for feedback).
+    pub answer_id: i64,
+    /// The entry answered with.
+    pub entry: Arc<Entry>,
+    /// The matcher's confidence.
+    pub confidence: f32,
+    /// Chunks cut at natural boundaries; they concatenate to `entry.answer`.
+    pub chunks: Vec<String>,
+    /// Other questions the taxpayer may mean next.
+    pub related: Vec<Suggestion>,
+}
+
+/// The engine's reply to one taxpayer message.
+#[derive(Debug, Clone)]
+pub enum Reply {
+    /// A short bot text (greeting, thanks, goodbye).
+    Text {
+        /// Stored message id.
+        message_id: i64,
+        /// The text.
+        text: String,
+    },
+    /// An answer to stream.
+    Answer(Answer),
+    /// "您是不是想问…" with candidates to `choose` from.
+    Clarify {
+        /// Stored message id.
+        message_id: i64,
+        /// The prompt.
+        text: String,
+        /// The candidates, best first.
+        candidates: Vec<Suggestion>,
+    },
+    /// Nothing reliable: a human is offered.
+    NoMatch {
+        /// Stored message id.
+        message_id: i64,
+        /// The prompt.
+        text: String,
+    },
+    /// The message went to the human agent serving the conversation.
+    Relayed,
+    /// A human was requested: queued, or offered a 留言 ticket.
+    Handoff(HandoffStatus),
+}
+
+/// Characters after which a chunk may end: sentence ends and line breaks.
+const BREAKS: [char; 8] = ['。', '！', '？', '；', '\n', '!', '?', ';'];
+
+/// Softer break points used when a sentence is longer than the chunk size.
+const SOFT_BREAKS: [char; 4] = ['，', '、', ',', '：'];
+
+/// Cuts `text` into chunks of about `max_chars` characters, ending each at a
+/// sentence end or line break when there is one, else at a comma, else
+/// anywhere. The chunks concatenate to `text` exactly.
+pub fn chunks(text: &str, max_chars: usize) -> Vec<String> {
+    let max_chars = max_chars.max(1);
+    let mut out = Vec::new();
+    let mut rest = text;
+    while !rest.is_empty() {
+        let ends: Vec<usize> = rest.char_indices().map(|(i, c)| i + c.len_utf8()).take(max_chars).collect();
+        let Some(&limit) = ends.last() else { break };
+        let cut = if limit == rest.len() {
+            limit
+        } else {
+            let at = |set: &[char]| ends.iter().rev().copied().find(|&e| rest[..e].ends_with(|c| set.contains(&c)));
+            at(&BREAKS).or_else(|| at(&SOFT_BREAKS)).unwrap_or(limit)
+        };
+        out.push(rest[..cut].to_owned());
+        rest = &rest[cut..];
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn cuts_at_sentence_ends() {
+        let c = chunks("第一句。第二句很长很长，还有逗号。第三句", 8);
+        assert_eq!(c[0], "第一句。");
+        assert_eq!(c.concat(), "第一句。第二句很长很长，还有逗号。第三句");
+        assert!(c.iter().all(|s| s.chars().count() <= 8));
+    }
+
+    proptest! {
+        #[test]
+        fn chunks_concatenate_to_the_text(text in "\\PC{0,300}", max in 1usize..80) {
+            let c = chunks(&text, max);
+            prop_assert_eq!(c.concat(), text);
+            prop_assert!(c.iter().all(|s| !s.is_empty() && s.chars().count() <= max));
+        }
+    }
+}

@@ -1,0 +1,189 @@
+//! The agent's side of the handoff: presence, accepting, chatting,
+//! transferring, closing and answering 留言 tickets.
+
+use tokio::sync::mpsc;
+
+use super::{AgentAccount, AgentEvent, ConversationView, HandoffError, Hub, Presence, VisitorEvent};
+use crate::chat::SessionId;
+use crate::store::{ConversationState, NewMessage, Sender, StoreError, Ticket};
+
+/// What an agent console receives when it connects.
+#[derive(Debug)]
+pub struct AgentSession {
+    /// The account.
+    pub account: AgentAccount,
+    /// Connection id (pass back to [`Hub::disconnect_agent`]).
+    pub conn: u64,
+    /// Conversations this agent serves (after a reconnect or restart).
+    pub active: Vec<ConversationView>,
+    /// Open 留言 tickets.
+    pub tickets: Vec<Ticket>,
+    /// Events for this console.
+    pub events: mpsc::Receiver<AgentEvent>,
+}
+
+impl Hub {
+    /// The account a console token belongs to.
+    pub fn authenticate(&self, token: &str) -> Result<AgentAccount, HandoffError> {
+        self.settings
+            .agents
+            .iter()
+            .find(|a| !token.is_empty() && a.token == token)
+            .cloned()
+            .ok_or(HandoffError::Unauthorized)
+    }
+
+    /// Registers an agent console (replacing an older connection of the same
+    /// agent) and sends it the queue.
+    pub async fn connect_agent(&self, account: AgentAccount, presence: Presence) -> Result<AgentSession, HandoffError> {
+        let (tx, events) = mpsc::channel(self.settings.event_buffer.max(1));
+        let (conn, active_ids) = {
+            let mut live = self.live();
+            live.next_conn += 1;
+            let conn = live.next_conn;
+            let a = live.agents.get_mut(&account.id).ok_or(HandoffError::Unauthorized)?;
+            a.conn = Some((conn, tx));
+            a.presence = presence;
+            (conn, a.active.iter().cloned().collect::<Vec<_>>())
+        };
+        let mut active = Vec::with_capacity(active_ids.len());
+        for id in &active_ids {
+            let transcript = self.transcript(id).await?;
+            active.push(self.view(id, transcript));
+        }
+        let tickets = self.store.open_tickets().await?;
+        self.assign_waiting().await?;
+        self.broadcast_queue().await;
+        Ok(AgentSession { account, conn, active, tickets, events })
+    }
+
+    /// Marks the agent offline when its console `conn` goes away; the
+    /// conversations it serves stay its own until it reconnects or transfers.
+    pub async fn disconnect_agent(&self, agent: &str, conn: u64) {
+        {
+            let mut live = self.live();
+            let Some(a) = live.agents.get_mut(agent) else {
+                return;
+            };
+            if a.conn.as_ref().is_none_or(|(c, _)| *c != conn) {
+                return;
+            }
+            a.conn = None;
+            a.presence = Presence::Offline;
+        }
+        self.broadcast_queue().await;
+    }
+
+    /// Sets online / away.
+    pub async fn set_presence(&self, agent: &str, presence: Presence) -> Result<(), HandoffError> {
+        {
+            let mut live = self.live();
+            let a = live.agents.get_mut(agent).ok_or(HandoffError::Unauthorized)?;
+            a.presence = presence;
+        }
+        self.assign_waiting().await?;
+        self.broadcast_queue().await;
+        Ok(())
+    }
+
+    /// Takes a waiting conversation; fails if another agent was first.
+    pub async fn accept(&self, agent: &str, id: &SessionId) -> Result<(), HandoffError> {
+        self.live().claim(id, agent)?;
+        self.connect(id, agent).await?;
+        self.broadcast_queue().await;
+        Ok(())
+    }
+
+    fn check_assigned(&self, agent: &str, id: &SessionId) -> Result<(), HandoffError> {
+        match self.live().assigned.get(id) {
+            Some(a) if a == agent => Ok(()),
+            _ => Err(HandoffError::NotAssigned),
+        }
+    }
+
+    /// Stores an agent's message and pushes it to the taxpayer.
+    pub async fn agent_send(&self, agent: &str, id: &SessionId, text: &str) -> Result<i64, HandoffError> {
+        self.check_assigned(agent, id)?;
+        let mut m = NewMessage::plain(id, Sender::Agent, text);
+        m.agent_id = Some(agent.to_owned());
+        let message_id = self.store.append_message(&m).await?;
+        self.push_visitor(id, VisitorEvent::AgentMessage { message_id, text: text.to_owned() });
+        Ok(message_id)
+    }
+
+    /// Hands a conversation to another agent, or back to the head of the
+    /// queue when `to` is `None`.
+    pub async fn transfer(&self, agent: &str, id: &SessionId, to: Option<&str>) -> Result<(), HandoffError> {
+        self.check_assigned(agent, id)?;
+        match to {
+            Some(target) => {
+                {
+                    let mut live = self.live();
+                    if target == agent || !live.available(target) {
+                        return Err(HandoffError::TargetUnavailable);
+                    }
+                    live.unassign(id);
+                    live.assign(id.clone(), target);
+                }
+                self.connect(id, target).await?;
+            }
+            None => {
+                // Back to the head of the queue: stamped just before the
+                // current head, so the order also survives a restart.
+                let enqueued_at = {
+                    let mut live = self.live();
+                    live.unassign(id);
+                    let head = live.queue.first().map(|(_, t)| *t);
+                    let at = head.map_or_else(chrono::Utc::now, |t| t - chrono::Duration::milliseconds(1));
+                    live.queue.insert(0, (id.clone(), at));
+                    at
+                };
+                self.store.enqueue(&crate::store::QueueEntry { conversation_id: id.clone(), enqueued_at }).await?;
+                self.set_state(id, ConversationState::Queued, None).await?;
+            }
+        }
+        self.push_agent(agent, AgentEvent::Released { session_id: id.clone() });
+        self.assign_waiting().await?;
+        self.broadcast_queue().await;
+        Ok(())
+    }
+
+    /// Ends a human conversation with a resolution; the taxpayer is asked to rate it.
+    pub async fn close(&self, agent: &str, id: &SessionId, resolution: &str) -> Result<(), HandoffError> {
+        self.check_assigned(agent, id)?;
+        let mut c = self.store.conversation(id).await?;
+        c.state = ConversationState::Bot;
+        c.agent_id = None;
+        c.served_by = Some(agent.to_owned());
+        c.awaiting_rating = true;
+        c.resolution = Some(resolution.to_owned());
+        self.store.update_conversation(&c).await?;
+        self.store
+            .append_message(&NewMessage::plain(id, Sender::System, "人工服务已结束，欢迎为本次服务评分。"))
+            .await?;
+        self.live().unassign(id);
+        self.push_visitor(id, VisitorEvent::Closed { resolution: resolution.to_owned() });
+        self.push_agent(agent, AgentEvent::Released { session_id: id.clone() });
+        self.assign_waiting().await?;
+        self.broadcast_queue().await;
+        Ok(())
+    }
+
+    /// Answers a 留言 ticket; the taxpayer gets it now if connected, else when
+    /// they return.
+    pub async fn answer_ticket(&self, agent: &str, ticket: i64, text: &str) -> Result<Ticket, HandoffError> {
+        let t = match self.store.answer_ticket(ticket, agent, text).await {
+            Ok(t) => t,
+            Err(StoreError::NotFound) => return Err(HandoffError::UnknownTicket),
+            Err(StoreError::Conflict(_)) => return Err(HandoffError::TicketAnswered),
+            Err(e) => return Err(e.into()),
+        };
+        let mut m = NewMessage::plain(&t.conversation_id, Sender::Agent, &format!("【留言 {} 的答复】{text}", t.id));
+        m.agent_id = Some(agent.to_owned());
+        self.store.append_message(&m).await?;
+        if self.push_visitor(&t.conversation_id, VisitorEvent::TicketAnswered(t.clone())) {
+            self.store.mark_delivered(t.id).await?;
+        }
+        Ok(t)
+    }
+}

@@ -1,0 +1,190 @@
+//! The in-memory picture of the handoff: queue order, agent presence and load,
+//! assignments and connected taxpayers. Plain data; the hub persists changes.
+
+use std::collections::{BTreeSet, HashMap};
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use tokio::sync::mpsc;
+
+use super::{AgentAccount, AgentEvent, HandoffError, VisitorEvent};
+use crate::chat::SessionId;
+use crate::store::ConversationState;
+
+/// Whether an agent takes conversations now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Presence {
+    /// Takes conversations.
+    Online,
+    /// Connected but not taking new conversations.
+    Away,
+    /// Not connected.
+    Offline,
+}
+
+/// One agent's live state.
+#[derive(Debug)]
+pub(crate) struct AgentLive {
+    pub account: AgentAccount,
+    pub presence: Presence,
+    /// The console connection: an id (so an old connection closing does not
+    /// unregister a newer one) and its event sender.
+    pub conn: Option<(u64, mpsc::Sender<AgentEvent>)>,
+    pub active: BTreeSet<SessionId>,
+}
+
+impl AgentLive {
+    fn has_room(&self) -> bool {
+        (self.active.len() as u64) < u64::from(self.account.max_concurrent)
+    }
+}
+
+/// Everything the hub tracks in memory.
+#[derive(Debug, Default)]
+pub(crate) struct Live {
+    /// Waiting conversations, first come first.
+    pub queue: Vec<(SessionId, DateTime<Utc>)>,
+    pub agents: HashMap<String, AgentLive>,
+    pub assigned: HashMap<SessionId, String>,
+    pub visitors: HashMap<SessionId, mpsc::Sender<VisitorEvent>>,
+    pub next_conn: u64,
+}
+
+impl Live {
+    pub fn add_agent(&mut self, account: AgentAccount) {
+        self.agents.insert(
+            account.id.clone(),
+            AgentLive { account, presence: Presence::Offline, conn: None, active: BTreeSet::new() },
+        );
+    }
+
+    pub fn state_of(&self, id: &SessionId) -> ConversationState {
+        if self.assigned.contains_key(id) {
+            ConversationState::Human
+        } else if self.position(id).is_some() {
+            ConversationState::Queued
+        } else {
+            ConversationState::Bot
+        }
+    }
+
+    /// 1-based queue position.
+    pub fn position(&self, id: &SessionId) -> Option<usize> {
+        self.queue.iter().position(|(q, _)| q == id).map(|i| i + 1)
+    }
+
+    pub fn waiting_since(&self, id: &SessionId) -> Option<DateTime<Utc>> {
+        self.queue.iter().find(|(q, _)| q == id).map(|(_, t)| *t)
+    }
+
+    pub fn online_agents(&self) -> usize {
+        self.agents.values().filter(|a| a.presence == Presence::Online && a.conn.is_some()).count()
+    }
+
+    pub fn agent_senders(&self) -> Vec<mpsc::Sender<AgentEvent>> {
+        self.agents.values().filter_map(|a| a.conn.as_ref().map(|(_, tx)| tx.clone())).collect()
+    }
+
+    pub fn agent_sender(&self, agent: &str) -> Option<mpsc::Sender<AgentEvent>> {
+        self.agents.get(agent).and_then(|a| a.conn.as_ref().map(|(_, tx)| tx.clone()))
+    }
+
+    pub fn assign(&mut self, id: SessionId, agent: &str) {
+        if let Some(a) = self.agents.get_mut(agent) {
+            a.active.insert(id.clone());
+        }
+        self.assigned.insert(id, agent.to_owned());
+    }
+
+    pub fn unassign(&mut self, id: &SessionId) -> Option<String> {
+        let agent = self.assigned.remove(id)?;
+        if let Some(a) = self.agents.get_mut(&agent) {
+            a.active.remove(id);
+        }
+        Some(agent)
+    }
+
+    pub fn dequeue(&mut self, id: &SessionId) -> bool {
+        let before = self.queue.len();
+        self.queue.retain(|(q, _)| q != id);
+        self.queue.len() != before
+    }
+
+    /// Takes `id` out of the queue for `agent`, checking it is still waiting
+    /// and the agent has room. Atomic with respect to other agents.
+    pub fn claim(&mut self, id: &SessionId, agent: &str) -> Result<(), HandoffError> {
+        if self.assigned.get(id).is_some_and(|a| a != agent) {
+            return Err(HandoffError::AlreadyTaken);
+        }
+        if self.position(id).is_none() {
+            return Err(HandoffError::NotQueued);
+        }
+        let a = self.agents.get(agent).ok_or(HandoffError::Unauthorized)?;
+        if !a.has_room() {
+            return Err(HandoffError::AtCapacity);
+        }
+        self.dequeue(id);
+        self.assign(id.clone(), agent);
+        Ok(())
+    }
+
+    /// Whether `agent` may take one more conversation now.
+    pub fn available(&self, agent: &str) -> bool {
+        self.agents.get(agent).is_some_and(|a| a.presence == Presence::Online && a.conn.is_some() && a.has_room())
+    }
+
+    /// The online agent with room serving the fewest conversations (ties: by id).
+    pub fn least_loaded(&self) -> Option<String> {
+        self.agents
+            .values()
+            .filter(|a| self.available(&a.account.id))
+            .min_by(|a, b| (a.active.len(), &a.account.id).cmp(&(b.active.len(), &b.account.id)))
+            .map(|a| a.account.id.clone())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn agent(id: &str, max: u32) -> AgentAccount {
+        AgentAccount { id: id.into(), name: id.into(), token: format!("t-{id}"), max_concurrent: max }
+    }
+
+    fn online(live: &mut Live, id: &str) {
+        let (tx, _rx) = mpsc::channel(1);
+        let a = live.agents.get_mut(id).expect("agent");
+        a.presence = Presence::Online;
+        a.conn = Some((0, tx));
+    }
+
+    #[test]
+    fn claims_are_exclusive_and_respect_capacity() {
+        let mut live = Live::default();
+        live.add_agent(agent("a", 1));
+        live.add_agent(agent("b", 2));
+        let (s1, s2) = (SessionId::generate(), SessionId::generate());
+        live.queue.push((s1.clone(), Utc::now()));
+        live.queue.push((s2.clone(), Utc::now()));
+        assert_eq!(live.position(&s2), Some(2));
+        live.claim(&s1, "a").expect("first claim");
+        assert!(matches!(live.claim(&s1, "b"), Err(HandoffError::AlreadyTaken)));
+        assert!(matches!(live.claim(&s2, "a"), Err(HandoffError::AtCapacity)));
+        assert_eq!(live.position(&s2), Some(1));
+        assert_eq!(live.state_of(&s1), ConversationState::Human);
+    }
+
+    #[test]
+    fn least_load_picks_the_online_agent_with_most_room() {
+        let mut live = Live::default();
+        live.add_agent(agent("a", 3));
+        live.add_agent(agent("b", 3));
+        live.add_agent(agent("c", 3));
+        assert_eq!(live.least_loaded(), None);
+        online(&mut live, "a");
+        online(&mut live, "b");
+        live.assign(SessionId::generate(), "a");
+        assert_eq!(live.least_loaded().as_deref(), Some("b"));
+    }
+}

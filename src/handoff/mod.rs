@@ -1,0 +1,397 @@
+//! Human handoff: the queue (position and estimated wait pushed as they
+//! change), agent presence and assignment (manual accept or least load, with a
+//! per-agent maximum), transfer and close, 留言 tickets outside business hours
+//! or with no agent online, and the satisfaction rating after a human
+//! conversation.
+//!
+//! The live picture (who waits, who serves whom, who is connected) is kept in
+//! memory behind one `std` mutex that is never held across `.await`; every
+//! change is persisted through the [`Store`] so a restart rebuilds it.
+
+mod agent;
+mod hours;
+mod live;
+mod visitor;
+
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use tokio::sync::mpsc;
+
+pub use hours::{Hours, Schedule};
+pub use live::Presence;
+
+use crate::chat::SessionId;
+use crate::store::{self, ConversationState, Message, Store, StoreError, Ticket};
+use live::Live;
+
+/// An agent account from the configuration.
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AgentAccount {
+    /// Stable id.
+    pub id: String,
+    /// Name shown to taxpayers.
+    pub name: String,
+    /// Secret the agent console authenticates with.
+    pub token: String,
+    /// Most conversations served at once.
+    #[serde(default = "default_max_concurrent")]
+    pub max_concurrent: u32,
+}
+
+fn default_max_concurrent() -> u32 {
+    3
+}
+
+/// Tokens are secrets: never print them.
+impl std::fmt::Debug for AgentAccount {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AgentAccount")
+            .field("id", &self.id)
+            .field("name", &self.name)
+            .field("max_concurrent", &self.max_concurrent)
+            .finish_non_exhaustive()
+    }
+}
+
+/// How waiting conversations reach agents.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Assignment {
+    /// Agents pick conversations from the queue with `accept`.
+    Manual,
+    /// The head of the queue goes to the online agent serving the fewest.
+    LeastLoad,
+}
+
+/// Handoff configuration.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Settings {
+    /// Agent accounts (token authentication until logins exist).
+    pub agents: Vec<AgentAccount>,
+    /// Manual accept or least-load assignment.
+    pub assignment: Assignment,
+    /// When agents are on duty.
+    pub hours: Hours,
+    /// Average handling time of one conversation, for the estimated wait.
+    pub average_handle_secs: u64,
+    /// Messages of the bot transcript shown to agents per conversation.
+    pub transcript_messages: u32,
+    /// Events buffered per connected agent or taxpayer; a client that falls
+    /// this far behind misses pushes (it can reload; messages are stored).
+    pub event_buffer: usize,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            agents: Vec::new(),
+            assignment: Assignment::Manual,
+            hours: Hours::default(),
+            average_handle_secs: 240,
+            transcript_messages: 30,
+            event_buffer: 64,
+        }
+    }
+}
+
+/// Where a request for a human stands.
+#[derive(Debug, Clone, PartialEq)]
+pub enum HandoffStatus {
+    /// Waiting in the queue.
+    Queued(QueueStatus),
+    /// An agent serves the conversation.
+    Connected {
+        /// The agent's display name.
+        agent_name: String,
+    },
+    /// Nobody can take it now: the taxpayer may leave a message (留言).
+    Offline {
+        /// Why.
+        reason: OfflineReason,
+        /// Business hours, for people.
+        hours: String,
+    },
+}
+
+/// Why no agent can take a conversation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OfflineReason {
+    /// Outside business hours.
+    OutsideHours,
+    /// No agent online.
+    NoAgent,
+}
+
+/// A queue position and its estimated wait.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct QueueStatus {
+    /// 1 = next.
+    pub position: usize,
+    /// Estimated seconds until an agent takes it.
+    pub estimated_wait_secs: u64,
+}
+
+/// Pushed to a taxpayer's connection.
+#[derive(Debug, Clone, PartialEq)]
+pub enum VisitorEvent {
+    /// The queue moved.
+    Queue(QueueStatus),
+    /// An agent took (or was transferred) the conversation.
+    AgentJoined {
+        /// Display name.
+        agent_name: String,
+    },
+    /// The agent wrote.
+    AgentMessage {
+        /// Stored message id.
+        message_id: i64,
+        /// The text.
+        text: String,
+    },
+    /// The agent closed the conversation; the taxpayer may rate it.
+    Closed {
+        /// How it was resolved.
+        resolution: String,
+    },
+    /// A 留言 ticket was answered.
+    TicketAnswered(Ticket),
+}
+
+/// A conversation as an agent sees it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ConversationView {
+    /// The conversation.
+    pub session_id: SessionId,
+    /// Its messages so far (bot transcript first).
+    pub transcript: Vec<Message>,
+    /// Waiting since (queue items only).
+    pub waiting_since: Option<DateTime<Utc>>,
+}
+
+/// Pushed to an agent's connection.
+#[derive(Debug, Clone, PartialEq)]
+pub enum AgentEvent {
+    /// The whole queue, first come first, with transcripts.
+    Queue(Vec<ConversationView>),
+    /// A conversation is now this agent's.
+    Assigned(ConversationView),
+    /// The taxpayer wrote in one of this agent's conversations.
+    VisitorMessage {
+        /// The conversation.
+        session_id: SessionId,
+        /// Stored message id.
+        message_id: i64,
+        /// The text.
+        text: String,
+    },
+    /// A conversation left this agent (transferred or closed).
+    Released {
+        /// The conversation.
+        session_id: SessionId,
+    },
+    /// A new 留言 ticket.
+    TicketOpened(Ticket),
+}
+
+/// Why a handoff action was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum HandoffError {
+    /// Unknown agent token.
+    #[error("客服令牌无效，请检查配置中的 token")]
+    Unauthorized,
+    /// Another agent took the conversation first.
+    #[error("该会话已被其他客服接入，请选择队列中的其他会话")]
+    AlreadyTaken,
+    /// The conversation is not waiting in the queue.
+    #[error("该会话不在排队队列中，可能已被接入或已离开")]
+    NotQueued,
+    /// The conversation is not served by this agent.
+    #[error("您没有接入该会话，无法操作")]
+    NotAssigned,
+    /// The agent serves the maximum number of conversations.
+    #[error("您同时接待的会话已达上限，请先结束部分会话")]
+    AtCapacity,
+    /// The transfer target is unknown, offline or full.
+    #[error("目标客服不存在、不在线或已满")]
+    TargetUnavailable,
+    /// No such ticket.
+    #[error("留言不存在")]
+    UnknownTicket,
+    /// The ticket was answered already.
+    #[error("该留言已有答复")]
+    TicketAnswered,
+    /// There is nothing to rate.
+    #[error("当前没有可评价的人工服务")]
+    NothingToRate,
+    /// Storage failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl HandoffError {
+    /// A stable code for clients.
+    pub fn code(&self) -> &'static str {
+        match self {
+            HandoffError::Unauthorized => "unauthorized",
+            HandoffError::AlreadyTaken => "already_taken",
+            HandoffError::NotQueued => "not_queued",
+            HandoffError::NotAssigned => "not_assigned",
+            HandoffError::AtCapacity => "at_capacity",
+            HandoffError::TargetUnavailable => "target_unavailable",
+            HandoffError::UnknownTicket => "unknown_ticket",
+            HandoffError::TicketAnswered => "ticket_answered",
+            HandoffError::NothingToRate => "rating_not_allowed",
+            HandoffError::Store(e) => e.code(),
+        }
+    }
+}
+
+/// The handoff hub shared by all connections.
+pub struct Hub {
+    store: Arc<dyn Store>,
+    settings: Settings,
+    schedule: Schedule,
+    /// Held only for in-memory bookkeeping, never across `.await`: a `std`
+    /// mutex is cheaper than an async one and cannot deadlock a task.
+    live: Mutex<Live>,
+}
+
+impl Hub {
+    /// Registers the configured agents and rebuilds the queue and the
+    /// assignments from the store.
+    pub async fn start(store: Arc<dyn Store>, settings: Settings) -> Result<Hub, String> {
+        let schedule = Schedule::parse(&settings.hours)?;
+        let mut live = Live::default();
+        for a in &settings.agents {
+            store
+                .upsert_agent(&store::Agent {
+                    id: a.id.clone(),
+                    name: a.name.clone(),
+                    max_concurrent: a.max_concurrent,
+                })
+                .await
+                .map_err(|e| e.to_string())?;
+            live.add_agent(a.clone());
+        }
+        for e in store.queue().await.map_err(|e| e.to_string())? {
+            live.queue.push((e.conversation_id, e.enqueued_at));
+        }
+        for c in store.conversations_in(ConversationState::Human).await.map_err(|e| e.to_string())? {
+            if let Some(agent) = c.agent_id {
+                live.assign(c.id, &agent);
+            }
+        }
+        Ok(Hub { store, settings, schedule, live: Mutex::new(live) })
+    }
+
+    fn live(&self) -> MutexGuard<'_, Live> {
+        // A panic while holding the lock leaves plain bookkeeping data; keep going.
+        self.live.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Bot, queued or human, as the hub sees it now.
+    pub fn state_of(&self, id: &SessionId) -> ConversationState {
+        self.live().state_of(id)
+    }
+
+    /// Registers a taxpayer's connection for pushes; returns its receiver.
+    pub fn attach_visitor(&self, id: &SessionId) -> mpsc::Receiver<VisitorEvent> {
+        let (tx, rx) = mpsc::channel(self.settings.event_buffer.max(1));
+        self.live().visitors.insert(id.clone(), tx);
+        rx
+    }
+
+    /// Forgets a taxpayer's connection (the conversation stays where it is).
+    pub fn detach_visitor(&self, id: &SessionId) {
+        let mut live = self.live();
+        if live.visitors.get(id).is_some_and(|tx| tx.is_closed()) {
+            live.visitors.remove(id);
+        }
+    }
+
+    /// The business hours, for people.
+    pub fn hours(&self) -> &str {
+        self.schedule.describe()
+    }
+
+    fn view(&self, id: &SessionId, transcript: Vec<Message>) -> ConversationView {
+        ConversationView { session_id: id.clone(), transcript, waiting_since: self.live().waiting_since(id) }
+    }
+
+    async fn transcript(&self, id: &SessionId) -> Result<Vec<Message>, StoreError> {
+        self.store.messages(id, self.settings.transcript_messages).await
+    }
+
+    /// Pushes queue positions to waiting taxpayers and the queue to agents.
+    async fn broadcast_queue(&self) {
+        let (waiting, visitors, agents) = {
+            let live = self.live();
+            let online = live.online_agents().max(1) as u64;
+            let per = self.settings.average_handle_secs;
+            let mut visitors = Vec::new();
+            for (i, (id, _)) in live.queue.iter().enumerate() {
+                if let Some(tx) = live.visitors.get(id) {
+                    let status = QueueStatus { position: i + 1, estimated_wait_secs: (i as u64 + 1) * per / online };
+                    visitors.push((tx.clone(), status));
+                }
+            }
+            let waiting: Vec<SessionId> = live.queue.iter().map(|(id, _)| id.clone()).collect();
+            (waiting, visitors, live.agent_senders())
+        };
+        for (tx, status) in visitors {
+            let _ = tx.try_send(VisitorEvent::Queue(status));
+        }
+        if agents.is_empty() {
+            return;
+        }
+        let mut views = Vec::with_capacity(waiting.len());
+        for id in &waiting {
+            let transcript = self.transcript(id).await.unwrap_or_default();
+            views.push(self.view(id, transcript));
+        }
+        for tx in agents {
+            let _ = tx.try_send(AgentEvent::Queue(views.clone()));
+        }
+    }
+
+    fn push_visitor(&self, id: &SessionId, event: VisitorEvent) -> bool {
+        let tx = self.live().visitors.get(id).cloned();
+        tx.is_some_and(|tx| tx.try_send(event).is_ok())
+    }
+
+    fn push_agent(&self, agent: &str, event: AgentEvent) {
+        let tx = self.live().agent_sender(agent);
+        if let Some(tx) = tx {
+            let _ = tx.try_send(event);
+        }
+    }
+
+    fn queue_status(&self, id: &SessionId) -> Option<QueueStatus> {
+        let live = self.live();
+        let online = live.online_agents().max(1) as u64;
+        live.position(id).map(|p| QueueStatus {
+            position: p,
+            estimated_wait_secs: p as u64 * self.settings.average_handle_secs / online,
+        })
+    }
+
+    /// Where a queued conversation stands, if it is queued.
+    pub fn queue_position(&self, id: &SessionId) -> Option<QueueStatus> {
+        self.queue_status(id)
+    }
+
+    /// Names agents by id, for taxpayers.
+    fn agent_name(&self, id: &str) -> String {
+        self.settings.agents.iter().find(|a| a.id == id).map_or_else(|| id.to_owned(), |a| a.name.clone())
+    }
+
+    /// Conversations waiting and agents online, for metrics.
+    pub fn stats(&self) -> (usize, usize) {
+        let live = self.live();
+        (live.queue.len(), live.online_agents())
+    }
+}

@@ -1,0 +1,208 @@
+//! The server: builds the application state from the configuration, binds
+//! the listener, routes, and shuts down gracefully (stop accepting, tell
+//! connected clients `server.restarting`, let in-flight answers finish, close
+//! the store).
+
+mod error;
+mod metrics;
+mod router;
+mod state;
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+use tokio::net::TcpListener;
+use tokio::sync::Semaphore;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+pub use error::ApiError;
+pub use metrics::Metrics;
+pub use router::router;
+pub use state::AppState;
+
+use crate::chat::{Engine, SessionCache};
+use crate::config::Config;
+use crate::handoff::Hub;
+use crate::search::{Searcher, Snapshot};
+use crate::store::{self, Store};
+
+/// Listener and connection limits.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Settings {
+    /// Address to listen on; port 0 picks a free port (logged at start).
+    pub bind: String,
+    /// Most WebSocket connections at once; more get HTTP 503.
+    pub max_connections: usize,
+    /// Largest accepted WebSocket text frame in bytes; larger ones get an
+    /// `error` frame (and frames 8 times larger close the connection).
+    pub max_frame_bytes: usize,
+    /// Messages per second one connection may send on average...
+    pub messages_per_sec: u32,
+    /// ...and in a burst.
+    pub message_burst: u32,
+    /// How long shutdown waits for connections to finish.
+    pub shutdown_grace_secs: u64,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            bind: "127.0.0.1:8080".into(),
+            max_connections: 10_000,
+            max_frame_bytes: 8 * 1024,
+            messages_per_sec: 5,
+            message_burst: 10,
+            shutdown_grace_secs: 10,
+        }
+    }
+}
+
+/// Why the server could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// The knowledge base failed to load.
+    #[error("加载知识库 {dir} 失败（用 `taxbot kb check` 查看全部错误）：{message}")]
+    KnowledgeBase {
+        /// The directory.
+        dir: String,
+        /// Why.
+        message: String,
+    },
+    /// The store failed to open.
+    #[error("打开数据库失败：{0}")]
+    Store(#[from] store::StoreError),
+    /// The handoff configuration is invalid.
+    #[error("人工服务配置无效：{0}")]
+    Handoff(String),
+    /// The address could not be bound.
+    #[error("无法监听 {addr}：{source}")]
+    Bind {
+        /// The address.
+        addr: String,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The server failed while running.
+    #[error("服务运行出错：{0}")]
+    Serve(std::io::Error),
+}
+
+/// A built application: bound, not yet serving.
+pub struct App {
+    listener: TcpListener,
+    state: AppState,
+}
+
+/// Loads the knowledge base and builds the matcher (CPU work, off the runtime).
+pub async fn load_searcher(config: &Config) -> Result<Searcher, StartError> {
+    let dir = config.kb.dir.clone();
+    let settings = config.search.clone();
+    let fail = |message: String| StartError::KnowledgeBase { dir: dir.display().to_string(), message };
+    let kb_dir = dir.clone();
+    let built = tokio::task::spawn_blocking(move || {
+        let base = crate::kb::load(&kb_dir).map_err(|e| e.to_string())?;
+        Snapshot::from_kb(&base).map_err(|e| e.to_string())
+    })
+    .await
+    .map_err(|e| fail(e.to_string()))?
+    .map_err(fail)?;
+    Ok(Searcher::new(built, settings))
+}
+
+impl App {
+    /// Loads the knowledge base, opens the store and binds the listener.
+    pub async fn build(config: Config) -> Result<App, StartError> {
+        let searcher = Arc::new(load_searcher(&config).await?);
+        App::build_with(config, searcher).await
+    }
+
+    /// Like [`App::build`] with a matcher built elsewhere (tests share one).
+    pub async fn build_with(config: Config, searcher: Arc<Searcher>) -> Result<App, StartError> {
+        let store: Arc<dyn Store> = Arc::new(store::open(&config.store).await?);
+        let hub = Hub::start(Arc::clone(&store), config.handoff.clone()).await.map_err(StartError::Handoff)?;
+        let engine = Engine::new(searcher, Arc::clone(&store), Arc::new(hub), config.chat.clone());
+        let listener = TcpListener::bind(&config.server.bind)
+            .await
+            .map_err(|source| StartError::Bind { addr: config.server.bind.clone(), source })?;
+        let state = AppState {
+            engine: Arc::new(engine),
+            store,
+            metrics: Arc::new(Metrics::default()),
+            connections: Arc::new(Semaphore::new(config.server.max_connections.max(1))),
+            server: Arc::new(config.server.clone()),
+            shutdown: CancellationToken::new(),
+            tracker: TaskTracker::new(),
+            api_sessions: Arc::new(SessionCache::new(config.chat.api_sessions)),
+        };
+        Ok(App { listener, state })
+    }
+
+    /// The bound address (the real port when configured with port 0).
+    pub fn local_addr(&self) -> SocketAddr {
+        self.listener.local_addr().expect("a bound TCP listener has a local address")
+    }
+
+    /// The application state (tests inspect the store through it).
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Serves until `stop` completes, then shuts down gracefully.
+    pub async fn run_until_stopped(self, stop: impl Future<Output = ()> + Send + 'static) -> Result<(), StartError> {
+        let App { listener, state } = self;
+        tracing::info!(addr = %listener.local_addr().map_err(StartError::Serve)?, "taxbot 已启动");
+        let shutdown = state.shutdown.clone();
+        let tracker = state.tracker.clone();
+        let store = Arc::clone(&state.store);
+        let grace = Duration::from_secs(state.server.shutdown_grace_secs);
+        let app = router(state);
+        let signal = {
+            let shutdown = shutdown.clone();
+            async move {
+                tokio::select! {
+                    () = stop => {},
+                    () = shutdown.cancelled() => {},
+                }
+                tracing::info!("正在关闭：停止接受新连接");
+                shutdown.cancel();
+            }
+        };
+        let served = axum::serve(listener, app).with_graceful_shutdown(signal).await;
+        tracker.close();
+        if tokio::time::timeout(grace, tracker.wait()).await.is_err() {
+            tracing::warn!("部分连接在 {grace:?} 内未结束，强制关闭");
+        }
+        store.close().await;
+        tracing::info!("已关闭");
+        served.map_err(StartError::Serve)
+    }
+}
+
+/// Completes on Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+}

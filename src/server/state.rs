@@ -1,0 +1,32 @@
+//! The state every handler receives.
+
+use std::sync::Arc;
+
+use tokio::sync::Semaphore;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+use super::{Metrics, Settings};
+use crate::chat::{Engine, SessionCache};
+use crate::store::Store;
+
+/// Built once at startup and cloned into each request (all fields are shared).
+#[derive(Clone)]
+pub struct AppState {
+    /// The conversation engine (with the matcher and the handoff hub).
+    pub engine: Arc<Engine>,
+    /// Persistence.
+    pub store: Arc<dyn Store>,
+    /// Counters for `/metrics`.
+    pub metrics: Arc<Metrics>,
+    /// Server limits.
+    pub server: Arc<Settings>,
+    /// Open WebSocket connections are capped by these permits.
+    pub connections: Arc<Semaphore>,
+    /// Cancelled when the server begins to shut down.
+    pub shutdown: CancellationToken,
+    /// Tracks WebSocket tasks so that shutdown waits for them.
+    pub tracker: TaskTracker,
+    /// Follow-up context of HTTP API users.
+    pub api_sessions: Arc<SessionCache>,
+}

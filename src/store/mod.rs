@@ -1,0 +1,145 @@
+//! Persistence behind the [`Store`] trait: conversations, messages (both
+//! directions, with the decision and confidence of bot answers), feedback,
+//! ratings, the human queue, tickets and agents.
+//!
+//! SQLite is the embedded default; the trait is shaped (plain values in and
+//! out, no SQL types) so that a PostgreSQL implementation can follow.
+
+mod model;
+mod sqlite;
+
+use std::path::Path;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+pub use model::{
+    Agent, Conversation, ConversationState, Feedback, Message, NewMessage, QueueEntry, Rating, Sender, Ticket,
+    TicketStatus,
+};
+pub use sqlite::SqliteStore;
+
+use crate::chat::{SessionId, VisitorKey};
+
+/// Why a store operation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The record does not exist.
+    #[error("记录不存在")]
+    NotFound,
+    /// The change conflicts with the stored state (e.g. already answered).
+    #[error("记录已被修改：{0}")]
+    Conflict(String),
+    /// The database failed.
+    #[error("存储暂时不可用：{0}")]
+    Backend(String),
+}
+
+impl StoreError {
+    /// A stable code for clients.
+    pub fn code(&self) -> &'static str {
+        match self {
+            StoreError::NotFound => "not_found",
+            StoreError::Conflict(_) => "conflict",
+            StoreError::Backend(_) => "store_unavailable",
+        }
+    }
+}
+
+/// Store results.
+pub type Result<T> = std::result::Result<T, StoreError>;
+
+/// Where and how to store.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Settings {
+    /// Directory of the embedded database (created on first start).
+    pub data_dir: std::path::PathBuf,
+    /// Database connections. SQLite allows one writer at a time, so a few
+    /// connections are enough; readers use WAL snapshots.
+    pub max_connections: u32,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings { data_dir: "data".into(), max_connections: 4 }
+    }
+}
+
+/// Persistence used by the chat engine and the handoff hub.
+#[async_trait]
+pub trait Store: Send + Sync {
+    /// Checks the database answers.
+    async fn ping(&self) -> Result<()>;
+    /// Flushes and closes; later calls fail.
+    async fn close(&self);
+
+    /// Records that a visitor was seen now (creating it on first sight).
+    async fn touch_visitor(&self, key: &VisitorKey, now: DateTime<Utc>) -> Result<()>;
+    /// When a visitor was last seen, if ever.
+    async fn visitor_last_seen(&self, key: &VisitorKey) -> Result<Option<DateTime<Utc>>>;
+
+    /// Stores a new conversation.
+    async fn create_conversation(&self, c: &Conversation) -> Result<()>;
+    /// Saves a conversation's state, agent, rating flag and resolution.
+    async fn update_conversation(&self, c: &Conversation) -> Result<()>;
+    /// One conversation.
+    async fn conversation(&self, id: &SessionId) -> Result<Conversation>;
+    /// The visitor's most recent conversation.
+    async fn latest_conversation(&self, visitor: &VisitorKey) -> Result<Option<Conversation>>;
+    /// Conversations in a state (startup recovery).
+    async fn conversations_in(&self, state: ConversationState) -> Result<Vec<Conversation>>;
+
+    /// Appends a message; returns its id.
+    async fn append_message(&self, m: &NewMessage) -> Result<i64>;
+    /// Appends messages in one write, in order; returns their ids.
+    async fn append_messages(&self, m: &[NewMessage]) -> Result<Vec<i64>>;
+    /// One message.
+    async fn message(&self, id: i64) -> Result<Message>;
+    /// The last `limit` messages of a conversation, oldest first.
+    async fn messages(&self, conversation: &SessionId, limit: u32) -> Result<Vec<Message>>;
+    /// Entries answered most often since `since`, most first.
+    async fn hot_entries(&self, since: DateTime<Utc>, limit: u32) -> Result<Vec<String>>;
+
+    /// Stores a vote on an answer.
+    async fn add_feedback(&self, f: &Feedback) -> Result<()>;
+    /// Stores a rating.
+    async fn add_rating(&self, r: &Rating) -> Result<()>;
+    /// Ratings of a conversation.
+    async fn ratings(&self, conversation: &SessionId) -> Result<Vec<Rating>>;
+
+    /// Puts a conversation in the queue (idempotent).
+    async fn enqueue(&self, e: &QueueEntry) -> Result<()>;
+    /// Takes a conversation out of the queue (idempotent).
+    async fn dequeue(&self, conversation: &SessionId) -> Result<()>;
+    /// The queue, first come first.
+    async fn queue(&self) -> Result<Vec<QueueEntry>>;
+
+    /// Stores a new ticket; fills in its number.
+    async fn create_ticket(&self, t: &Ticket) -> Result<Ticket>;
+    /// One ticket.
+    async fn ticket(&self, id: i64) -> Result<Ticket>;
+    /// Answers an open ticket; `Conflict` when it was answered already.
+    async fn answer_ticket(&self, id: i64, agent_id: &str, answer: &str) -> Result<Ticket>;
+    /// Marks an answered ticket as seen by the taxpayer.
+    async fn mark_delivered(&self, id: i64) -> Result<()>;
+    /// Open tickets, oldest first.
+    async fn open_tickets(&self) -> Result<Vec<Ticket>>;
+    /// Answered tickets the visitor has not seen yet.
+    async fn undelivered_answers(&self, visitor: &VisitorKey) -> Result<Vec<Ticket>>;
+
+    /// Creates or updates an agent account.
+    async fn upsert_agent(&self, a: &Agent) -> Result<()>;
+    /// All agent accounts.
+    async fn agents(&self) -> Result<Vec<Agent>>;
+}
+
+/// Opens the embedded SQLite store in `settings.data_dir` (created if missing),
+/// applying the embedded migrations.
+pub async fn open(settings: &Settings) -> Result<SqliteStore> {
+    let dir: &Path = &settings.data_dir;
+    std::fs::create_dir_all(dir)
+        .map_err(|e| StoreError::Backend(format!("无法创建数据目录 {}: {e}", dir.display())))?;
+    SqliteStore::open(&dir.join("taxbot.db"), settings.max_connections).await
+}

@@ -1,0 +1,274 @@
+//! `spawn_app` and typed WebSocket clients shared by the tests.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use futures_util::{SinkExt, StreamExt};
+use tempfile::TempDir;
+use tokio::net::TcpStream;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+
+use taxbot::channels::web::protocol::{AgentServerMsg, ServerMsg};
+use taxbot::config::Config;
+use taxbot::handoff::{AgentAccount, Hours};
+use taxbot::search::{self, Searcher, Snapshot};
+use taxbot::server::App;
+use taxbot::store::Store;
+
+/// How long a test waits for an expected frame before failing (a guard
+/// against hangs, not a readiness wait).
+const FRAME_TIMEOUT: Duration = Duration::from_secs(20);
+
+/// Matchers built once per test binary, one per distinct setting.
+static SEARCHERS: Mutex<Vec<(search::Settings, Arc<Searcher>)>> = Mutex::new(Vec::new());
+
+fn kb_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("knowledge-base")
+}
+
+/// The shared matcher for `settings` (built on first use: 1-2 s).
+pub fn searcher(settings: &search::Settings) -> Arc<Searcher> {
+    let mut all = SEARCHERS.lock().unwrap_or_else(|p| p.into_inner());
+    if let Some((_, s)) = all.iter().find(|(k, _)| k == settings) {
+        return Arc::clone(s);
+    }
+    let kb = taxbot::kb::load(&kb_dir()).expect("the shipped knowledge base loads");
+    let snapshot = Snapshot::from_kb(&kb).expect("index builds");
+    let s = Arc::new(Searcher::new(snapshot, settings.clone()));
+    all.push((settings.clone(), Arc::clone(&s)));
+    s
+}
+
+/// Settings under which every question with a candidate is answered.
+pub fn always_answer(c: &mut Config) {
+    c.search.answer_threshold = 0.0;
+    c.search.margin = 0.0;
+    c.search.clarify_threshold = 0.0;
+}
+
+/// Settings under which every question with a candidate is clarified.
+pub fn always_clarify(c: &mut Config) {
+    c.search.answer_threshold = 1.01;
+    c.search.clarify_threshold = 0.0;
+}
+
+/// Agent tokens configured for tests.
+pub const AGENT_1: &str = "token-agent-1";
+/// Second agent.
+pub const AGENT_2: &str = "token-agent-2";
+
+/// A config for tests: port 0, the given data dir, no streaming delay,
+/// agents on duty around the clock.
+pub fn test_config(data_dir: PathBuf) -> Config {
+    let mut c = Config::default();
+    c.kb.dir = kb_dir();
+    c.server.bind = "127.0.0.1:0".into();
+    c.store.data_dir = data_dir;
+    c.chat.stream_delay_ms = 0;
+    c.handoff.hours =
+        Hours { days: (1..=7).collect(), open: "00:00".into(), close: "24:00".into(), ..Hours::default() };
+    c.handoff.agents = vec![
+        AgentAccount { id: "a1".into(), name: "小王".into(), token: AGENT_1.into(), max_concurrent: 2 },
+        AgentAccount { id: "a2".into(), name: "小李".into(), token: AGENT_2.into(), max_concurrent: 2 },
+    ];
+    c
+}
+
+/// A running server.
+pub struct TestApp {
+    /// Its address.
+    pub addr: SocketAddr,
+    /// An HTTP client.
+    pub http: reqwest::Client,
+    /// Its store.
+    pub store: Arc<dyn Store>,
+    /// The config it runs with (to restart it).
+    pub config: Config,
+    /// The data directory (kept alive across restarts).
+    pub dir: Arc<TempDir>,
+    stop: Option<oneshot::Sender<()>>,
+    handle: Option<JoinHandle<()>>,
+}
+
+/// Starts the app with test defaults.
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+/// Starts the app with test defaults changed by `f`.
+pub async fn spawn_app_with(f: impl FnOnce(&mut Config)) -> TestApp {
+    let dir = Arc::new(TempDir::new().expect("tempdir"));
+    let mut config = test_config(dir.path().to_path_buf());
+    f(&mut config);
+    start(config, dir).await
+}
+
+async fn start(config: Config, dir: Arc<TempDir>) -> TestApp {
+    let app = App::build_with(config.clone(), searcher(&config.search)).await.expect("app builds");
+    let addr = app.local_addr();
+    let store = Arc::clone(&app.state().store);
+    let (tx, rx) = oneshot::channel::<()>();
+    let handle = tokio::spawn(async move {
+        app.run_until_stopped(async {
+            let _ = rx.await;
+        })
+        .await
+        .expect("server runs");
+    });
+    TestApp { addr, http: reqwest::Client::new(), store, config, dir, stop: Some(tx), handle: Some(handle) }
+}
+
+impl TestApp {
+    /// `http://addr{path}`.
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+
+    /// Stops the server gracefully and waits until it has closed the store.
+    pub async fn stop(&mut self) {
+        if let Some(tx) = self.stop.take() {
+            let _ = tx.send(());
+        }
+        if let Some(h) = self.handle.take() {
+            h.await.expect("server task ends cleanly");
+        }
+    }
+
+    /// Stops and starts again on the same data directory (new port).
+    pub async fn restart(mut self) -> TestApp {
+        self.stop().await;
+        start(self.config.clone(), Arc::clone(&self.dir)).await
+    }
+
+    /// A taxpayer connection (no hello sent yet).
+    pub async fn chat(&self) -> Client<ServerMsg> {
+        Client::connect(&format!("ws://{}/ws/chat", self.addr)).await
+    }
+
+    /// A taxpayer connection after `hello`; returns it with the welcome.
+    pub async fn visitor(&self, token: Option<&str>) -> (Client<ServerMsg>, ServerMsg) {
+        let mut c = self.chat().await;
+        c.send_json(serde_json::json!({"type": "hello", "visitor_token": token})).await;
+        let welcome = c.recv_until(|m| matches!(m, ServerMsg::Welcome { .. })).await;
+        (c, welcome)
+    }
+
+    /// An agent console after `hello`; returns it with the welcome.
+    pub async fn agent(&self, token: &str) -> (Client<AgentServerMsg>, AgentServerMsg) {
+        let mut c = Client::connect(&format!("ws://{}/ws/agent", self.addr)).await;
+        c.send_json(serde_json::json!({"type": "hello", "token": token})).await;
+        let welcome = c.recv_until(|m| matches!(m, AgentServerMsg::Welcome { .. })).await;
+        (c, welcome)
+    }
+}
+
+/// A WebSocket client decoding frames into `T`.
+pub struct Client<T> {
+    ws: WebSocketStream<MaybeTlsStream<TcpStream>>,
+    /// Every frame received so far.
+    pub seen: Vec<T>,
+}
+
+impl<T: serde::de::DeserializeOwned + Clone + std::fmt::Debug> Client<T> {
+    /// Connects to a WebSocket URL.
+    pub async fn connect_url(url: &str) -> Self {
+        Self::connect(url).await
+    }
+
+    async fn connect(url: &str) -> Self {
+        let (ws, _) = tokio_tungstenite::connect_async(url).await.expect("websocket connects");
+        Client { ws, seen: Vec::new() }
+    }
+
+    /// Sends a JSON value as a text frame.
+    pub async fn send_json(&mut self, v: serde_json::Value) {
+        self.send_raw(Message::text(v.to_string())).await;
+    }
+
+    /// Sends any frame.
+    pub async fn send_raw(&mut self, m: Message) {
+        self.ws.send(m).await.expect("send");
+    }
+
+    /// The next decoded frame (fails the test after `FRAME_TIMEOUT`).
+    pub async fn recv(&mut self) -> T {
+        loop {
+            let m = tokio::time::timeout(FRAME_TIMEOUT, self.ws.next())
+                .await
+                .expect("a frame arrives in time")
+                .expect("connection open")
+                .expect("frame");
+            if let Message::Text(t) = m {
+                let v: T = serde_json::from_str(t.as_str()).unwrap_or_else(|e| panic!("undecodable frame {t}: {e}"));
+                self.seen.push(v.clone());
+                return v;
+            }
+        }
+    }
+
+    /// Frames until one matches `pred`; returns that one.
+    pub async fn recv_until(&mut self, pred: impl Fn(&T) -> bool) -> T {
+        loop {
+            let m = self.recv().await;
+            if pred(&m) {
+                return m;
+            }
+        }
+    }
+
+    /// Whether the server closes the connection (reading until it does).
+    pub async fn closed(&mut self) -> bool {
+        loop {
+            match tokio::time::timeout(FRAME_TIMEOUT, self.ws.next()).await {
+                Ok(None) | Ok(Some(Err(_))) => return true,
+                Ok(Some(Ok(Message::Close(_)))) => return true,
+                Ok(Some(Ok(Message::Text(t)))) => {
+                    if let Ok(v) = serde_json::from_str(t.as_str()) {
+                        self.seen.push(v);
+                    }
+                }
+                Ok(Some(Ok(_))) => {}
+                Err(_) => return false,
+            }
+        }
+    }
+}
+
+/// Sends `ask` and collects the streamed answer: (answer id, entry id, concatenated deltas).
+pub async fn ask_answer(c: &mut Client<ServerMsg>, text: &str) -> (i64, String, String) {
+    c.send_json(serde_json::json!({"type": "ask", "text": text})).await;
+    collect_answer(c).await
+}
+
+/// Collects `answer.start` … `answer.end`.
+pub async fn collect_answer(c: &mut Client<ServerMsg>) -> (i64, String, String) {
+    let start = c.recv_until(|m| matches!(m, ServerMsg::AnswerStart { .. })).await;
+    let ServerMsg::AnswerStart { answer_id, entry_id, .. } = start else { unreachable!() };
+    let mut text = String::new();
+    loop {
+        match c.recv().await {
+            ServerMsg::AnswerDelta { answer_id: a, text: t } => {
+                assert_eq!(a, answer_id);
+                text.push_str(&t);
+            }
+            ServerMsg::AnswerEnd { answer_id: a, entry_id: e, .. } => {
+                assert_eq!((a, &e), (answer_id, &entry_id));
+                return (answer_id, entry_id, text);
+            }
+            other => panic!("unexpected frame inside an answer: {other:?}"),
+        }
+    }
+}
+
+/// The error code of an `error` frame.
+pub fn error_code(m: &ServerMsg) -> Option<&str> {
+    match m {
+        ServerMsg::Error { code, .. } => Some(code),
+        _ => None,
+    }
+}

@@ -1,0 +1,10 @@
+//! Integration tests: the real server on port 0, real WebSocket and HTTP
+//! clients, a real SQLite file per test. One binary so it links once.
+
+mod chat_ws;
+mod config_layers;
+mod handoff;
+mod helpers;
+mod http_api;
+mod protocol_docs;
+mod store_contract;
