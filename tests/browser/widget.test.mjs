@@ -1,0 +1,71 @@
+// The widget on the demo page, against the real server: embed, ask, streamed
+// answer, 👎 stored, keyboard, reload, restart, mobile, size and first paint.
+import { after, before, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { gzipSync } from "node:zlib";
+import { join } from "node:path";
+import { ROOT, eventually, launchBrowser, newContext, openWidget, shot, sql, startServer, widgetAsk } from "./helpers.mjs";
+
+describe("widget", () => {
+  let server, browser;
+  before(async () => {
+    server = await startServer();
+    browser = await launchBrowser();
+  });
+  after(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+
+  test("is small: widget.js under 50 KB gzipped, served as embedded", async () => {
+    const disk = readFileSync(join(ROOT, "web-widget/widget.js"));
+    const gz = gzipSync(disk, { level: 9 }).length;
+    assert.ok(gz < 50 * 1024, `widget.js is ${gz} bytes gzipped`);
+    const served = await (await fetch(`${server.url}/widget.js`)).text();
+    if (process.env.TAXBOT_WEB_FROM_DISK !== "1") assert.equal(served, disk.toString("utf8"), "the binary serves the current widget.js (rebuild it)");
+  });
+
+  test("demo page: ask, streamed answer with sources, 👎 with a reason is stored", async () => {
+    const context = await newContext(browser, server);
+    const page = await context.newPage();
+    await page.goto(server.url + "/");
+    // First paint of the launcher: from the end of the script's download to the frame after it was added.
+    const launcher = page.locator("taxbot-widget .launcher");
+    await launcher.waitFor();
+    const paintMs = await page.evaluate(async () => {
+      await new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0)));
+      const res = performance.getEntriesByType("resource").find((e) => e.name.endsWith("/widget.js"));
+      const mark = performance.getEntriesByName("taxbot:launcher-painted")[0];
+      return mark.startTime - res.responseEnd;
+    });
+    console.log(`# launcher first paint ${paintMs.toFixed(1)} ms after widget.js loaded`);
+    assert.ok(paintMs < 100, `launcher painted ${paintMs} ms after load`);
+    await shot(page, "01-demo-page");
+
+    await openWidget(page);
+    await page.locator("taxbot-widget .chip").first().waitFor(); // hot questions
+    await widgetAsk(page, "个体工商户怎么开具发票？");
+    const bubble = page.locator("taxbot-widget .msg.bot[aria-busy=true]");
+    await bubble.waitFor(); // streaming has started
+    const answer = page.locator("taxbot-widget .msg.bot").filter({ has: page.locator(".fb") }).last();
+    await answer.locator(".src").waitFor();
+    assert.match(await answer.innerText(), /发票/);
+    assert.match(await answer.locator(".src").innerText(), /政策依据/);
+    await shot(page, "02-streamed-answer");
+
+    const [{ id: answerId }] = sql(server, "SELECT id FROM messages WHERE sender = 'bot' AND decision = 'answer' ORDER BY id DESC LIMIT 1");
+    await answer.getByRole("button", { name: "没帮助" }).click();
+    const reason = page.locator("taxbot-widget input[aria-label='没帮助的原因（选填）']");
+    await reason.fill("没有说到电子发票");
+    await reason.press("Enter");
+    await answer.getByText("感谢反馈").waitFor();
+    const rows = await eventually(() => { const r = sql(server, `SELECT helpful, comment FROM feedback WHERE message_id = ${answerId}`); return r.length && r; });
+    assert.deepEqual(rows, [{ helpful: 0, comment: "没有说到电子发票" }]);
+
+    // No request leaves the server's own origin.
+    const foreign = context.requests.filter((u) => !u.startsWith(server.url) && !u.startsWith(server.url.replace("http", "ws")));
+    assert.deepEqual(foreign, []);
+    await context.close();
+  });
+});
