@@ -64,7 +64,7 @@ export async function startServer(options = {}) {
       const timer = setTimeout(() => fail(new Error(`taxbot did not start:\n${stderr}`)), 60000);
       proc.stderr.on("data", (chunk) => {
         stderr += chunk;
-        const m = /正在监听 (http:\/\/[\d.:]+)/.exec(stderr);
+        const m = /正在监听 (http:\/\/[\d.:]+)\r?\n/.exec(stderr); // whole line: chunks may split it
         if (m) { clearTimeout(timer); ok(m[1]); }
       });
       exited.then((code) => { clearTimeout(timer); fail(new Error(`taxbot exited (${code}):\n${stderr}`)); });
