@@ -3,17 +3,9 @@
 // <img onerror> stays text in the console.
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { AGENT_1, eventually, launchBrowser, newContext, openWidget, shot, sql, startServer, widgetAsk } from "./helpers.mjs";
+import { AGENT_1, eventually, launchBrowser, newContext, openWidget, shot, signIn, sql, startServer, widgetAsk } from "./helpers.mjs";
 
 const XSS = `<img src=x onerror="window.__xss=1;document.title='pwned'">发票开错了怎么办`;
-
-/** Signs in to the console in `page` with `token`. */
-export async function signIn(page, server, token) {
-  await page.goto(server.url + "/console/");
-  await page.getByLabel("坐席令牌").fill(token);
-  await page.getByRole("button", { name: "登录" }).click();
-  await page.locator("#conn", { hasText: "已连接" }).waitFor();
-}
 
 describe("human handoff through the agent console", () => {
   let server, browser;

@@ -155,3 +155,11 @@ export async function eventually(fn, timeoutMs = 10000) {
     await new Promise((r) => setTimeout(r, 100));
   }
 }
+
+/** Signs in to the console in `page` with `token`. */
+export async function signIn(page, server, token) {
+  await page.goto(server.url + "/console/");
+  await page.getByLabel("坐席令牌").fill(token);
+  await page.getByRole("button", { name: "登录" }).click();
+  await page.locator("#conn", { hasText: "已连接" }).waitFor();
+}
