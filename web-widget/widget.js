@@ -9,6 +9,7 @@
 // the conversation with the visitor token kept in localStorage.
 (() => {
   "use strict";
+  performance.mark("taxbot:start");
   const script = document.currentScript;
   const data = (script && script.dataset) || {};
   const base = (data.server || (script && script.src ? new URL(script.src, location.href).origin : location.origin)).replace(/\/+$/, "");
