@@ -1,57 +1,504 @@
-// Placeholder widget: a minimal, dependency-free client of /ws/chat so the demo
-// page works end to end. The real widget (Shadow DOM, Markdown allow-list,
-// feedback and handoff UI) replaces this file in a later issue.
+// taxbot chat widget: one <script> tag embeds it on any site.
+//
+//   <script src="https://HOST/widget.js" data-title="智能税务咨询" async></script>
+//
+// Dependency-free, no build step. Everything lives in a Shadow DOM so the host
+// page's CSS cannot break it and ours cannot leak out. It speaks the /ws/chat
+// protocol of docs/protocol.md: streamed answers, clarification chips,
+// feedback, human handoff (queue, agent, rating), 留言 tickets, and resumes
+// the conversation with the visitor token kept in localStorage.
 (() => {
   "use strict";
-  const box = document.createElement("div");
-  box.style.cssText = "border:1px solid #ccc;max-width:40em;padding:8px;font:14px sans-serif";
-  const log = document.createElement("div");
-  log.style.cssText = "height:20em;overflow:auto;white-space:pre-wrap";
-  const input = document.createElement("input");
-  input.style.width = "80%";
-  input.placeholder = "请输入您的问题";
-  const send = document.createElement("button");
-  send.textContent = "发送";
-  box.append(log, input, send);
-  document.body.append(box);
-
-  const line = (who, text) => {
-    const p = document.createElement("p");
-    p.textContent = `${who}：${text}`; // always text, never HTML
-    log.append(p);
-    log.scrollTop = log.scrollHeight;
-    return p;
+  performance.mark("taxbot:start");
+  const script = document.currentScript;
+  const data = (script && script.dataset) || {};
+  const base = (data.server || (script && script.src ? new URL(script.src, location.href).origin : location.origin)).replace(/\/+$/, "");
+  const wsUrl = base.replace(/^http/, "ws") + "/ws/chat";
+  const title = data.title || "智能税务咨询";
+  const KEY = "taxbot:" + base;
+  const store = {
+    get(k, d) { try { const v = localStorage.getItem(KEY + k); return v == null ? d : JSON.parse(v); } catch { return d; } },
+    set(k, v) { try { localStorage.setItem(KEY + k, JSON.stringify(v)); } catch { /* private mode: keep in memory */ } },
   };
 
-  const url = `${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/ws/chat`;
-  const ws = new WebSocket(url);
-  let answer = null;
-  ws.onopen = () => ws.send(JSON.stringify({ type: "hello", visitor_token: localStorage.getItem("taxbot.token") }));
-  ws.onmessage = (ev) => {
-    const m = JSON.parse(ev.data);
-    switch (m.type) {
-      case "welcome":
-        localStorage.setItem("taxbot.token", m.visitor_token);
-        for (const h of m.history) line(h.from, h.text);
-        line("助手", m.greeting);
-        break;
-      case "answer.start": answer = line("助手", ""); break;
-      case "answer.delta": answer.textContent += m.text; break;
-      case "clarify": line("助手", `${m.text}\n${m.candidates.map((c) => c.question).join("\n")}`); break;
-      case "no_match": case "text": case "handoff.offline": case "human.offer": line("助手", m.text); break;
-      case "queue": line("系统", `排队第 ${m.position} 位`); break;
-      case "agent.joined": line("系统", `客服 ${m.agent_name} 为您服务`); break;
-      case "agent.message": line("客服", m.text); break;
-      case "ticket.answer": line("客服", m.answer); break;
-      case "error": line("错误", m.message); break;
+  // ---- DOM helpers: text always goes in as text, never as HTML ----
+  const h = (tag, attrs, ...kids) => {
+    const e = document.createElement(tag);
+    for (const [k, v] of Object.entries(attrs || {})) {
+      if (v == null || v === false) continue;
+      if (k === "class") e.className = v;
+      else if (k.startsWith("on")) e.addEventListener(k.slice(2), v);
+      else e.setAttribute(k, v === true ? "" : v);
     }
+    for (const kid of kids.flat()) if (kid != null && kid !== false) e.append(kid);
+    return e;
   };
-  const ask = () => {
-    if (!input.value.trim()) return;
-    line("我", input.value);
-    ws.send(JSON.stringify({ type: "ask", text: input.value }));
-    input.value = "";
+
+  // ---- Allow-list Markdown: paragraphs, lists, headings as bold, **bold**, [links](https://…) ----
+  const inline = (text) => {
+    const out = [];
+    const re = /\*\*([^*]+)\*\*|\[([^\]]+)\]\(([^)\s]+)\)/g;
+    let last = 0, m;
+    while ((m = re.exec(text))) {
+      if (m.index > last) out.push(text.slice(last, m.index));
+      if (m[1] != null) out.push(h("strong", null, m[1]));
+      else if (/^https?:\/\//i.test(m[3])) out.push(h("a", { href: m[3], target: "_blank", rel: "noopener noreferrer nofollow" }, m[2]));
+      else out.push(m[0]);
+      last = re.lastIndex;
+    }
+    if (last < text.length) out.push(text.slice(last));
+    return out;
   };
-  send.onclick = ask;
-  input.onkeydown = (e) => { if (e.key === "Enter") ask(); };
+  const markdown = (src) => {
+    const frag = document.createDocumentFragment();
+    let list = null, para = null;
+    for (const raw of src.split("\n")) {
+      const line = raw.trim();
+      const li = /^([-*+]|\d+[.、)])\s+(.*)$/.exec(line);
+      if (!line) { list = para = null; continue; }
+      if (li) {
+        const tag = /\d/.test(li[1]) ? "ol" : "ul";
+        if (!list || list.tagName.toLowerCase() !== tag) {
+          list = h(tag);
+          if (tag === "ol") list.setAttribute("start", parseInt(li[1], 10) || 1);
+          frag.append(list);
+        }
+        list.append(h("li", null, inline(li[2])));
+        para = null;
+        continue;
+      }
+      list = null;
+      const head = /^#{1,6}\s+(.*)$/.exec(line);
+      if (head) { frag.append(h("p", null, h("strong", null, inline(head[1])))); para = null; continue; }
+      if (para) para.append(h("br"), ...inline(line));
+      else { para = h("p", null, inline(line)); frag.append(para); }
+    }
+    return frag;
+  };
+
+  // ---- Styles (inside the shadow root only) ----
+  const css = `
+:host{all:initial}
+*{box-sizing:border-box}
+.root{font:14px/1.55 -apple-system,"PingFang SC","Microsoft YaHei","Noto Sans CJK SC",sans-serif;color:#1f2d3d}
+button,input,textarea{font:inherit;color:inherit}
+button{cursor:pointer}
+:focus-visible{outline:3px solid #f5a623;outline-offset:2px}
+.launcher{position:fixed;right:20px;bottom:20px;z-index:2147483000;display:flex;align-items:center;gap:8px;border:0;border-radius:28px;padding:12px 18px;background:#b8262b;color:#fff;box-shadow:0 4px 16px rgba(0,0,0,.25);font-size:15px}
+.launcher svg{width:22px;height:22px;fill:currentColor}
+.badge{min-width:20px;height:20px;border-radius:10px;background:#fff;color:#b8262b;font-size:12px;font-weight:700;line-height:20px;text-align:center;padding:0 5px}
+.panel{position:fixed;right:20px;bottom:20px;z-index:2147483001;width:380px;height:min(620px,calc(100vh - 40px));display:flex;flex-direction:column;background:#fff;border-radius:12px;box-shadow:0 8px 32px rgba(0,0,0,.3);overflow:hidden}
+.panel[hidden],.launcher[hidden],[hidden]{display:none!important}
+header{display:flex;align-items:center;gap:8px;padding:10px 12px;background:#b8262b;color:#fff}
+header h2{margin:0;font-size:16px;font-weight:600}
+.hd{flex:1;min-width:0}
+.conn{font-size:12px;opacity:.9}
+.conn.off::before{content:"● ";color:#ffd54f}
+.human,.x{border:1px solid rgba(255,255,255,.7);background:transparent;color:#fff;border-radius:16px;padding:3px 10px;font-size:13px}
+.x{border:0;font-size:22px;line-height:1;padding:2px 6px}
+.banner{padding:8px 12px;background:#fff7e6;border-bottom:1px solid #f0d9a8;font-size:13px;display:flex;gap:8px;align-items:center}
+.banner span{flex:1}
+.banner button{border:1px solid #c58b1a;background:#fff;border-radius:14px;padding:2px 10px;font-size:12px}
+.log{flex:1;overflow-y:auto;padding:12px;background:#f5f6f8;display:flex;flex-direction:column;gap:10px}
+.msg{max-width:88%;padding:8px 12px;border-radius:10px;background:#fff;box-shadow:0 1px 2px rgba(0,0,0,.08);word-wrap:break-word;white-space:normal}
+.msg p{margin:0 0 6px}.msg p:last-child{margin-bottom:0}
+.msg ul,.msg ol{margin:4px 0 6px;padding-left:20px}
+.msg a{color:#0b5cad}
+.msg.me{align-self:flex-end;background:#b8262b;color:#fff;white-space:pre-wrap}
+.msg.agent{border-left:3px solid #2e7d32}
+.who{display:block;font-size:12px;color:#607080;margin-bottom:2px}
+.st{display:block;font-size:12px;opacity:.85;margin-top:2px}
+.msg.unsent{background:#8a8f98}
+.sys{align-self:center;font-size:12px;color:#607080;text-align:center;max-width:90%}
+.src{margin-top:6px;padding-top:6px;border-top:1px dashed #d5dae0;font-size:12px;color:#506070}
+.src ul{margin:2px 0 0;padding-left:16px}
+.chips{display:flex;flex-wrap:wrap;gap:6px;margin-top:6px}
+.chip{border:1px solid #b8262b;color:#b8262b;background:#fff;border-radius:14px;padding:3px 10px;font-size:13px;text-align:left}
+.chip:hover{background:#fdf0f0}
+.fb{display:flex;gap:6px;margin-top:6px;align-items:center;font-size:12px;color:#607080}
+.fb button{border:1px solid #d5dae0;background:#fff;border-radius:12px;padding:1px 8px}
+.fb button[aria-pressed=true]{background:#fdf0f0;border-color:#b8262b}
+.card{align-self:stretch;background:#fff;border:1px solid #e1e5ea;border-radius:10px;padding:10px;display:flex;flex-direction:column;gap:6px}
+.card label{font-size:13px}
+.card input,.card textarea{width:100%;border:1px solid #c9d0d8;border-radius:6px;padding:6px}
+.card .go{align-self:flex-end;border:0;background:#b8262b;color:#fff;border-radius:6px;padding:5px 14px}
+.stars{display:flex;gap:4px}
+.stars button{border:0;background:none;font-size:24px;color:#c9d0d8;padding:0 2px}
+.stars button.on{color:#f5a623}
+.typing span{display:inline-block;width:6px;height:6px;margin:0 2px;border-radius:50%;background:#98a2ad;animation:b 1s infinite}
+.typing span:nth-child(2){animation-delay:.15s}.typing span:nth-child(3){animation-delay:.3s}
+@keyframes b{0%,80%,100%{opacity:.3}40%{opacity:1}}
+form.compose{display:flex;gap:8px;padding:10px;border-top:1px solid #e1e5ea;background:#fff}
+.compose textarea{flex:1;resize:none;height:40px;border:1px solid #c9d0d8;border-radius:8px;padding:8px}
+.compose button{border:0;background:#b8262b;color:#fff;border-radius:8px;padding:0 16px}
+.sr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0)}
+@media (max-width:480px){.panel{inset:0;width:100%;height:100%;border-radius:0}.launcher{right:12px;bottom:12px}}
+@media (prefers-reduced-motion:reduce){.typing span{animation:none}}
+`;
+
+  // ---- Shell: launcher and panel ----
+  const host = document.createElement("taxbot-widget");
+  const shadow = host.attachShadow({ mode: "open" });
+  const badge = h("span", { class: "badge", hidden: true, "aria-label": "未读消息" });
+  const launcher = h("button", { class: "launcher", type: "button", "aria-haspopup": "dialog", "aria-expanded": "false" },
+    svgIcon(), h("span", null, title), badge);
+  const conn = h("div", { class: "conn", role: "status" }, "");
+  const humanBtn = h("button", { class: "human", type: "button" }, "转人工");
+  const closeBtn = h("button", { class: "x", type: "button", "aria-label": "关闭对话窗口" }, "×");
+  const banner = h("div", { class: "banner", role: "status", hidden: true });
+  const log = h("div", { class: "log", role: "log", "aria-live": "polite", "aria-label": "对话记录", tabindex: "0" });
+  const input = h("textarea", { "aria-label": "输入您的问题", placeholder: "请输入您的问题，按 Enter 发送", maxlength: "500", rows: "1" });
+  const sendBtn = h("button", { type: "submit" }, "发送");
+  const compose = h("form", { class: "compose" }, input, sendBtn);
+  const panel = h("div", { class: "panel", role: "dialog", "aria-label": title, hidden: true },
+    h("header", null, h("div", { class: "hd" }, h("h2", null, title), conn), humanBtn, closeBtn),
+    banner, log, compose);
+  shadow.append(h("style", null, css), h("div", { class: "root" }, launcher, panel));
+  (document.body || document.documentElement).append(host);
+  performance.mark("taxbot:launcher");
+  requestAnimationFrame(() => performance.mark("taxbot:launcher-painted"));
+
+  function svgIcon() {
+    const ns = "http://www.w3.org/2000/svg";
+    const s = document.createElementNS(ns, "svg");
+    s.setAttribute("viewBox", "0 0 24 24");
+    s.setAttribute("aria-hidden", "true");
+    const p = document.createElementNS(ns, "path");
+    p.setAttribute("d", "M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H9l-5 4v-4a2 2 0 0 1-2-2V6a2 2 0 0 1 2-2zm3 6a1.5 1.5 0 1 0 0 3 1.5 1.5 0 0 0 0-3zm5 0a1.5 1.5 0 1 0 0 3 1.5 1.5 0 0 0 0-3zm5 0a1.5 1.5 0 1 0 0 3 1.5 1.5 0 0 0 0-3z");
+    s.append(p);
+    return s;
+  }
+
+  // ---- State ----
+  let ws = null, online = false, retry = 0, retryTimer = 0, pingTimer = 0, started = false;
+  let unread = 0, typingEl = null, typingTimer = 0, agentName = null, pendingNo = null;
+  let outbox = store.get(".outbox", []); // [{ref, text, sent}] — asks not yet acknowledged
+  let seq = Date.now() % 100000;
+  const answers = new Map(); // answer_id -> {el, body, text, end}
+  const bubbles = new Map(); // ref -> visitor bubble
+
+  const scroll = () => { log.scrollTop = log.scrollHeight; };
+  const add = (el) => { log.insertBefore(el, typingEl && typingEl.isConnected ? typingEl : null); scroll(); bump(); return el; };
+  const bump = () => { if (panel.hidden) { unread++; badge.textContent = unread; badge.hidden = false; } };
+  const sys = (text) => add(h("div", { class: "sys" }, text));
+  const chips = (items, onPick, label) => h("div", { class: "chips", role: "group", "aria-label": label },
+    items.map((q) => h("button", { class: "chip", type: "button", onclick: () => onPick(q) }, q.question)));
+
+  function send(msg) {
+    if (ws && online) { ws.send(JSON.stringify(msg)); return true; }
+    sys("网络连接中断，正在重连，请稍后再试。");
+    return false;
+  }
+
+  // ---- Messages ----
+  function visitorBubble(text, ref) {
+    const st = h("span", { class: "st" });
+    const el = add(h("div", { class: "msg me" }, h("span", { class: "sr" }, "我："), text, st));
+    if (ref) bubbles.set(ref, { el, st });
+    return el;
+  }
+  function markBubble(ref, state) {
+    const b = bubbles.get(ref);
+    if (!b) return;
+    b.el.classList.toggle("unsent", state === "unsent");
+    b.st.textContent = state === "unsent" ? "未发送 · 联网后自动发送" : state === "sending" ? "发送中…" : "";
+  }
+  function botBubble(who) {
+    return h("div", { class: "msg bot" + (who ? " agent" : "") }, h("span", { class: "who" }, who || "智能助手"));
+  }
+  function typing(on) {
+    clearTimeout(typingTimer);
+    if (typingEl) typingEl.remove();
+    typingEl = null;
+    if (!on) return;
+    typingEl = h("div", { class: "msg typing", role: "status", "aria-label": "正在输入" }, h("span"), h("span"), h("span"));
+    log.append(typingEl);
+    scroll();
+    typingTimer = setTimeout(() => typing(false), 20000);
+  }
+  function feedbackRow(id) {
+    const up = h("button", { type: "button", "aria-pressed": "false", "aria-label": "有帮助" }, "👍");
+    const down = h("button", { type: "button", "aria-pressed": "false", "aria-label": "没帮助" }, "👎");
+    const row = h("div", { class: "fb" }, h("span", null, "这个回答有帮助吗？"), up, down);
+    const done = (helpful, comment) => {
+      if (!send({ type: "feedback", answer_id: id, helpful, comment: comment || undefined })) return;
+      up.disabled = down.disabled = true;
+      (helpful ? up : down).setAttribute("aria-pressed", "true");
+      row.lastChild.after(h("span", { role: "status" }, "感谢反馈"));
+      if (pendingNo && pendingNo.id === id) { pendingNo.form.remove(); pendingNo = null; }
+    };
+    up.onclick = () => done(true);
+    down.onclick = () => {
+      if (pendingNo) pendingNo.submit();
+      down.setAttribute("aria-pressed", "true");
+      const reason = h("input", { type: "text", "aria-label": "没帮助的原因（选填）", placeholder: "哪里没有帮到您？（选填）", maxlength: "200" });
+      const form = h("form", { class: "card" }, h("label", null, "没帮助的原因（选填）"), reason,
+        h("div", { class: "chips" }, h("button", { class: "go", type: "submit" }, "提交"),
+          h("button", { class: "chip", type: "button", onclick: () => pendingNo && pendingNo.submit() }, "跳过")));
+      const submit = () => done(false, reason.value.trim());
+      form.onsubmit = (e) => { e.preventDefault(); submit(); };
+      pendingNo = { id, form, submit };
+      row.after(form);
+      reason.focus();
+    };
+    return row;
+  }
+  function answerStart(m) {
+    typing(false);
+    const body = h("div", { class: "body" }, h("span", { class: "typing", "aria-label": "正在输入" }, h("span"), h("span"), h("span")));
+    const el = add(botBubble());
+    el.setAttribute("aria-busy", "true");
+    el.append(body);
+    answers.set(m.answer_id, { el, body, text: "" });
+  }
+  function answerDelta(m) {
+    const a = answers.get(m.answer_id);
+    if (!a) return;
+    a.text += m.text;
+    a.body.replaceChildren(markdown(a.text));
+    scroll();
+  }
+  function answerEnd(m) {
+    const a = answers.get(m.answer_id);
+    if (!a) return;
+    a.el.removeAttribute("aria-busy");
+    finishAnswer(a.el, m.answer_id, m);
+    scroll();
+  }
+  function finishAnswer(el, id, m) {
+    if (m && m.sources && m.sources.length) {
+      el.append(h("div", { class: "src" }, "政策依据：",
+        h("ul", null, m.sources.map((s) => h("li", null, `${s.title}${s.wenhao ? `（${s.wenhao}）` : ""}`))),
+        m.effective_until ? `本政策执行至 ${m.effective_until}` : null));
+    }
+    if (m && m.related && m.related.length) {
+      el.append(h("div", { class: "who" }, "相关问题："), chips(m.related, (q) => ask(q.question), "相关问题"));
+    }
+    el.append(feedbackRow(id));
+  }
+
+  // ---- Cards: leave a message, rating ----
+  function leaveMessageCard(text) {
+    const body = h("textarea", { rows: "3", maxlength: "500", "aria-label": "留言内容" });
+    const contact = h("input", { type: "text", maxlength: "60", "aria-label": "联系方式（选填）", placeholder: "手机或邮箱（选填）" });
+    const form = h("form", { class: "card", "aria-label": "留言" }, h("div", null, text),
+      h("label", null, "留言内容", body), h("label", null, "联系方式（选填）", contact), h("button", { class: "go", type: "submit" }, "提交留言"));
+    form.onsubmit = (e) => {
+      e.preventDefault();
+      const t = body.value.trim();
+      if (!t) { body.focus(); return; }
+      if (send({ type: "leave_message", text: t, contact: contact.value.trim() || undefined })) {
+        form.replaceChildren(h("div", null, "留言提交中…"));
+      }
+    };
+    add(form);
+    body.focus();
+  }
+  function ratingCard() {
+    let stars = 0;
+    const row = h("div", { class: "stars", role: "radiogroup", "aria-label": "服务评分" });
+    const btns = [1, 2, 3, 4, 5].map((n) => h("button", { type: "button", role: "radio", "aria-checked": "false", "aria-label": `${n} 星`, onclick: () => pick(n) }, "★"));
+    row.append(...btns);
+    const pick = (n) => { stars = n; btns.forEach((b, i) => { b.classList.toggle("on", i < n); b.setAttribute("aria-checked", String(i === n - 1)); }); };
+    const comment = h("input", { type: "text", maxlength: "200", "aria-label": "评价（选填）", placeholder: "说说您的感受（选填）" });
+    const form = h("form", { class: "card rating", "aria-label": "服务评价" }, h("div", null, "请为本次人工服务评分："), row, comment, h("button", { class: "go", type: "submit" }, "提交评价"));
+    form.onsubmit = (e) => {
+      e.preventDefault();
+      if (!stars) { btns[0].focus(); return; }
+      if (send({ type: "rate", stars, comment: comment.value.trim() || undefined })) form.replaceChildren(h("div", { role: "status" }, `感谢您的评价（${stars} 星）！`));
+    };
+    add(form);
+  }
+  function setBanner(content) {
+    banner.replaceChildren(...(content || []));
+    banner.hidden = !content;
+    humanBtn.hidden = !!content;
+  }
+  function queued(m) {
+    const mins = Math.max(1, Math.round((m.estimated_wait_secs || 0) / 60));
+    setBanner([h("span", null, `正在为您转接人工客服：排队第 ${m.position} 位，预计等待约 ${mins} 分钟`),
+      h("button", { type: "button", onclick: () => send({ type: "cancel_human" }) && setBanner(null) }, "取消排队")]);
+  }
+  function joined(name) {
+    agentName = name;
+    setBanner([h("span", null, `人工客服「${name}」正在为您服务`)]);
+  }
+
+  // ---- Asking, with an outbox so nothing typed is lost ----
+  function ask(text) {
+    text = text.trim();
+    if (!text) return;
+    if (pendingNo) pendingNo.submit();
+    const ref = `m-${++seq}`;
+    const item = { ref, text, sent: false };
+    outbox.push(item);
+    store.set(".outbox", outbox);
+    visitorBubble(text, ref);
+    flush();
+    if (!item.sent) markBubble(ref, "unsent");
+  }
+  function flush() {
+    if (!ws || !online) return;
+    for (const it of outbox) {
+      ws.send(JSON.stringify({ type: "ask", text: it.text, ref: it.ref }));
+      it.sent = true;
+      markBubble(it.ref, "sending");
+    }
+    store.set(".outbox", outbox);
+  }
+  compose.onsubmit = (e) => { e.preventDefault(); ask(input.value); input.value = ""; input.focus(); };
+  input.addEventListener("keydown", (e) => {
+    if (e.key === "Enter" && !e.shiftKey && !e.isComposing) { e.preventDefault(); compose.requestSubmit(); }
+  });
+  humanBtn.onclick = () => { if (send({ type: "request_human" })) typing(true); };
+
+  // ---- Server frames ----
+  function welcome(m) {
+    store.set(".token", m.visitor_token);
+    log.replaceChildren();
+    answers.clear();
+    bubbles.clear();
+    typingEl = null;
+    add(botBubble()).append(h("div", null, m.greeting));
+    if (m.hot_questions && m.hot_questions.length) {
+      add(h("div", { class: "card" }, h("div", { class: "who" }, "热门问题"), chips(m.hot_questions, (q) => ask(q.question), "热门问题")));
+    }
+    const recent = [];
+    for (const it of m.history || []) {
+      if (it.from === "visitor") { visitorBubble(it.text); recent.push(it.text); }
+      else if (it.from === "agent") add(botBubble("客服")).append(h("div", null, it.text));
+      else if (it.from === "system") sys(it.text);
+      else if (it.decision === "answer") { const el = add(botBubble()); el.append(h("div", null, markdown(it.text))); finishAnswer(el, it.id); }
+      else add(botBubble()).append(h("div", null, it.text));
+    }
+    // Asks sent before the connection dropped may already be stored: keep only the others.
+    outbox = outbox.filter((it) => !(it.sent && recent.slice(-20).includes(it.text)));
+    for (const it of outbox) { visitorBubble(it.text, it.ref); markBubble(it.ref, "unsent"); }
+    agentName = null;
+    setBanner(null);
+    if (m.handoff && m.handoff.state === "queued") queued(m.handoff);
+    if (m.handoff && m.handoff.state === "connected") joined(m.handoff.agent_name);
+    if (m.awaiting_rating) ratingCard();
+    unread = 0; badge.hidden = true;
+    flush();
+  }
+  const handlers = {
+    welcome,
+    ack(m) {
+      if (!m.ref) return;
+      outbox = outbox.filter((it) => it.ref !== m.ref);
+      store.set(".outbox", outbox);
+      markBubble(m.ref, "sent");
+      if (!agentName) typing(true);
+    },
+    "answer.start": answerStart,
+    "answer.delta": answerDelta,
+    "answer.end": answerEnd,
+    clarify(m) {
+      typing(false);
+      add(botBubble()).append(h("div", null, m.text), chips(m.candidates, (q) => {
+        if (send({ type: "choose", entry_id: q.entry_id })) { visitorBubble(q.question); typing(true); }
+      }, "您是不是想问"));
+    },
+    no_match(m) {
+      typing(false);
+      const el = add(botBubble());
+      el.append(h("div", null, m.text));
+      if (m.offer_human) el.append(h("div", { class: "chips" }, h("button", { class: "chip", type: "button", onclick: () => humanBtn.click() }, "转人工客服")));
+    },
+    text(m) { typing(false); add(botBubble()).append(h("div", null, m.text)); },
+    "human.offer"(m) { handlers.no_match({ text: m.text, offer_human: true }); },
+    queue(m) { typing(false); queued(m); },
+    "agent.joined"(m) { typing(false); joined(m.agent_name); sys(`客服「${m.agent_name}」已接入，请描述您的问题`); },
+    "agent.message"(m) { typing(false); add(botBubble(`客服 ${agentName || ""}`.trim())).append(h("div", null, m.text)); },
+    "conversation.closed"(m) {
+      agentName = null;
+      setBanner(null);
+      sys(`人工服务已结束${m.resolution ? `（${m.resolution}）` : ""}，智能助手继续为您服务`);
+      if (m.can_rate) ratingCard();
+    },
+    "handoff.offline"(m) { typing(false); setBanner(null); leaveMessageCard(m.text); },
+    "ticket.created"(m) {
+      const cards = log.querySelectorAll("form.card[aria-label='留言']");
+      if (cards.length) cards[cards.length - 1].replaceChildren(h("div", { role: "status" }, m.text));
+      else sys(m.text);
+    },
+    "ticket.answer"(m) { add(botBubble(`留言答复（编号 ${m.ticket_id}）`)).append(h("div", null, `您的留言：${m.question}`), h("div", null, m.answer)); },
+    "server.restarting"() { setConn(false, "服务正在重启，稍后自动重连…"); },
+    pong() {},
+    error(m) {
+      typing(false);
+      if (m.code === "unknown_visitor" || m.code === "expired_visitor") return;
+      sys(m.message || "出错了，请稍后再试");
+    },
+  };
+
+  // ---- Connection with backoff ----
+  function setConn(ok, text) {
+    online = ok;
+    conn.textContent = text;
+    conn.classList.toggle("off", !ok);
+  }
+  function connect() {
+    clearTimeout(retryTimer);
+    if (ws) return;
+    started = true;
+    setConn(false, retry ? "正在重新连接…" : "正在连接…");
+    let sock;
+    try { sock = new WebSocket(wsUrl); } catch { return schedule(); }
+    ws = sock;
+    sock.onopen = () => {
+      sock.send(JSON.stringify({ type: "hello", visitor_token: store.get(".token", undefined) }));
+    };
+    sock.onmessage = (ev) => {
+      let m;
+      try { m = JSON.parse(ev.data); } catch { return; }
+      if (m.type === "welcome") { retry = 0; setConn(true, "在线 · 7×24 小时智能解答"); }
+      const f = handlers[m.type];
+      if (f) f(m);
+    };
+    sock.onclose = () => {
+      if (ws !== sock) return;
+      ws = null;
+      typing(false);
+      setConn(false, "网络连接中断，正在重连…");
+      for (const it of outbox) markBubble(it.ref, "unsent");
+      schedule();
+    };
+    sock.onerror = () => {};
+  }
+  function schedule() {
+    ws = null;
+    const delay = Math.min(15000, 500 * 2 ** retry++) * (0.75 + Math.random() * 0.5);
+    retryTimer = setTimeout(connect, delay);
+  }
+  pingTimer = setInterval(() => { if (ws && online) ws.send('{"type":"ping"}'); }, 25000);
+  addEventListener("online", () => { if (started && !ws) { retry = 0; connect(); } });
+
+  // ---- Open / close, keyboard ----
+  function open() {
+    panel.hidden = false;
+    launcher.hidden = true;
+    launcher.setAttribute("aria-expanded", "true");
+    unread = 0; badge.hidden = true;
+    try { sessionStorage.setItem(KEY + ".open", "1"); } catch { /* ignore */ }
+    if (!started) connect();
+    input.focus();
+    scroll();
+  }
+  function close() {
+    panel.hidden = true;
+    launcher.hidden = false;
+    launcher.setAttribute("aria-expanded", "false");
+    try { sessionStorage.removeItem(KEY + ".open"); } catch { /* ignore */ }
+    launcher.focus();
+  }
+  launcher.onclick = open;
+  closeBtn.onclick = close;
+  panel.addEventListener("keydown", (e) => { if (e.key === "Escape") { e.stopPropagation(); close(); } });
+
+  let wasOpen = false;
+  try { wasOpen = sessionStorage.getItem(KEY + ".open") === "1"; } catch { /* ignore */ }
+  if (wasOpen) open();
+  else if (store.get(".token", null) || outbox.length) connect(); // a returning visitor hears agent replies and 留言 answers
 })();

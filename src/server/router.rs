@@ -3,7 +3,7 @@
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{HeaderValue, header};
-use axum::response::{IntoResponse, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 
 use super::{ApiError, AppState};
@@ -12,6 +12,10 @@ use crate::channels::{http, web};
 /// The demo page and widget, embedded so the binary serves them from anywhere.
 const INDEX_HTML: &str = include_str!("../../web-widget/index.html");
 const WIDGET_JS: &str = include_str!("../../web-widget/widget.js");
+/// The agent console (dependency-free HTML/JS/CSS), embedded the same way.
+const CONSOLE_HTML: &str = include_str!("../../web-widget/console/index.html");
+const CONSOLE_JS: &str = include_str!("../../web-widget/console/console.js");
+const CONSOLE_CSS: &str = include_str!("../../web-widget/console/console.css");
 
 /// HTTP request bodies larger than this are refused (a question is ≤ 500 characters).
 const MAX_BODY_BYTES: usize = 64 * 1024;
@@ -21,6 +25,10 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/", get(index))
         .route("/widget.js", get(widget))
+        .route("/console", get(console_redirect))
+        .route("/console/", get(console_html))
+        .route("/console/console.js", get(console_js))
+        .route("/console/console.css", get(console_css))
         .route("/ws/chat", get(web::chat_socket))
         .route("/ws/agent", get(web::agent_socket))
         .route("/api/v1/ask", post(http::ask))
@@ -39,6 +47,30 @@ async fn index() -> Response {
 async fn widget() -> Response {
     let ct = HeaderValue::from_static("text/javascript; charset=utf-8");
     ([(header::CONTENT_TYPE, ct)], WIDGET_JS).into_response()
+}
+
+async fn console_redirect() -> Redirect {
+    Redirect::permanent("/console/")
+}
+
+async fn console_html() -> Response {
+    static_file("text/html; charset=utf-8", CONSOLE_HTML)
+}
+
+async fn console_js() -> Response {
+    static_file("text/javascript; charset=utf-8", CONSOLE_JS)
+}
+
+async fn console_css() -> Response {
+    static_file("text/css; charset=utf-8", CONSOLE_CSS)
+}
+
+fn static_file(content_type: &'static str, body: &'static str) -> Response {
+    (
+        [(header::CONTENT_TYPE, HeaderValue::from_static(content_type))],
+        body,
+    )
+        .into_response()
 }
 
 /// Liveness: the process answers.

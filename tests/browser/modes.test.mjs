@@ -1,0 +1,73 @@
+// Server settings that force a branch: every question clarified ("您是不是想问"),
+// and every moment outside business hours (留言 ticket answered from the console).
+import { after, before, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { AGENT_1, eventually, launchBrowser, newContext, openWidget, shot, signIn, sql, startServer, widgetAsk } from "./helpers.mjs";
+
+let browser;
+before(async () => { browser = await launchBrowser(); });
+after(async () => { await browser?.close(); });
+
+describe("clarification (answer_threshold above 1)", () => {
+  let server;
+  before(async () => { server = await startServer({ clarify: true }); });
+  after(async () => { await server?.close(); });
+
+  test("a candidate chip is tapped and its answer streams in", async () => {
+    const context = await newContext(browser, server);
+    const page = await context.newPage();
+    await page.goto(server.url + "/");
+    await openWidget(page);
+    await widgetAsk(page, "个体户开发票");
+    const group = page.getByRole("group", { name: "您是不是想问" });
+    await group.waitFor();
+    const chip = group.getByRole("button").first();
+    const question = await chip.innerText();
+    await shot(page, "09-widget-clarify");
+    await chip.click();
+    await page.locator("taxbot-widget .msg.me", { hasText: question }).waitFor();
+    const answer = page.locator("taxbot-widget .msg.bot").filter({ has: page.locator(".fb") }).last();
+    await answer.locator(".src").waitFor();
+    const [{ text }] = sql(server, "SELECT text FROM messages WHERE sender = 'visitor' ORDER BY id DESC LIMIT 1");
+    assert.equal(text, question, "the chosen question is stored");
+    await context.close();
+  });
+});
+
+describe("after hours (留言)", () => {
+  let server;
+  before(async () => { server = await startServer({ hours: "never" }); });
+  after(async () => { await server?.close(); });
+
+  test("leave a message with contact, see the ticket number, get the agent's answer", async () => {
+    const context = await newContext(browser, server);
+    const page = await context.newPage();
+    await page.goto(server.url + "/");
+    await openWidget(page);
+    await page.locator("taxbot-widget button.human").click();
+    const form = page.getByRole("form", { name: "留言" });
+    await form.waitFor();
+    assert.match(await form.innerText(), /不是人工服务时间/);
+    await form.getByLabel("留言内容").fill("请问出口退税多久到账？");
+    await form.getByLabel("联系方式（选填）").fill("13800000000");
+    await shot(page, "10-widget-leave-message");
+    await form.getByRole("button", { name: "提交留言" }).click();
+    await page.getByText(/留言已收到，编号 \d+/).waitFor();
+    const [ticket] = sql(server, "SELECT id, text, contact, status FROM tickets");
+    assert.deepEqual({ text: ticket.text, contact: ticket.contact, status: ticket.status }, { text: "请问出口退税多久到账？", contact: "13800000000", status: "open" });
+    assert.match(await page.getByText(/留言已收到，编号/).innerText(), new RegExp(`编号 ${ticket.id}`));
+
+    const agentCtx = await newContext(browser, server, { viewport: { width: 1280, height: 800 } });
+    const agent = await agentCtx.newPage();
+    await signIn(agent, server, AGENT_1);
+    const li = agent.locator(`#tickets li[data-ticket="${ticket.id}"]`);
+    await li.waitFor();
+    assert.match(await li.innerText(), /13800000000/);
+    await li.getByRole("textbox").fill("一般在 10 个工作日内到账。");
+    await li.getByRole("button", { name: "答复" }).click();
+    await page.locator("taxbot-widget .msg.bot", { hasText: "一般在 10 个工作日内到账。" }).waitFor();
+    await eventually(() => sql(server, `SELECT status FROM tickets WHERE id = ${ticket.id}`)[0].status !== "open");
+    await agentCtx.close();
+    await context.close();
+  });
+});

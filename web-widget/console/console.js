@@ -1,0 +1,257 @@
+// taxbot agent console: a dependency-free client of /ws/agent (docs/protocol.md).
+//
+// Everything a taxpayer typed is put into the page with textContent, never as
+// HTML, so `<img onerror=…>` from a visitor stays text in the agent's browser.
+(() => {
+  "use strict";
+  const $ = (id) => document.getElementById(id);
+  const h = (tag, attrs, ...kids) => {
+    const e = document.createElement(tag);
+    for (const [k, v] of Object.entries(attrs || {})) {
+      if (v == null || v === false) continue;
+      if (k === "class") e.className = v;
+      else if (k.startsWith("on")) e.addEventListener(k.slice(2), v);
+      else e.setAttribute(k, v === true ? "" : v);
+    }
+    for (const kid of kids.flat()) if (kid != null && kid !== false) e.append(kid);
+    return e;
+  };
+  const WHO = { visitor: "纳税人", bot: "智能助手", agent: "客服", system: "系统" };
+  const RESOLUTIONS = ["已解答", "需线下办理", "未能解决", "纳税人无回应"];
+  const wsUrl = `${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/ws/agent`;
+
+  let ws = null, online = false, retry = 0, retryTimer = 0, me = null, wantStatus = "online";
+  let queue = [], seenQueue = new Set(), firstQueue = true;
+  const chats = new Map(); // session_id -> {el, log}
+  const tickets = new Map(); // ticket_id -> li
+
+  // ---- Small pieces ----
+  const short = (id) => id.slice(0, 8);
+  const since = (iso) => {
+    const s = Math.max(0, Math.round((Date.now() - Date.parse(iso)) / 1000));
+    return s < 60 ? `${s} 秒` : `${Math.floor(s / 60)} 分 ${s % 60} 秒`;
+  };
+  const line = (item) => h("div", { class: `line ${item.from}` }, h("span", { class: "who" }, WHO[item.from] || item.from), item.text);
+  let toastTimer = 0;
+  function toast(text) {
+    const t = $("toast");
+    t.textContent = text;
+    t.hidden = false;
+    clearTimeout(toastTimer);
+    toastTimer = setTimeout(() => { t.hidden = true; }, 5000);
+  }
+  function send(msg) {
+    if (ws && online) { ws.send(JSON.stringify(msg)); return true; }
+    toast("与服务器的连接已断开，正在重连…");
+    return false;
+  }
+
+  // ---- Notification: title badge and an optional beep ----
+  function updateTitle() {
+    const n = queue.length;
+    document.title = `${n ? `(${n}) ` : ""}坐席工作台 · taxbot`;
+    $("queue-count").textContent = n;
+    $("queue-empty").hidden = n > 0;
+  }
+  function beep() {
+    if (!$("sound").checked) return;
+    try {
+      const ctx = new (window.AudioContext || window.webkitAudioContext)();
+      const osc = ctx.createOscillator();
+      const gain = ctx.createGain();
+      osc.frequency.value = 880;
+      gain.gain.value = 0.08;
+      osc.connect(gain).connect(ctx.destination);
+      osc.start();
+      osc.stop(ctx.currentTime + 0.18);
+      osc.onended = () => ctx.close();
+    } catch { /* no audio: the title badge still shows */ }
+  }
+
+  // ---- Queue ----
+  function renderQueue(items) {
+    queue = items;
+    const fresh = items.filter((i) => !seenQueue.has(i.session_id));
+    items.forEach((i) => seenQueue.add(i.session_id));
+    if (fresh.length && !firstQueue) beep();
+    firstQueue = false;
+    const full = me && chats.size >= me.max_concurrent;
+    $("queue").replaceChildren(...items.map((it) => {
+      const first = it.transcript.find((t) => t.from === "visitor");
+      const wait = h("span", { class: "wait", "data-since": it.waiting_since || "" }, it.waiting_since ? `已等待 ${since(it.waiting_since)}` : "");
+      return h("li", { class: "item", "data-session": it.session_id },
+        h("div", { class: "meta" }, h("span", null, `会话 ${short(it.session_id)}`), wait),
+        h("div", { class: "first" }, first ? first.text : "（尚未提问）"),
+        h("details", null, h("summary", null, `机器人对话记录（${it.transcript.length} 条）`), h("div", { class: "transcript" }, it.transcript.map(line))),
+        h("button", { type: "button", disabled: full, title: full ? "已达到同时接待上限" : null, onclick: () => send({ type: "accept", session_id: it.session_id }) }, "接入"));
+    }));
+    updateTitle();
+  }
+  setInterval(() => {
+    for (const w of document.querySelectorAll(".wait[data-since]")) if (w.dataset.since) w.textContent = `已等待 ${since(w.dataset.since)}`;
+  }, 1000);
+
+  // ---- Conversations side by side ----
+  function openChat(conv) {
+    if (chats.has(conv.session_id)) return;
+    const id = conv.session_id;
+    const log = h("div", { class: "transcript", role: "log", "aria-live": "polite", "aria-label": `会话 ${short(id)} 的消息` }, conv.transcript.map(line));
+    const text = h("textarea", { "aria-label": `回复会话 ${short(id)}`, placeholder: "输入回复，Enter 发送", maxlength: "2000" });
+    const form = h("form", null, text, h("button", { type: "submit" }, "发送"));
+    form.onsubmit = (e) => {
+      e.preventDefault();
+      const t = text.value.trim();
+      if (!t || !send({ type: "send", session_id: id, text: t })) return;
+      log.append(line({ from: "agent", text: t }));
+      log.scrollTop = log.scrollHeight;
+      text.value = "";
+    };
+    text.addEventListener("keydown", (e) => { if (e.key === "Enter" && !e.shiftKey && !e.isComposing) { e.preventDefault(); form.requestSubmit(); } });
+    const to = h("input", { type: "text", placeholder: "坐席编号，如 a2", "aria-label": "转接给坐席（编号）" });
+    const resolution = h("select", { "aria-label": "结束原因" }, RESOLUTIONS.map((r) => h("option", { value: r }, r)));
+    const tools = h("div", { class: "tools" },
+      to, h("button", { type: "button", class: "ghost", onclick: () => send(to.value.trim() ? { type: "transfer", session_id: id, to: to.value.trim() } : { type: "transfer", session_id: id }) }, "转接"),
+      resolution, h("button", { type: "button", onclick: () => send({ type: "close", session_id: id, resolution: resolution.value }) }, "结束会话"));
+    const el = h("article", { class: "chat", "data-session": id, "aria-label": `会话 ${short(id)}` },
+      h("header", null, h("h3", null, `会话 ${short(id)}`), h("span", { class: "empty" }, "转接：留空则退回队列")), log, form, tools);
+    el.addEventListener("focusin", () => el.classList.remove("unread"));
+    $("chats").append(el);
+    chats.set(id, { el, log });
+    log.scrollTop = log.scrollHeight;
+    updateChats();
+    text.focus();
+  }
+  function updateChats() {
+    $("chat-count").textContent = chats.size;
+    $("chats-empty").hidden = chats.size > 0;
+  }
+
+  // ---- Tickets (留言) ----
+  function addTicket(t) {
+    if (tickets.has(t.ticket_id)) return;
+    const answer = h("textarea", { "aria-label": `答复留言 ${t.ticket_id}`, placeholder: "输入答复" });
+    const li = h("li", { class: "item", "data-ticket": t.ticket_id },
+      h("div", { class: "meta" }, h("span", null, `留言 #${t.ticket_id}`), h("time", null, new Date(t.created_at).toLocaleString("zh-CN"))),
+      h("div", { class: "first" }, t.text),
+      t.contact ? h("div", { class: "meta" }, `联系方式：${t.contact}`) : null,
+      answer,
+      h("button", { type: "button", onclick: () => {
+        const text = answer.value.trim();
+        if (text && send({ type: "answer_ticket", ticket_id: t.ticket_id, text })) { li.remove(); tickets.delete(t.ticket_id); updateTickets(); }
+      } }, "答复"));
+    tickets.set(t.ticket_id, li);
+    $("tickets").append(li);
+    updateTickets();
+  }
+  function updateTickets() {
+    $("ticket-count").textContent = tickets.size;
+    $("tickets-empty").hidden = tickets.size > 0;
+  }
+
+  // ---- Server frames ----
+  const handlers = {
+    "agent.welcome"(m) {
+      me = m;
+      retry = 0;
+      setConn(true);
+      sessionStorage.setItem("taxbot.agentToken", token());
+      $("login").hidden = true;
+      $("desk").hidden = false;
+      $("me").hidden = false;
+      $("agent-name").textContent = `${m.name}（${m.agent_id}，最多同时 ${m.max_concurrent} 个会话）`;
+      $("status").value = wantStatus;
+      for (const c of m.active) openChat(c);
+      $("tickets").replaceChildren();
+      tickets.clear();
+      m.tickets.forEach(addTicket);
+      renderQueue(queue);
+    },
+    queue(m) { renderQueue(m.items); },
+    assigned(m) { openChat(m.conversation); renderQueue(queue); },
+    "visitor.message"(m) {
+      const c = chats.get(m.session_id);
+      if (!c) return;
+      c.log.append(line({ from: "visitor", text: m.text }));
+      c.log.scrollTop = c.log.scrollHeight;
+      if (!c.el.contains(document.activeElement)) c.el.classList.add("unread");
+      if (document.hidden) beep();
+    },
+    released(m) {
+      const c = chats.get(m.session_id);
+      if (c) { c.el.remove(); chats.delete(m.session_id); }
+      updateChats();
+      renderQueue(queue);
+    },
+    "ticket.new"(m) { addTicket(m.ticket); beep(); },
+    ack() {},
+    pong() {},
+    "server.restarting"(m) { setConn(false, m.text); },
+    error(m) {
+      if (m.code === "unauthorized") {
+        sessionStorage.removeItem("taxbot.agentToken");
+        stop();
+        $("login-error").textContent = m.message;
+        showLogin();
+        return;
+      }
+      toast(m.message);
+    },
+  };
+
+  // ---- Connection ----
+  const token = () => $("token").value.trim();
+  function setConn(ok, text) {
+    online = ok;
+    $("conn").textContent = text || (ok ? "● 已连接" : "● 连接中断，正在重连…");
+    $("conn").classList.toggle("off", !ok);
+  }
+  function connect() {
+    clearTimeout(retryTimer);
+    const sock = new WebSocket(wsUrl);
+    ws = sock;
+    sock.onopen = () => sock.send(JSON.stringify({ type: "hello", token: token(), status: wantStatus }));
+    sock.onmessage = (ev) => {
+      let m;
+      try { m = JSON.parse(ev.data); } catch { return; }
+      const f = handlers[m.type];
+      if (f) f(m);
+    };
+    sock.onclose = () => {
+      if (ws !== sock) return;
+      ws = null;
+      setConn(false);
+      retryTimer = setTimeout(connect, Math.min(15000, 500 * 2 ** retry++));
+    };
+  }
+  function stop() {
+    clearTimeout(retryTimer);
+    const sock = ws;
+    ws = null;
+    online = false;
+    if (sock) sock.close();
+  }
+  function showLogin() {
+    $("login").hidden = false;
+    $("desk").hidden = true;
+    $("me").hidden = true;
+    for (const c of chats.values()) c.el.remove();
+    chats.clear();
+    updateChats();
+    $("token").focus();
+  }
+
+  $("login-form").onsubmit = (e) => {
+    e.preventDefault();
+    $("login-error").textContent = "";
+    wantStatus = $("login-status").value;
+    stop();
+    connect();
+  };
+  $("status").onchange = () => { wantStatus = $("status").value; send({ type: "status", status: wantStatus }); };
+  $("logout").onclick = () => { sessionStorage.removeItem("taxbot.agentToken"); stop(); $("token").value = ""; showLogin(); };
+  setInterval(() => { if (ws && online) ws.send('{"type":"ping"}'); }, 25000);
+
+  updateTitle();
+  const saved = sessionStorage.getItem("taxbot.agentToken");
+  if (saved) { $("token").value = saved; connect(); } else $("token").focus();
+})();
