@@ -345,7 +345,8 @@ async fn an_agent_transfers_a_conversation_to_a_colleague() {
     assert_eq!(agent_error(&e), Some("not_assigned"));
     a2.send_json(json!({"type": "transfer", "session_id": session_id}))
         .await;
-    a2.recv_until(|m| matches!(m, AgentServerMsg::Released { .. })).await;
+    a2.recv_until(|m| matches!(m, AgentServerMsg::Released { .. }))
+        .await;
     let q = v.recv_until(|m| matches!(m, ServerMsg::Queue { .. })).await;
     assert!(matches!(q, ServerMsg::Queue { position: 1, .. }), "{q:?}");
 }
