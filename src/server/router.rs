@@ -66,11 +66,7 @@ async fn console_css() -> Response {
 }
 
 fn static_file(content_type: &'static str, body: &'static str) -> Response {
-    (
-        [(header::CONTENT_TYPE, HeaderValue::from_static(content_type))],
-        body,
-    )
-        .into_response()
+    ([(header::CONTENT_TYPE, HeaderValue::from_static(content_type))], body).into_response()
 }
 
 /// Liveness: the process answers.
