@@ -1,5 +1,18 @@
 //! The `taxbot` command line: thin glue from arguments to library calls.
 
+/// `println!` that ends the process quietly when the reader of stdout has gone
+/// away (`taxbot ask … | head`) instead of panicking on the broken pipe.
+macro_rules! println {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        if let Err(e) = writeln!(std::io::stdout(), $($arg)*) {
+            if e.kind() == std::io::ErrorKind::BrokenPipe {
+                std::process::exit(0);
+            }
+        }
+    }};
+}
+
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
