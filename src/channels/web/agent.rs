@@ -56,6 +56,14 @@ fn event(e: &AgentEvent) -> AgentServerMsg {
         AgentEvent::TicketOpened(t) => AgentServerMsg::TicketNew {
             ticket: convert::ticket(t),
         },
+        AgentEvent::Undeliverable {
+            session_id,
+            code,
+            reason,
+        } => AgentServerMsg::Error {
+            code: (*code).to_owned(),
+            message: format!("会话 {session_id}：{reason}"),
+        },
     }
 }
 
