@@ -88,9 +88,12 @@ pub(crate) fn finish(slot: &Entry, reply: Option<String>) -> Option<String> {
     let mut push = None;
     slot.send_modify(|s| {
         if s.deferred {
+            // Pushed instead: later retries answer `success`, not a repeat.
             push = reply.clone();
+            s.ready = Some(None);
+        } else {
+            s.ready = Some(reply.clone());
         }
-        s.ready = Some(reply.clone());
     });
     push
 }
@@ -108,6 +111,7 @@ mod tests {
         assert!(Arc::ptr_eq(&a, &b));
         assert_eq!(wait(&a, Duration::from_millis(5)).await, None);
         assert_eq!(finish(&a, Some("answer".into())), Some("answer".into()));
+        assert_eq!(wait(&b, Duration::from_millis(5)).await, Some(None));
         let (c, first) = d.slot("m:2");
         assert!(first);
         assert_eq!(finish(&c, Some("x".into())), None);

@@ -167,11 +167,13 @@ impl Inbound {
     }
 
     /// The key retries of this message share: `MsgId`, or sender and time
-    /// for events (which have no `MsgId`).
+    /// for events (which have no `MsgId`), with the event so that a
+    /// subscribe and a click in the same second stay apart.
     pub fn dedupe_key(&self) -> String {
-        match &self.msg_id {
-            Some(id) => format!("m:{id}"),
-            None => format!("e:{}:{}", self.from, self.create_time),
+        match (&self.msg_id, &self.content) {
+            (Some(id), _) => format!("m:{id}"),
+            (None, Content::Event(e)) => format!("e:{}:{}:{e:?}", self.from, self.create_time),
+            (None, c) => format!("e:{}:{}:{c:?}", self.from, self.create_time),
         }
     }
 }

@@ -29,7 +29,7 @@ fn reads_voice_events_and_escaped_text() {
         <EventKey><![CDATA[HOT_VAT]]></EventKey><ScanCodeInfo><ScanType>x</ScanType></ScanCodeInfo></xml>";
     let m = Inbound::from_fields(&parse(click.as_bytes()).expect("parses")).expect("valid");
     assert_eq!(m.content, Content::Event(EventKind::Click("HOT_VAT".into())));
-    assert_eq!(m.dedupe_key(), "e:u:7");
+    assert!(m.dedupe_key().starts_with("e:u:7:"), "{}", m.dedupe_key());
 }
 
 #[test]
