@@ -78,14 +78,25 @@ async fn post_plain(app: &TestApp, body: &str) -> (u16, Option<String>) {
     let r = app
         .http
         .post(app.url("/wechat"))
-        .query(&[("signature", sig.as_str()), ("timestamp", &ts), ("nonce", &nonce)])
+        .query(&[
+            ("signature", sig.as_str()),
+            ("timestamp", &ts),
+            ("nonce", &nonce),
+        ])
         .body(body.to_owned())
         .send()
         .await
         .expect("post");
     let status = r.status().as_u16();
     let text = r.text().await.expect("body");
-    (status, if status == 200 { content_of(&text) } else { Some(text) })
+    (
+        status,
+        if status == 200 {
+            content_of(&text)
+        } else {
+            Some(text)
+        },
+    )
 }
 
 fn content_of(text: &str) -> Option<String> {
@@ -99,7 +110,12 @@ fn content_of(text: &str) -> Option<String> {
 
 async fn conversation_messages(app: &TestApp, user: &str) -> Vec<String> {
     let key = VisitorKey::from_stored(format!("wechat:{APPID}:{user}"));
-    let c = app.store.latest_conversation(&key).await.expect("store").expect("conversation");
+    let c = app
+        .store
+        .latest_conversation(&key)
+        .await
+        .expect("store")
+        .expect("conversation");
     assert_eq!(c.channel, "wechat");
     let msgs = app.store.messages(&c.id, 100).await.expect("messages");
     msgs.into_iter().map(|m| m.body.text).collect()
@@ -111,20 +127,35 @@ async fn wechat_url_verification_checks_signature_and_time() {
     let ts = now();
     let sig = signature(&[TOKEN, &ts, "n1"]);
     let get = |q: Vec<(&'static str, String)>| app.http.get(app.url("/wechat")).query(&q).send();
-    let ok = get(vec![("signature", sig.clone()), ("timestamp", ts.clone()), ("nonce", "n1".into()), ("echostr", "e-123".into())])
-        .await
-        .expect("get");
+    let ok = get(vec![
+        ("signature", sig.clone()),
+        ("timestamp", ts.clone()),
+        ("nonce", "n1".into()),
+        ("echostr", "e-123".into()),
+    ])
+    .await
+    .expect("get");
     assert_eq!(ok.status().as_u16(), 200);
     assert_eq!(ok.text().await.expect("body"), "e-123");
-    let bad = get(vec![("signature", "0".repeat(40)), ("timestamp", ts.clone()), ("nonce", "n1".into()), ("echostr", "x".into())])
-        .await
-        .expect("get");
+    let bad = get(vec![
+        ("signature", "0".repeat(40)),
+        ("timestamp", ts.clone()),
+        ("nonce", "n1".into()),
+        ("echostr", "x".into()),
+    ])
+    .await
+    .expect("get");
     assert_eq!(bad.status().as_u16(), 403);
     let old = (chrono::Utc::now().timestamp() - 3600).to_string();
     let stale_sig = signature(&[TOKEN, &old, "n1"]);
-    let stale = get(vec![("signature", stale_sig), ("timestamp", old), ("nonce", "n1".into()), ("echostr", "x".into())])
-        .await
-        .expect("get");
+    let stale = get(vec![
+        ("signature", stale_sig),
+        ("timestamp", old),
+        ("nonce", "n1".into()),
+        ("echostr", "x".into()),
+    ])
+    .await
+    .expect("get");
     assert_eq!(stale.status().as_u16(), 403);
 }
 
@@ -134,7 +165,10 @@ async fn wechat_plain_text_voice_menu_and_other_messages() {
     let (status, reply) = post_plain(&app, &text_msg("o_user1", QUESTION, "1001")).await;
     assert_eq!(status, 200);
     let reply = reply.expect("an answer");
-    assert!(reply.contains("购置日期") && reply.contains("依据："), "{reply}");
+    assert!(
+        reply.contains("购置日期") && reply.contains("依据："),
+        "{reply}"
+    );
     assert!(!reply.contains("**"), "markdown is flattened: {reply}");
 
     let voice = format!(
@@ -144,7 +178,10 @@ async fn wechat_plain_text_voice_menu_and_other_messages() {
     );
     let reply = post_plain(&app, &voice).await.1.expect("voice answered");
     assert!(reply.contains("购置日期"), "{reply}");
-    let reply = post_plain(&app, &event_msg("o_user1", "CLICK", "MENU_CAR")).await.1.expect("menu answered");
+    let reply = post_plain(&app, &event_msg("o_user1", "CLICK", "MENU_CAR"))
+        .await
+        .1
+        .expect("menu answered");
     assert!(reply.contains("购置日期"), "{reply}");
 
     let image = format!(
@@ -155,8 +192,14 @@ async fn wechat_plain_text_voice_menu_and_other_messages() {
     let reply = post_plain(&app, &image).await.1.expect("polite reply");
     assert!(reply.contains("请直接输入"), "{reply}");
 
-    let welcome = post_plain(&app, &event_msg("o_user2", "subscribe", "")).await.1.expect("welcome");
-    assert!(welcome.contains("1. ") && welcome.contains("回复数字选择"), "{welcome}");
+    let welcome = post_plain(&app, &event_msg("o_user2", "subscribe", ""))
+        .await
+        .1
+        .expect("welcome");
+    assert!(
+        welcome.contains("1. ") && welcome.contains("回复数字选择"),
+        "{welcome}"
+    );
     let (status, none) = post_plain(&app, &event_msg("o_user2", "unsubscribe", "")).await;
     assert_eq!((status, none), (200, None));
 
@@ -167,14 +210,23 @@ async fn wechat_plain_text_voice_menu_and_other_messages() {
 #[tokio::test]
 async fn wechat_clarify_then_reply_a_number() {
     let app = app_with(None, always_clarify).await;
-    let clarify = post_plain(&app, &text_msg("o_num", "发票", "2001")).await.1.expect("clarify");
-    assert!(clarify.contains("回复数字选择") && clarify.contains("\n2. "), "{clarify}");
+    let clarify = post_plain(&app, &text_msg("o_num", "发票", "2001"))
+        .await
+        .1
+        .expect("clarify");
+    assert!(
+        clarify.contains("回复数字选择") && clarify.contains("\n2. "),
+        "{clarify}"
+    );
     let second = clarify
         .lines()
         .find_map(|l| l.strip_prefix("2. "))
         .expect("candidate 2")
         .to_owned();
-    let answer = post_plain(&app, &text_msg("o_num", "2", "2002")).await.1.expect("answer");
+    let answer = post_plain(&app, &text_msg("o_num", "2", "2002"))
+        .await
+        .1
+        .expect("answer");
     assert!(answer.contains("依据："), "{answer}");
     let texts = conversation_messages(&app, "o_num").await;
     assert!(texts.contains(&second), "candidate 2 was chosen: {texts:?}");
@@ -184,14 +236,22 @@ async fn wechat_clarify_then_reply_a_number() {
 async fn wechat_retries_are_answered_and_stored_once() {
     let app = app_with(None, |_| {}).await;
     let body = text_msg("o_retry", QUESTION, "3001");
-    let (a, b, c) = tokio::join!(post_plain(&app, &body), post_plain(&app, &body), post_plain(&app, &body));
+    let (a, b, c) = tokio::join!(
+        post_plain(&app, &body),
+        post_plain(&app, &body),
+        post_plain(&app, &body)
+    );
     assert_eq!(a, b);
     assert_eq!(b, c);
     assert!(a.1.is_some());
     let again = post_plain(&app, &body).await;
     assert_eq!(again, a);
     let texts = conversation_messages(&app, "o_retry").await;
-    assert_eq!(texts.iter().filter(|t| t.as_str() == QUESTION).count(), 1, "{texts:?}");
+    assert_eq!(
+        texts.iter().filter(|t| t.as_str() == QUESTION).count(),
+        1,
+        "{texts:?}"
+    );
     assert_eq!(texts.len(), 2, "one question, one answer: {texts:?}");
 }
 
@@ -201,19 +261,33 @@ async fn wechat_safe_mode_decrypts_and_encrypts() {
     let c = Cryptor::new(KEY, APPID).expect("key");
     let (ts, nonce) = (now(), "n-safe".to_owned());
     let enc = c.encrypt(&text_msg("o_safe", QUESTION, "4001"));
-    let body = format!("<xml><ToUserName>gh_test</ToUserName><Encrypt><![CDATA[{enc}]]></Encrypt></xml>");
+    let body =
+        format!("<xml><ToUserName>gh_test</ToUserName><Encrypt><![CDATA[{enc}]]></Encrypt></xml>");
     let post = |sig: String, body: String| {
         app.http
             .post(app.url("/wechat/safe"))
-            .query(&[("msg_signature", sig), ("timestamp", ts.clone()), ("nonce", nonce.clone()), ("encrypt_type", "aes".into())])
+            .query(&[
+                ("msg_signature", sig),
+                ("timestamp", ts.clone()),
+                ("nonce", nonce.clone()),
+                ("encrypt_type", "aes".into()),
+            ])
             .body(body)
             .send()
     };
-    let r = post(signature(&[TOKEN, &ts, &nonce, &enc]), body.clone()).await.expect("post");
+    let r = post(signature(&[TOKEN, &ts, &nonce, &enc]), body.clone())
+        .await
+        .expect("post");
     assert_eq!(r.status().as_u16(), 200);
     let env = xml::parse(r.text().await.expect("body").as_bytes()).expect("envelope");
-    let (renc, rsig) = (env.get("Encrypt").expect("Encrypt"), env.get("MsgSignature").expect("sig"));
-    let (rts, rnonce) = (env.get("TimeStamp").expect("ts"), env.get("Nonce").expect("nonce"));
+    let (renc, rsig) = (
+        env.get("Encrypt").expect("Encrypt"),
+        env.get("MsgSignature").expect("sig"),
+    );
+    let (rts, rnonce) = (
+        env.get("TimeStamp").expect("ts"),
+        env.get("Nonce").expect("nonce"),
+    );
     assert_eq!(rsig, signature(&[TOKEN, rts, rnonce, renc]));
     let inner = xml::parse(c.decrypt(renc).expect("decrypts").as_bytes()).expect("reply");
     assert!(inner.get("Content").expect("content").contains("购置日期"));
@@ -221,11 +295,20 @@ async fn wechat_safe_mode_decrypts_and_encrypts() {
 
     let bad = post("0".repeat(40), body).await.expect("post");
     assert_eq!(bad.status().as_u16(), 403);
-    let other = Cryptor::new(KEY, "wx_other").expect("key").encrypt(&text_msg("o_safe", "x", "4002"));
+    let other = Cryptor::new(KEY, "wx_other")
+        .expect("key")
+        .encrypt(&text_msg("o_safe", "x", "4002"));
     let body = format!("<xml><Encrypt><![CDATA[{other}]]></Encrypt></xml>");
-    let foreign = post(signature(&[TOKEN, &ts, &nonce, &other]), body).await.expect("post");
+    let foreign = post(signature(&[TOKEN, &ts, &nonce, &other]), body)
+        .await
+        .expect("post");
     assert_eq!(foreign.status().as_u16(), 403, "foreign appid refused");
-    let plain = post(signature(&[TOKEN, &ts, &nonce]), text_msg("o_safe", "x", "4003")).await.expect("post");
+    let plain = post(
+        signature(&[TOKEN, &ts, &nonce]),
+        text_msg("o_safe", "x", "4003"),
+    )
+    .await
+    .expect("post");
     assert_eq!(plain.status().as_u16(), 403, "safe mode refuses plaintext");
 }
 
@@ -238,15 +321,26 @@ struct FakeApi {
     sent: mpsc::Sender<(String, Value)>,
 }
 
-async fn fake_token(State(s): State<FakeApi>, Query(q): Query<Vec<(String, String)>>) -> Json<Value> {
+async fn fake_token(
+    State(s): State<FakeApi>,
+    Query(q): Query<Vec<(String, String)>>,
+) -> Json<Value> {
     assert!(q.iter().any(|(k, v)| k == "secret" && v == "app-secret"));
     let mut n = s.tokens.lock().unwrap_or_else(|p| p.into_inner());
     *n += 1;
     Json(json!({"access_token": format!("t{n}"), "expires_in": 7200}))
 }
 
-async fn fake_send(State(s): State<FakeApi>, Query(q): Query<Vec<(String, String)>>, Json(body): Json<Value>) -> Json<Value> {
-    let token = q.into_iter().find(|(k, _)| k == "access_token").map(|(_, v)| v).unwrap_or_default();
+async fn fake_send(
+    State(s): State<FakeApi>,
+    Query(q): Query<Vec<(String, String)>>,
+    Json(body): Json<Value>,
+) -> Json<Value> {
+    let token = q
+        .into_iter()
+        .find(|(k, _)| k == "access_token")
+        .map(|(_, v)| v)
+        .unwrap_or_default();
     {
         let mut once = s.expired_once.lock().unwrap_or_else(|p| p.into_inner());
         if token == "t1" && !*once {
@@ -269,7 +363,9 @@ async fn fake_api() -> (String, mpsc::Receiver<(String, Value)>) {
         .route("/cgi-bin/token", get(fake_token))
         .route("/cgi-bin/message/custom/send", post(fake_send))
         .with_state(state);
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
     let addr = listener.local_addr().expect("addr");
     tokio::spawn(async move { axum::serve(listener, router).await });
     (format!("http://{addr}"), rx)
@@ -287,13 +383,27 @@ async fn wechat_late_answers_are_pushed_with_a_refreshed_token() {
     let (base, mut sent) = fake_api().await;
     let app = app_with(Some(&base), |c| c.wechat.reply_budget_ms = 0).await;
     let (status, reply) = post_plain(&app, &text_msg("o_late", QUESTION, "5001")).await;
-    assert_eq!((status, reply), (200, None), "over budget: success now, push later");
+    assert_eq!(
+        (status, reply),
+        (200, None),
+        "over budget: success now, push later"
+    );
     let (token, body) = next_sent(&mut sent).await;
     assert_eq!(token, "t2", "the expired token was refreshed");
     assert_eq!(body["touser"], "o_late");
-    assert!(body["text"]["content"].as_str().expect("text").contains("购置日期"), "{body}");
+    assert!(
+        body["text"]["content"]
+            .as_str()
+            .expect("text")
+            .contains("购置日期"),
+        "{body}"
+    );
     let again = post_plain(&app, &text_msg("o_late", QUESTION, "5001")).await;
-    assert_eq!(again, (200, None), "a retry after the push is not answered again");
+    assert_eq!(
+        again,
+        (200, None),
+        "a retry after the push is not answered again"
+    );
 }
 
 #[tokio::test]
@@ -301,20 +411,41 @@ async fn wechat_users_reach_agents_and_agents_reach_them() {
     let (base, mut sent) = fake_api().await;
     let app = app_with(Some(&base), |_| {}).await;
     let (mut agent, _) = app.agent(AGENT_1).await;
-    let reply = post_plain(&app, &text_msg("o_human", "转人工", "6001")).await.1.expect("queued");
+    let reply = post_plain(&app, &text_msg("o_human", "转人工", "6001"))
+        .await
+        .1
+        .expect("queued");
     assert!(reply.contains("人工客服"), "{reply}");
     let queue = agent
         .recv_until(|m| matches!(m, AgentServerMsg::Queue { items } if !items.is_empty()))
         .await;
-    let AgentServerMsg::Queue { items } = queue else { unreachable!() };
+    let AgentServerMsg::Queue { items } = queue else {
+        unreachable!()
+    };
     let session_id = items[0].session_id.clone();
-    agent.send_json(json!({"type": "accept", "session_id": session_id})).await;
+    agent
+        .send_json(json!({"type": "accept", "session_id": session_id}))
+        .await;
     let (_, joined) = next_sent(&mut sent).await;
-    assert!(joined["text"]["content"].as_str().expect("text").contains("小王"), "{joined}");
+    assert!(
+        joined["text"]["content"]
+            .as_str()
+            .expect("text")
+            .contains("小王"),
+        "{joined}"
+    );
 
     let (status, relayed) = post_plain(&app, &text_msg("o_human", "发票开错了", "6002")).await;
-    assert_eq!((status, relayed), (200, None), "relayed to the agent, no bot reply");
-    agent.recv_until(|m| matches!(m, AgentServerMsg::VisitorMessage { text, .. } if text == "发票开错了")).await;
+    assert_eq!(
+        (status, relayed),
+        (200, None),
+        "relayed to the agent, no bot reply"
+    );
+    agent
+        .recv_until(
+            |m| matches!(m, AgentServerMsg::VisitorMessage { text, .. } if text == "发票开错了"),
+        )
+        .await;
     agent
         .send_json(json!({"type": "send", "session_id": session_id, "text": "可以作废重开。"}))
         .await;
@@ -332,8 +463,12 @@ async fn wechat_agents_are_told_when_the_reply_window_has_passed() {
     let queue = agent
         .recv_until(|m| matches!(m, AgentServerMsg::Queue { items } if !items.is_empty()))
         .await;
-    let AgentServerMsg::Queue { items } = queue else { unreachable!() };
-    agent.send_json(json!({"type": "accept", "session_id": items[0].session_id})).await;
+    let AgentServerMsg::Queue { items } = queue else {
+        unreachable!()
+    };
+    agent
+        .send_json(json!({"type": "accept", "session_id": items[0].session_id}))
+        .await;
     let e = agent
         .recv_until(|m| matches!(m, AgentServerMsg::Error { code, .. } if code == "wechat_reply_window_passed"))
         .await;

@@ -52,29 +52,58 @@ impl Bridge {
         let mut paths = HashSet::new();
         for a in &settings.accounts {
             if !a.path.starts_with('/') || !paths.insert(a.path.clone()) {
-                return Err(format!("公众号 {} 的 path「{}」须以 / 开头且不重复", a.appid, a.path));
+                return Err(format!(
+                    "公众号 {} 的 path「{}」须以 / 开头且不重复",
+                    a.appid, a.path
+                ));
             }
             let cryptor = match (&a.encoding_aes_key, a.mode) {
-                (Some(k), _) => Some(Cryptor::new(k.expose(), &a.appid).map_err(|e| format!("公众号 {}：{e}", a.appid))?),
+                (Some(k), _) => Some(
+                    Cryptor::new(k.expose(), &a.appid)
+                        .map_err(|e| format!("公众号 {}：{e}", a.appid))?,
+                ),
                 (None, Mode::Plain) => None,
-                (None, _) => return Err(format!("公众号 {} 在兼容或安全模式下须配置 encoding_aes_key", a.appid)),
+                (None, _) => {
+                    return Err(format!(
+                        "公众号 {} 在兼容或安全模式下须配置 encoding_aes_key",
+                        a.appid
+                    ));
+                }
             };
             let timeout = Duration::from_millis(settings.api_timeout_ms.max(1));
-            let cs = a.app_secret.as_ref().map(|s| Arc::new(CustomService::new(&a.api_base, &a.appid, s.clone(), timeout)));
-            accounts.push(Configured { cfg: a.clone(), cryptor, cs });
+            let cs = a.app_secret.as_ref().map(|s| {
+                Arc::new(CustomService::new(
+                    &a.api_base,
+                    &a.appid,
+                    s.clone(),
+                    timeout,
+                ))
+            });
+            accounts.push(Configured {
+                cfg: a.clone(),
+                cryptor,
+                cs,
+            });
         }
         Ok(Bridge {
             settings: settings.clone(),
             accounts,
             sessions: SessionCache::new(settings.sessions),
-            dedupe: Dedupe::new(Duration::from_secs(settings.dedupe_secs), settings.dedupe_capacity),
+            dedupe: Dedupe::new(
+                Duration::from_secs(settings.dedupe_secs),
+                settings.dedupe_capacity,
+            ),
             forwarded: Mutex::new(HashSet::new()),
         })
     }
 
     fn key(&self, acc: usize, openid: &str) -> Option<VisitorKey> {
-        let ok = !openid.is_empty() && openid.len() <= MAX_OPENID && !openid.chars().any(char::is_control);
-        ok.then(|| VisitorKey::from_stored(format!("wechat:{}:{openid}", self.accounts[acc].cfg.appid)))
+        let ok = !openid.is_empty()
+            && openid.len() <= MAX_OPENID
+            && !openid.chars().any(char::is_control);
+        ok.then(|| {
+            VisitorKey::from_stored(format!("wechat:{}:{openid}", self.accounts[acc].cfg.appid))
+        })
     }
 }
 
@@ -114,10 +143,12 @@ async fn compute(state: &AppState, acc: usize, m: Inbound) -> Option<String> {
         Content::Text(t) | Content::Voice(Some(t)) => t,
         Content::Voice(None) | Content::Other(_) => return Some(PLEASE_TYPE.into()),
         Content::Event(EventKind::Subscribe) => return Some(welcome(state, acc, &m.from).await),
-        Content::Event(EventKind::Click(key)) => match state.wechat.accounts[acc].cfg.menu.get(&key) {
-            Some(q) => q.clone(),
-            None => return Some(PLEASE_TYPE.into()),
-        },
+        Content::Event(EventKind::Click(key)) => {
+            match state.wechat.accounts[acc].cfg.menu.get(&key) {
+                Some(q) => q.clone(),
+                None => return Some(PLEASE_TYPE.into()),
+            }
+        }
         Content::Event(_) => return None,
     };
     state.metrics.message("wechat");
@@ -125,10 +156,17 @@ async fn compute(state: &AppState, acc: usize, m: Inbound) -> Option<String> {
 }
 
 async fn session(state: &AppState, acc: usize, openid: &str) -> Result<Session, String> {
-    let key = state.wechat.key(acc, openid).ok_or_else(|| "无效的用户".to_owned())?;
+    let key = state
+        .wechat
+        .key(acc, openid)
+        .ok_or_else(|| "无效的用户".to_owned())?;
     match state.wechat.sessions.take(&key) {
         Some(s) => Ok(s),
-        None => state.engine.open_keyed(key, "wechat").await.map_err(|e| e.to_string()),
+        None => state
+            .engine
+            .open_keyed(key, "wechat")
+            .await
+            .map_err(|e| e.to_string()),
     }
 }
 
@@ -163,10 +201,17 @@ async fn ask(state: &AppState, acc: usize, openid: &str, text: &str) -> Option<S
     };
     let engine = &state.engine;
     let in_bot = engine.hub().state_of(&s.id) == ConversationState::Bot;
-    let note = text.trim().strip_prefix("留言").map(str::trim).filter(|t| in_bot && !t.is_empty());
+    let note = text
+        .trim()
+        .strip_prefix("留言")
+        .map(str::trim)
+        .filter(|t| in_bot && !t.is_empty());
     let result = if let Some(note) = note {
         engine.leave_message(&s, note, None).await.map(|(_, t)| {
-            format!("已收到您的留言（编号 {}），客服答复后会通过本公众号发给您。", t.id)
+            format!(
+                "已收到您的留言（编号 {}），客服答复后会通过本公众号发给您。",
+                t.id
+            )
         })
     } else {
         let asked = match choice(text, &s.offered) {
@@ -201,7 +246,11 @@ fn render_reply(reply: Reply) -> String {
 /// Starts forwarding agent events of `id` to the user, once per conversation.
 fn forward(state: &AppState, acc: usize, openid: &str, id: &SessionId) {
     {
-        let mut f = state.wechat.forwarded.lock().unwrap_or_else(|p| p.into_inner());
+        let mut f = state
+            .wechat
+            .forwarded
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
         if !f.insert(id.clone()) {
             return;
         }
@@ -212,7 +261,11 @@ fn forward(state: &AppState, acc: usize, openid: &str, id: &SessionId) {
         run_forwarder(&state2, acc, &openid, &id, rx).await;
         let hub = state2.engine.hub();
         hub.detach_visitor(&id);
-        let mut f = state2.wechat.forwarded.lock().unwrap_or_else(|p| p.into_inner());
+        let mut f = state2
+            .wechat
+            .forwarded
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
         f.remove(&id);
     });
 }
@@ -232,12 +285,20 @@ async fn run_forwarder(
         let Some(event) = event else { return };
         let (text, last) = match event {
             VisitorEvent::Queue(_) => continue,
-            VisitorEvent::AgentJoined { agent_name } => (format!("客服 {agent_name} 为您服务，请直接输入您的问题。"), false),
+            VisitorEvent::AgentJoined { agent_name } => (
+                format!("客服 {agent_name} 为您服务，请直接输入您的问题。"),
+                false,
+            ),
             VisitorEvent::AgentMessage { text, .. } => (text, false),
-            VisitorEvent::Closed { .. } => ("人工服务已结束。如还有问题，请直接输入。".to_owned(), true),
+            VisitorEvent::Closed { .. } => {
+                ("人工服务已结束。如还有问题，请直接输入。".to_owned(), true)
+            }
             VisitorEvent::TicketAnswered(t) => {
                 let text = format!("【留言 {} 的答复】{}", t.id, t.answer.unwrap_or_default());
-                (text, state.engine.hub().state_of(id) == ConversationState::Bot)
+                (
+                    text,
+                    state.engine.hub().state_of(id) == ConversationState::Bot,
+                )
             }
         };
         deliver(state, acc, openid, id, &text).await;
@@ -266,7 +327,9 @@ async fn deliver(state: &AppState, acc: usize, openid: &str, id: &SessionId, tex
 
 /// Whether the user wrote within the reply window (WeChat refuses pushes after).
 async fn within_window(state: &AppState, id: &SessionId) -> bool {
-    let window = chrono::Duration::hours(i64::try_from(state.wechat.settings.reply_window_hours).unwrap_or(48));
+    let window = chrono::Duration::hours(
+        i64::try_from(state.wechat.settings.reply_window_hours).unwrap_or(48),
+    );
     let Ok(messages) = state.store.messages(id, WINDOW_LOOKBACK).await else {
         return true;
     };

@@ -13,10 +13,10 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use serde::Deserialize;
 
+use super::Mode;
 use super::bridge::{self, Configured};
 use super::crypto::{signature, signature_matches};
 use super::xml::{self, Fields, Inbound};
-use super::Mode;
 use crate::server::AppState;
 
 /// The query WeChat adds to every callback.
@@ -33,7 +33,9 @@ pub(crate) struct Params {
 pub fn router(state: &AppState) -> Router<AppState> {
     let mut r = Router::new();
     for (i, a) in state.wechat.accounts.iter().enumerate() {
-        let verify_route = move |State(s): State<AppState>, Query(p): Query<Params>| async move { verify(&s, i, &p) };
+        let verify_route = move |State(s): State<AppState>, Query(p): Query<Params>| async move {
+            verify(&s, i, &p)
+        };
         let post_route = move |State(s): State<AppState>, Query(p): Query<Params>, body: Bytes| async move {
             callback(&s, i, &p, &body).await
         };
@@ -81,7 +83,11 @@ fn verify(state: &AppState, i: usize, p: &Params) -> Response {
     let account = &state.wechat.accounts[i];
     let checked = fresh(state, p).and_then(|(ts, nonce)| check_plain(account, p, ts, nonce));
     match (checked, p.echostr.as_deref()) {
-        (Ok(()), Some(echo)) => ([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], echo.to_owned()).into_response(),
+        (Ok(()), Some(echo)) => (
+            [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+            echo.to_owned(),
+        )
+            .into_response(),
         (Ok(()), None) => Refused(StatusCode::BAD_REQUEST, "缺少 echostr").respond(account),
         (Err(r), _) => r.respond(account),
     }
@@ -89,10 +95,18 @@ fn verify(state: &AppState, i: usize, p: &Params) -> Response {
 
 /// The message fields, decrypted when encrypted; `true` when the reply must
 /// be encrypted too.
-fn open(account: &Configured, p: &Params, ts: &str, nonce: &str, body: &[u8]) -> Result<(Fields, bool), Refused> {
+fn open(
+    account: &Configured,
+    p: &Params,
+    ts: &str,
+    nonce: &str,
+    body: &[u8],
+) -> Result<(Fields, bool), Refused> {
     let bad = |_| Refused(StatusCode::BAD_REQUEST, "XML 无效");
     let outer = xml::parse(body).map_err(bad)?;
-    let encrypted = outer.get("Encrypt").filter(|_| account.cfg.mode != Mode::Plain);
+    let encrypted = outer
+        .get("Encrypt")
+        .filter(|_| account.cfg.mode != Mode::Plain);
     let Some(encrypt) = encrypted else {
         if account.cfg.mode == Mode::Safe {
             return Err(forbidden("安全模式下消息须加密"));
@@ -101,10 +115,17 @@ fn open(account: &Configured, p: &Params, ts: &str, nonce: &str, body: &[u8]) ->
         return Ok((outer, false));
     };
     let expected = signature(&[account.cfg.token.expose(), ts, nonce, encrypt]);
-    if !p.msg_signature.as_deref().is_some_and(|s| signature_matches(&expected, s)) {
+    if !p
+        .msg_signature
+        .as_deref()
+        .is_some_and(|s| signature_matches(&expected, s))
+    {
         return Err(forbidden("msg_signature 不符"));
     }
-    let cryptor = account.cryptor.as_ref().ok_or(forbidden("未配置 EncodingAESKey"))?;
+    let cryptor = account
+        .cryptor
+        .as_ref()
+        .ok_or(forbidden("未配置 EncodingAESKey"))?;
     let plain = cryptor.decrypt(encrypt).map_err(|e| match e {
         super::crypto::CryptoError::AppId => forbidden("appid 不符"),
         _ => forbidden("解密失败"),
@@ -136,5 +157,9 @@ async fn callback(state: &AppState, i: usize, p: &Params, body: &[u8]) -> Respon
         let sig = signature(&[account.cfg.token.expose(), &ts, nonce, &enc]);
         out = xml::encrypted_reply(&enc, &sig, &ts, nonce);
     }
-    ([(header::CONTENT_TYPE, "application/xml; charset=utf-8")], out).into_response()
+    (
+        [(header::CONTENT_TYPE, "application/xml; charset=utf-8")],
+        out,
+    )
+        .into_response()
 }

@@ -108,7 +108,10 @@ fn encrypts_like_the_official_java_sample() {
         c.encrypt_with(OFFICIAL_JAVA_REPLY2, *OFFICIAL_JAVA_RANDOM),
         OFFICIAL_JAVA_CIPHER2
     );
-    assert_eq!(c.decrypt(OFFICIAL_JAVA_CIPHER2).expect("decrypts"), OFFICIAL_JAVA_REPLY2);
+    assert_eq!(
+        c.decrypt(OFFICIAL_JAVA_CIPHER2).expect("decrypts"),
+        OFFICIAL_JAVA_REPLY2
+    );
 }
 
 #[test]
@@ -141,7 +144,10 @@ fn matches_wechatpy_vectors() {
     ]);
     assert_eq!(sig, WECHATPY_MSG_SIGNATURE);
     let plain = c.decrypt(WECHATPY_MSG_ENCRYPT).expect("decrypts");
-    assert!(plain.contains("<Content><![CDATA[test]]></Content>"), "{plain}");
+    assert!(
+        plain.contains("<Content><![CDATA[test]]></Content>"),
+        "{plain}"
+    );
     assert!(plain.contains("messense"), "{plain}");
 }
 
@@ -155,7 +161,10 @@ fn rejects_another_appid_and_a_wrong_key() {
 
 #[test]
 fn rejects_bad_keys_and_malformed_ciphertexts() {
-    assert_eq!(Cryptor::new("abc", "wx").err(), Some(CryptoError::InvalidKey));
+    assert_eq!(
+        Cryptor::new("abc", "wx").err(),
+        Some(CryptoError::InvalidKey)
+    );
     assert_eq!(
         Cryptor::new(&"!".repeat(43), "wx").err(),
         Some(CryptoError::InvalidKey)

@@ -127,7 +127,10 @@ impl CustomService {
             });
         };
         let ttl = Duration::from_secs(r.expires_in.unwrap_or(7200));
-        *cached = Some((token.clone(), Instant::now() + ttl.saturating_sub(REFRESH_MARGIN)));
+        *cached = Some((
+            token.clone(),
+            Instant::now() + ttl.saturating_sub(REFRESH_MARGIN),
+        ));
         Ok(token)
     }
 
@@ -139,7 +142,11 @@ impl CustomService {
         let mut stale = None;
         for _ in 0..2 {
             let token = self.access_token(stale.as_deref()).await?;
-            let req = self.http.post(&url).query(&[("access_token", &token)]).json(&body);
+            let req = self
+                .http
+                .post(&url)
+                .query(&[("access_token", &token)])
+                .json(&body);
             let r = self.call(req).await?;
             match r.errcode {
                 0 => return Ok(()),

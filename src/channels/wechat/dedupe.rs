@@ -22,12 +22,15 @@ pub(crate) struct Slot {
 
 type Entry = Arc<watch::Sender<Slot>>;
 
+/// The slots by key, and the keys in arrival order (for expiry).
+type Seen = (HashMap<String, Entry>, VecDeque<(Instant, String)>);
+
 /// Recently seen messages.
 pub(crate) struct Dedupe {
     ttl: Duration,
     capacity: usize,
     /// A `std` mutex: held to look up or insert, never across `.await`.
-    inner: Mutex<(HashMap<String, Entry>, VecDeque<(Instant, String)>)>,
+    inner: Mutex<Seen>,
 }
 
 impl Dedupe {
@@ -115,7 +118,10 @@ mod tests {
         let (c, first) = d.slot("m:2");
         assert!(first);
         assert_eq!(finish(&c, Some("x".into())), None);
-        assert_eq!(wait(&c, Duration::from_millis(5)).await, Some(Some("x".into())));
+        assert_eq!(
+            wait(&c, Duration::from_millis(5)).await,
+            Some(Some("x".into()))
+        );
     }
 
     #[test]

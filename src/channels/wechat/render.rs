@@ -28,13 +28,26 @@ pub fn flatten_markdown(md: &str) -> String {
             continue;
         }
         let body = trimmed.trim_start_matches('#').trim_start_matches('>');
-        let body = if body.len() != trimmed.len() { body.trim_start() } else { t };
-        let body = match body.trim_start().strip_prefix("- ").or_else(|| body.trim_start().strip_prefix("* ")) {
+        let body = if body.len() != trimmed.len() {
+            body.trim_start()
+        } else {
+            t
+        };
+        let body = match body
+            .trim_start()
+            .strip_prefix("- ")
+            .or_else(|| body.trim_start().strip_prefix("* "))
+        {
             Some(rest) => format!("· {rest}"),
             None => body.to_owned(),
         };
         let body = if body.trim_start().starts_with('|') {
-            body.trim().trim_matches('|').split('|').map(str::trim).collect::<Vec<_>>().join("｜")
+            body.trim()
+                .trim_matches('|')
+                .split('|')
+                .map(str::trim)
+                .collect::<Vec<_>>()
+                .join("｜")
         } else {
             body
         };
@@ -66,7 +79,9 @@ fn inline(s: &str) -> String {
         let after = &rest[open + 1..];
         let link = after.find("](").and_then(|mid| {
             let url_part = &after[mid + 2..];
-            url_part.find(')').map(|end| (&after[..mid], &url_part[..end], &url_part[end + 1..]))
+            url_part
+                .find(')')
+                .map(|end| (&after[..mid], &url_part[..end], &url_part[end + 1..]))
         });
         match link {
             Some((text, url, tail)) => {
@@ -102,7 +117,13 @@ pub(crate) fn fit(text: &str) -> String {
 /// An answer: the flattened answer, then its sources on one short line.
 pub(crate) fn answer(a: &Answer) -> String {
     let mut text = flatten_markdown(&a.entry.answer);
-    let sources: Vec<&str> = a.entry.sources.iter().map(|s| s.wenhao.as_str()).filter(|w| !w.is_empty()).collect();
+    let sources: Vec<&str> = a
+        .entry
+        .sources
+        .iter()
+        .map(|s| s.wenhao.as_str())
+        .filter(|w| !w.is_empty())
+        .collect();
     if !sources.is_empty() {
         text.push_str(&format!("\n\n依据：{}", sources.join("；")));
     }
@@ -134,13 +155,17 @@ pub(crate) fn handoff(s: &HandoffStatus) -> String {
             q.position.saturating_sub(1),
             q.estimated_wait_secs.div_ceil(60).max(1)
         ),
-        HandoffStatus::Connected { agent_name } => format!("客服 {agent_name} 正在为您服务，请直接输入。"),
+        HandoffStatus::Connected { agent_name } => {
+            format!("客服 {agent_name} 正在为您服务，请直接输入。")
+        }
         HandoffStatus::Offline { reason, hours } => {
             let why = match reason {
                 OfflineReason::OutsideHours => "现在不在人工服务时间",
                 OfflineReason::NoAgent => "暂时没有在线的人工客服",
             };
-            format!("{why}（服务时间：{hours}）。您可以继续向我提问，或回复“留言 + 您的问题”，客服上班后会答复您。")
+            format!(
+                "{why}（服务时间：{hours}）。您可以继续向我提问，或回复“留言 + 您的问题”，客服上班后会答复您。"
+            )
         }
     }
 }

@@ -160,7 +160,10 @@ impl Inbound {
         Ok(Inbound {
             to: f.require("ToUserName")?.trim().to_owned(),
             from: f.require("FromUserName")?.trim().to_owned(),
-            create_time: f.get("CreateTime").and_then(|t| t.trim().parse().ok()).unwrap_or(0),
+            create_time: f
+                .get("CreateTime")
+                .and_then(|t| t.trim().parse().ok())
+                .unwrap_or(0),
             msg_id: non_empty("MsgId").map(str::to_owned),
             content,
         })

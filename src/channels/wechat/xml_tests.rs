@@ -28,7 +28,10 @@ fn reads_voice_events_and_escaped_text() {
         <CreateTime>7</CreateTime><MsgType>event</MsgType><Event>CLICK</Event>\
         <EventKey><![CDATA[HOT_VAT]]></EventKey><ScanCodeInfo><ScanType>x</ScanType></ScanCodeInfo></xml>";
     let m = Inbound::from_fields(&parse(click.as_bytes()).expect("parses")).expect("valid");
-    assert_eq!(m.content, Content::Event(EventKind::Click("HOT_VAT".into())));
+    assert_eq!(
+        m.content,
+        Content::Event(EventKind::Click("HOT_VAT".into()))
+    );
     assert!(m.dedupe_key().starts_with("e:u:7:"), "{}", m.dedupe_key());
 }
 
