@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use crate::channels::wechat;
 use crate::{chat, handoff, search, server, store};
 
 /// The whole configuration; every section has defaults that run locally.
@@ -23,6 +24,8 @@ pub struct Config {
     pub chat: chat::Settings,
     /// Human handoff: agents, assignment, business hours.
     pub handoff: handoff::Settings,
+    /// WeChat Official Accounts (`[[wechat.accounts]]`).
+    pub wechat: wechat::Settings,
 }
 
 /// Knowledge-base location.

@@ -3,6 +3,8 @@
 //!
 //! - `web`: WebSocket JSON for the widget (`/ws/chat`) and agents (`/ws/agent`).
 //! - `http`: JSON and server-sent events for bots bridged to other systems.
+//! - `wechat`: WeChat Official Account callbacks (XML, optionally encrypted).
 
 pub mod http;
 pub mod web;
+pub mod wechat;

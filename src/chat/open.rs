@@ -67,11 +67,17 @@ impl Engine {
 
     /// The session of an HTTP API user: their latest conversation, or a new one.
     pub async fn open_api(&self, user_id: &str) -> Result<Session, ChatError> {
-        let key = VisitorKey::api(user_id)?;
+        self.open_keyed(VisitorKey::api(user_id)?, "http").await
+    }
+
+    /// The session of a user of a bridged channel (`key` built by the
+    /// channel from its own user id): their latest conversation, or a new
+    /// one tagged with `channel`.
+    pub async fn open_keyed(&self, key: VisitorKey, channel: &str) -> Result<Session, ChatError> {
         self.store.touch_visitor(&key, Utc::now()).await?;
         let conversation = match self.store.latest_conversation(&key).await? {
             Some(c) => c,
-            None => self.create_conversation(&key, "http").await?,
+            None => self.create_conversation(&key, channel).await?,
         };
         Ok(Session::new(conversation.id, key, None))
     }

@@ -111,6 +111,22 @@ impl Hub {
         Ok(message_id)
     }
 
+    /// Tells the agent serving `id` that a message could not reach the
+    /// taxpayer, and notes it in the transcript. Channels that push later
+    /// (WeChat) call it when their push fails.
+    pub async fn undeliverable(&self, id: &SessionId, code: &'static str, reason: &str) -> Result<(), HandoffError> {
+        let notice = format!("消息未送达用户：{reason}");
+        self.store.append_message(&NewMessage::plain(id, Sender::System, &notice)).await?;
+        let agent = self.live().assigned.get(id).cloned();
+        if let Some(agent) = agent {
+            self.push_agent(
+                &agent,
+                AgentEvent::Undeliverable { session_id: id.clone(), code, reason: reason.to_owned() },
+            );
+        }
+        Ok(())
+    }
+
     /// Hands a conversation to another agent, or back to the head of the
     /// queue when `to` is `None`.
     pub async fn transfer(&self, agent: &str, id: &SessionId, to: Option<&str>) -> Result<(), HandoffError> {

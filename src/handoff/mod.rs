@@ -195,6 +195,16 @@ pub enum AgentEvent {
     },
     /// A new 留言 ticket.
     TicketOpened(Ticket),
+    /// A message could not reach the taxpayer (a channel's push failed, e.g.
+    /// WeChat's 48-hour reply window has passed).
+    Undeliverable {
+        /// The conversation.
+        session_id: SessionId,
+        /// Stable code of the reason.
+        code: &'static str,
+        /// The reason, for people.
+        reason: String,
+    },
 }
 
 /// Why a handoff action was refused.

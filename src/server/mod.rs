@@ -24,6 +24,7 @@ pub use metrics::Metrics;
 pub use router::router;
 pub use state::AppState;
 
+use crate::channels::wechat::Bridge;
 use crate::chat::{Engine, SessionCache};
 use crate::config::Config;
 use crate::handoff::Hub;
@@ -79,6 +80,9 @@ pub enum StartError {
     /// The handoff configuration is invalid.
     #[error("人工服务配置无效：{0}")]
     Handoff(String),
+    /// The WeChat configuration is invalid.
+    #[error("微信公众号配置无效：{0}")]
+    Wechat(String),
     /// The address could not be bound.
     #[error("无法监听 {addr}：{source}")]
     Bind {
@@ -123,6 +127,7 @@ impl App {
 
     /// Like [`App::build`] with a matcher built elsewhere (tests share one).
     pub async fn build_with(config: Config, searcher: Arc<Searcher>) -> Result<App, StartError> {
+        let wechat = Bridge::new(&config.wechat).map_err(StartError::Wechat)?;
         let store: Arc<dyn Store> = Arc::new(store::open(&config.store).await?);
         let hub = Hub::start(Arc::clone(&store), config.handoff.clone()).await.map_err(StartError::Handoff)?;
         let engine = Engine::new(searcher, Arc::clone(&store), Arc::new(hub), config.chat.clone());
@@ -138,6 +143,7 @@ impl App {
             shutdown: CancellationToken::new(),
             tracker: TaskTracker::new(),
             api_sessions: Arc::new(SessionCache::new(config.chat.api_sessions)),
+            wechat: Arc::new(wechat),
         };
         Ok(App { listener, state })
     }

@@ -7,7 +7,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 
 use super::{ApiError, AppState};
-use crate::channels::{http, web};
+use crate::channels::{http, web, wechat};
 
 /// The demo page and widget, embedded so the binary serves them from anywhere.
 const INDEX_HTML: &str = include_str!("../../web-widget/index.html");
@@ -22,7 +22,9 @@ const MAX_BODY_BYTES: usize = 64 * 1024;
 
 /// The application's router.
 pub fn router(state: AppState) -> Router {
+    let wechat = wechat::router(&state);
     Router::new()
+        .merge(wechat)
         .route("/", get(index))
         .route("/widget.js", get(widget))
         .route("/console", get(console_redirect))

@@ -7,6 +7,7 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 use super::{Metrics, Settings};
+use crate::channels::wechat::Bridge;
 use crate::chat::{Engine, SessionCache};
 use crate::store::Store;
 
@@ -29,4 +30,6 @@ pub struct AppState {
     pub tracker: TaskTracker,
     /// Follow-up context of HTTP API users.
     pub api_sessions: Arc<SessionCache>,
+    /// The WeChat accounts and their per-user state.
+    pub wechat: Arc<Bridge>,
 }

@@ -8,3 +8,4 @@ mod helpers;
 mod http_api;
 mod protocol_docs;
 mod store_contract;
+mod wechat;

@@ -44,6 +44,9 @@ fn event(e: &AgentEvent) -> AgentServerMsg {
         },
         AgentEvent::Released { session_id } => AgentServerMsg::Released { session_id: session_id.to_string() },
         AgentEvent::TicketOpened(t) => AgentServerMsg::TicketNew { ticket: convert::ticket(t) },
+        AgentEvent::Undeliverable { session_id, code, reason } => {
+            AgentServerMsg::Error { code: (*code).to_owned(), message: format!("会话 {session_id}：{reason}") }
+        }
     }
 }
 
