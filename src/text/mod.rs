@@ -85,7 +85,8 @@ impl Analyzer {
         let normalized = normalize(input);
         let text = normalized.text.as_str();
         let mut terms = Vec::new();
-        for piece in self.segmenter.search_pieces(text) {
+        let (search, precise) = self.segmenter.search_and_precise(text);
+        for piece in search {
             let canonical = self.canonical(piece.word);
             if self.is_stopword(piece.word) || self.is_stopword(canonical) {
                 continue;
@@ -93,8 +94,7 @@ impl Analyzer {
             let (start, end) = normalized.original_range(piece.start, piece.end);
             terms.push(Term { text: canonical.to_owned(), start, end });
         }
-        let kept: Vec<Piece> =
-            self.segmenter.precise_pieces(text).into_iter().filter(|p| !self.is_stopword(p.word)).collect();
+        let kept: Vec<Piece> = precise.into_iter().filter(|p| !self.is_stopword(p.word)).collect();
         let bigrams = bigrams_of_runs(&normalized, &kept);
         Analysis { terms, bigrams, content_words: kept.len() }
     }

@@ -67,4 +67,19 @@ impl Segmenter {
             .map(|t| Piece { word: t.word, start: t.byte_start, end: t.byte_end })
             .collect()
     }
+
+    /// Both segmentations from one jieba pass: search mode, and the precise
+    /// words among them (search mode emits a word's inner words just before
+    /// the word itself, so the precise words are those no later piece contains).
+    pub fn search_and_precise<'a>(&self, text: &'a str) -> (Vec<Piece<'a>>, Vec<Piece<'a>>) {
+        let search = self.search_pieces(text);
+        let mut precise: Vec<Piece<'a>> = Vec::with_capacity(search.len());
+        for piece in &search {
+            while precise.last().is_some_and(|p| piece.start <= p.start && p.end <= piece.end) {
+                precise.pop();
+            }
+            precise.push(piece.clone());
+        }
+        (search, precise)
+    }
 }

@@ -104,3 +104,18 @@ fn tantivy_adapter_reports_byte_offsets_of_the_input() {
     assert_eq!(stream.token().text, "专票");
     assert!(!stream.advance());
 }
+
+#[test]
+fn one_search_pass_yields_the_same_precise_words_as_jieba() {
+    let a = analyzer();
+    for text in [
+        "小规模纳税人月销售额10万以下免征增值税吗",
+        "个税汇算怎么办",
+        "专票红冲流程 vat-13% 1.5",
+        "请问我们公司注销税务登记要带什么材料",
+        "",
+    ] {
+        let (_, precise) = a.segmenter.search_and_precise(text);
+        assert_eq!(precise, a.segmenter.precise_pieces(text), "{text}");
+    }
+}
