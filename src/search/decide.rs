@@ -85,7 +85,8 @@ pub struct Settings {
     pub answer_threshold: f32,
     /// Minimum confidence lead over the runner-up to answer directly.
     pub margin: f32,
-    /// Minimum confidence of the best candidate to offer "您是不是想问…" rather than a human.
+    /// Minimum summed confidence of the first `max_clarify` candidates to offer
+    /// "您是不是想问…" rather than a human.
     pub clarify_threshold: f32,
     /// Minimum confidence of the other candidates offered in a clarification.
     pub clarify_floor: f32,
@@ -136,10 +137,16 @@ pub(crate) fn decide(ranked: &[Candidate], s: &Settings) -> Decision {
     if best >= s.answer_threshold && best - second >= s.margin {
         return Decision::Answer { entry: top.entry.clone(), confidence: top.confidence };
     }
-    if best >= s.clarify_threshold {
-        let others = ranked.iter().skip(1).take(s.max_clarify.saturating_sub(1));
-        let candidates =
-            std::iter::once(top).chain(others.filter(|c| c.confidence.get() >= s.clarify_floor)).cloned().collect();
+    // Confidences are per-candidate probabilities of being the right entry, so
+    // their sum over the offered candidates is the chance that the list holds
+    // it: a vague "发票" spreads it over several entries, none of them sure.
+    let offered = &ranked[..ranked.len().min(s.max_clarify.max(1))];
+    let mass: f32 = offered.iter().map(|c| c.confidence.get()).sum();
+    if mass >= s.clarify_threshold {
+        let candidates = std::iter::once(top)
+            .chain(offered.iter().skip(1).filter(|c| c.confidence.get() >= s.clarify_floor))
+            .cloned()
+            .collect();
         return Decision::Clarify { candidates };
     }
     Decision::NoMatch { nearest: Some(top.clone()) }
