@@ -50,22 +50,12 @@ impl Segmenter {
     /// HMM discovery of unknown words is off: on typo'd input it glues wrong
     /// characters into words that then match nothing.
     pub fn search_pieces<'a>(&self, text: &'a str) -> Vec<Piece<'a>> {
-        self.jieba
-            .cut_for_search(text, false)
-            .into_iter()
-            .filter(|t| !t.word.trim().is_empty())
-            .map(|t| Piece { word: t.word, start: t.byte_start, end: t.byte_end })
-            .collect()
+        pieces(self.jieba.cut_for_search(text, false))
     }
 
     /// Precise-mode segmentation (each character in exactly one piece).
     pub fn precise_pieces<'a>(&self, text: &'a str) -> Vec<Piece<'a>> {
-        self.jieba
-            .cut(text, false)
-            .into_iter()
-            .filter(|t| !t.word.trim().is_empty())
-            .map(|t| Piece { word: t.word, start: t.byte_start, end: t.byte_end })
-            .collect()
+        pieces(self.jieba.cut(text, false))
     }
 
     /// Both segmentations from one jieba pass: search mode, and the precise
@@ -82,4 +72,13 @@ impl Segmenter {
         }
         (search, precise)
     }
+}
+
+/// Jieba's tokens as pieces, without the whitespace ones.
+fn pieces(tokens: Vec<jieba_rs::Token<'_>>) -> Vec<Piece<'_>> {
+    tokens
+        .into_iter()
+        .filter(|t| !t.word.trim().is_empty())
+        .map(|t| Piece { word: t.word, start: t.byte_start, end: t.byte_end })
+        .collect()
 }
