@@ -11,11 +11,11 @@ use tantivy::tokenizer::{TextAnalyzer, WhitespaceTokenizer};
 use tantivy::{Index, IndexWriter, ReloadPolicy};
 
 use crate::kb::{Entry, KnowledgeBase};
-use crate::text::{Analyzer, BigramTokenizer, TaxTokenizer, Term};
+use crate::text::{Analyzer, Term};
 
 use super::SearchError;
 use super::bayes::Counts;
-use super::schema::{ANALYSED, BIGRAM_TOKENIZER, Fields, TAX_TOKENIZER, schema};
+use super::schema::{ANALYSED, Fields, schema};
 use super::variants::VariantIndex;
 use super::vectors::Vocabulary;
 
@@ -130,7 +130,7 @@ impl Snapshot {
             })
             .collect();
         let background = Counts::merged(profiles.iter().map(|p| &p.term_counts));
-        let (searcher, ords, fields) = index(&entries, &analysed, &analyzer)?;
+        let (searcher, ords, fields) = index(&entries, &analysed)?;
         Ok(Snapshot {
             entries: entries.into_iter().map(Arc::new).collect(),
             profiles,
@@ -216,12 +216,10 @@ fn joined(terms: &[Term]) -> String {
 
 type Built = (tantivy::Searcher, Vec<Column<u64>>, Fields);
 
-fn index(entries: &[Entry], analysed: &[Analysed], analyzer: &Arc<Analyzer>) -> Result<Built, SearchError> {
+fn index(entries: &[Entry], analysed: &[Analysed]) -> Result<Built, SearchError> {
     let (schema, fields) = schema();
     let index = Index::create_in_ram(schema);
     index.tokenizers().register(ANALYSED, TextAnalyzer::from(WhitespaceTokenizer::default()));
-    index.tokenizers().register(TAX_TOKENIZER, TextAnalyzer::from(TaxTokenizer(analyzer.clone())));
-    index.tokenizers().register(BIGRAM_TOKENIZER, TextAnalyzer::from(BigramTokenizer(analyzer.clone())));
     let mut writer: IndexWriter<TantivyDocument> = index.writer_with_num_threads(1, WRITER_MEMORY)?;
     for (ord, (entry, a)) in entries.iter().zip(analysed).enumerate() {
         let mut doc = TantivyDocument::new();

@@ -2,12 +2,11 @@
 
 use tantivy::schema::{FAST, Field, IndexRecordOption, STRING, Schema, TextFieldIndexing, TextOptions};
 
-/// Name of the whitespace tokenizer for fields fed already-analysed terms.
+/// Name of the whitespace tokenizer for fields fed already-analysed terms: each
+/// text is analysed once (by [`Analyzer`](crate::text::Analyzer)) and the same
+/// terms feed both tantivy and the reranker. The tantivy adapters in `text`
+/// (`TaxTokenizer`, `BigramTokenizer`) produce the same terms from raw text.
 pub(crate) const ANALYSED: &str = "taxbot_analysed";
-/// Name under which the [`TaxTokenizer`](crate::text::TaxTokenizer) is registered.
-pub(crate) const TAX_TOKENIZER: &str = "taxbot_tax";
-/// Name under which the [`BigramTokenizer`](crate::text::BigramTokenizer) is registered.
-pub(crate) const BIGRAM_TOKENIZER: &str = "taxbot_bigram";
 
 /// The fields of an entry document.
 #[derive(Debug, Clone, Copy)]
