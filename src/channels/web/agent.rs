@@ -7,8 +7,9 @@ use tokio::sync::mpsc;
 use tracing::Instrument;
 
 use super::convert;
+use super::inbound::{Inbound, inbound};
 use super::limit::RateLimiter;
-use super::protocol::{AGENT_TYPES, AgentClientMsg, AgentServerMsg, FrameError, decode};
+use super::protocol::{AGENT_TYPES, AgentClientMsg, AgentServerMsg, FrameError};
 use crate::chat::SessionId;
 use crate::handoff::{AgentAccount, AgentEvent, HandoffError, Presence};
 use crate::server::AppState;
@@ -108,22 +109,12 @@ impl Conn {
     }
 
     async fn frame(&mut self, m: Message) -> Flow {
-        let text = match m {
-            Message::Text(t) => t,
-            Message::Binary(_) => return self.frame_error(FrameError::Binary).await,
-            Message::Close(_) => return Flow::Close,
-            Message::Ping(_) | Message::Pong(_) => return Flow::Continue,
-        };
         let max = self.state.server.max_frame_bytes;
-        if text.len() > max {
-            return self.frame_error(FrameError::TooLarge(max)).await;
-        }
-        if !self.limiter.allow() {
-            return self.frame_error(FrameError::RateLimited).await;
-        }
-        match decode::<AgentClientMsg>(text.as_str(), &AGENT_TYPES) {
-            Ok(msg) => self.handle(msg).await,
-            Err(e) => self.frame_error(e).await,
+        match inbound::<AgentClientMsg>(m, max, &mut self.limiter, &AGENT_TYPES) {
+            Inbound::Msg(msg) => self.handle(msg).await,
+            Inbound::Invalid(e) => self.frame_error(e).await,
+            Inbound::Close => Flow::Close,
+            Inbound::Ignore => Flow::Continue,
         }
     }
 

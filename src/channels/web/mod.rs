@@ -4,6 +4,7 @@
 mod agent;
 mod chat;
 pub(crate) mod convert;
+mod inbound;
 mod limit;
 pub mod protocol;
 
