@@ -6,18 +6,13 @@ use futures_util::{SinkExt, StreamExt};
 use tokio::sync::mpsc;
 use tracing::Instrument;
 
-use super::convert;
 use super::inbound::{Inbound, inbound};
 use super::limit::RateLimiter;
 use super::protocol::{AGENT_TYPES, AgentClientMsg, AgentServerMsg, FrameError};
+use super::{Flow, convert, feed};
 use crate::chat::SessionId;
 use crate::handoff::{AgentAccount, AgentEvent, HandoffError, Presence};
 use crate::server::AppState;
-
-enum Flow {
-    Continue,
-    Close,
-}
 
 struct Conn {
     state: AppState,
@@ -93,13 +88,7 @@ pub(crate) async fn serve(socket: WebSocket, state: AppState) {
 
 impl Conn {
     async fn send(&mut self, msg: &AgentServerMsg) -> Flow {
-        let Ok(text) = serde_json::to_string(msg) else {
-            return Flow::Continue;
-        };
-        match self.out.feed(Message::Text(text.into())).await {
-            Ok(()) => Flow::Continue,
-            Err(_) => Flow::Close,
-        }
+        feed(&mut self.out, msg).await
     }
 
     async fn error(&mut self, code: &str, message: String) -> Flow {

@@ -8,20 +8,14 @@ use futures_util::{SinkExt, StreamExt};
 use tokio::sync::mpsc;
 use tracing::Instrument;
 
-use super::convert;
 use super::inbound::{Inbound, inbound};
 use super::limit::RateLimiter;
 use super::protocol::{CHAT_TYPES, ClientMsg, FrameError, ServerMsg};
+use super::{Flow, convert, feed};
 use crate::chat::{Answer, ChatError, Reply, Session};
 use crate::handoff::VisitorEvent;
 use crate::server::AppState;
 use crate::text::mask_numbers;
-
-/// Whether to keep reading.
-enum Flow {
-    Continue,
-    Close,
-}
 
 struct Conn {
     state: AppState,
@@ -88,13 +82,7 @@ impl Conn {
     /// streaming flushes each paced chunk, so a reply costs one write when it
     /// is not paced.
     async fn send(&mut self, msg: &ServerMsg) -> Flow {
-        let Ok(text) = serde_json::to_string(msg) else {
-            return Flow::Continue;
-        };
-        match self.out.feed(Message::Text(text.into())).await {
-            Ok(()) => Flow::Continue,
-            Err(_) => Flow::Close,
-        }
+        feed(&mut self.out, msg).await
     }
 
     async fn flush(&mut self) -> Flow {

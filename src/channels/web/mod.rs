@@ -8,9 +8,14 @@ mod inbound;
 mod limit;
 pub mod protocol;
 
+use std::future::Future;
+
 use axum::extract::State;
-use axum::extract::ws::WebSocketUpgrade;
+use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::response::{IntoResponse, Response};
+use futures_util::SinkExt;
+use futures_util::stream::SplitSink;
+use serde::Serialize;
 
 pub use limit::RateLimiter;
 
@@ -25,26 +30,47 @@ fn upgrade(ws: WebSocketUpgrade, state: &AppState) -> WebSocketUpgrade {
     ws.max_message_size(hard).max_frame_size(hard)
 }
 
-/// `GET /ws/chat`: a taxpayer connection.
-pub async fn chat_socket(State(state): State<AppState>, ws: WebSocketUpgrade) -> Response {
+/// Whether a socket loop keeps reading after handling an input.
+enum Flow {
+    Continue,
+    Close,
+}
+
+/// Queues one JSON frame; the socket loops flush after each input or event,
+/// so a reply of several frames costs one write.
+async fn feed<T: Serialize>(out: &mut SplitSink<WebSocket, Message>, msg: &T) -> Flow {
+    let Ok(text) = serde_json::to_string(msg) else {
+        return Flow::Continue;
+    };
+    match out.feed(Message::Text(text.into())).await {
+        Ok(()) => Flow::Continue,
+        Err(_) => Flow::Close,
+    }
+}
+
+/// Accepts a WebSocket when a connection slot is free, and runs `serve` on it
+/// as a task the graceful shutdown waits for.
+fn accept<F, Fut>(state: AppState, ws: WebSocketUpgrade, serve: F) -> Response
+where
+    F: FnOnce(WebSocket, AppState) -> Fut + Send + 'static,
+    Fut: Future<Output = ()> + Send + 'static,
+{
     let Ok(permit) = state.connections.clone().try_acquire_owned() else {
         return ApiError::overloaded().into_response();
     };
     let task = state.tracker.token();
     upgrade(ws, &state).on_upgrade(move |socket| async move {
-        chat::serve(socket, state).await;
+        serve(socket, state).await;
         drop((permit, task));
     })
 }
 
+/// `GET /ws/chat`: a taxpayer connection.
+pub async fn chat_socket(State(state): State<AppState>, ws: WebSocketUpgrade) -> Response {
+    accept(state, ws, chat::serve)
+}
+
 /// `GET /ws/agent`: an agent console.
 pub async fn agent_socket(State(state): State<AppState>, ws: WebSocketUpgrade) -> Response {
-    let Ok(permit) = state.connections.clone().try_acquire_owned() else {
-        return ApiError::overloaded().into_response();
-    };
-    let task = state.tracker.token();
-    upgrade(ws, &state).on_upgrade(move |socket| async move {
-        agent::serve(socket, state).await;
-        drop((permit, task));
-    })
+    accept(state, ws, agent::serve)
 }
