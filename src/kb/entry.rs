@@ -123,11 +123,6 @@ impl Entry {
     pub fn questions(&self) -> impl Iterator<Item = &str> {
         std::iter::once(self.question.as_str()).chain(self.similar.iter().map(String::as_str))
     }
-
-    /// Whether the rule is in force on `day`.
-    pub fn in_force_on(&self, day: NaiveDate) -> bool {
-        day >= self.effective_from && self.effective_until.is_none_or(|until| day <= until)
-    }
 }
 
 #[cfg(test)]

@@ -144,24 +144,9 @@ impl Snapshot {
         })
     }
 
-    /// Number of entries.
-    pub fn len(&self) -> usize {
-        self.entries.len()
-    }
-
-    /// Whether the snapshot has no entries.
-    pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
-    }
-
     /// The entries, in build order.
     pub fn entries(&self) -> &[Arc<Entry>] {
         &self.entries
-    }
-
-    /// Number of distinct terms and bigrams known to the reranker.
-    pub fn vocabulary_size(&self) -> (usize, usize) {
-        (self.terms.len(), self.bigrams.len())
     }
 }
 

@@ -24,6 +24,12 @@ pub(crate) struct QuerySide {
 pub(crate) struct QueryVector {
     terms: QuerySide,
     bigrams: QuerySide,
+    /// Own and borrowed known word ids, for the naive Bayes signals.
+    all_terms: Vec<u32>,
+    /// Own and borrowed known bigram ids.
+    all_bigrams: Vec<u32>,
+    /// Log-likelihood of `all_terms` under the whole base (the same for every entry).
+    background: f32,
 }
 
 fn side(vocab: &Vocabulary, items: &[String], borrowed: &[String], unknown_factor: f32) -> QuerySide {
@@ -44,10 +50,12 @@ fn side(vocab: &Vocabulary, items: &[String], borrowed: &[String], unknown_facto
 impl QueryVector {
     /// Weighs the question's terms against the snapshot's vocabulary.
     pub fn new(snap: &Snapshot, q: &QueryTerms, unknown_factor: f32) -> Self {
-        QueryVector {
-            terms: side(&snap.terms, &q.terms, &q.borrowed_terms, unknown_factor),
-            bigrams: side(&snap.bigrams, &q.bigrams, &q.borrowed_bigrams, unknown_factor),
-        }
+        let terms = side(&snap.terms, &q.terms, &q.borrowed_terms, unknown_factor);
+        let bigrams = side(&snap.bigrams, &q.bigrams, &q.borrowed_bigrams, unknown_factor);
+        let all_terms: Vec<u32> = terms.known.ids.iter().chain(&terms.borrowed).copied().collect();
+        let all_bigrams = bigrams.known.ids.iter().chain(&bigrams.borrowed).copied().collect();
+        let background = snap.background.log_likelihood(&all_terms, snap.terms.len());
+        QueryVector { terms, bigrams, all_terms, all_bigrams, background }
     }
 }
 
@@ -152,16 +160,13 @@ pub(crate) fn signals(snap: &Snapshot, q: &QueryVector, ord: usize, bm25: f32, b
 /// entry `ord`, and the word fit against the whole base (see [`Signals::bayes_fit`]).
 pub(crate) fn log_likelihoods(snap: &Snapshot, q: &QueryVector, ord: usize) -> (f32, f32, f32) {
     let profile = &snap.profiles[ord];
-    let terms: Vec<u32> = q.terms.known.ids.iter().chain(&q.terms.borrowed).copied().collect();
-    let bigrams: Vec<u32> = q.bigrams.known.ids.iter().chain(&q.bigrams.borrowed).copied().collect();
-    let words = profile.term_counts.log_likelihood(&terms, snap.terms.len());
-    let fit = if terms.is_empty() {
+    let words = profile.term_counts.log_likelihood(&q.all_terms, snap.terms.len());
+    let fit = if q.all_terms.is_empty() {
         0.0
     } else {
-        let background = snap.background.log_likelihood(&terms, snap.terms.len());
-        0.5 + 0.5 * ((words - background) / terms.len() as f32 / FIT_SCALE).tanh()
+        0.5 + 0.5 * ((words - q.background) / q.all_terms.len() as f32 / FIT_SCALE).tanh()
     };
-    (words, profile.bigram_counts.log_likelihood(&bigrams, snap.bigrams.len()), fit)
+    (words, profile.bigram_counts.log_likelihood(&q.all_bigrams, snap.bigrams.len()), fit)
 }
 
 /// Per-word log-likelihood gain at which the fit reaches about 0.88.
