@@ -13,11 +13,13 @@
 //! | `channels` | wire formats: `web` (WebSocket JSON), `http` (JSON + SSE API) |
 //! | `server` | axum router, limits, health and metrics, graceful shutdown, `App` wiring |
 //! | `bench`  | the WebSocket load generator (`taxbot bench ws`) |
+//! | `admin`  | console accounts and roles, sign-in sessions and CSRF, the admin route registry, the audit log |
 //! | `config` | one typed configuration (defaults < `taxbot.toml` < `TAXBOT_*` env) |
 //!
 //! Dependencies point one way: `server` → `channels` → `chat` → `handoff` →
 //! `store`, and `chat` → `search` → `kb` → `text`; `config` is read at startup only.
 
+pub mod admin;
 pub mod bench;
 pub mod channels;
 pub mod chat;

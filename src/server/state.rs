@@ -32,4 +32,6 @@ pub struct AppState {
     pub api_sessions: Arc<SessionCache>,
     /// The WeChat accounts and their per-user state.
     pub wechat: Arc<Bridge>,
+    /// Console sign-in settings and state.
+    pub admin: Arc<crate::admin::Auth>,
 }

@@ -61,6 +61,16 @@ impl SqliteStore {
         let pool = SqlitePoolOptions::new().max_connections(max_connections.max(1)).connect_with(options).await?;
         Ok(SqliteStore { pool, writer })
     }
+
+    /// The reader pool (for the other `sqlite_*` trait impls).
+    pub(super) fn pool(&self) -> &SqlitePool {
+        &self.pool
+    }
+
+    /// The single-connection writer pool.
+    pub(super) fn writer(&self) -> &SqlitePool {
+        &self.writer
+    }
 }
 
 fn millis(t: DateTime<Utc>) -> i64 {

@@ -1,6 +1,8 @@
 //! Integration tests: the real server on port 0, real WebSocket and HTTP
 //! clients, a real SQLite file per test. One binary so it links once.
 
+mod admin_auth;
+mod admin_client;
 mod chat_ws;
 mod config_layers;
 mod handoff;

@@ -1,0 +1,2 @@
+// Analytics pages (filled in by the analytics work).
+export const pages = [];
