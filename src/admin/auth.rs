@@ -7,8 +7,15 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::json;
 
-use super::{Principal, Role, audit, session, users};
+use std::sync::LazyLock;
+use std::time::Instant;
+
+use super::{ClientIp, Principal, Role, audit, session, users};
 use crate::server::{ApiError, AppState};
+
+/// Verified when the name is unknown, so that both cases cost one argon2 run.
+static DUMMY_HASH: LazyLock<String> =
+    LazyLock::new(|| users::hash_password("dummy password for timing").unwrap_or_default());
 
 /// The login form.
 #[derive(Deserialize)]
@@ -20,19 +27,32 @@ pub(super) struct Login {
 /// Checks the password and starts a session (cookie + CSRF token in the body).
 pub(super) async fn login(
     State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
     headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> Result<Response, ApiError> {
     let form: Login = serde_json::from_slice(&body).map_err(ApiError::bad_json)?;
     let name = form.name.trim();
+    let keys = [format!("name:{name}"), format!("ip:{}", ip.as_deref().unwrap_or("?"))];
+    let throttle = &state.admin.throttle;
+    if let Err(e) = throttle.check(&keys, Instant::now()) {
+        let detail = json!({"reason": "throttled"});
+        audit::record_from(&*state.store, name, "login.failed", name, detail, ip).await?;
+        return Err(e);
+    }
     let user = state.store.user_by_name(name).await?;
-    let valid = user.filter(|u| !u.disabled && users::verify_password(&u.password_hash, &form.password));
+    let hash = user.as_ref().map_or(DUMMY_HASH.as_str(), |u| u.password_hash.as_str());
+    // Always verify (against a dummy hash for unknown names) so timing does not reveal which names exist.
+    let password_ok = users::verify_password(hash, &form.password);
+    let valid = user.filter(|u| !u.disabled && password_ok);
     let Some((user, role)) = valid.and_then(|u| Role::parse(&u.role).map(|r| (u, r))) else {
-        audit::record_from(&*state.store, name, "login.failed", name, json!({}), None).await?;
+        throttle.fail(&keys, Instant::now());
+        audit::record_from(&*state.store, name, "login.failed", name, json!({}), ip).await?;
         return Err(ApiError::bad_credentials());
     };
+    throttle.clear(&keys[0]);
     let (token, csrf) = session::start(&state, &user).await?;
-    audit::record_from(&*state.store, &user.name, "login", &user.name, json!({}), None).await?;
+    audit::record_from(&*state.store, &user.name, "login", &user.name, json!({}), ip).await?;
     let cookie = session::set_cookie(&state, &headers, &token);
     let body = json!({"name": user.name, "role": role, "csrf": csrf});
     Ok(([(header::SET_COOKIE, cookie)], Json(body)).into_response())

@@ -7,11 +7,14 @@
 //! mounted without a role. Feature modules contribute `routes(AdminRoutes) -> AdminRoutes`.
 
 pub mod audit;
+mod audit_api;
 mod auth;
 mod role;
 mod routes;
 mod session;
+mod throttle;
 pub mod users;
+mod users_api;
 
 use axum::Router;
 use axum::http::Method;
@@ -20,7 +23,8 @@ use serde::{Deserialize, Serialize};
 pub use audit::Actor;
 pub use role::Role;
 pub use routes::{AdminRoutes, RouteInfo};
-pub use session::{Principal, SESSION_COOKIE};
+pub use session::{Principal, SESSION_COOKIE, authenticate};
+pub use throttle::{ClientIp, Throttle};
 
 use crate::server::AppState;
 
@@ -34,11 +38,21 @@ pub struct Settings {
     pub secure_cookies: bool,
     /// Trust `X-Forwarded-Proto` / `X-Forwarded-For` from a reverse proxy in front.
     pub trust_proxy: bool,
+    /// Failed sign-ins allowed per account name and per client address...
+    pub max_login_failures: u32,
+    /// ...within this many minutes (then 429 until the oldest failure is that old).
+    pub login_window_mins: u32,
 }
 
 impl Default for Settings {
     fn default() -> Self {
-        Settings { session_hours: 12, secure_cookies: false, trust_proxy: false }
+        Settings {
+            session_hours: 12,
+            secure_cookies: false,
+            trust_proxy: false,
+            max_login_failures: 5,
+            login_window_mins: 15,
+        }
     }
 }
 
@@ -47,23 +61,27 @@ impl Default for Settings {
 pub struct Auth {
     /// The `[admin]` settings.
     pub settings: Settings,
+    /// Failed sign-ins.
+    pub throttle: Throttle,
 }
 
 impl Auth {
     /// Sign-in state for `settings`.
     pub fn new(settings: Settings) -> Self {
-        Auth { settings }
+        let window = std::time::Duration::from_secs(u64::from(settings.login_window_mins.max(1)) * 60);
+        Auth { throttle: Throttle::new(settings.max_login_failures, window), settings }
     }
 }
 
 /// Every admin route, in registration order.
 fn all(r: AdminRoutes) -> AdminRoutes {
-    r.add(Method::GET, "/api/admin/me", Role::Agent, auth::me).add(
-        Method::POST,
-        "/api/admin/logout",
-        Role::Agent,
-        auth::logout,
-    )
+    r.add(Method::GET, "/api/admin/me", Role::Agent, auth::me)
+        .add(Method::POST, "/api/admin/logout", Role::Agent, auth::logout)
+        .add(Method::GET, "/api/admin/users", Role::Admin, users_api::list)
+        .add(Method::POST, "/api/admin/users", Role::Admin, users_api::add)
+        .add(Method::PUT, "/api/admin/users/{id}", Role::Admin, users_api::update)
+        .add(Method::GET, "/api/admin/audit", Role::Admin, audit_api::list)
+        .add(Method::GET, "/api/admin/audit.csv", Role::Admin, audit_api::csv)
 }
 
 /// The admin API: `POST /api/admin/login` (public) plus every registered route behind the role guard.

@@ -23,25 +23,26 @@ pub struct AgentSession {
 }
 
 impl Hub {
-    /// The account a console token belongs to.
-    pub fn authenticate(&self, token: &str) -> Result<AgentAccount, HandoffError> {
-        self.settings
-            .agents
-            .iter()
-            .find(|a| !token.is_empty() && a.token == token)
-            .cloned()
-            .ok_or(HandoffError::Unauthorized)
-    }
-
-    /// Registers an agent console (replacing an older connection of the same
-    /// agent) and sends it the queue.
+    /// Registers an agent console of a signed-in user (replacing an older
+    /// connection of the same agent; name and capacity come from the account)
+    /// and sends it the queue.
     pub async fn connect_agent(&self, account: AgentAccount, presence: Presence) -> Result<AgentSession, HandoffError> {
+        let stored = crate::store::Agent {
+            id: account.id.clone(),
+            name: account.name.clone(),
+            max_concurrent: account.max_concurrent,
+        };
+        self.store.upsert_agent(&stored).await?;
         let (tx, events) = mpsc::channel(self.settings.event_buffer.max(1));
         let (conn, active_ids) = {
             let mut live = self.live();
             live.next_conn += 1;
             let conn = live.next_conn;
+            if !live.agents.contains_key(&account.id) {
+                live.add_agent(account.clone());
+            }
             let a = live.agents.get_mut(&account.id).ok_or(HandoffError::Unauthorized)?;
+            a.account = account.clone();
             a.conn = Some((conn, tx));
             a.presence = presence;
             (conn, a.active.iter().cloned().collect::<Vec<_>>())

@@ -129,6 +129,11 @@ impl Live {
         Ok(())
     }
 
+    /// The name taxpayers see for agent `id` (the id itself when unknown).
+    pub fn agent_name(&self, id: &str) -> String {
+        self.agents.get(id).map_or_else(|| id.to_owned(), |a| a.account.name.clone())
+    }
+
     /// Whether `agent` may take one more conversation now.
     pub fn available(&self, agent: &str) -> bool {
         self.agents.get(agent).is_some_and(|a| a.presence == Presence::Online && a.conn.is_some() && a.has_room())
@@ -149,7 +154,7 @@ mod tests {
     use super::*;
 
     fn agent(id: &str, max: u32) -> AgentAccount {
-        AgentAccount { id: id.into(), name: id.into(), token: format!("t-{id}"), max_concurrent: max }
+        AgentAccount { id: id.into(), name: id.into(), max_concurrent: max }
     }
 
     fn online(live: &mut Live, id: &str) {

@@ -23,37 +23,19 @@ pub use hours::{Hours, Schedule};
 pub use live::Presence;
 
 use crate::chat::SessionId;
-use crate::store::{self, ConversationState, Message, Store, StoreError, Ticket};
+use crate::store::{ConversationState, Message, Store, StoreError, Ticket};
 use live::Live;
 
-/// An agent account from the configuration.
-#[derive(Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+/// An agent as the hub knows it: a console user (see `admin`) who signed in
+/// to `/ws/agent`. The id is the user name.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AgentAccount {
-    /// Stable id.
+    /// Stable id (the console user name).
     pub id: String,
     /// Name shown to taxpayers.
     pub name: String,
-    /// Secret the agent console authenticates with.
-    pub token: String,
     /// Most conversations served at once.
-    #[serde(default = "default_max_concurrent")]
     pub max_concurrent: u32,
-}
-
-fn default_max_concurrent() -> u32 {
-    3
-}
-
-/// Tokens are secrets: never print them.
-impl std::fmt::Debug for AgentAccount {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("AgentAccount")
-            .field("id", &self.id)
-            .field("name", &self.name)
-            .field("max_concurrent", &self.max_concurrent)
-            .finish_non_exhaustive()
-    }
 }
 
 /// How waiting conversations reach agents.
@@ -70,8 +52,6 @@ pub enum Assignment {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Settings {
-    /// Agent accounts (token authentication until logins exist).
-    pub agents: Vec<AgentAccount>,
     /// Manual accept or least-load assignment.
     pub assignment: Assignment,
     /// When agents are on duty.
@@ -88,7 +68,6 @@ pub struct Settings {
 impl Default for Settings {
     fn default() -> Self {
         Settings {
-            agents: Vec::new(),
             assignment: Assignment::Manual,
             hours: Hours::default(),
             average_handle_secs: 240,
@@ -210,8 +189,8 @@ pub enum AgentEvent {
 /// Why a handoff action was refused.
 #[derive(Debug, thiserror::Error)]
 pub enum HandoffError {
-    /// Unknown agent token.
-    #[error("客服令牌无效，请检查配置中的 token")]
+    /// The agent is not known to the hub (not signed in).
+    #[error("请先登录控制台")]
     Unauthorized,
     /// Another agent took the conversation first.
     #[error("该会话已被其他客服接入，请选择队列中的其他会话")]
@@ -271,21 +250,13 @@ pub struct Hub {
 }
 
 impl Hub {
-    /// Registers the configured agents and rebuilds the queue and the
-    /// assignments from the store.
+    /// Registers the agents known to the store (offline until they sign in)
+    /// and rebuilds the queue and the assignments from the store.
     pub async fn start(store: Arc<dyn Store>, settings: Settings) -> Result<Hub, String> {
         let schedule = Schedule::parse(&settings.hours)?;
         let mut live = Live::default();
-        for a in &settings.agents {
-            store
-                .upsert_agent(&store::Agent {
-                    id: a.id.clone(),
-                    name: a.name.clone(),
-                    max_concurrent: a.max_concurrent,
-                })
-                .await
-                .map_err(|e| e.to_string())?;
-            live.add_agent(a.clone());
+        for a in store.agents().await.map_err(|e| e.to_string())? {
+            live.add_agent(AgentAccount { id: a.id, name: a.name, max_concurrent: a.max_concurrent });
         }
         for e in store.queue().await.map_err(|e| e.to_string())? {
             live.queue.push((e.conversation_id, e.enqueued_at));
@@ -392,11 +363,6 @@ impl Hub {
     /// Where a queued conversation stands, if it is queued.
     pub fn queue_position(&self, id: &SessionId) -> Option<QueueStatus> {
         self.queue_status(id)
-    }
-
-    /// Names agents by id, for taxpayers.
-    fn agent_name(&self, id: &str) -> String {
-        self.settings.agents.iter().find(|a| a.id == id).map_or_else(|| id.to_owned(), |a| a.name.clone())
     }
 
     /// Conversations waiting and agents online, for metrics.

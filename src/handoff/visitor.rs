@@ -11,8 +11,11 @@ impl Hub {
     /// Asks for a human: joins the queue when agents are on duty, otherwise
     /// offers a 留言 ticket.
     pub async fn request(&self, id: &SessionId) -> Result<HandoffStatus, HandoffError> {
-        if let Some(agent) = self.live().assigned.get(id).cloned() {
-            let agent_name = self.agent_name(&agent);
+        let connected = {
+            let live = self.live();
+            live.assigned.get(id).map(|agent| live.agent_name(agent))
+        };
+        if let Some(agent_name) = connected {
             return Ok(HandoffStatus::Connected { agent_name });
         }
         if let Some(status) = self.queue_status(id) {
@@ -45,8 +48,12 @@ impl Hub {
 
     /// What a taxpayer sees of their conversation's handoff right now.
     pub(crate) fn current_status(&self, id: &SessionId) -> HandoffStatus {
-        if let Some(agent) = self.live().assigned.get(id).cloned() {
-            return HandoffStatus::Connected { agent_name: self.agent_name(&agent) };
+        let connected = {
+            let live = self.live();
+            live.assigned.get(id).map(|agent| live.agent_name(agent))
+        };
+        if let Some(agent_name) = connected {
+            return HandoffStatus::Connected { agent_name };
         }
         match self.queue_status(id) {
             Some(s) => HandoffStatus::Queued(s),
@@ -173,7 +180,7 @@ impl Hub {
     pub(super) async fn connect(&self, id: &SessionId, agent: &str) -> Result<(), HandoffError> {
         self.store.dequeue(id).await?;
         self.set_state(id, ConversationState::Human, Some(agent)).await?;
-        let agent_name = self.agent_name(agent);
+        let agent_name = self.live().agent_name(agent);
         let notice = format!("客服 {agent_name} 为您服务。");
         self.store.append_message(&NewMessage::plain(id, Sender::System, &notice)).await?;
         self.push_visitor(id, VisitorEvent::AgentJoined { agent_name });

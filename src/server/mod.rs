@@ -179,6 +179,7 @@ impl App {
                 shutdown.cancel();
             }
         };
+        let app = app.into_make_service_with_connect_info::<SocketAddr>();
         let served = axum::serve(listener, app).with_graceful_shutdown(signal).await;
         tracker.close();
         if tokio::time::timeout(grace, tracker.wait()).await.is_err() {

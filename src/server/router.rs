@@ -22,6 +22,7 @@ const CONSOLE_FILES: &[(&str, &str, &str)] = &[
     ("agent.js", JS, include_str!("../../web-widget/console/agent.js")),
     ("knowledge.js", JS, include_str!("../../web-widget/console/knowledge.js")),
     ("analytics.js", JS, include_str!("../../web-widget/console/analytics.js")),
+    ("accounts.js", JS, include_str!("../../web-widget/console/accounts.js")),
 ];
 const HTML: &str = "text/html; charset=utf-8";
 const CSS: &str = "text/css; charset=utf-8";

@@ -3,7 +3,7 @@
 
 use serde_json::json;
 
-use crate::helpers::{AGENT_1, AGENT_2, error_code, spawn_app, spawn_app_with};
+use crate::helpers::{AGENT_1, AGENT_2, AGENT_PASSWORD, error_code, spawn_app, spawn_app_with};
 use taxbot::channels::web::protocol::{AgentServerMsg, HandoffInfo, ServerMsg};
 use taxbot::chat::SessionId;
 use taxbot::handoff::Assignment;
@@ -68,7 +68,7 @@ async fn no_match_to_agent_and_back_with_a_stored_rating() {
     let id = SessionId::try_from(session_id).expect("id");
     let ratings = app.store.ratings(&id).await.expect("ratings");
     assert_eq!(ratings.len(), 1);
-    assert_eq!((ratings[0].stars, ratings[0].agent_id.as_deref()), (5, Some("a1")));
+    assert_eq!((ratings[0].stars, ratings[0].agent_id.as_deref()), (5, Some(AGENT_1)));
     let texts: Vec<String> =
         app.store.messages(&id, 100).await.expect("messages").into_iter().map(|m| m.body.text).collect();
     assert!(texts.contains(&"我的发票开错了怎么办".to_owned()));
@@ -174,7 +174,7 @@ async fn least_load_assignment_spreads_conversations_over_agents() {
 }
 
 #[tokio::test]
-async fn agents_need_a_valid_token() {
+async fn agents_need_a_console_session_from_the_same_origin() {
     let app = spawn_app().await;
     let (mut a, welcome) = app.agent(AGENT_1).await;
     assert!(matches!(welcome, AgentServerMsg::Welcome { .. }));
@@ -182,11 +182,36 @@ async fn agents_need_a_valid_token() {
     let e = a.recv_until(|m| agent_error(m).is_some()).await;
     assert_eq!(agent_error(&e), Some("invalid_id"));
 
-    let mut c = crate::helpers::Client::<AgentServerMsg>::connect_url(&format!("ws://{}/ws/agent", app.addr)).await;
-    c.send_json(json!({"type": "hello", "token": "wrong"})).await;
-    assert_eq!(agent_error(&c.recv().await), Some("unauthorized"));
+    // The upgrade is refused without a session, with a forged cookie, and from another site's page.
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest as _;
+    let url = format!("ws://{}/ws/agent", app.addr);
+    let cookie = crate::admin_client::AdminClient::sign_in(app.addr, AGENT_2, AGENT_PASSWORD).await.cookie;
+    let refused = |cookie: Option<&str>, origin: Option<&str>| {
+        let mut req = url.as_str().into_client_request().expect("url");
+        if let Some(c) = cookie {
+            req.headers_mut().insert("cookie", c.parse().expect("header"));
+        }
+        if let Some(o) = origin {
+            req.headers_mut().insert("origin", o.parse().expect("header"));
+        }
+        async move {
+            match tokio_tungstenite::connect_async(req).await {
+                Err(tokio_tungstenite::tungstenite::Error::Http(res)) => res.status().as_u16(),
+                other => panic!("upgrade should be refused: {:?}", other.map(|(_, r)| r.status())),
+            }
+        }
+    };
+    assert_eq!(refused(None, None).await, 401);
+    assert_eq!(refused(Some("taxbot_session=forged"), None).await, 401);
+    assert_eq!(refused(Some(&cookie), Some("https://evil.example")).await, 403);
+    let same = format!("http://{}", app.addr);
+    let mut c = crate::helpers::Client::<AgentServerMsg>::connect_with_cookie_and_origin(&url, &cookie, &same).await;
     c.send_json(json!({"type": "accept", "session_id": "x"})).await;
     assert_eq!(agent_error(&c.recv().await), Some("hello_required"));
+    c.send_json(json!({"type": "hello"})).await;
+    let welcome = c.recv_until(|m| matches!(m, AgentServerMsg::Welcome { .. })).await;
+    let AgentServerMsg::Welcome { agent_id, name, max_concurrent, .. } = welcome else { unreachable!() };
+    assert_eq!((agent_id.as_str(), name.as_str(), max_concurrent), (AGENT_2, AGENT_2, 2), "from the user account");
 }
 
 #[tokio::test]
@@ -203,7 +228,7 @@ async fn an_agent_transfers_a_conversation_to_a_colleague() {
     a1.send_json(json!({"type": "transfer", "session_id": session_id, "to": "nobody"})).await;
     let e = a1.recv_until(|m| agent_error(m).is_some()).await;
     assert_eq!(agent_error(&e), Some("target_unavailable"));
-    a1.send_json(json!({"type": "transfer", "session_id": session_id, "to": "a2"})).await;
+    a1.send_json(json!({"type": "transfer", "session_id": session_id, "to": AGENT_2})).await;
     a1.recv_until(|m| matches!(m, AgentServerMsg::Released { .. })).await;
     a2.recv_until(|m| matches!(m, AgentServerMsg::Assigned { .. })).await;
     let joined = v.recv_until(|m| matches!(m, ServerMsg::AgentJoined { agent_name } if agent_name == "小李")).await;

@@ -13,9 +13,10 @@ use tokio::task::JoinHandle;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
+use taxbot::admin::{Role, users};
 use taxbot::channels::web::protocol::{AgentServerMsg, ServerMsg};
 use taxbot::config::Config;
-use taxbot::handoff::{AgentAccount, Hours};
+use taxbot::handoff::Hours;
 use taxbot::search::{self, Searcher, Snapshot};
 use taxbot::server::App;
 use taxbot::store::Store;
@@ -57,10 +58,13 @@ pub fn always_clarify(c: &mut Config) {
     c.search.clarify_threshold = 0.0;
 }
 
-/// Agent tokens configured for tests.
-pub const AGENT_1: &str = "token-agent-1";
+/// Agent users every test app has (role agent, 2 conversations at once); the
+/// name is also the agent id.
+pub const AGENT_1: &str = "小王";
 /// Second agent.
-pub const AGENT_2: &str = "token-agent-2";
+pub const AGENT_2: &str = "小李";
+/// Password of the test agents.
+pub const AGENT_PASSWORD: &str = "agent-password";
 
 /// A config for tests: port 0, the given data dir, no streaming delay,
 /// agents on duty around the clock.
@@ -72,10 +76,6 @@ pub fn test_config(data_dir: PathBuf) -> Config {
     c.chat.stream_delay_ms = 0;
     c.handoff.hours =
         Hours { days: (1..=7).collect(), open: "00:00".into(), close: "24:00".into(), ..Hours::default() };
-    c.handoff.agents = vec![
-        AgentAccount { id: "a1".into(), name: "小王".into(), token: AGENT_1.into(), max_concurrent: 2 },
-        AgentAccount { id: "a2".into(), name: "小李".into(), token: AGENT_2.into(), max_concurrent: 2 },
-    ];
     c
 }
 
@@ -112,6 +112,13 @@ async fn start(config: Config, dir: Arc<TempDir>) -> TestApp {
     let app = App::build_with(config.clone(), searcher(&config.search)).await.expect("app builds");
     let addr = app.local_addr();
     let store = Arc::clone(&app.state().store);
+    for name in [AGENT_1, AGENT_2] {
+        if store.user_by_name(name).await.expect("store answers").is_none() {
+            let mut u = users::create(&*store, name, Role::Agent, AGENT_PASSWORD).await.expect("agent user");
+            u.max_concurrent = 2;
+            store.update_user(&u).await.expect("agent capacity");
+        }
+    }
     let (tx, rx) = oneshot::channel::<()>();
     let handle = tokio::spawn(async move {
         app.run_until_stopped(async {
@@ -158,10 +165,12 @@ impl TestApp {
         (c, welcome)
     }
 
-    /// An agent console after `hello`; returns it with the welcome.
-    pub async fn agent(&self, token: &str) -> (Client<AgentServerMsg>, AgentServerMsg) {
-        let mut c = Client::connect(&format!("ws://{}/ws/agent", self.addr)).await;
-        c.send_json(serde_json::json!({"type": "hello", "token": token})).await;
+    /// The agent console of user `name` (signed in with [`AGENT_PASSWORD`]) after `hello`;
+    /// returns it with the welcome.
+    pub async fn agent(&self, name: &str) -> (Client<AgentServerMsg>, AgentServerMsg) {
+        let cookie = crate::admin_client::AdminClient::sign_in(self.addr, name, AGENT_PASSWORD).await.cookie;
+        let mut c = Client::connect_with_cookie(&format!("ws://{}/ws/agent", self.addr), &cookie).await;
+        c.send_json(serde_json::json!({"type": "hello"})).await;
         let welcome = c.recv_until(|m| matches!(m, AgentServerMsg::Welcome { .. })).await;
         (c, welcome)
     }
@@ -175,13 +184,28 @@ pub struct Client<T> {
 }
 
 impl<T: serde::de::DeserializeOwned + Clone + std::fmt::Debug> Client<T> {
-    /// Connects to a WebSocket URL.
-    pub async fn connect_url(url: &str) -> Self {
-        Self::connect(url).await
-    }
-
     async fn connect(url: &str) -> Self {
         let (ws, _) = tokio_tungstenite::connect_async(url).await.expect("websocket connects");
+        Client { ws, seen: Vec::new() }
+    }
+
+    /// Connects sending `cookie` (`taxbot_session=…`) with the upgrade request.
+    pub async fn connect_with_cookie(url: &str, cookie: &str) -> Self {
+        Self::upgrade(url, &[("cookie", cookie)]).await
+    }
+
+    /// Connects like a browser page: `cookie` and `origin` headers.
+    pub async fn connect_with_cookie_and_origin(url: &str, cookie: &str, origin: &str) -> Self {
+        Self::upgrade(url, &[("cookie", cookie), ("origin", origin)]).await
+    }
+
+    async fn upgrade(url: &str, headers: &[(&'static str, &str)]) -> Self {
+        use tokio_tungstenite::tungstenite::client::IntoClientRequest as _;
+        let mut req = url.into_client_request().expect("websocket url");
+        for (k, v) in headers {
+            req.headers_mut().insert(*k, v.parse().expect("header value"));
+        }
+        let (ws, _) = tokio_tungstenite::connect_async(req).await.expect("websocket connects");
         Client { ws, seen: Vec::new() }
     }
 

@@ -3,6 +3,7 @@
 
 mod admin_auth;
 mod admin_client;
+mod admin_users;
 mod chat_ws;
 mod config_layers;
 mod handoff;

@@ -75,7 +75,7 @@ describe("human handoff through the agent console", () => {
     await rating.getByRole("button", { name: "提交评价" }).click();
     await rating.getByText("感谢您的评价（5 星）").waitFor();
     const rows = await eventually(() => { const r = sql(server, "SELECT agent_id, stars, comment FROM ratings"); return r.length && r; });
-    assert.deepEqual(rows, [{ agent_id: "a1", stars: 5, comment: "很耐心" }]);
+    assert.deepEqual(rows, [{ agent_id: AGENT_1, stars: 5, comment: "很耐心" }]);
     const [{ resolution }] = sql(server, "SELECT resolution FROM conversations WHERE resolution IS NOT NULL");
     assert.equal(resolution, "已解答");
     await agentCtx.close();

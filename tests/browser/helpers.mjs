@@ -13,8 +13,10 @@ const here = dirname(fileURLToPath(import.meta.url));
 export const ROOT = resolve(here, "../..");
 export const BIN = process.env.TAXBOT_BIN || join(ROOT, "target/release/taxbot");
 export const ARTIFACTS = join(ROOT, "tests/artifacts");
-export const AGENT_1 = "token-agent-1";
-export const AGENT_2 = "token-agent-2";
+/** Agent users every test server has (created with `taxbot user add`); the name is also the agent id. */
+export const AGENT_1 = "小王";
+export const AGENT_2 = "小李";
+export const AGENT_PASSWORD = "agent-password";
 
 /** The config file of a test server; `hours: "never"` puts every moment outside business hours. */
 export function configToml({ hours = "always", clarify = false, streamDelayMs = 40 } = {}) {
@@ -31,18 +33,6 @@ shutdown_grace_secs = 2
 days = [1, 2, 3, 4, 5, 6, 7]
 open = "00:00"
 close = "${close}"
-
-[[handoff.agents]]
-id = "a1"
-name = "小王"
-token = "${AGENT_1}"
-max_concurrent = 3
-
-[[handoff.agents]]
-id = "a2"
-name = "小李"
-token = "${AGENT_2}"
-max_concurrent = 3
 `;
 }
 
@@ -79,6 +69,9 @@ export async function startServer(options = {}) {
   };
   server.restart = async () => { await server.stop(); await launch(server.port); };
   server.close = async () => { await server.stop(); rmSync(dir, { recursive: true, force: true }); };
+  for (const name of [AGENT_1, AGENT_2]) {
+    execFileSync(BIN, ["user", "add", name, "--role", "agent", "--config", config, "--data-dir", data], { input: AGENT_PASSWORD + "\n", stdio: ["pipe", "ignore", "pipe"], cwd: dir });
+  }
   await launch(0);
   return server;
 }
@@ -157,10 +150,11 @@ export async function eventually(fn, timeoutMs = 10000) {
   }
 }
 
-/** Signs in to the console in `page` with `token`. */
-export async function signIn(page, server, token) {
+/** Signs in to the console in `page` as agent user `name` and waits until the desk is connected. */
+export async function signIn(page, server, name, password = AGENT_PASSWORD) {
   await page.goto(server.url + "/console/");
-  await page.getByLabel("坐席令牌").fill(token);
+  await page.getByLabel("用户名").fill(name);
+  await page.getByLabel("密码").fill(password);
   await page.getByRole("button", { name: "登录" }).click();
   await page.locator("#conn", { hasText: "已连接" }).waitFor();
 }

@@ -128,7 +128,7 @@ function mount(root, ctx) {
       text.value = "";
     };
     text.addEventListener("keydown", (e) => { if (e.key === "Enter" && !e.shiftKey && !e.isComposing) { e.preventDefault(); form.requestSubmit(); } });
-    const to = h("input", { type: "text", placeholder: "坐席编号，如 a2", "aria-label": "转接给坐席（编号）" });
+    const to = h("input", { type: "text", placeholder: "同事的用户名", "aria-label": "转接给坐席（用户名）" });
     const resolution = h("select", { "aria-label": "结束原因" }, RESOLUTIONS.map((r) => h("option", { value: r }, r)));
     const tools = h("div", { class: "tools" },
       to, h("button", { type: "button", class: "ghost", onclick: () => send(to.value.trim() ? { type: "transfer", session_id: id, to: to.value.trim() } : { type: "transfer", session_id: id }) }, "转接"),

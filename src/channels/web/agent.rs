@@ -1,4 +1,4 @@
-//! One agent console on `/ws/agent`: token hello, presence, queue, chat.
+//! One agent console on `/ws/agent`: the signed-in user's hello, presence, queue, chat.
 
 use axum::extract::ws::{Message, WebSocket};
 use futures_util::stream::SplitSink;
@@ -17,6 +17,7 @@ use crate::server::AppState;
 struct Conn {
     state: AppState,
     out: SplitSink<WebSocket, Message>,
+    account: AgentAccount,
     agent: Option<(AgentAccount, u64)>,
     events: Option<mpsc::Receiver<AgentEvent>>,
     limiter: RateLimiter,
@@ -46,8 +47,8 @@ fn event(e: &AgentEvent) -> AgentServerMsg {
     }
 }
 
-/// Serves one agent console until it closes or the server stops.
-pub(crate) async fn serve(socket: WebSocket, state: AppState) {
+/// Serves the agent console of `account` (a signed-in user) until it closes or the server stops.
+pub(crate) async fn serve(socket: WebSocket, state: AppState, account: AgentAccount) {
     let span = tracing::info_span!("ws_agent", agent = tracing::field::Empty);
     async move {
         let (out, mut input) = socket.split();
@@ -56,6 +57,7 @@ pub(crate) async fn serve(socket: WebSocket, state: AppState) {
             limiter: RateLimiter::new(limits.messages_per_sec, limits.message_burst),
             state: state.clone(),
             out,
+            account,
             agent: None,
             events: None,
         };
@@ -111,12 +113,9 @@ impl Conn {
         self.error(e.code(), e.to_string()).await
     }
 
-    async fn hello(&mut self, token: &str, status: Option<Presence>) -> Flow {
+    async fn hello(&mut self, status: Option<Presence>) -> Flow {
         let hub = std::sync::Arc::clone(self.state.engine.hub());
-        let account = match hub.authenticate(token) {
-            Ok(a) => a,
-            Err(e) => return self.error(e.code(), e.to_string()).await,
-        };
+        let account = self.account.clone();
         tracing::Span::current().record("agent", account.id.as_str());
         let session = match hub.connect_agent(account, status.unwrap_or(Presence::Online)).await {
             Ok(s) => s,
@@ -138,10 +137,10 @@ impl Conn {
         if let AgentClientMsg::Ping = msg {
             return self.send(&AgentServerMsg::Pong).await;
         }
-        if let AgentClientMsg::Hello { token, status } = &msg
+        if let AgentClientMsg::Hello { status } = &msg
             && self.agent.is_none()
         {
-            return self.hello(token, *status).await;
+            return self.hello(*status).await;
         }
         let Some(agent) = self.agent.as_ref().map(|(a, _)| a.id.clone()) else {
             return self.frame_error(FrameError::HelloRequired).await;

@@ -12,6 +12,7 @@ use std::future::Future;
 
 use axum::extract::State;
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
+use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Response};
 use futures_util::SinkExt;
 use futures_util::stream::SplitSink;
@@ -19,6 +20,7 @@ use serde::Serialize;
 
 pub use limit::RateLimiter;
 
+use crate::handoff::AgentAccount;
 use crate::server::{ApiError, AppState};
 
 /// Frames past this multiple of `max_frame_bytes` close the connection at the
@@ -70,7 +72,31 @@ pub async fn chat_socket(State(state): State<AppState>, ws: WebSocketUpgrade) ->
     accept(state, ws, chat::serve)
 }
 
-/// `GET /ws/agent`: an agent console.
-pub async fn agent_socket(State(state): State<AppState>, ws: WebSocketUpgrade) -> Response {
-    accept(state, ws, agent::serve)
+/// `GET /ws/agent`: the agent console of the user signed in to the console
+/// (session cookie; any role may serve). A browser's `Origin` must match
+/// `Host`, so another site cannot open the socket with the agent's cookie.
+pub async fn agent_socket(State(state): State<AppState>, headers: HeaderMap, ws: WebSocketUpgrade) -> Response {
+    if !same_origin(&headers) {
+        return ApiError::new("bad_origin", "请从控制台页面连接坐席工作台").into_response();
+    }
+    let principal = match crate::admin::authenticate(&state, &headers).await {
+        Ok((p, _)) => p,
+        Err(e) => return e.into_response(),
+    };
+    let max_concurrent = match state.store.user(principal.user_id).await {
+        Ok(u) => u.max_concurrent,
+        Err(e) => return ApiError::from(e).into_response(),
+    };
+    let account = AgentAccount { id: principal.name.clone(), name: principal.name, max_concurrent };
+    accept(state, ws, move |socket, state| agent::serve(socket, state, account))
+}
+
+/// True without an `Origin` (not a browser) or when its host is the request's `Host`.
+fn same_origin(headers: &HeaderMap) -> bool {
+    let Some(origin) = headers.get(header::ORIGIN) else {
+        return true;
+    };
+    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok());
+    let origin_host = origin.to_str().ok().and_then(|o| o.split_once("://")).map(|(_, rest)| rest);
+    matches!((origin_host, host), (Some(o), Some(h)) if o.eq_ignore_ascii_case(h))
 }

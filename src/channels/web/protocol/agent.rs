@@ -8,10 +8,9 @@ use super::HistoryItem;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum AgentClientMsg {
-    /// Authenticates; must come first.
+    /// Starts the desk; must come first. The user is the one signed in to the
+    /// console (the session cookie of the WebSocket upgrade request).
     Hello {
-        /// The agent's token from the configuration.
-        token: String,
         /// Initial presence (default online).
         #[serde(default)]
         status: Option<crate::handoff::Presence>,
