@@ -22,8 +22,8 @@ pub enum UserError {
     /// The password is too short.
     #[error("密码太短：至少需要 {MIN_PASSWORD_CHARS} 个字符")]
     WeakPassword,
-    /// The name is empty, too long or has control characters.
-    #[error("用户名无效：不能为空、不能超过 {MAX_NAME_CHARS} 个字符，也不能包含空白或控制字符")]
+    /// The name is empty, too long, padded with spaces or has control characters.
+    #[error("用户名无效：不能为空、不能超过 {MAX_NAME_CHARS} 个字符，首尾不能有空格，也不能包含控制字符")]
     BadName,
     /// The name is taken.
     #[error("用户 {0} 已存在")]
@@ -72,7 +72,7 @@ pub fn verify_password(hash: &str, password: &str) -> bool {
 
 fn check_name(name: &str) -> Result<(), UserError> {
     let n = name.chars().count();
-    if n == 0 || n > MAX_NAME_CHARS || name.chars().any(|c| c.is_control() || c.is_whitespace()) {
+    if n == 0 || n > MAX_NAME_CHARS || name.trim() != name || name.chars().any(char::is_control) {
         return Err(UserError::BadName);
     }
     Ok(())
@@ -122,6 +122,7 @@ mod tests {
         assert!(!verify_password("not a hash", "x"));
         assert!(matches!(hash_password("1234567"), Err(UserError::WeakPassword)));
         assert!(check_name("小王").is_ok());
-        assert!(check_name("").is_err() && check_name("a b").is_err());
+        assert!(check_name("a b").is_ok(), "inner spaces are fine");
+        assert!(check_name("").is_err() && check_name(" a").is_err() && check_name("a\nb").is_err());
     }
 }

@@ -25,8 +25,8 @@ describe("console accounts", () => {
     const ctx = await newContext(browser, server);
     const page = await ctx.newPage();
     await page.goto(server.url + "/console/");
-    await page.getByLabel("用户名").fill(AGENT_1);
-    await page.getByLabel("密码").fill("not-the-password");
+    await page.getByLabel("用户名", { exact: true }).fill(AGENT_1);
+    await page.getByLabel("密码", { exact: true }).fill("not-the-password");
     await page.getByRole("button", { name: "登录" }).click();
     await page.locator("#login-error", { hasText: "用户名或密码错误" }).waitFor();
     assert.equal(await page.locator("#nav").isVisible(), false);
@@ -62,7 +62,7 @@ describe("console accounts", () => {
     const status = await agent.evaluate(async () => (await fetch("/api/admin/users")).status);
     assert.equal(status, 403);
     await agent.getByRole("button", { name: "退出登录" }).click();
-    await agent.getByLabel("用户名").waitFor();
+    await agent.getByLabel("用户名", { exact: true }).waitFor();
     await agentCtx.close();
     await visitorCtx.close();
   });

@@ -15,8 +15,8 @@ export function addUser(dataDir, name, role, password) {
 /** Opens the console at `baseUrl` in `page` and signs in; waits for the navigation to appear. */
 export async function signIn(page, baseUrl, name, password) {
   await page.goto(baseUrl + "/console/");
-  await page.getByLabel("用户名").fill(name);
-  await page.getByLabel("密码").fill(password);
+  await page.getByLabel("用户名", { exact: true }).fill(name);
+  await page.getByLabel("密码", { exact: true }).fill(password);
   await page.getByRole("button", { name: "登录" }).click();
   await page.locator("#nav a").first().waitFor();
 }

@@ -153,8 +153,8 @@ export async function eventually(fn, timeoutMs = 10000) {
 /** Signs in to the console in `page` as agent user `name` and waits until the desk is connected. */
 export async function signIn(page, server, name, password = AGENT_PASSWORD) {
   await page.goto(server.url + "/console/");
-  await page.getByLabel("用户名").fill(name);
-  await page.getByLabel("密码").fill(password);
+  await page.getByLabel("用户名", { exact: true }).fill(name);
+  await page.getByLabel("密码", { exact: true }).fill(password);
   await page.getByRole("button", { name: "登录" }).click();
   await page.locator("#conn", { hasText: "已连接" }).waitFor();
 }
