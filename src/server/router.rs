@@ -35,6 +35,7 @@ pub fn router(state: AppState) -> Router {
         .route("/ws/agent", get(web::agent_socket))
         .route("/api/v1/ask", post(http::ask))
         .route("/api/v1/ask/stream", get(http::ask_stream))
+        .route("/api/v1/hot", get(crate::analytics::hot))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))

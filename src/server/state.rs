@@ -32,4 +32,6 @@ pub struct AppState {
     pub api_sessions: Arc<SessionCache>,
     /// The WeChat accounts and their per-user state.
     pub wechat: Arc<Bridge>,
+    /// Hot questions, unanswered clusters and service figures (cached report).
+    pub analytics: Arc<crate::analytics::Analytics>,
 }

@@ -61,13 +61,23 @@ impl SqliteStore {
         let pool = SqlitePoolOptions::new().max_connections(max_connections.max(1)).connect_with(options).await?;
         Ok(SqliteStore { pool, writer })
     }
+
+    /// The read pool, for the feature stores in sibling modules.
+    pub(super) fn pool(&self) -> &SqlitePool {
+        &self.pool
+    }
+
+    /// The single-connection write pool, for the feature stores in sibling modules.
+    pub(super) fn writer(&self) -> &SqlitePool {
+        &self.writer
+    }
 }
 
-fn millis(t: DateTime<Utc>) -> i64 {
+pub(super) fn millis(t: DateTime<Utc>) -> i64 {
     t.timestamp_millis()
 }
 
-fn time(ms: i64) -> DateTime<Utc> {
+pub(super) fn time(ms: i64) -> DateTime<Utc> {
     DateTime::from_timestamp_millis(ms).unwrap_or_default()
 }
 
