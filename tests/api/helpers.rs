@@ -87,6 +87,8 @@ pub struct TestApp {
     pub http: reqwest::Client,
     /// Its store.
     pub store: Arc<dyn Store>,
+    /// Its analytics (tests recount with `refresh()` instead of waiting).
+    pub analytics: Arc<taxbot::analytics::Analytics>,
     /// The config it runs with (to restart it).
     pub config: Config,
     /// The data directory (kept alive across restarts).
@@ -112,6 +114,7 @@ async fn start(config: Config, dir: Arc<TempDir>) -> TestApp {
     let app = App::build_with(config.clone(), searcher(&config.search)).await.expect("app builds");
     let addr = app.local_addr();
     let store = Arc::clone(&app.state().store);
+    let analytics = Arc::clone(&app.state().analytics);
     let (tx, rx) = oneshot::channel::<()>();
     let handle = tokio::spawn(async move {
         app.run_until_stopped(async {
@@ -120,7 +123,7 @@ async fn start(config: Config, dir: Arc<TempDir>) -> TestApp {
         .await
         .expect("server runs");
     });
-    TestApp { addr, http: reqwest::Client::new(), store, config, dir, stop: Some(tx), handle: Some(handle) }
+    TestApp { addr, http: reqwest::Client::new(), store, analytics, config, dir, stop: Some(tx), handle: Some(handle) }
 }
 
 impl TestApp {

@@ -1,6 +1,7 @@
 //! Integration tests: the real server on port 0, real WebSocket and HTTP
 //! clients, a real SQLite file per test. One binary so it links once.
 
+mod analytics;
 mod chat_ws;
 mod config_layers;
 mod handoff;
