@@ -3,12 +3,11 @@
 //! unanswered questions, service figures), swapped in atomically; the chat
 //! reads only the cached hot list and never waits for counting.
 
-mod api;
 pub mod cluster;
 pub mod csv;
 pub mod figures;
 mod period;
-mod report;
+pub mod report;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -17,7 +16,6 @@ use arc_swap::ArcSwap;
 use serde::{Deserialize, Serialize};
 use tokio_util::sync::CancellationToken;
 
-pub use api::hot;
 pub use cluster::Cluster;
 pub use figures::Figures;
 pub use period::{Period, PeriodError};

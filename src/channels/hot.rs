@@ -4,12 +4,12 @@ use axum::Json;
 use axum::extract::{Query, State};
 use serde::{Deserialize, Serialize};
 
-use super::{HotItem, Period};
+use crate::analytics::{HotItem, Period, report::MAX_HOT};
 use crate::server::{ApiError, AppState};
 
 /// Default and largest `limit`.
 const DEFAULT_LIMIT: usize = 10;
-const MAX_LIMIT: usize = super::report::MAX_HOT as usize;
+const MAX_LIMIT: usize = MAX_HOT as usize;
 
 /// Query of `GET /api/v1/hot` (strings, so that bad values get our message).
 #[derive(Debug, Default, Deserialize)]
