@@ -5,6 +5,7 @@
 
 pub mod cluster;
 pub mod csv;
+pub mod export;
 pub mod figures;
 mod period;
 pub mod report;

@@ -37,6 +37,15 @@ impl Period {
         self as usize
     }
 
+    /// `day`, `week` or `month`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Period::Day => "day",
+            Period::Week => "week",
+            Period::Month => "month",
+        }
+    }
+
     /// Parses `day`, `week` or `month`.
     pub fn parse(s: &str) -> Result<Period, PeriodError> {
         match s {
