@@ -26,6 +26,8 @@ pub struct Config {
     pub handoff: handoff::Settings,
     /// WeChat Official Accounts (`[[wechat.accounts]]`).
     pub wechat: wechat::Settings,
+    /// Console sign-in: session length, cookie security, proxy trust.
+    pub admin: crate::admin::Settings,
     /// Hot questions, unanswered clusters and service figures.
     pub analytics: analytics::Settings,
 }

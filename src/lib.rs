@@ -14,11 +14,13 @@
 //! | `server` | axum router, limits, health and metrics, graceful shutdown, `App` wiring |
 //! | `analytics` | hot questions, clusters of unanswered questions, service figures, CSV (recounted off the chat path) |
 //! | `bench`  | the WebSocket load generator (`taxbot bench ws`) |
+//! | `admin`  | console accounts and roles, sign-in sessions and CSRF, the admin route registry, the audit log |
 //! | `config` | one typed configuration (defaults < `taxbot.toml` < `TAXBOT_*` env) |
 //!
 //! Dependencies point one way: `server` → `channels` → `chat` → `handoff` →
 //! `store`, and `chat` → `search` → `kb` → `text`; `config` is read at startup only.
 
+pub mod admin;
 pub mod analytics;
 pub mod bench;
 pub mod channels;

@@ -109,6 +109,45 @@ enum Command {
         #[command(subcommand)]
         command: KbCommand,
     },
+    /// Console accounts (agents, editors, admins).
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+}
+
+#[derive(Args)]
+struct DataDirArg {
+    /// Directory of the SQLite database (default: config `store.data_dir`, i.e. ./data).
+    #[arg(long, value_name = "DIR")]
+    data_dir: Option<PathBuf>,
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Create an account. The password is asked for without echo, or read
+    /// from the first line of stdin when stdin is not a terminal.
+    Add {
+        /// Sign-in name (shown to colleagues in the console).
+        name: String,
+        /// agent (serves taxpayers), editor (knowledge base) or admin (everything).
+        #[arg(long, value_parser = ["agent", "editor", "admin"])]
+        role: String,
+        #[command(flatten)]
+        data: DataDirArg,
+    },
+    /// Set a new password (ends the user's sessions).
+    Passwd {
+        /// The account.
+        name: String,
+        #[command(flatten)]
+        data: DataDirArg,
+    },
+    /// List accounts.
+    List {
+        #[command(flatten)]
+        data: DataDirArg,
+    },
 }
 
 #[derive(Subcommand)]
@@ -230,7 +269,68 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Kb { command: KbCommand::Check { kb, catalog, require_all_topics } } => {
             check(&config, &kb, catalog, require_all_topics)
         }
+        Command::User { command } => user(config, command),
     }
+}
+
+fn user(mut config: Config, command: UserCommand) -> Result<ExitCode> {
+    let (UserCommand::Add { data, .. } | UserCommand::Passwd { data, .. } | UserCommand::List { data }) = &command;
+    if let Some(dir) = &data.data_dir {
+        config.store.data_dir = dir.clone();
+    }
+    runtime()?.block_on(async move {
+        let store = taxbot::store::open(&config.store).await?;
+        let result = user_command(&store, command).await;
+        taxbot::store::Store::close(&store).await;
+        result
+    })
+}
+
+async fn user_command(store: &taxbot::store::SqliteStore, command: UserCommand) -> Result<ExitCode> {
+    use taxbot::admin::{Role, audit, users};
+    match command {
+        UserCommand::Add { name, role, .. } => {
+            let role = Role::parse(&role).context("未知角色")?;
+            let password = read_password(&format!("{name} 的密码：")).await?;
+            let user = users::create(store, &name, role, &password).await?;
+            audit::record_from(store, "cli", "user.add", &user.name, serde_json::json!({"role": role}), None).await?;
+            println!("已创建用户 {}（{}）", user.name, role);
+        }
+        UserCommand::Passwd { name, .. } => {
+            let password = read_password(&format!("{name} 的新密码：")).await?;
+            let user = users::set_password(store, &name, &password).await?;
+            audit::record_from(store, "cli", "user.password", &user.name, serde_json::json!({}), None).await?;
+            println!("已更新 {} 的密码，其登录会话已全部退出", user.name);
+        }
+        UserCommand::List { .. } => {
+            let all = taxbot::store::AccountStore::users(store).await?;
+            if all.is_empty() {
+                println!("还没有用户：用 `taxbot user add 名字 --role admin` 创建第一个管理员");
+            }
+            for u in all {
+                let state = if u.disabled { "已停用" } else { "正常" };
+                println!("{}\t{}\t{}\t最多同时 {} 个会话", u.name, u.role, state, u.max_concurrent);
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// A password from the terminal without echo, or the first line of stdin when it is not a terminal.
+async fn read_password(prompt: &str) -> Result<String> {
+    use std::io::IsTerminal as _;
+    let prompt = prompt.to_owned();
+    tokio::task::spawn_blocking(move || {
+        let line = if std::io::stdin().is_terminal() {
+            rpassword::prompt_password(prompt).context("无法读取密码")?
+        } else {
+            let mut line = String::new();
+            std::io::stdin().read_line(&mut line).context("无法从标准输入读取密码")?;
+            line
+        };
+        Ok(line.trim_end_matches(['\r', '\n']).to_owned())
+    })
+    .await?
 }
 
 fn runtime() -> Result<tokio::runtime::Runtime> {

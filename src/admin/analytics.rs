@@ -69,7 +69,7 @@ async fn clusters_csv(State(s): State<AppState>, q: PeriodParam) -> Result<Respo
 }
 
 async fn dismiss(State(s): State<AppState>, who: Principal, Path(id): Path<String>) -> Result<Json<Value>, ApiError> {
-    let found = s.analytics.dismiss(&id, &who.name).await.map_err(|e| ApiError::new(e.code(), e.to_string()))?;
+    let found = s.analytics.dismiss(&id, &who.name).await?;
     if !found {
         return Err(ApiError::new("not_found", "该问题分组不存在或已变化，请刷新后重试"));
     }

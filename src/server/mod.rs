@@ -148,6 +148,7 @@ impl App {
             tracker: TaskTracker::new(),
             api_sessions: Arc::new(SessionCache::new(config.chat.api_sessions)),
             wechat: Arc::new(wechat),
+            admin: Arc::new(crate::admin::Auth::new(config.admin.clone())),
             analytics,
         };
         state.analytics.spawn(state.shutdown.clone());

@@ -1,8 +1,8 @@
 //! Routes: WebSocket channels, the HTTP API, health, metrics, widget files.
 
 use axum::Router;
-use axum::extract::{DefaultBodyLimit, State};
-use axum::http::{HeaderValue, header};
+use axum::extract::{DefaultBodyLimit, Path, State};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 
@@ -12,10 +12,20 @@ use crate::channels::{hot, http, web, wechat};
 /// The demo page and widget, embedded so the binary serves them from anywhere.
 const INDEX_HTML: &str = include_str!("../../web-widget/index.html");
 const WIDGET_JS: &str = include_str!("../../web-widget/widget.js");
-/// The agent console (dependency-free HTML/JS/CSS), embedded the same way.
-const CONSOLE_HTML: &str = include_str!("../../web-widget/console/index.html");
-const CONSOLE_JS: &str = include_str!("../../web-widget/console/console.js");
-const CONSOLE_CSS: &str = include_str!("../../web-widget/console/console.css");
+/// The console (dependency-free HTML and JavaScript modules), embedded the same
+/// way: `(file name under /console/, content type, body)`. One line per file.
+const CONSOLE_FILES: &[(&str, &str, &str)] = &[
+    ("index.html", HTML, include_str!("../../web-widget/console/index.html")),
+    ("console.css", CSS, include_str!("../../web-widget/console/console.css")),
+    ("app.js", JS, include_str!("../../web-widget/console/app.js")),
+    ("lib.js", JS, include_str!("../../web-widget/console/lib.js")),
+    ("agent.js", JS, include_str!("../../web-widget/console/agent.js")),
+    ("knowledge.js", JS, include_str!("../../web-widget/console/knowledge.js")),
+    ("analytics.js", JS, include_str!("../../web-widget/console/analytics.js")),
+];
+const HTML: &str = "text/html; charset=utf-8";
+const CSS: &str = "text/css; charset=utf-8";
+const JS: &str = "text/javascript; charset=utf-8";
 
 /// HTTP request bodies larger than this are refused (a question is ≤ 500 characters).
 const MAX_BODY_BYTES: usize = 64 * 1024;
@@ -25,12 +35,12 @@ pub fn router(state: AppState) -> Router {
     let wechat = wechat::router(&state);
     Router::new()
         .merge(wechat)
+        .merge(crate::admin::router(state.clone()))
         .route("/", get(index))
         .route("/widget.js", get(widget))
         .route("/console", get(console_redirect))
-        .route("/console/", get(console_html))
-        .route("/console/console.js", get(console_js))
-        .route("/console/console.css", get(console_css))
+        .route("/console/", get(console_index))
+        .route("/console/{file}", get(console_file))
         .route("/ws/chat", get(web::chat_socket))
         .route("/ws/agent", get(web::agent_socket))
         .route("/api/v1/ask", post(http::ask))
@@ -56,16 +66,15 @@ async fn console_redirect() -> Redirect {
     Redirect::permanent("/console/")
 }
 
-async fn console_html() -> Response {
-    static_file("text/html; charset=utf-8", CONSOLE_HTML)
+async fn console_index() -> Response {
+    console_file(Path("index.html".into())).await
 }
 
-async fn console_js() -> Response {
-    static_file("text/javascript; charset=utf-8", CONSOLE_JS)
-}
-
-async fn console_css() -> Response {
-    static_file("text/css; charset=utf-8", CONSOLE_CSS)
+async fn console_file(Path(file): Path<String>) -> Response {
+    match CONSOLE_FILES.iter().find(|(name, _, _)| *name == file) {
+        Some((_, content_type, body)) => static_file(content_type, body),
+        None => (StatusCode::NOT_FOUND, "not found").into_response(),
+    }
 }
 
 fn static_file(content_type: &'static str, body: &'static str) -> Response {

@@ -32,6 +32,8 @@ pub struct AppState {
     pub api_sessions: Arc<SessionCache>,
     /// The WeChat accounts and their per-user state.
     pub wechat: Arc<Bridge>,
+    /// Console sign-in settings and state.
+    pub admin: Arc<crate::admin::Auth>,
     /// Hot questions, unanswered clusters and service figures (cached report).
     pub analytics: Arc<crate::analytics::Analytics>,
 }

@@ -5,9 +5,11 @@
 //! SQLite is the embedded default; the trait is shaped (plain values in and
 //! out, no SQL types) so that a PostgreSQL implementation can follow.
 
+mod accounts;
 mod analytics;
 mod model;
 mod sqlite;
+mod sqlite_accounts;
 mod sqlite_analytics;
 
 use std::path::Path;
@@ -16,6 +18,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+pub use accounts::{AccountStore, AdminSession, AuditEntry, AuditFilter, User};
 pub use analytics::{AnalyticsStore, AskedQuestion, HandoffRecord, RatingRecord, outcome as handoff_outcome};
 pub use model::{
     Agent, Conversation, ConversationState, Feedback, Message, NewMessage, QueueEntry, Rating, Sender, Ticket,
@@ -72,7 +75,7 @@ impl Default for Settings {
 
 /// Persistence used by the chat engine and the handoff hub.
 #[async_trait]
-pub trait Store: AnalyticsStore + Send + Sync {
+pub trait Store: AccountStore + AnalyticsStore + Send + Sync {
     /// Checks the database answers.
     async fn ping(&self) -> Result<()>;
     /// Flushes and closes; later calls fail.

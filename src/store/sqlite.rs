@@ -62,12 +62,12 @@ impl SqliteStore {
         Ok(SqliteStore { pool, writer })
     }
 
-    /// The read pool, for the feature stores in sibling modules.
+    /// The reader pool (for the other `sqlite_*` trait impls).
     pub(super) fn pool(&self) -> &SqlitePool {
         &self.pool
     }
 
-    /// The single-connection write pool, for the feature stores in sibling modules.
+    /// The single-connection writer pool.
     pub(super) fn writer(&self) -> &SqlitePool {
         &self.writer
     }

@@ -1,7 +1,10 @@
 //! Integration tests: the real server on port 0, real WebSocket and HTTP
 //! clients, a real SQLite file per test. One binary so it links once.
 
+mod admin_auth;
+mod admin_client;
 mod analytics;
+mod analytics_admin;
 mod chat_ws;
 mod config_layers;
 mod handoff;

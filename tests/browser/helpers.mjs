@@ -3,7 +3,7 @@
 // Debian's Chromium through playwright-core, read the SQLite store, save
 // screenshots to tests/artifacts/.
 import { spawn, execFileSync } from "node:child_process";
-import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -52,7 +52,7 @@ export async function startServer(options = {}) {
   const config = join(dir, "taxbot.toml");
   writeFileSync(config, configToml(options));
   const data = join(dir, "data");
-  const server = { dir, db: join(data, "taxbot.db"), proc: null, url: null, port: 0 };
+  const server = { dir, data, db: join(data, "taxbot.db"), proc: null, url: null, port: 0 };
   const launch = async (port) => {
     const args = ["serve", "--config", config, "--kb", join(ROOT, "knowledge-base"), "--data-dir", data, "--bind", `127.0.0.1:${port}`];
     const proc = spawn(BIN, args, { cwd: dir, stdio: ["ignore", "ignore", "pipe"], env: { ...process.env, TAXBOT_LOG: "warn" } });
@@ -111,7 +111,8 @@ export async function newContext(browser, server, options = {}) {
   context.requests = [];
   context.on("request", (r) => context.requests.push(r.url()));
   if (process.env.TAXBOT_WEB_FROM_DISK === "1") {
-    const files = { "/widget.js": "widget.js", "/": "index.html", "/console/": "console/index.html", "/console/console.js": "console/console.js", "/console/console.css": "console/console.css" };
+    const files = { "/widget.js": "widget.js", "/": "index.html", "/console/": "console/index.html" };
+    for (const f of readdirSync(join(ROOT, "web-widget/console"))) files[`/console/${f}`] = `console/${f}`;
     const types = { js: "text/javascript", html: "text/html", css: "text/css" };
     await context.route(`${server.url}/**`, (route) => {
       const path = new URL(route.request().url()).pathname;

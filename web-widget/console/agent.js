@@ -1,21 +1,50 @@
-// taxbot agent console: a dependency-free client of /ws/agent (docs/protocol.md).
+// The agent desk page: a dependency-free client of /ws/agent (docs/protocol.md).
+// The socket is authenticated by the console's session cookie.
 //
 // Everything a taxpayer typed is put into the page with textContent, never as
 // HTML, so `<img onerror=…>` from a visitor stays text in the agent's browser.
-(() => {
-  "use strict";
-  const $ = (id) => document.getElementById(id);
-  const h = (tag, attrs, ...kids) => {
-    const e = document.createElement(tag);
-    for (const [k, v] of Object.entries(attrs || {})) {
-      if (v == null || v === false) continue;
-      if (k === "class") e.className = v;
-      else if (k.startsWith("on")) e.addEventListener(k.slice(2), v);
-      else e.setAttribute(k, v === true ? "" : v);
-    }
-    for (const kid of kids.flat()) if (kid != null && kid !== false) e.append(kid);
-    return e;
-  };
+import { h, toast } from "./lib.js";
+
+/** The desk's fixed layout (no user data: dynamic parts are filled in with `h`). */
+const LAYOUT = `
+<div class="toolbar">
+  <span id="agent-name"></span>
+  <label>状态
+    <select id="status" aria-label="在线状态">
+      <option value="online">在线</option>
+      <option value="away">离开</option>
+    </select>
+  </label>
+  <label class="toggle"><input type="checkbox" id="sound" checked> 新会话提示音</label>
+  <span id="conn" class="conn" role="status"></span>
+</div>
+<div id="desk" class="desk" hidden>
+  <aside class="side">
+    <section aria-labelledby="queue-title">
+      <h2 id="queue-title">排队中 <span id="queue-count" class="count">0</span></h2>
+      <ul id="queue" class="queue" aria-live="polite"></ul>
+      <p id="queue-empty" class="empty">暂无排队的纳税人</p>
+    </section>
+    <section aria-labelledby="tickets-title">
+      <h2 id="tickets-title">留言 <span id="ticket-count" class="count">0</span></h2>
+      <ul id="tickets" class="tickets"></ul>
+      <p id="tickets-empty" class="empty">暂无待答复的留言</p>
+    </section>
+  </aside>
+  <section class="chats" aria-labelledby="chats-title">
+    <h2 id="chats-title">我的会话 <span id="chat-count" class="count">0</span></h2>
+    <div id="chats" class="chat-grid"></div>
+    <p id="chats-empty" class="empty">接入排队中的会话后，会在这里并排显示。</p>
+  </section>
+</div>`;
+
+export const pages = [{ id: "desk", title: "坐席工作台", role: "agent", render: mount }];
+
+function mount(root, ctx) {
+  root.innerHTML = LAYOUT;
+  const $ = (id) => root.querySelector(`#${id}`);
+  const timers = [];
+  let stopped = false;
   const WHO = { visitor: "纳税人", bot: "智能助手", agent: "客服", system: "系统" };
   const RESOLUTIONS = ["已解答", "需线下办理", "未能解决", "纳税人无回应"];
   const wsUrl = `${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/ws/agent`;
@@ -32,14 +61,6 @@
     return s < 60 ? `${s} 秒` : `${Math.floor(s / 60)} 分 ${s % 60} 秒`;
   };
   const line = (item) => h("div", { class: `line ${item.from}` }, h("span", { class: "who" }, WHO[item.from] || item.from), item.text);
-  let toastTimer = 0;
-  function toast(text) {
-    const t = $("toast");
-    t.textContent = text;
-    t.hidden = false;
-    clearTimeout(toastTimer);
-    toastTimer = setTimeout(() => { t.hidden = true; }, 5000);
-  }
   function send(msg) {
     if (ws && online) { ws.send(JSON.stringify(msg)); return true; }
     toast("与服务器的连接已断开，正在重连…");
@@ -87,9 +108,9 @@
     }));
     updateTitle();
   }
-  setInterval(() => {
-    for (const w of document.querySelectorAll(".wait[data-since]")) if (w.dataset.since) w.textContent = `已等待 ${since(w.dataset.since)}`;
-  }, 1000);
+  timers.push(setInterval(() => {
+    for (const w of root.querySelectorAll(".wait[data-since]")) if (w.dataset.since) w.textContent = `已等待 ${since(w.dataset.since)}`;
+  }, 1000));
 
   // ---- Conversations side by side ----
   function openChat(conv) {
@@ -154,10 +175,7 @@
       me = m;
       retry = 0;
       setConn(true);
-      sessionStorage.setItem("taxbot.agentToken", token());
-      $("login").hidden = true;
       $("desk").hidden = false;
-      $("me").hidden = false;
       $("agent-name").textContent = `${m.name}（${m.agent_id}，最多同时 ${m.max_concurrent} 个会话）`;
       $("status").value = wantStatus;
       for (const c of m.active) openChat(c);
@@ -187,11 +205,11 @@
     pong() {},
     "server.restarting"(m) { setConn(false, m.text); },
     error(m) {
-      if (m.code === "unauthorized") {
-        sessionStorage.removeItem("taxbot.agentToken");
+      if (m.code === "unauthorized" || m.code === "forbidden") {
         stop();
-        $("login-error").textContent = m.message;
-        showLogin();
+        toast(m.message);
+        // A 401 from /me hands over to the sign-in form.
+        ctx.api("GET", "/api/admin/me").catch(() => {});
         return;
       }
       toast(m.message);
@@ -199,7 +217,6 @@
   };
 
   // ---- Connection ----
-  const token = () => $("token").value.trim();
   function setConn(ok, text) {
     online = ok;
     $("conn").textContent = text || (ok ? "● 已连接" : "● 连接中断，正在重连…");
@@ -209,7 +226,7 @@
     clearTimeout(retryTimer);
     const sock = new WebSocket(wsUrl);
     ws = sock;
-    sock.onopen = () => sock.send(JSON.stringify({ type: "hello", token: token(), status: wantStatus }));
+    sock.onopen = () => sock.send(JSON.stringify({ type: "hello", status: wantStatus }));
     sock.onmessage = (ev) => {
       let m;
       try { m = JSON.parse(ev.data); } catch { return; }
@@ -217,7 +234,7 @@
       if (f) f(m);
     };
     sock.onclose = () => {
-      if (ws !== sock) return;
+      if (ws !== sock || stopped) return;
       ws = null;
       setConn(false);
       retryTimer = setTimeout(connect, Math.min(15000, 500 * 2 ** retry++));
@@ -230,28 +247,15 @@
     online = false;
     if (sock) sock.close();
   }
-  function showLogin() {
-    $("login").hidden = false;
-    $("desk").hidden = true;
-    $("me").hidden = true;
-    for (const c of chats.values()) c.el.remove();
-    chats.clear();
-    updateChats();
-    $("token").focus();
-  }
 
-  $("login-form").onsubmit = (e) => {
-    e.preventDefault();
-    $("login-error").textContent = "";
-    wantStatus = $("login-status").value;
-    stop();
-    connect();
-  };
   $("status").onchange = () => { wantStatus = $("status").value; send({ type: "status", status: wantStatus }); };
-  $("logout").onclick = () => { sessionStorage.removeItem("taxbot.agentToken"); stop(); $("token").value = ""; showLogin(); };
-  setInterval(() => { if (ws && online) ws.send('{"type":"ping"}'); }, 25000);
+  timers.push(setInterval(() => { if (ws && online) ws.send('{"type":"ping"}'); }, 25000));
 
   updateTitle();
-  const saved = sessionStorage.getItem("taxbot.agentToken");
-  if (saved) { $("token").value = saved; connect(); } else $("token").focus();
-})();
+  connect();
+  return () => {
+    stopped = true;
+    timers.forEach(clearInterval);
+    stop();
+  };
+}

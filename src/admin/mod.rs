@@ -1,0 +1,79 @@
+//! The console back end: accounts and roles, sign-in sessions with CSRF
+//! protection, the admin route registry and the audit log. See `docs/admin.md`.
+//!
+//! Every admin route is added through [`AdminRoutes::add`], which records its
+//! required [`Role`]; one guard in front of all of them answers 401 to
+//! anonymous callers and 403 to roles that are too low, so a route cannot be
+//! mounted without a role. Feature modules contribute `routes(AdminRoutes) -> AdminRoutes`.
+
+pub mod analytics;
+pub mod audit;
+mod auth;
+mod role;
+mod routes;
+mod session;
+pub mod users;
+
+use axum::Router;
+use axum::http::Method;
+use serde::{Deserialize, Serialize};
+
+pub use audit::Actor;
+pub use role::Role;
+pub use routes::{AdminRoutes, RouteInfo};
+pub use session::{Principal, SESSION_COOKIE};
+
+use crate::server::AppState;
+
+/// `[admin]` configuration.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Settings {
+    /// How long a console sign-in lasts.
+    pub session_hours: u32,
+    /// Always mark the session cookie `Secure` (set when serving over HTTPS).
+    pub secure_cookies: bool,
+    /// Trust `X-Forwarded-Proto` / `X-Forwarded-For` from a reverse proxy in front.
+    pub trust_proxy: bool,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings { session_hours: 12, secure_cookies: false, trust_proxy: false }
+    }
+}
+
+/// Shared sign-in state kept in `AppState`.
+#[derive(Debug)]
+pub struct Auth {
+    /// The `[admin]` settings.
+    pub settings: Settings,
+}
+
+impl Auth {
+    /// Sign-in state for `settings`.
+    pub fn new(settings: Settings) -> Self {
+        Auth { settings }
+    }
+}
+
+/// Every admin route, in registration order.
+fn all(r: AdminRoutes) -> AdminRoutes {
+    let r = r.add(Method::GET, "/api/admin/me", Role::Agent, auth::me).add(
+        Method::POST,
+        "/api/admin/logout",
+        Role::Agent,
+        auth::logout,
+    );
+    analytics::routes(r)
+}
+
+/// The admin API: `POST /api/admin/login` (public) plus every registered route behind the role guard.
+pub fn router(state: AppState) -> Router<AppState> {
+    all(AdminRoutes::new()).into_router(state).route("/api/admin/login", axum::routing::post(auth::login))
+}
+
+/// `(method, path, role)` of every registered admin route (tests enumerate them).
+pub fn route_table() -> Vec<RouteInfo> {
+    all(AdminRoutes::new()).table()
+}

@@ -1,0 +1,2 @@
+// Knowledge-base pages (filled in by the knowledge work).
+export const pages = [];

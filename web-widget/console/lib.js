@@ -1,0 +1,67 @@
+// Shared helpers of the console pages: DOM building (text only, never HTML),
+// JSON calls to /api/admin with the CSRF header, download links.
+
+let csrf = "";
+
+/** Remembers the session's CSRF token (from login or /api/admin/me). */
+export function setCsrf(token) { csrf = token || ""; }
+
+/**
+ * `h("button", { class: "x", onclick: f }, "text", child)`: an element whose
+ * string children become text nodes, so user data can never become markup.
+ */
+export function h(tag, attrs, ...kids) {
+  const e = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs || {})) {
+    if (v == null || v === false) continue;
+    if (k === "class") e.className = v;
+    else if (k.startsWith("on")) e.addEventListener(k.slice(2), v);
+    else e.setAttribute(k, v === true ? "" : v);
+  }
+  for (const kid of kids.flat(Infinity)) if (kid != null && kid !== false) e.append(kid);
+  return e;
+}
+
+/** An error from the API: `message` is the server's Chinese message, `status` and `code` as sent. */
+export class ApiError extends Error {
+  constructor(status, code, message) { super(message); this.status = status; this.code = code; }
+}
+
+/** Hook called when the session has ended (401); app.js shows the sign-in form. */
+let onSignedOut = () => {};
+export function whenSignedOut(f) { onSignedOut = f; }
+
+/** `api("POST", "/api/admin/x", body)` → parsed JSON; throws `ApiError` with the server's message. */
+export async function api(method, path, body) {
+  const headers = { accept: "application/json" };
+  if (method !== "GET") headers["x-csrf-token"] = csrf;
+  if (body !== undefined) headers["content-type"] = "application/json";
+  let res;
+  try {
+    res = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), credentials: "same-origin" });
+  } catch {
+    throw new ApiError(0, "network", "无法连接服务器，请检查网络后重试");
+  }
+  const text = await res.text();
+  let data = null;
+  try { data = text ? JSON.parse(text) : null; } catch { data = text; }
+  if (!res.ok) {
+    const err = data && data.error ? data.error : { code: "http_" + res.status, message: `请求失败（${res.status}）` };
+    if (res.status === 401 && path !== "/api/admin/login") onSignedOut(err.message);
+    throw new ApiError(res.status, err.code, err.message);
+  }
+  return data;
+}
+
+/** A URL the browser can download from (same origin: the session cookie goes along). */
+export function downloadUrl(path) { return new URL(path, location.origin).href; }
+
+/** Shows a short message at the bottom of the page. */
+let toastTimer = 0;
+export function toast(text) {
+  const t = document.getElementById("toast");
+  t.textContent = text;
+  t.hidden = false;
+  clearTimeout(toastTimer);
+  toastTimer = setTimeout(() => { t.hidden = true; }, 5000);
+}
