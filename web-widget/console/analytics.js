@@ -17,7 +17,7 @@ const STYLE = `
 .chart-box{margin:12px 0;max-width:680px}.chart{width:100%;height:auto}
 .chart .bar{fill:#7aa7d9}.chart .line{stroke:#d9480f;stroke-width:2}.chart .dot{fill:#d9480f}
 .chart .axis{stroke:#8c959f}.chart .tick{font-size:10px;fill:#57606a}
-.legend .key{display:inline-block;width:12px;height:8px;margin:0 4px 0 10px}.legend .key.bar{background:#7aa7d9}.legend .key.line{background:#d9480f}
+.legend .key{display:inline-block;width:12px;height:8px;padding:0;border-radius:0;margin:0 4px 0 10px}.legend .key-bar{background:#7aa7d9}.legend .key-line{background:#d9480f}
 table.grid{border-collapse:collapse;margin:8px 0}table.grid th,table.grid td{border:1px solid #d0d7de;padding:4px 8px;text-align:left;vertical-align:top}
 .tabs button[aria-selected=true]{font-weight:600;text-decoration:underline}
 .cluster{border:1px solid #d0d7de;border-radius:8px;padding:10px 14px;margin:10px 0}
@@ -77,8 +77,8 @@ function chart(title, days, bars, line) {
   svg.append(s("text", { x: 2, y: H - B, class: "tick" }, "0"));
   days.forEach((d, i) => {
     const v = bars.value(d);
-    const x = L + i * step + step * 0.15;
-    const bar = s("rect", { x, y: y(v), width: Math.max(1, step * 0.7), height: H - B - y(v), class: "bar" });
+    const x = L + i * step + (step - Math.max(1, Math.min(48, step * 0.7))) / 2;
+    const bar = s("rect", { x, y: y(v), width: Math.max(1, Math.min(48, step * 0.7)), height: H - B - y(v), class: "bar" });
     bar.append(s("title", {}, `${d.day} ${bars.name}：${v}`));
     svg.append(bar);
     if (days.length <= 10 || i % Math.ceil(days.length / 10) === 0) {
@@ -97,7 +97,7 @@ function chart(title, days, bars, line) {
       svg.append(s("text", { x: W - R + 4, y: T + 4, class: "tick" }, "100%"));
     }
   }
-  const legend = h("p", { class: "legend" }, h("span", { class: "key bar" }), bars.name, line ? [h("span", { class: "key line" }), line.name] : null);
+  const legend = h("p", { class: "legend" }, h("span", { class: "key key-bar" }), bars.name, line ? [h("span", { class: "key key-line" }), line.name] : null);
   return h("figure", { class: "chart-box" }, h("figcaption", {}, title), svg, legend);
 }
 
