@@ -50,7 +50,7 @@ impl Default for Settings {
             refresh_secs: 60,
             low_confidence: 0.93,
             cluster_similarity: 0.3,
-            max_questions: 20_000,
+            max_questions: 100_000,
             figure_days: 30,
             ticket_overdue_hours: 24,
         }

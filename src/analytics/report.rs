@@ -6,7 +6,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
 
-use super::cluster::{Asking, Cluster, cluster};
+use super::cluster::{Asking, Cluster, MAX_WORDINGS, cluster};
 use super::figures::{self, Figures};
 use super::{Analytics, Period};
 use crate::search::{Decision, Searcher, Snapshot};
@@ -128,10 +128,15 @@ impl Analytics {
         };
         let work = tokio::task::spawn_blocking(move || {
             let mut cache = cache;
-            let unanswered: Vec<&AskedQuestion> = questions
+            let candidates: Vec<&AskedQuestion> = questions
                 .iter()
                 .filter(|q| !dismissed.contains(q.text.trim()))
                 .filter(|q| was_unanswered(q, low))
+                .collect();
+            let kept = most_asked(&candidates, MAX_WORDINGS);
+            let unanswered: Vec<&AskedQuestion> = candidates
+                .into_iter()
+                .filter(|q| kept.contains(q.text.trim()))
                 .filter(|q| match cache.answer(&searcher, &snap, q.text.trim()) {
                     Some((entry, confidence)) => {
                         confidence < low || (q.downvoted && q.entry_id.as_deref() == Some(entry.as_str()))
@@ -162,6 +167,18 @@ impl Analytics {
             }
         }
     }
+}
+
+/// The `n` wordings asked by the most distinct askers (ties by text): only
+/// these are matched again and clustered, which bounds a recount's work.
+fn most_asked<'a>(questions: &[&'a AskedQuestion], n: usize) -> HashSet<&'a str> {
+    let mut askers: HashMap<&str, HashSet<&str>> = HashMap::new();
+    for q in questions {
+        askers.entry(q.text.trim()).or_default().insert(q.visitor.as_str());
+    }
+    let mut ranked: Vec<(&str, usize)> = askers.into_iter().map(|(t, a)| (t, a.len())).collect();
+    ranked.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+    ranked.into_iter().take(n).map(|(t, _)| t).collect()
 }
 
 /// No answer, a clarification, a low-confidence answer or an answer with 👎.
