@@ -105,8 +105,6 @@ pub trait Store: AccountStore + AnalyticsStore + Send + Sync {
     async fn message(&self, id: i64) -> Result<Message>;
     /// The last `limit` messages of a conversation, oldest first.
     async fn messages(&self, conversation: &SessionId, limit: u32) -> Result<Vec<Message>>;
-    /// Entries answered most often since `since`, most first.
-    async fn hot_entries(&self, since: DateTime<Utc>, limit: u32) -> Result<Vec<String>>;
 
     /// Stores a vote on an answer.
     async fn add_feedback(&self, f: &Feedback) -> Result<()>;
