@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::channels::wechat;
-use crate::{chat, handoff, search, server, store};
+use crate::{analytics, chat, handoff, search, server, store};
 
 /// The whole configuration; every section has defaults that run locally.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -28,6 +28,8 @@ pub struct Config {
     pub wechat: wechat::Settings,
     /// Console sign-in: session length, cookie security, proxy trust.
     pub admin: crate::admin::Settings,
+    /// Hot questions, unanswered clusters and service figures.
+    pub analytics: analytics::Settings,
 }
 
 /// Knowledge-base location.

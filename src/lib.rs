@@ -12,6 +12,7 @@
 //! | `store`  | persistence behind the `Store` trait (SQLite now), embedded migrations |
 //! | `channels` | wire formats: `web` (WebSocket JSON), `http` (JSON + SSE API) |
 //! | `server` | axum router, limits, health and metrics, graceful shutdown, `App` wiring |
+//! | `analytics` | hot questions, clusters of unanswered questions, service figures, CSV (recounted off the chat path) |
 //! | `bench`  | the WebSocket load generator (`taxbot bench ws`) |
 //! | `admin`  | console accounts and roles, sign-in sessions and CSRF, the admin route registry, the audit log |
 //! | `config` | one typed configuration (defaults < `taxbot.toml` < `TAXBOT_*` env) |
@@ -20,6 +21,7 @@
 //! `store`, and `chat` → `search` → `kb` → `text`; `config` is read at startup only.
 
 pub mod admin;
+pub mod analytics;
 pub mod bench;
 pub mod channels;
 pub mod chat;

@@ -6,6 +6,7 @@
 //! anonymous callers and 403 to roles that are too low, so a route cannot be
 //! mounted without a role. Feature modules contribute `routes(AdminRoutes) -> AdminRoutes`.
 
+pub mod analytics;
 pub mod audit;
 mod audit_api;
 mod auth;
@@ -75,13 +76,15 @@ impl Auth {
 
 /// Every admin route, in registration order.
 fn all(r: AdminRoutes) -> AdminRoutes {
-    r.add(Method::GET, "/api/admin/me", Role::Agent, auth::me)
+    let r = r
+        .add(Method::GET, "/api/admin/me", Role::Agent, auth::me)
         .add(Method::POST, "/api/admin/logout", Role::Agent, auth::logout)
         .add(Method::GET, "/api/admin/users", Role::Admin, users_api::list)
         .add(Method::POST, "/api/admin/users", Role::Admin, users_api::add)
         .add(Method::PUT, "/api/admin/users/{id}", Role::Admin, users_api::update)
         .add(Method::GET, "/api/admin/audit", Role::Admin, audit_api::list)
-        .add(Method::GET, "/api/admin/audit.csv", Role::Admin, audit_api::csv)
+        .add(Method::GET, "/api/admin/audit.csv", Role::Admin, audit_api::csv);
+    analytics::routes(r)
 }
 
 /// The admin API: `POST /api/admin/login` (public) plus every registered route behind the role guard.

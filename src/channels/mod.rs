@@ -3,8 +3,10 @@
 //!
 //! - `web`: WebSocket JSON for the widget (`/ws/chat`) and agents (`/ws/agent`).
 //! - `http`: JSON and server-sent events for bots bridged to other systems.
+//! - `hot`: the public hot-question list (`GET /api/v1/hot`).
 //! - `wechat`: WeChat Official Account callbacks (XML, optionally encrypted).
 
+pub mod hot;
 pub mod http;
 pub mod web;
 pub mod wechat;

@@ -19,9 +19,9 @@ pub struct Engine {
     pub(super) hub: Arc<Hub>,
     permits: Arc<Semaphore>,
     pub(super) settings: Settings,
-    /// The last hot questions and when they were counted. A `std` mutex:
-    /// held to read or replace the list, never across `.await`.
-    pub(super) hot: std::sync::Mutex<Option<(std::time::Instant, Vec<Suggestion>)>>,
+    /// The entry ids of the hot questions, most asked first, replaced by the
+    /// analytics task (`analytics::Analytics`); read without waiting.
+    pub(super) hot: arc_swap::ArcSwap<Vec<String>>,
 }
 
 /// A conversation opened or resumed by a web visitor.
@@ -63,7 +63,7 @@ impl Engine {
             store,
             hub,
             settings,
-            hot: std::sync::Mutex::new(None),
+            hot: arc_swap::ArcSwap::from_pointee(Vec::new()),
         }
     }
 

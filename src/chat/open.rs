@@ -8,13 +8,6 @@ use super::reply::Suggestion;
 use super::{ChatError, Session, SessionId, VisitorKey, VisitorToken};
 use crate::store::{Conversation, ConversationState};
 
-/// Days of answers counted for the hot questions.
-const HOT_WINDOW_DAYS: i64 = 7;
-
-/// How long the hot questions are reused before they are counted again:
-/// counting scans a week of answers, far too much work for every `hello`.
-const HOT_REFRESH: std::time::Duration = std::time::Duration::from_secs(60);
-
 impl Engine {
     /// Opens a web conversation, resuming the visitor's latest one when the
     /// token is known and fresh.
@@ -43,7 +36,7 @@ impl Engine {
             token,
             rejected,
             history,
-            hot: self.hot_questions().await?,
+            hot: self.hot_questions(),
             answered_tickets: self.hub.take_answered(&key).await?,
             handoff,
             awaiting_rating: conversation.awaiting_rating,
@@ -98,28 +91,17 @@ impl Engine {
         Ok(c)
     }
 
-    /// Hot questions: the entries answered most this week, topped up with the
-    /// first entries of the knowledge base; recounted every minute at most.
-    pub async fn hot_questions(&self) -> Result<Vec<Suggestion>, ChatError> {
-        let lock = || self.hot.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some((at, hot)) = lock().as_ref()
-            && at.elapsed() < HOT_REFRESH
-        {
-            return Ok(hot.clone());
-        }
-        let hot = self.count_hot_questions().await?;
-        *lock() = Some((std::time::Instant::now(), hot.clone()));
-        Ok(hot)
-    }
-
-    async fn count_hot_questions(&self) -> Result<Vec<Suggestion>, ChatError> {
+    /// Hot questions: the entries the analytics counted most asked this
+    /// week, topped up with the first entries of the knowledge base. Reads
+    /// the cached list only: a greeting never waits for counting.
+    pub fn hot_questions(&self) -> Vec<Suggestion> {
         let n = self.settings.hot_questions;
-        let since = Utc::now() - Duration::days(HOT_WINDOW_DAYS);
-        let ids = self.store.hot_entries(since, n as u32).await?;
         let snap = self.searcher.snapshot();
+        let ids = self.hot.load();
         let mut out: Vec<Suggestion> = ids
             .iter()
             .filter_map(|id| snap.entries.iter().find(|e| e.id.as_str() == id))
+            .take(n)
             .map(|e| Suggestion::of(e))
             .collect();
         for e in snap.entries.iter() {
@@ -130,6 +112,11 @@ impl Engine {
                 out.push(Suggestion::of(e));
             }
         }
-        Ok(out)
+        out
+    }
+
+    /// Replaces the hot questions' entry ids (most asked first).
+    pub fn set_hot(&self, ids: Vec<String>) {
+        self.hot.store(std::sync::Arc::new(ids));
     }
 }

@@ -5,7 +5,7 @@ use chrono::Utc;
 
 use super::{AgentEvent, Assignment, HandoffError, HandoffStatus, Hub, OfflineReason, VisitorEvent};
 use crate::chat::{SessionId, VisitorKey};
-use crate::store::{ConversationState, NewMessage, QueueEntry, Rating, Sender, Ticket, TicketStatus};
+use crate::store::{ConversationState, NewMessage, QueueEntry, Rating, Sender, Ticket, TicketStatus, handoff_outcome};
 
 impl Hub {
     /// Asks for a human: joins the queue when agents are on duty, otherwise
@@ -29,10 +29,12 @@ impl Hub {
             None
         };
         if let Some(reason) = reason {
+            self.store.handoff_requested(id, Utc::now(), handoff_outcome::OFFLINE).await?;
             return Ok(HandoffStatus::Offline { reason, hours: self.hours().to_owned() });
         }
         let entry = QueueEntry { conversation_id: id.clone(), enqueued_at: Utc::now() };
         self.store.enqueue(&entry).await?;
+        self.store.handoff_requested(id, entry.enqueued_at, handoff_outcome::QUEUED).await?;
         self.set_state(id, ConversationState::Queued, None).await?;
         self.store.append_message(&NewMessage::plain(id, Sender::System, "已为您转接人工客服，请稍候。")).await?;
         {
@@ -67,6 +69,7 @@ impl Hub {
             return Err(HandoffError::NotQueued);
         }
         self.store.dequeue(id).await?;
+        self.store.handoff_cancelled(id).await?;
         self.set_state(id, ConversationState::Bot, None).await?;
         self.broadcast_queue().await;
         Ok(())
@@ -179,6 +182,7 @@ impl Hub {
     /// Persists and announces that `agent` now serves `id` (already claimed).
     pub(super) async fn connect(&self, id: &SessionId, agent: &str) -> Result<(), HandoffError> {
         self.store.dequeue(id).await?;
+        self.store.handoff_connected(id, agent, Utc::now()).await?;
         self.set_state(id, ConversationState::Human, Some(agent)).await?;
         let agent_name = self.live().agent_name(agent);
         let notice = format!("客服 {agent_name} 为您服务。");

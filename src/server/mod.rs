@@ -24,6 +24,7 @@ pub use metrics::Metrics;
 pub use router::router;
 pub use state::AppState;
 
+use crate::analytics::Analytics;
 use crate::channels::wechat::Bridge;
 use crate::chat::{Engine, SessionCache};
 use crate::config::Config;
@@ -130,12 +131,15 @@ impl App {
         let wechat = Bridge::new(&config.wechat).map_err(StartError::Wechat)?;
         let store: Arc<dyn Store> = Arc::new(store::open(&config.store).await?);
         let hub = Hub::start(Arc::clone(&store), config.handoff.clone()).await.map_err(StartError::Handoff)?;
-        let engine = Engine::new(searcher, Arc::clone(&store), Arc::new(hub), config.chat.clone());
+        let engine =
+            Arc::new(Engine::new(Arc::clone(&searcher), Arc::clone(&store), Arc::new(hub), config.chat.clone()));
+        let analytics =
+            Arc::new(Analytics::new(Arc::clone(&store), searcher, Arc::clone(&engine), config.analytics.clone()));
         let listener = TcpListener::bind(&config.server.bind)
             .await
             .map_err(|source| StartError::Bind { addr: config.server.bind.clone(), source })?;
         let state = AppState {
-            engine: Arc::new(engine),
+            engine,
             store,
             metrics: Arc::new(Metrics::default()),
             connections: Arc::new(Semaphore::new(config.server.max_connections.max(1))),
@@ -145,7 +149,9 @@ impl App {
             api_sessions: Arc::new(SessionCache::new(config.chat.api_sessions)),
             wechat: Arc::new(wechat),
             admin: Arc::new(crate::admin::Auth::new(config.admin.clone())),
+            analytics,
         };
+        state.analytics.spawn(state.shutdown.clone());
         Ok(App { listener, state })
     }
 

@@ -7,7 +7,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 
 use super::{ApiError, AppState};
-use crate::channels::{http, web, wechat};
+use crate::channels::{hot, http, web, wechat};
 
 /// The demo page and widget, embedded so the binary serves them from anywhere.
 const INDEX_HTML: &str = include_str!("../../web-widget/index.html");
@@ -46,6 +46,7 @@ pub fn router(state: AppState) -> Router {
         .route("/ws/agent", get(web::agent_socket))
         .route("/api/v1/ask", post(http::ask))
         .route("/api/v1/ask/stream", get(http::ask_stream))
+        .route("/api/v1/hot", get(hot::hot))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))

@@ -34,4 +34,6 @@ pub struct AppState {
     pub wechat: Arc<Bridge>,
     /// Console sign-in settings and state.
     pub admin: Arc<crate::admin::Auth>,
+    /// Hot questions, unanswered clusters and service figures (cached report).
+    pub analytics: Arc<crate::analytics::Analytics>,
 }

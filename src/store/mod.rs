@@ -6,9 +6,11 @@
 //! out, no SQL types) so that a PostgreSQL implementation can follow.
 
 mod accounts;
+mod analytics;
 mod model;
 mod sqlite;
 mod sqlite_accounts;
+mod sqlite_analytics;
 
 use std::path::Path;
 
@@ -17,6 +19,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 pub use accounts::{AccountStore, AdminSession, AuditEntry, AuditFilter, User};
+pub use analytics::{AnalyticsStore, AskedQuestion, HandoffRecord, RatingRecord, outcome as handoff_outcome};
 pub use model::{
     Agent, Conversation, ConversationState, Feedback, Message, NewMessage, QueueEntry, Rating, Sender, Ticket,
     TicketStatus,
@@ -72,7 +75,7 @@ impl Default for Settings {
 
 /// Persistence used by the chat engine and the handoff hub.
 #[async_trait]
-pub trait Store: AccountStore + Send + Sync {
+pub trait Store: AccountStore + AnalyticsStore + Send + Sync {
     /// Checks the database answers.
     async fn ping(&self) -> Result<()>;
     /// Flushes and closes; later calls fail.
@@ -102,8 +105,6 @@ pub trait Store: AccountStore + Send + Sync {
     async fn message(&self, id: i64) -> Result<Message>;
     /// The last `limit` messages of a conversation, oldest first.
     async fn messages(&self, conversation: &SessionId, limit: u32) -> Result<Vec<Message>>;
-    /// Entries answered most often since `since`, most first.
-    async fn hot_entries(&self, since: DateTime<Utc>, limit: u32) -> Result<Vec<String>>;
 
     /// Stores a vote on an answer.
     async fn add_feedback(&self, f: &Feedback) -> Result<()>;

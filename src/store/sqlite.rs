@@ -73,11 +73,11 @@ impl SqliteStore {
     }
 }
 
-fn millis(t: DateTime<Utc>) -> i64 {
+pub(super) fn millis(t: DateTime<Utc>) -> i64 {
     t.timestamp_millis()
 }
 
-fn time(ms: i64) -> DateTime<Utc> {
+pub(super) fn time(ms: i64) -> DateTime<Utc> {
     DateTime::from_timestamp_millis(ms).unwrap_or_default()
 }
 
@@ -306,19 +306,6 @@ impl Store for SqliteStore {
         .fetch_all(&self.pool)
         .await?;
         rows.iter().map(message).collect()
-    }
-
-    async fn hot_entries(&self, since: DateTime<Utc>, limit: u32) -> Result<Vec<String>> {
-        let rows = sqlx::query(
-            "SELECT entry_id, COUNT(*) AS n FROM messages WHERE decision = 'answer' \
-             AND created_at >= ? AND entry_id IS NOT NULL \
-             GROUP BY entry_id ORDER BY n DESC, entry_id LIMIT ?",
-        )
-        .bind(millis(since))
-        .bind(i64::from(limit))
-        .fetch_all(&self.pool)
-        .await?;
-        rows.iter().map(|r| r.try_get("entry_id").map_err(StoreError::from)).collect()
     }
 
     async fn add_feedback(&self, f: &Feedback) -> Result<()> {

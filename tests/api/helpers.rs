@@ -87,6 +87,8 @@ pub struct TestApp {
     pub http: reqwest::Client,
     /// Its store.
     pub store: Arc<dyn Store>,
+    /// Its analytics (tests recount with `refresh()` instead of waiting).
+    pub analytics: Arc<taxbot::analytics::Analytics>,
     /// The config it runs with (to restart it).
     pub config: Config,
     /// The data directory (kept alive across restarts).
@@ -119,6 +121,7 @@ async fn start(config: Config, dir: Arc<TempDir>) -> TestApp {
             store.update_user(&u).await.expect("agent capacity");
         }
     }
+    let analytics = Arc::clone(&app.state().analytics);
     let (tx, rx) = oneshot::channel::<()>();
     let handle = tokio::spawn(async move {
         app.run_until_stopped(async {
@@ -127,7 +130,7 @@ async fn start(config: Config, dir: Arc<TempDir>) -> TestApp {
         .await
         .expect("server runs");
     });
-    TestApp { addr, http: reqwest::Client::new(), store, config, dir, stop: Some(tx), handle: Some(handle) }
+    TestApp { addr, http: reqwest::Client::new(), store, analytics, config, dir, stop: Some(tx), handle: Some(handle) }
 }
 
 impl TestApp {

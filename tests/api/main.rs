@@ -4,6 +4,8 @@
 mod admin_auth;
 mod admin_client;
 mod admin_users;
+mod analytics;
+mod analytics_admin;
 mod chat_ws;
 mod config_layers;
 mod handoff;

@@ -41,7 +41,8 @@ async fn story(s: &dyn Store) {
     let m = s.message(a).await.expect("message");
     assert_eq!((m.decision.as_deref(), m.body.confidence), (Some("answer"), Some(0.75)));
     assert_eq!(s.messages(&c.id, 1).await.expect("last")[0].id, a);
-    assert_eq!(s.hot_entries(Utc::now() - chrono::Duration::days(1), 5).await.expect("hot"), ["VAT-001"]);
+    let hot = s.hot_counts(Utc::now() - chrono::Duration::days(1), 5).await.expect("hot");
+    assert_eq!(hot, [("VAT-001".to_owned(), 1)]);
     assert!(matches!(s.message(a + 100).await, Err(StoreError::NotFound)));
 
     s.add_feedback(&Feedback { message_id: a, conversation_id: c.id.clone(), helpful: false, comment: None })

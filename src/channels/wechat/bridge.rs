@@ -139,7 +139,7 @@ async fn session(state: &AppState, acc: usize, openid: &str) -> Result<Session, 
 
 async fn welcome(state: &AppState, acc: usize, openid: &str) -> String {
     let greeting = state.engine.settings().greeting.clone();
-    let hot = state.engine.hot_questions().await.unwrap_or_default();
+    let hot = state.engine.hot_questions();
     if let Ok(mut s) = session(state, acc, openid).await {
         s.offered = hot.iter().map(|h| h.entry_id.clone()).collect();
         state.wechat.sessions.put(s);
