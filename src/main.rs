@@ -150,6 +150,21 @@ enum KbCommand {
         #[arg(long)]
         require_all_topics: bool,
     },
+    /// Write the knowledge base to DIR in the `knowledge-base/` layout (DIR must be new or empty).
+    Export {
+        #[command(flatten)]
+        kb: KbArg,
+        /// The destination directory.
+        dest: PathBuf,
+    },
+    /// List entries whose policy ends within DAYS days (today in UTC+8).
+    Expiring {
+        #[command(flatten)]
+        kb: KbArg,
+        /// The window in days.
+        #[arg(long, default_value_t = 30)]
+        days: i64,
+    },
 }
 
 fn main() -> ExitCode {
@@ -230,7 +245,43 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Kb { command: KbCommand::Check { kb, catalog, require_all_topics } } => {
             check(&config, &kb, catalog, require_all_topics)
         }
+        Command::Kb { command: KbCommand::Export { kb, dest } } => export(&config, &kb, &dest),
+        Command::Kb { command: KbCommand::Expiring { kb, days } } => expiring(&config, &kb, days),
     }
+}
+
+fn load_base(config: &Config, arg: &KbArg) -> Result<kb::KnowledgeBase> {
+    let dir = kb_dir(config, arg);
+    kb::load(&dir).with_context(|| format!("加载知识库 {} 失败（用 `taxbot kb check` 查看全部错误）", dir.display()))
+}
+
+fn export(config: &Config, arg: &KbArg, dest: &Path) -> Result<ExitCode> {
+    if dest.extension().is_some_and(|e| e.eq_ignore_ascii_case("xlsx")) {
+        bail!("暂不支持导出 Excel：请给出一个目录");
+    }
+    if dest.is_file() {
+        bail!("{} 是文件：请给出一个新目录或空目录", dest.display());
+    }
+    let non_empty = std::fs::read_dir(dest).map(|mut d| d.next().is_some()).unwrap_or(false);
+    if non_empty {
+        bail!("{} 不是空目录：导出会与其中的旧文件混在一起，请换一个新目录", dest.display());
+    }
+    let base = load_base(config, arg)?;
+    kb::export_dir(&base, dest)?;
+    println!("已导出 {} 个条目到 {}", base.entries.len(), dest.display());
+    Ok(ExitCode::SUCCESS)
+}
+
+fn expiring(config: &Config, arg: &KbArg, days: i64) -> Result<ExitCode> {
+    let base = load_base(config, arg)?;
+    let today = kb::today_in_china();
+    let found = kb::expiring_within(&base.entries, today, days);
+    for e in &found {
+        let until = e.effective_until.map(|d| d.to_string()).unwrap_or_default();
+        println!("{until}\t{}\t{}", e.id, e.question);
+    }
+    println!("{} 天内到期：{} 个条目（今天 {today}）", days, found.len());
+    Ok(ExitCode::SUCCESS)
 }
 
 fn runtime() -> Result<tokio::runtime::Runtime> {
@@ -273,9 +324,7 @@ fn kb_dir(config: &Config, arg: &KbArg) -> PathBuf {
 }
 
 fn open_searcher(config: &Config, arg: &KbArg) -> Result<Searcher> {
-    let dir = kb_dir(config, arg);
-    let base = kb::load(&dir)
-        .with_context(|| format!("加载知识库 {} 失败（用 `taxbot kb check` 查看全部错误）", dir.display()))?;
+    let base = load_base(config, arg)?;
     Ok(Searcher::new(Snapshot::from_kb(&base)?, config.search.clone()))
 }
 

@@ -60,3 +60,38 @@ fn the_shipped_knowledge_base_is_valid() {
     assert!(kb.lexicon.words.len() >= 600);
     assert!(kb.lexicon.synonym_groups.len() >= 150);
 }
+
+#[test]
+fn export_then_load_gives_the_same_base() {
+    let shipped = Path::new(env!("CARGO_MANIFEST_DIR")).join("knowledge-base");
+    let kb = load(&shipped).unwrap_or_else(|e| panic!("{e}"));
+    let dir = tempfile::tempdir().expect("tempdir");
+    export_dir(&kb, dir.path()).expect("exports");
+    let back = load(dir.path()).unwrap_or_else(|e| panic!("{e}"));
+    let sorted = |b: &KnowledgeBase| {
+        let mut e = b.entries.clone();
+        e.sort_by(|a, b| a.id.cmp(&b.id));
+        e
+    };
+    assert_eq!(sorted(&back), sorted(&kb));
+    assert_eq!(back.lexicon.words, kb.lexicon.words);
+    assert_eq!(back.lexicon.synonym_groups, kb.lexicon.synonym_groups);
+    assert_eq!(back.lexicon.stopwords, kb.lexicon.stopwords);
+}
+
+#[test]
+fn export_keeps_awkward_text_and_optional_fields() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write(dir.path(), "VAT", "VAT-001", "增值税税率是多少", "增值税几个点");
+    let mut kb = load(dir.path()).expect("valid");
+    let e = &mut kb.entries[0];
+    e.question = "引号\"和反斜杠\\还有 +++ 与 '单引号'？".into();
+    e.review_note = Some("第一行\n+++\n第三行".into());
+    e.effective_until = chrono::NaiveDate::from_ymd_opt(2027, 12, 31);
+    e.keywords = vec!["关键词".into()];
+    e.answer = "+++\n1. **加粗**\n\n```\ncode\n```".into();
+    let out = tempfile::tempdir().expect("tempdir");
+    export_dir(&kb, out.path()).expect("exports");
+    let back = load(out.path()).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(back.entries, kb.entries);
+}
