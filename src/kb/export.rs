@@ -10,7 +10,7 @@ use crate::text::Lexicon;
 
 /// A TOML basic string on one line: a value can never produce a line that
 /// reads as the `+++` fence, whatever newlines it holds.
-fn toml_string(s: &str) -> String {
+pub(super) fn toml_string(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 2);
     out.push('"');
     for c in s.chars() {

@@ -6,6 +6,8 @@ mod entry;
 mod export;
 mod front_matter;
 mod load;
+mod xlsx;
+mod xlsx_import;
 
 use std::fmt;
 use std::path::PathBuf;
@@ -15,6 +17,8 @@ pub use entry::{Category, Entry, EntryId, InvalidId, Source, expiring_within, to
 pub use export::{dict_text, entry_file, export_dir, stopwords_text, synonyms_text};
 pub use front_matter::{FileProblem, parse_entry};
 pub use load::{CheckReport, load, load_checked};
+pub use xlsx::{SOURCE_SEPARATOR, to_xlsx};
+pub use xlsx_import::{RowProblem, XlsxImportError, from_xlsx};
 
 use crate::text::Lexicon;
 
