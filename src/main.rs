@@ -313,7 +313,11 @@ fn import(config: &Config, arg: &KbArg, source: &Path) -> Result<ExitCode> {
     let mut merged = load_base(config, arg)?;
     let (mut added, mut changed, mut unchanged) = (0, 0, 0);
     let mut moved = Vec::new();
+    let mut touched = std::collections::HashSet::new();
     for e in incoming.entries {
+        if !merged.entries.iter().any(|old| *old == e) {
+            touched.insert(e.id.clone());
+        }
         match merged.entries.iter_mut().find(|old| old.id == e.id) {
             Some(old) if *old == e => unchanged += 1,
             Some(old) => {
@@ -329,7 +333,7 @@ fn import(config: &Config, arg: &KbArg, source: &Path) -> Result<ExitCode> {
             }
         }
     }
-    merged.lexicon = incoming.lexicon;
+    let before = std::mem::replace(&mut merged.lexicon, incoming.lexicon);
     // Check the merged base as a whole (a paraphrase may clash with a kept entry) before writing.
     let staging = tempfile_dir(&dir)?;
     kb::export_dir(&merged, &staging)?;
@@ -340,7 +344,25 @@ fn import(config: &Config, arg: &KbArg, source: &Path) -> Result<ExitCode> {
         let old = dir.join("faq").join(category).join(format!("{id}.md"));
         std::fs::remove_file(&old).with_context(|| format!("无法删除换了分类的旧文件 {}", old.display()))?;
     }
-    kb::export_dir(&merged, &dir)?;
+    // Only what changed is rewritten: unchanged files keep their formatting and comments.
+    for e in merged.entries.iter().filter(|e| touched.contains(&e.id)) {
+        let path = dir.join("faq").join(e.category.as_str()).join(format!("{}.md", e.id));
+        std::fs::create_dir_all(dir.join("faq").join(e.category.as_str()))?;
+        std::fs::write(&path, kb::entry_file(e)).with_context(|| format!("无法写入 {}", path.display()))?;
+    }
+    let (old, new) = (&before, &merged.lexicon);
+    let lists = [
+        ("tax.dict", old.words != new.words, kb::dict_text(new)),
+        ("synonyms.txt", old.synonym_groups != new.synonym_groups, kb::synonyms_text(new)),
+        ("stopwords.txt", old.stopwords != new.stopwords, kb::stopwords_text(new)),
+    ];
+    for (name, differs, text) in lists {
+        if differs {
+            let path = dir.join("dict").join(name);
+            std::fs::create_dir_all(dir.join("dict"))?;
+            std::fs::write(&path, text).with_context(|| format!("无法写入 {}", path.display()))?;
+        }
+    }
     println!("已导入到 {}：新增 {added} 个，修改 {changed} 个，未变 {unchanged} 个条目", dir.display());
     Ok(ExitCode::SUCCESS)
 }
