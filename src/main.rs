@@ -315,7 +315,7 @@ fn import(config: &Config, arg: &KbArg, source: &Path) -> Result<ExitCode> {
     let mut moved = Vec::new();
     let mut touched = std::collections::HashSet::new();
     for e in incoming.entries {
-        if !merged.entries.iter().any(|old| *old == e) {
+        if !merged.entries.contains(&e) {
             touched.insert(e.id.clone());
         }
         match merged.entries.iter_mut().find(|old| old.id == e.id) {
