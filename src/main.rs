@@ -189,6 +189,31 @@ enum KbCommand {
         #[arg(long)]
         require_all_topics: bool,
     },
+    /// Write the knowledge base to DIR in the `knowledge-base/` layout (DIR must be new or empty),
+    /// or to FILE.xlsx as a workbook.
+    Export {
+        #[command(flatten)]
+        kb: KbArg,
+        /// The destination directory or `.xlsx` file.
+        dest: PathBuf,
+    },
+    /// Import a workbook (FILE.xlsx) or a directory into the knowledge base (`--kb`): every row is
+    /// validated first and nothing is written unless all of it is valid. Entries are added or
+    /// replaced by id, entries not in the import are kept; the word lists are replaced.
+    Import {
+        #[command(flatten)]
+        kb: KbArg,
+        /// The workbook or directory to import.
+        source: PathBuf,
+    },
+    /// List entries whose policy ends within DAYS days (today in UTC+8).
+    Expiring {
+        #[command(flatten)]
+        kb: KbArg,
+        /// The window in days.
+        #[arg(long, default_value_t = 30)]
+        days: i64,
+    },
 }
 
 fn main() -> ExitCode {
@@ -269,6 +294,9 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Kb { command: KbCommand::Check { kb, catalog, require_all_topics } } => {
             check(&config, &kb, catalog, require_all_topics)
         }
+        Command::Kb { command: KbCommand::Export { kb, dest } } => export(&config, &kb, &dest),
+        Command::Kb { command: KbCommand::Import { kb, source } } => import(&config, &kb, &source),
+        Command::Kb { command: KbCommand::Expiring { kb, days } } => expiring(&config, &kb, days),
         Command::User { command } => user(config, command),
     }
 }
@@ -333,6 +361,133 @@ async fn read_password(prompt: &str) -> Result<String> {
     .await?
 }
 
+fn load_base(config: &Config, arg: &KbArg) -> Result<kb::KnowledgeBase> {
+    let dir = kb_dir(config, arg);
+    kb::load(&dir).with_context(|| format!("加载知识库 {} 失败（用 `taxbot kb check` 查看全部错误）", dir.display()))
+}
+
+fn is_xlsx(path: &Path) -> bool {
+    path.extension().is_some_and(|e| e.eq_ignore_ascii_case("xlsx"))
+}
+
+fn export(config: &Config, arg: &KbArg, dest: &Path) -> Result<ExitCode> {
+    let base = load_base(config, arg)?;
+    if is_xlsx(dest) {
+        let bytes = kb::to_xlsx(&base).context("无法生成 Excel 文件")?;
+        std::fs::write(dest, bytes).with_context(|| format!("无法写入 {}", dest.display()))?;
+    } else if dest.extension().is_some() && !dest.is_dir() {
+        bail!("{}：只能导出到目录或 .xlsx 文件", dest.display());
+    } else {
+        let non_empty = std::fs::read_dir(dest).map(|mut d| d.next().is_some()).unwrap_or(false);
+        if dest.is_file() || non_empty {
+            bail!("{} 不是新目录或空目录：导出会与其中的旧文件混在一起，请换一个目录", dest.display());
+        }
+        kb::export_dir(&base, dest)?;
+    }
+    println!("已导出 {} 个条目到 {}", base.entries.len(), dest.display());
+    Ok(ExitCode::SUCCESS)
+}
+
+fn import(config: &Config, arg: &KbArg, source: &Path) -> Result<ExitCode> {
+    if !source.exists() {
+        bail!("找不到 {}", source.display());
+    }
+    let incoming = if is_xlsx(source) {
+        let bytes = std::fs::read(source).with_context(|| format!("无法读取 {}", source.display()))?;
+        match kb::from_xlsx(&bytes) {
+            Err(kb::XlsxImportError::Invalid(problems)) => {
+                for p in &problems {
+                    println!("{p}");
+                }
+                bail!("{} 有 {} 处错误，未导入任何内容", source.display(), problems.len());
+            }
+            other => other?,
+        }
+    } else if source.is_dir() {
+        kb::load(source)
+            .with_context(|| format!("{} 有错误（用 `taxbot kb check --kb` 查看全部），未导入", source.display()))?
+    } else {
+        bail!("{}：只能导入 .xlsx 文件或知识库目录", source.display());
+    };
+    let dir = kb_dir(config, arg);
+    let mut merged = load_base(config, arg)?;
+    let (mut added, mut changed, mut unchanged) = (0, 0, 0);
+    let mut moved = Vec::new();
+    let mut touched = std::collections::HashSet::new();
+    for e in incoming.entries {
+        if !merged.entries.contains(&e) {
+            touched.insert(e.id.clone());
+        }
+        match merged.entries.iter_mut().find(|old| old.id == e.id) {
+            Some(old) if *old == e => unchanged += 1,
+            Some(old) => {
+                if old.category != e.category {
+                    moved.push((old.category.to_string(), old.id.to_string()));
+                }
+                *old = e;
+                changed += 1;
+            }
+            None => {
+                merged.entries.push(e);
+                added += 1;
+            }
+        }
+    }
+    let before = std::mem::replace(&mut merged.lexicon, incoming.lexicon);
+    // Check the merged base as a whole (a paraphrase may clash with a kept entry) before writing.
+    let staging = tempfile_dir(&dir)?;
+    kb::export_dir(&merged, &staging)?;
+    let checked = kb::load(&staging);
+    let _ = std::fs::remove_dir_all(&staging);
+    checked.context("导入后的知识库有错误，未导入任何内容")?;
+    for (category, id) in &moved {
+        let old = dir.join("faq").join(category).join(format!("{id}.md"));
+        std::fs::remove_file(&old).with_context(|| format!("无法删除换了分类的旧文件 {}", old.display()))?;
+    }
+    // Only what changed is rewritten: unchanged files keep their formatting and comments.
+    for e in merged.entries.iter().filter(|e| touched.contains(&e.id)) {
+        let path = dir.join("faq").join(e.category.as_str()).join(format!("{}.md", e.id));
+        std::fs::create_dir_all(dir.join("faq").join(e.category.as_str()))?;
+        std::fs::write(&path, kb::entry_file(e)).with_context(|| format!("无法写入 {}", path.display()))?;
+    }
+    let (old, new) = (&before, &merged.lexicon);
+    let lists = [
+        ("tax.dict", old.words != new.words, kb::dict_text(new)),
+        ("synonyms.txt", old.synonym_groups != new.synonym_groups, kb::synonyms_text(new)),
+        ("stopwords.txt", old.stopwords != new.stopwords, kb::stopwords_text(new)),
+    ];
+    for (name, differs, text) in lists {
+        if differs {
+            let path = dir.join("dict").join(name);
+            std::fs::create_dir_all(dir.join("dict"))?;
+            std::fs::write(&path, text).with_context(|| format!("无法写入 {}", path.display()))?;
+        }
+    }
+    println!("已导入到 {}：新增 {added} 个，修改 {changed} 个，未变 {unchanged} 个条目", dir.display());
+    Ok(ExitCode::SUCCESS)
+}
+
+/// A fresh staging directory beside `dir`.
+fn tempfile_dir(dir: &Path) -> Result<PathBuf> {
+    let parent = dir.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let staging = parent.join(format!(".taxbot-import-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&staging);
+    std::fs::create_dir_all(&staging).with_context(|| format!("无法创建临时目录 {}", staging.display()))?;
+    Ok(staging)
+}
+
+fn expiring(config: &Config, arg: &KbArg, days: i64) -> Result<ExitCode> {
+    let base = load_base(config, arg)?;
+    let today = kb::today_in_china();
+    let found = kb::expiring_within(&base.entries, today, days);
+    for e in &found {
+        let until = e.effective_until.map(|d| d.to_string()).unwrap_or_default();
+        println!("{until}\t{}\t{}", e.id, e.question);
+    }
+    println!("{} 天内到期：{} 个条目（今天 {today}）", days, found.len());
+    Ok(ExitCode::SUCCESS)
+}
+
 fn runtime() -> Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_multi_thread().enable_all().build().context("无法启动异步运行时")
 }
@@ -373,9 +528,7 @@ fn kb_dir(config: &Config, arg: &KbArg) -> PathBuf {
 }
 
 fn open_searcher(config: &Config, arg: &KbArg) -> Result<Searcher> {
-    let dir = kb_dir(config, arg);
-    let base = kb::load(&dir)
-        .with_context(|| format!("加载知识库 {} 失败（用 `taxbot kb check` 查看全部错误）", dir.display()))?;
+    let base = load_base(config, arg)?;
     Ok(Searcher::new(Snapshot::from_kb(&base)?, config.search.clone()))
 }
 

@@ -201,6 +201,9 @@ impl Engine {
         confidence: Option<f32>,
         related: Vec<Suggestion>,
     ) -> Result<Asked, ChatError> {
+        if entry.expired_on(crate::kb::today_in_china()) {
+            return self.store_expired(question, &entry).await;
+        }
         let mut m = NewMessage::plain(&question.conversation_id, Sender::Bot, &entry.answer);
         m.decision = Some("answer");
         m.entry_id = Some(entry.id.to_string());
@@ -214,6 +217,17 @@ impl Engine {
             related,
         };
         Ok(Asked { message_id, reply: Reply::Answer(answer) })
+    }
+
+    /// An entry past its `effective_until` is never served as a current answer:
+    /// the bot names the document and the end date and offers a human instead.
+    async fn store_expired(&self, question: NewMessage, entry: &Entry) -> Result<Asked, ChatError> {
+        let text = reply::expired_text(entry);
+        let mut m = NewMessage::plain(&question.conversation_id, Sender::Bot, &text);
+        m.decision = Some("expired");
+        m.entry_id = Some(entry.id.to_string());
+        let (message_id, reply_id) = self.store_exchange(question, m).await?;
+        Ok(Asked { message_id, reply: Reply::NoMatch { message_id: reply_id, text } })
     }
 
     /// Answers with an entry the taxpayer picked from a clarification.

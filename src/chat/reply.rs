@@ -70,6 +70,20 @@ pub enum Reply {
     Handoff(HandoffStatus),
 }
 
+/// What the bot says instead of an entry whose policy has ended: the
+/// document, the end date, and a pointer to a human.
+pub fn expired_text(entry: &Entry) -> String {
+    let until = entry.effective_until.map(|d| d.format("%Y年%m月%d日").to_string()).unwrap_or_default();
+    let document = match entry.sources.first() {
+        Some(s) => format!("{}（{}）", s.title, s.wenhao),
+        None => "相关政策".to_owned(),
+    };
+    format!(
+        "您问的「{}」所依据的{document}已于{until}到期失效，目前没有现行有效的答复。政策可能已有新规定，建议转人工客服确认。",
+        entry.question
+    )
+}
+
 /// Characters after which a chunk may end: sentence ends and line breaks.
 const BREAKS: [char; 8] = ['。', '！', '？', '；', '\n', '!', '?', ';'];
 

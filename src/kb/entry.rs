@@ -123,11 +123,81 @@ impl Entry {
     pub fn questions(&self) -> impl Iterator<Item = &str> {
         std::iter::once(self.question.as_str()).chain(self.similar.iter().map(String::as_str))
     }
+
+    /// Whether the rule is in force on `date`: taken effect and not past `effective_until`
+    /// (the end date itself still counts).
+    pub fn in_force_on(&self, date: NaiveDate) -> bool {
+        self.effective_from <= date && !self.expired_on(date)
+    }
+
+    /// Whether a time-limited rule has ended before `date`.
+    pub fn expired_on(&self, date: NaiveDate) -> bool {
+        self.effective_until.is_some_and(|until| until < date)
+    }
+
+    /// Whether the rule ends within `days` days after `date` (and has not ended yet).
+    pub fn expires_within(&self, date: NaiveDate, days: i64) -> bool {
+        self.effective_until.is_some_and(|until| until >= date && (until - date).num_days() <= days)
+    }
+}
+
+/// Today's date in China (UTC+8), the calendar the policies' dates use.
+pub fn today_in_china() -> NaiveDate {
+    (chrono::Utc::now() + chrono::Duration::hours(8)).date_naive()
+}
+
+/// Entries whose policy ends within `days` days of `today`, soonest first.
+pub fn expiring_within(entries: &[Entry], today: NaiveDate, days: i64) -> Vec<&Entry> {
+    let mut out: Vec<&Entry> = entries.iter().filter(|e| e.expires_within(today, days)).collect();
+    out.sort_by_key(|e| e.effective_until);
+    out
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn dated(from: &str, until: Option<&str>) -> Entry {
+        let d = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").expect("date");
+        Entry {
+            id: EntryId::try_from("VAT-007".to_owned()).expect("id"),
+            category: Category::try_from("VAT".to_owned()).expect("category"),
+            question: "问".into(),
+            similar: Vec::new(),
+            keywords: Vec::new(),
+            sources: Vec::new(),
+            effective_from: d(from),
+            effective_until: until.map(d),
+            reviewed: d(from),
+            review_note: None,
+            answer: "答".into(),
+        }
+    }
+
+    #[test]
+    fn in_force_between_the_dates_inclusive() {
+        let d = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").expect("date");
+        let e = dated("2026-01-01", Some("2027-12-31"));
+        assert!(!e.in_force_on(d("2025-12-31")));
+        assert!(e.in_force_on(d("2026-01-01")));
+        assert!(e.in_force_on(d("2027-12-31")));
+        assert!(!e.in_force_on(d("2028-01-01")));
+        assert!(e.expired_on(d("2028-01-01")));
+        assert!(dated("2026-01-01", None).in_force_on(d("2099-01-01")));
+    }
+
+    #[test]
+    fn expiring_lists_only_entries_ending_within_the_window() {
+        let d = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").expect("date");
+        let soon = dated("2026-01-01", Some("2026-12-10"));
+        let later = dated("2026-01-01", Some("2027-12-31"));
+        let ended = dated("2026-01-01", Some("2026-11-01"));
+        let open = dated("2026-01-01", None);
+        let all = [later.clone(), soon.clone(), ended, open];
+        let found = expiring_within(&all, d("2026-11-23"), 30);
+        assert_eq!(found, vec![&soon]);
+        assert!(!later.expires_within(d("2026-11-23"), 30));
+    }
 
     #[test]
     fn ids_accept_topic_codes_and_reject_junk() {

@@ -98,7 +98,7 @@ fn check_layout(entries: &[(PathBuf, String, Entry)], problems: &mut Vec<Problem
 }
 
 /// Ids are unique; a question or paraphrase belongs to one entry only.
-fn check_duplicates(entries: &[(PathBuf, String, Entry)], problems: &mut Vec<Problem>) {
+pub(super) fn check_duplicates(entries: &[(PathBuf, String, Entry)], problems: &mut Vec<Problem>) {
     let mut ids: HashMap<&str, &Path> = HashMap::new();
     let mut questions: HashMap<String, (&str, &Path)> = HashMap::new();
     for (path, content, e) in entries {

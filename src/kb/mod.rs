@@ -3,16 +3,22 @@
 
 mod catalog;
 mod entry;
+mod export;
 mod front_matter;
 mod load;
+mod xlsx;
+mod xlsx_import;
 
 use std::fmt;
 use std::path::PathBuf;
 
 pub use catalog::Catalog;
-pub use entry::{Category, Entry, EntryId, InvalidId, Source};
+pub use entry::{Category, Entry, EntryId, InvalidId, Source, expiring_within, today_in_china};
+pub use export::{dict_text, entry_file, export_dir, stopwords_text, synonyms_text};
 pub use front_matter::{FileProblem, parse_entry};
 pub use load::{CheckReport, load, load_checked};
+pub use xlsx::{SOURCE_SEPARATOR, to_xlsx};
+pub use xlsx_import::{RowProblem, XlsxImportError, from_xlsx};
 
 use crate::text::Lexicon;
 

@@ -60,3 +60,153 @@ fn the_shipped_knowledge_base_is_valid() {
     assert!(kb.lexicon.words.len() >= 600);
     assert!(kb.lexicon.synonym_groups.len() >= 150);
 }
+
+#[test]
+fn export_then_load_gives_the_same_base() {
+    let shipped = Path::new(env!("CARGO_MANIFEST_DIR")).join("knowledge-base");
+    let kb = load(&shipped).unwrap_or_else(|e| panic!("{e}"));
+    let dir = tempfile::tempdir().expect("tempdir");
+    export_dir(&kb, dir.path()).expect("exports");
+    let back = load(dir.path()).unwrap_or_else(|e| panic!("{e}"));
+    let sorted = |b: &KnowledgeBase| {
+        let mut e = b.entries.clone();
+        e.sort_by(|a, b| a.id.cmp(&b.id));
+        e
+    };
+    assert_eq!(sorted(&back), sorted(&kb));
+    assert_eq!(back.lexicon.words, kb.lexicon.words);
+    assert_eq!(back.lexicon.synonym_groups, kb.lexicon.synonym_groups);
+    assert_eq!(back.lexicon.stopwords, kb.lexicon.stopwords);
+}
+
+#[test]
+fn export_keeps_awkward_text_and_optional_fields() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write(dir.path(), "VAT", "VAT-001", "增值税税率是多少", "增值税几个点");
+    let mut kb = load(dir.path()).expect("valid");
+    let e = &mut kb.entries[0];
+    e.question = "引号\"和反斜杠\\还有 +++ 与 '单引号'？".into();
+    e.review_note = Some("第一行\n+++\n第三行".into());
+    e.effective_until = chrono::NaiveDate::from_ymd_opt(2027, 12, 31);
+    e.keywords = vec!["关键词".into()];
+    e.answer = "+++\n1. **加粗**\n\n```\ncode\n```".into();
+    let out = tempfile::tempdir().expect("tempdir");
+    export_dir(&kb, out.path()).expect("exports");
+    let back = load(out.path()).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(back.entries, kb.entries);
+}
+
+#[test]
+fn xlsx_round_trip_gives_the_same_base() {
+    let shipped = Path::new(env!("CARGO_MANIFEST_DIR")).join("knowledge-base");
+    let kb = load(&shipped).unwrap_or_else(|e| panic!("{e}"));
+    let bytes = to_xlsx(&kb).expect("writes");
+    let back = from_xlsx(&bytes).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(back.entries, kb.entries);
+    assert_eq!(back.lexicon.words, kb.lexicon.words);
+    assert_eq!(back.lexicon.synonym_groups, kb.lexicon.synonym_groups);
+    assert_eq!(back.lexicon.stopwords, kb.lexicon.stopwords);
+}
+
+/// A workbook with the given entry rows (cells in `xlsx::ENTRY_COLUMNS` order) and dictionary rows.
+fn workbook(entries: &[[&str; 11]], dict: &[[&str; 3]]) -> Vec<u8> {
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    let ws = wb.add_worksheet().set_name("知识条目").expect("name");
+    let header = [
+        "编号",
+        "分类",
+        "标准问题",
+        "相似问法",
+        "答案",
+        "政策依据",
+        "生效日期",
+        "失效日期",
+        "关键词",
+        "复核日期",
+        "审核备注",
+    ];
+    for (c, h) in header.iter().enumerate() {
+        ws.write_string(0, c as u16, *h).expect("write");
+    }
+    for (r, row) in entries.iter().enumerate() {
+        for (c, v) in row.iter().enumerate() {
+            ws.write_string(r as u32 + 1, c as u16, *v).expect("write");
+        }
+    }
+    let ws = wb.add_worksheet().set_name("词典").expect("name");
+    for (c, h) in ["词", "词频", "词性"].iter().enumerate() {
+        ws.write_string(0, c as u16, *h).expect("write");
+    }
+    for (r, row) in dict.iter().enumerate() {
+        for (c, v) in row.iter().enumerate() {
+            ws.write_string(r as u32 + 1, c as u16, *v).expect("write");
+        }
+    }
+    wb.save_to_buffer().expect("saves")
+}
+
+const ROW: [&str; 11] = [
+    "VAT-001",
+    "VAT",
+    "增值税税率是多少",
+    "增值税几个点\n增值税税率表",
+    "答案。",
+    "《中华人民共和国增值税法》 | 中华人民共和国主席令第四十一号",
+    "2026-01-01",
+    "",
+    "税率",
+    "2026-11-23",
+    "",
+];
+
+#[test]
+fn xlsx_import_reads_rows_and_source_lines() {
+    let kb = from_xlsx(&workbook(&[ROW], &[["专票", "100", "nz"]])).unwrap_or_else(|e| panic!("{e}"));
+    let e = &kb.entries[0];
+    assert_eq!(e.similar, vec!["增值税几个点", "增值税税率表"]);
+    assert_eq!(e.sources[0].title, "《中华人民共和国增值税法》");
+    assert_eq!(e.sources[0].wenhao, "中华人民共和国主席令第四十一号");
+    assert_eq!(kb.lexicon.words[0].freq, Some(100));
+}
+
+#[test]
+fn xlsx_import_reports_every_bad_row_by_sheet_and_row_and_imports_nothing() {
+    let mut no_date = ROW;
+    no_date[0] = "VAT-002";
+    no_date[2] = "增值税怎么申报";
+    no_date[3] = "怎么报增值税";
+    no_date[6] = "2026-13-01";
+    let mut duplicate = ROW;
+    duplicate[0] = "VAT-003";
+    duplicate[2] = "增值税怎么缴";
+    duplicate[3] = "增值税几个点";
+    let mut no_source = ROW;
+    no_source[0] = "VAT 004";
+    no_source[2] = "另一个问题";
+    no_source[3] = "另一个问法";
+    no_source[5] = "只有标题没有文号";
+    let bytes = workbook(&[ROW, no_date, duplicate, no_source], &[["专票", "很多", "nz"]]);
+    let Err(XlsxImportError::Invalid(problems)) = from_xlsx(&bytes) else { panic!("bad rows must be refused") };
+    let text: Vec<String> = problems.iter().map(ToString::to_string).collect();
+    let has = |needle: &str| text.iter().any(|t| t.contains(needle));
+    assert!(has("工作表「知识条目」第 3 行：「生效日期」不是有效日期"), "{text:#?}");
+    assert!(has("工作表「知识条目」第 4 行：问法「增值税几个点」与 VAT-001（第2行）重复"), "{text:#?}");
+    assert!(has("工作表「知识条目」第 5 行：「VAT 004」不是有效的编号"), "{text:#?}");
+    assert!(has("工作表「知识条目」第 5 行：第 1 个政策依据缺少 title 或 wenhao"), "{text:#?}");
+    assert!(has("工作表「词典」第 2 行：词频必须是非负整数"), "{text:#?}");
+}
+
+#[test]
+fn xlsx_import_refuses_junk_and_missing_sheets_or_columns() {
+    assert!(matches!(from_xlsx(b"not a zip"), Err(XlsxImportError::Unreadable(_))));
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    wb.add_worksheet().set_name("别的").expect("name");
+    let bytes = wb.save_to_buffer().expect("saves");
+    assert!(matches!(from_xlsx(&bytes), Err(XlsxImportError::MissingSheet("知识条目"))));
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    let ws = wb.add_worksheet().set_name("知识条目").expect("name");
+    ws.write_string(0, 0, "编号").expect("write");
+    let bytes = wb.save_to_buffer().expect("saves");
+    let err = from_xlsx(&bytes).expect_err("columns missing");
+    assert!(err.to_string().contains("缺少列「分类」"), "{err}");
+}

@@ -110,8 +110,24 @@ pub async fn spawn_app_with(f: impl FnOnce(&mut Config)) -> TestApp {
     start(config, dir).await
 }
 
+/// Starts the app with test defaults changed by `f`, matching against `kb`
+/// instead of the shipped base.
+pub async fn spawn_app_on(kb: &taxbot::kb::KnowledgeBase, f: impl FnOnce(&mut Config)) -> TestApp {
+    let dir = Arc::new(TempDir::new().expect("tempdir"));
+    let mut config = test_config(dir.path().to_path_buf());
+    f(&mut config);
+    let snapshot = Snapshot::from_kb(kb).expect("index builds");
+    let searcher = Arc::new(Searcher::new(snapshot, config.search.clone()));
+    start_with(config, dir, searcher).await
+}
+
 async fn start(config: Config, dir: Arc<TempDir>) -> TestApp {
-    let app = App::build_with(config.clone(), searcher(&config.search)).await.expect("app builds");
+    let searcher = searcher(&config.search);
+    start_with(config, dir, searcher).await
+}
+
+async fn start_with(config: Config, dir: Arc<TempDir>, searcher: Arc<Searcher>) -> TestApp {
+    let app = App::build_with(config.clone(), searcher).await.expect("app builds");
     let addr = app.local_addr();
     let store = Arc::clone(&app.state().store);
     for name in [AGENT_1, AGENT_2] {

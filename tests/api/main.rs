@@ -11,6 +11,7 @@ mod config_layers;
 mod handoff;
 mod helpers;
 mod http_api;
+mod knowledge_expiry;
 mod protocol_docs;
 mod store_contract;
 mod wechat;
