@@ -19,9 +19,10 @@ use super::schema::{ANALYSED, Fields, schema};
 use super::variants::VariantIndex;
 use super::vectors::Vocabulary;
 
-/// Indexing memory: tantivy flushes a segment when it is used up; 64 MB keeps
-/// a 100,000-entry base in a handful of segments.
-const WRITER_MEMORY: usize = 64 * 1024 * 1024;
+/// Indexing memory: tantivy flushes a segment when it is used up. 512 MB keeps
+/// a 100,000-entry base in one or two segments (each segment is searched
+/// separately, so fewer segments answer faster); the arena grows only as needed.
+const WRITER_MEMORY: usize = 512 * 1024 * 1024;
 
 /// Weight of everyday words relative to tax vocabulary: a rare everyday word
 /// ("几十块") is rare in the base by accident, while a tax term is what the
