@@ -10,6 +10,8 @@ const ALPHA: f32 = 0.1;
 pub(crate) struct Counts {
     ids: Vec<u32>,
     counts: Vec<f32>,
+    /// `ln(count + ALPHA)` per id, computed once at build rather than per question.
+    log_counts: Vec<f32>,
     total: f32,
 }
 
@@ -33,6 +35,7 @@ impl Counts {
                 }
             }
         }
+        c.log_counts = c.counts.iter().map(|n| (n + ALPHA).ln()).collect();
         c
     }
 
@@ -45,13 +48,8 @@ impl Counts {
     /// over a vocabulary of `vocabulary` words.
     pub fn log_likelihood(&self, query: &[u32], vocabulary: usize) -> f32 {
         let denominator = (self.total + ALPHA * vocabulary as f32).ln();
-        query
-            .iter()
-            .map(|id| {
-                let n = self.ids.binary_search(id).map_or(0.0, |i| self.counts[i]);
-                (n + ALPHA).ln() - denominator
-            })
-            .sum()
+        let unseen = ALPHA.ln();
+        query.iter().map(|id| self.ids.binary_search(id).map_or(unseen, |i| self.log_counts[i]) - denominator).sum()
     }
 }
 

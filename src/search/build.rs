@@ -1,10 +1,10 @@
 //! Building a [`Snapshot`]: analyse every entry once, then feed the same terms
 //! to the tantivy index (retrieval) and to the reranker's term sets.
 
-use std::collections::HashSet;
 use std::sync::Arc;
 use std::thread;
 
+use rustc_hash::FxHashSet;
 use tantivy::columnar::Column;
 use tantivy::schema::TantivyDocument;
 use tantivy::tokenizer::{TextAnalyzer, WhitespaceTokenizer};
@@ -19,9 +19,10 @@ use super::schema::{ANALYSED, Fields, schema};
 use super::variants::VariantIndex;
 use super::vectors::Vocabulary;
 
-/// Indexing memory: tantivy flushes a segment when it is used up; 64 MB keeps
-/// a 100,000-entry base in a handful of segments.
-const WRITER_MEMORY: usize = 64 * 1024 * 1024;
+/// Indexing memory: tantivy flushes a segment when it is used up. 512 MB keeps
+/// a 100,000-entry base in one or two segments (each segment is searched
+/// separately, so fewer segments answer faster); the arena grows only as needed.
+const WRITER_MEMORY: usize = 512 * 1024 * 1024;
 
 /// Weight of everyday words relative to tax vocabulary: a rare everyday word
 /// ("几十块") is rare in the base by accident, while a tax term is what the
@@ -64,13 +65,18 @@ pub struct Snapshot {
 
 /// The analysed texts of one entry.
 struct Analysed {
-    /// Question, paraphrases, then the keywords joined: (text, terms, bigrams).
-    variants: Vec<(String, Vec<Term>, Vec<Term>)>,
+    /// Question, paraphrases, then the keywords joined: (terms, bigrams).
+    variants: Vec<(Vec<Term>, Vec<Term>)>,
     /// The answer's terms.
     answer: Vec<Term>,
-    /// The keywords' terms (also the last variant).
-    keywords: Option<Vec<Term>>,
+    /// Whether the last variant is the keywords.
+    has_keywords: bool,
 }
+
+/// Entries analysed (in parallel) before their terms are indexed and interned:
+/// large enough to keep the cores busy, small enough that the analysed strings
+/// of a large base never pile up in memory.
+const ANALYSIS_CHUNK: usize = 1024;
 
 impl Snapshot {
     /// Builds the analyzer from the base's word lists, then the snapshot.
@@ -79,58 +85,44 @@ impl Snapshot {
     }
 
     /// Builds the index and reranker data for `entries`.
+    ///
+    /// Entries are analysed a chunk at a time (spread over the cores), and each
+    /// chunk's terms go straight to the index writer and into the vocabularies
+    /// as ids, so the analysed strings of the whole base are never held at once.
     pub fn build(entries: Vec<Entry>, analyzer: Arc<Analyzer>) -> Result<Snapshot, SearchError> {
-        let analysed = analyse_all(&entries, &analyzer);
+        let mut indexer = Indexer::new()?;
         let mut terms = Vocabulary::default();
         let mut bigrams = Vocabulary::default();
+        let mut keyword_ids: FxHashSet<u32> = FxHashSet::default();
         let mut raw_profiles = Vec::with_capacity(entries.len());
-        for a in &analysed {
-            let mut variants = Vec::with_capacity(a.variants.len());
-            for (_, t, b) in &a.variants {
-                let t: Vec<u32> = t.iter().map(|x| terms.intern(&x.text)).collect();
-                let b: Vec<u32> = b.iter().map(|x| bigrams.intern(&x.text)).collect();
-                variants.push((t, b));
+        for (n, chunk) in entries.chunks(ANALYSIS_CHUNK).enumerate() {
+            for (i, (entry, a)) in chunk.iter().zip(analyse_all(chunk, &analyzer)).enumerate() {
+                indexer.add(n * ANALYSIS_CHUNK + i, entry, &a)?;
+                let mut variants = Vec::with_capacity(a.variants.len());
+                for (t, b) in &a.variants {
+                    let t: Vec<u32> = t.iter().map(|x| terms.intern(&x.text)).collect();
+                    let b: Vec<u32> = b.iter().map(|x| bigrams.intern(&x.text)).collect();
+                    variants.push((t, b));
+                }
+                if a.has_keywords {
+                    keyword_ids.extend(variants.last().map(|v| v.0.iter().copied()).into_iter().flatten());
+                }
+                let answer: Vec<u32> = a.answer.iter().map(|x| terms.intern(&x.text)).collect();
+                count(&mut terms, variants.iter().map(|v| &v.0).chain(std::iter::once(&answer)));
+                count(&mut bigrams, variants.iter().map(|v| &v.1));
+                raw_profiles.push((variants, answer));
             }
-            let answer: Vec<u32> = a.answer.iter().map(|x| terms.intern(&x.text)).collect();
-            count(&mut terms, variants.iter().map(|v| &v.0).chain(std::iter::once(&answer)));
-            count(&mut bigrams, variants.iter().map(|v| &v.1));
-            raw_profiles.push((variants, answer));
         }
-        let keyword_terms: HashSet<&str> = analysed
-            .iter()
-            .filter_map(|a| a.keywords.as_ref())
-            .flat_map(|k| k.iter().map(|t| t.text.as_str()))
-            .collect();
+        let (searcher, ords, fields) = indexer.finish()?;
         terms.finish(
-            |t| {
-                if analyzer.is_domain_term(t) || keyword_terms.contains(t) { 1.0 } else { GENERIC_TERM_FACTOR }
+            |id, t| {
+                if analyzer.is_domain_term(t) || keyword_ids.contains(&id) { 1.0 } else { GENERIC_TERM_FACTOR }
             },
         );
-        bigrams.finish(|_| 1.0);
-        let profiles: Vec<Profile> = raw_profiles
-            .into_iter()
-            .map(|(variants, answer)| {
-                let (term_sets, bigram_sets): (Vec<Vec<u32>>, Vec<Vec<u32>>) = variants.into_iter().unzip();
-                let term_index = VariantIndex::new(&terms, &term_sets);
-                let bigram_index = VariantIndex::new(&bigrams, &bigram_sets);
-                let term_counts = Counts::new(
-                    term_sets
-                        .iter()
-                        .flat_map(|v| v.iter().map(|&id| (id, 1.0)))
-                        .chain(answer.iter().map(|&id| (id, ANSWER_COUNT_WEIGHT))),
-                );
-                let bigram_counts = Counts::new(bigram_sets.iter().flat_map(|v| v.iter().map(|&id| (id, 1.0))));
-                let answer_only = terms
-                    .set(answer)
-                    .ids
-                    .into_iter()
-                    .filter(|id| term_index.ids().binary_search(id).is_err())
-                    .collect();
-                Profile { terms: term_index, bigrams: bigram_index, answer_only, term_counts, bigram_counts }
-            })
-            .collect();
+        bigrams.finish(|_, _| 1.0);
+        let profiles: Vec<Profile> =
+            raw_profiles.into_iter().map(|(variants, answer)| profile(&terms, &bigrams, variants, answer)).collect();
         let background = Counts::merged(profiles.iter().map(|p| &p.term_counts));
-        let (searcher, ords, fields) = index(&entries, &analysed)?;
         Ok(Snapshot {
             entries: entries.into_iter().map(Arc::new).collect(),
             profiles,
@@ -148,6 +140,23 @@ impl Snapshot {
     pub fn entries(&self) -> &[Arc<Entry>] {
         &self.entries
     }
+}
+
+/// The reranker's data for one entry from its (word ids, bigram ids) per way of asking and its answer's word ids.
+fn profile(terms: &Vocabulary, bigrams: &Vocabulary, variants: Vec<(Vec<u32>, Vec<u32>)>, answer: Vec<u32>) -> Profile {
+    let (term_sets, bigram_sets): (Vec<Vec<u32>>, Vec<Vec<u32>>) = variants.into_iter().unzip();
+    let term_index = VariantIndex::new(terms, &term_sets);
+    let bigram_index = VariantIndex::new(bigrams, &bigram_sets);
+    let term_counts = Counts::new(
+        term_sets
+            .iter()
+            .flat_map(|v| v.iter().map(|&id| (id, 1.0)))
+            .chain(answer.iter().map(|&id| (id, ANSWER_COUNT_WEIGHT))),
+    );
+    let bigram_counts = Counts::new(bigram_sets.iter().flat_map(|v| v.iter().map(|&id| (id, 1.0))));
+    let answer_only =
+        terms.set(answer).ids.into_iter().filter(|id| term_index.ids().binary_search(id).is_err()).collect();
+    Profile { terms: term_index, bigrams: bigram_index, answer_only, term_counts, bigram_counts }
 }
 
 /// Counts each entry's distinct ids once for document frequency.
@@ -174,17 +183,15 @@ fn analyse_all(entries: &[Entry], analyzer: &Analyzer) -> Vec<Analysed> {
 
 fn analyse(entry: &Entry, analyzer: &Analyzer) -> Analysed {
     let keywords = entry.keywords.join(" ");
-    let texts = entry.questions().map(str::to_owned).chain((!keywords.is_empty()).then_some(keywords));
+    let has_keywords = !keywords.is_empty();
+    let texts = entry.questions().chain(has_keywords.then_some(keywords.as_str()));
     let variants = texts
         .map(|text| {
-            let a = analyzer.analyze(&text);
-            (text, a.terms, a.bigrams)
+            let a = analyzer.analyze(text);
+            (a.terms, a.bigrams)
         })
         .collect();
-    let variants: Vec<(String, Vec<Term>, Vec<Term>)> = variants;
-    let keywords = (!entry.keywords.is_empty()).then(|| variants.last().map(|v| v.1.clone())).flatten();
-    let answer = analyzer.analyze(&entry.answer);
-    Analysed { variants, answer: answer.terms, keywords }
+    Analysed { variants, answer: analyzer.analyze_terms(&entry.answer), has_keywords }
 }
 
 /// Analysed terms as one space-separated text for the whitespace tokenizer
@@ -201,17 +208,30 @@ fn joined(terms: &[Term]) -> String {
 
 type Built = (tantivy::Searcher, Vec<Column<u64>>, Fields);
 
-fn index(entries: &[Entry], analysed: &[Analysed]) -> Result<Built, SearchError> {
-    let (schema, fields) = schema();
-    let index = Index::create_in_ram(schema);
-    index.tokenizers().register(ANALYSED, TextAnalyzer::from(WhitespaceTokenizer::default()));
-    let mut writer: IndexWriter<TantivyDocument> = index.writer_with_num_threads(1, WRITER_MEMORY)?;
-    for (ord, (entry, a)) in entries.iter().zip(analysed).enumerate() {
+/// The tantivy side of a build: documents are added as entries are analysed.
+struct Indexer {
+    index: Index,
+    writer: IndexWriter<TantivyDocument>,
+    fields: Fields,
+}
+
+impl Indexer {
+    fn new() -> Result<Self, SearchError> {
+        let (schema, fields) = schema();
+        let index = Index::create_in_ram(schema);
+        index.tokenizers().register(ANALYSED, TextAnalyzer::from(WhitespaceTokenizer::default()));
+        let writer = index.writer_with_num_threads(1, WRITER_MEMORY)?;
+        Ok(Indexer { index, writer, fields })
+    }
+
+    /// Adds entry number `ord` with its analysed texts.
+    fn add(&mut self, ord: usize, entry: &Entry, a: &Analysed) -> Result<(), SearchError> {
+        let fields = &self.fields;
         let mut doc = TantivyDocument::new();
         doc.add_text(fields.id, entry.id.as_str());
         doc.add_u64(fields.ord, ord as u64);
         let n_questions = 1 + entry.similar.len();
-        for (i, (_, terms, bigrams)) in a.variants.iter().enumerate() {
+        for (i, (terms, bigrams)) in a.variants.iter().enumerate() {
             let field = match i {
                 0 => fields.question,
                 i if i < n_questions => fields.similar,
@@ -221,11 +241,16 @@ fn index(entries: &[Entry], analysed: &[Analysed]) -> Result<Built, SearchError>
             doc.add_text(fields.bigram, joined(bigrams));
         }
         doc.add_text(fields.answer, joined(&a.answer));
-        writer.add_document(doc)?;
+        self.writer.add_document(doc)?;
+        Ok(())
     }
-    writer.commit()?;
-    let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
-    let searcher: tantivy::Searcher = reader.searcher();
-    let ords = searcher.segment_readers().iter().map(|s| s.fast_fields().u64("ord")).collect::<Result<Vec<_>, _>>()?;
-    Ok((searcher, ords, fields))
+
+    fn finish(mut self) -> Result<Built, SearchError> {
+        self.writer.commit()?;
+        let reader = self.index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
+        let searcher: tantivy::Searcher = reader.searcher();
+        let ords =
+            searcher.segment_readers().iter().map(|s| s.fast_fields().u64("ord")).collect::<Result<Vec<_>, _>>()?;
+        Ok((searcher, ords, self.fields))
+    }
 }

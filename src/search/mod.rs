@@ -151,6 +151,7 @@ impl Searcher {
         let term_ll: Vec<f32> = likelihoods.iter().map(|l| l.0).collect();
         let bigram_ll: Vec<f32> = likelihoods.iter().map(|l| l.1).collect();
         let posteriors = bayes::posteriors(&term_ll).into_iter().zip(bayes::posteriors(&bigram_ll));
+        let mut scratch = Vec::new();
         let mut scored: Vec<(usize, Signals, f32)> = ords
             .iter()
             .zip(posteriors.zip(&likelihoods))
@@ -159,7 +160,7 @@ impl Searcher {
                     bayes_posterior: words,
                     bigram_bayes_posterior: bigrams,
                     bayes_fit: l.2,
-                    ..rerank::signals(snap, &qv, ord, bm25, bm25_top)
+                    ..rerank::signals(snap, &qv, ord, (bm25, bm25_top), &mut scratch)
                 };
                 let mut score = rerank::score(&signals, s);
                 if anchor_ids.as_ref().is_some_and(|ids| !rerank::mentions_any(snap, ord, ids)) {

@@ -115,13 +115,14 @@ fn coverage(vocab: &Vocabulary, q: &QuerySide, ids: &[u32], also: &[u32]) -> f32
 /// Best cosine between the question and one way of asking, and the best share
 /// of one way of asking that the question contains. Borrowed words join the
 /// question's norm only where the way of asking has them.
-fn best(vocab: &Vocabulary, q: &QuerySide, index: &VariantIndex) -> (f32, f32) {
+fn best(vocab: &Vocabulary, q: &QuerySide, index: &VariantIndex, scratch: &mut Vec<f32>) -> (f32, f32) {
     let n = index.len();
-    let mut own = vec![0.0f32; n];
-    let mut borrowed = vec![0.0f32; n];
-    index.accumulate(vocab, &q.known.ids, &mut own);
+    scratch.clear();
+    scratch.resize(2 * n, 0.0);
+    let (own, borrowed) = scratch.split_at_mut(n);
+    index.accumulate(vocab, &q.known.ids, own);
     if !q.borrowed.is_empty() {
-        index.accumulate(vocab, &q.borrowed, &mut borrowed);
+        index.accumulate(vocab, &q.borrowed, borrowed);
     }
     let (mut cosine, mut covered) = (0.0f32, 0.0f32);
     for v in 0..n {
@@ -137,11 +138,18 @@ fn best(vocab: &Vocabulary, q: &QuerySide, index: &VariantIndex) -> (f32, f32) {
     (cosine, covered)
 }
 
-/// The signals for entry `ord` with BM25 score `bm25` (best retrieved: `bm25_top`).
-pub(crate) fn signals(snap: &Snapshot, q: &QueryVector, ord: usize, bm25: f32, bm25_top: f32) -> Signals {
+/// The signals for entry `ord` with BM25 score `bm25` (best retrieved: `bm25_top`);
+/// `scratch` is reused between calls to spare allocations.
+pub(crate) fn signals(
+    snap: &Snapshot,
+    q: &QueryVector,
+    ord: usize,
+    (bm25, bm25_top): (f32, f32),
+    scratch: &mut Vec<f32>,
+) -> Signals {
     let profile = &snap.profiles[ord];
-    let (term_cosine, variant_coverage) = best(&snap.terms, &q.terms, &profile.terms);
-    let (bigram_cosine, _) = best(&snap.bigrams, &q.bigrams, &profile.bigrams);
+    let (term_cosine, variant_coverage) = best(&snap.terms, &q.terms, &profile.terms, scratch);
+    let (bigram_cosine, _) = best(&snap.bigrams, &q.bigrams, &profile.bigrams, scratch);
     Signals {
         term_cosine,
         bigram_cosine,

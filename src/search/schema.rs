@@ -31,7 +31,7 @@ pub(crate) const BOOST_ANSWER: f32 = 0.5;
 /// How many of a question's rarest words are also looked up in the question,
 /// keyword and answer fields: enough to find an entry by a detail only those
 /// mention, few enough to keep long posting lists off the hot path.
-pub(crate) const RARE_TERMS: usize = 4;
+pub(crate) const RARE_TERMS: usize = 2;
 pub(crate) const BOOST_BIGRAM: f32 = 4.0;
 
 fn text(tokenizer: &str) -> TextOptions {

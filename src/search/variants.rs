@@ -77,7 +77,7 @@ mod tests {
         let ids: Vec<u32> = ["红冲", "专票", "流程", "怎么"].iter().map(|t| vocab.intern(t)).collect();
         vocab.count_entry(&ids[..2]);
         vocab.count_entry(&ids);
-        vocab.finish(|_| 1.0);
+        vocab.finish(|_, _| 1.0);
         let sets = vec![vec![ids[0], ids[1], ids[1]], vec![ids[2]], vec![ids[3], ids[0]]];
         let index = VariantIndex::new(&vocab, &sets);
         let mut query = vec![ids[0], ids[2]];

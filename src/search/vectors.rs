@@ -1,11 +1,11 @@
 //! IDF-weighted term sets: the representation the reranker compares.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 
 /// Term → id, with an inverse document frequency per id (documents = entries).
 #[derive(Debug, Default)]
 pub(crate) struct Vocabulary {
-    ids: HashMap<String, u32>,
+    ids: FxHashMap<String, u32>,
     terms: Vec<String>,
     df: Vec<u32>,
     idf: Vec<f32>,
@@ -42,14 +42,12 @@ impl Vocabulary {
         }
     }
 
-    /// Computes weights once all entries are counted: IDF times `factor(term)`.
-    pub fn finish(&mut self, factor: impl Fn(&str) -> f32) {
+    /// Computes weights once all entries are counted: IDF times `factor(id, term)`.
+    pub fn finish(&mut self, factor: impl Fn(u32, &str) -> f32) {
         let n = self.entries.max(1) as f32;
-        self.idf = self
-            .df
-            .iter()
-            .zip(&self.terms)
-            .map(|(&df, term)| (1.0 + n / df.max(1) as f32).ln() * factor(term))
+        self.idf = (0u32..)
+            .zip(self.df.iter().zip(&self.terms))
+            .map(|(id, (&df, term))| (1.0 + n / df.max(1) as f32).ln() * factor(id, term))
             .collect();
         self.idf2 = self.idf.iter().map(|w| w * w).collect();
     }
@@ -116,7 +114,7 @@ mod tests {
         v.count_entry(&[common, rare]);
         v.count_entry(&[common]);
         v.count_entry(&[common]);
-        v.finish(|_| 1.0);
+        v.finish(|_, _| 1.0);
         assert!(v.idf(rare) > v.idf(common));
         let a = v.set(vec![rare, common]);
         let b = v.set(vec![common]);

@@ -83,9 +83,24 @@ impl Analyzer {
     /// Analyses `input` (any user text; never panics).
     pub fn analyze(&self, input: &str) -> Analysis {
         let normalized = normalize(input);
-        let text = normalized.text.as_str();
-        let mut terms = Vec::new();
-        let (search, precise) = self.segmenter.search_and_precise(text);
+        let (search, precise) = self.segmenter.search_and_precise(&normalized.text);
+        let terms = self.canonical_terms(&normalized, &search);
+        let kept: Vec<Piece> = precise.into_iter().filter(|p| !self.is_stopword(p.word)).collect();
+        let bigrams = bigrams_of_runs(&normalized, &kept);
+        Analysis { terms, bigrams, content_words: kept.len() }
+    }
+
+    /// The [`Analysis::terms`] of `input` alone, without the bigrams (for long
+    /// texts such as answers, whose bigrams nothing uses).
+    pub fn analyze_terms(&self, input: &str) -> Vec<Term> {
+        let normalized = normalize(input);
+        let search = self.segmenter.search_pieces(&normalized.text);
+        self.canonical_terms(&normalized, &search)
+    }
+
+    /// The canonical, non-stopword search-mode pieces with original offsets.
+    fn canonical_terms(&self, normalized: &Normalized, search: &[Piece]) -> Vec<Term> {
+        let mut terms = Vec::with_capacity(search.len());
         for piece in search {
             let canonical = self.canonical(piece.word);
             if self.is_stopword(piece.word) || self.is_stopword(canonical) {
@@ -94,14 +109,12 @@ impl Analyzer {
             let (start, end) = normalized.original_range(piece.start, piece.end);
             terms.push(Term { text: canonical.to_owned(), start, end });
         }
-        let kept: Vec<Piece> = precise.into_iter().filter(|p| !self.is_stopword(p.word)).collect();
-        let bigrams = bigrams_of_runs(&normalized, &kept);
-        Analysis { terms, bigrams, content_words: kept.len() }
+        terms
     }
 
     /// The canonical terms of `input`, in order, without offsets.
     pub fn terms(&self, input: &str) -> Vec<String> {
-        self.analyze(input).terms.into_iter().map(|t| t.text).collect()
+        self.analyze_terms(input).into_iter().map(|t| t.text).collect()
     }
 }
 

@@ -119,3 +119,12 @@ fn one_search_pass_yields_the_same_precise_words_as_jieba() {
         assert_eq!(precise, a.segmenter.precise_pieces(text), "{text}");
     }
 }
+
+#[test]
+fn terms_alone_are_the_terms_of_the_full_analysis() {
+    let a = analyzer();
+    for input in ["请问个税汇算怎么弄呢？", "小规模纳税人增值税免征额是多少", "  ", "😀😀", "ＡＢＣ个体户 2024年"]
+    {
+        assert_eq!(a.analyze_terms(input), a.analyze(input).terms, "{input}");
+    }
+}

@@ -57,7 +57,7 @@ impl Tokenizer for TaxTokenizer {
     type TokenStream<'a> = VecTokenStream;
 
     fn token_stream<'a>(&'a mut self, text: &'a str) -> VecTokenStream {
-        VecTokenStream::new(self.0.analyze(text).terms)
+        VecTokenStream::new(self.0.analyze_terms(text))
     }
 }
 
