@@ -9,6 +9,7 @@ use chrono::{NaiveDate, TimeZone, Utc};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
+use crate::analytics::csv;
 use crate::server::{ApiError, AppState};
 use crate::store::{AuditEntry, AuditFilter};
 
@@ -69,7 +70,7 @@ pub(super) async fn csv(
     let mut out = String::from("\u{feff}time,actor,action,target,ip,detail\r\n");
     for e in rows(&state, q).await? {
         let fields = [e.at.to_rfc3339(), e.actor, e.action, e.target, e.ip.unwrap_or_default(), e.detail.to_string()];
-        let line: Vec<String> = fields.iter().map(|f| cell(f)).collect();
+        let line: Vec<String> = fields.iter().map(|f| csv::cell(f)).collect();
         out.push_str(&line.join(","));
         out.push_str("\r\n");
     }
@@ -80,22 +81,9 @@ pub(super) async fn csv(
     Ok((headers, out).into_response())
 }
 
-/// One CSV cell: quoted, with a leading `'` before `= + - @` so spreadsheets do not run it as a formula.
-fn cell(s: &str) -> String {
-    let guarded = if s.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{s}") } else { s.to_owned() };
-    format!("\"{}\"", guarded.replace('"', "\"\""))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn cells_are_quoted_and_formulas_defused() {
-        assert_eq!(cell("a\"b"), "\"a\"\"b\"");
-        assert_eq!(cell("=1+1"), "\"'=1+1\"");
-        assert_eq!(cell("小王"), "\"小王\"");
-    }
 
     #[test]
     fn dates_are_checked_and_until_is_inclusive() {

@@ -1,6 +1,6 @@
 //! CSV export: RFC 4180 quoting, UTF-8 with a BOM (so spreadsheet programs
 //! read Chinese correctly), and a guard against formula injection: a cell
-//! starting with `=`, `+`, `-` or `@` gets a leading `'`.
+//! starting with `=`, `+`, `-`, `@`, a tab or a carriage return gets a leading `'`.
 
 use serde::Serialize;
 
@@ -34,7 +34,7 @@ fn line(out: &mut String, cells: impl Iterator<Item = String>) {
 
 /// One escaped cell.
 pub fn cell(raw: &str) -> String {
-    let guarded = if raw.starts_with(['=', '+', '-', '@']) { format!("'{raw}") } else { raw.to_owned() };
+    let guarded = if raw.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{raw}") } else { raw.to_owned() };
     if guarded.contains([',', '"', '\n', '\r']) { format!("\"{}\"", guarded.replace('"', "\"\"")) } else { guarded }
 }
 

@@ -112,19 +112,7 @@ fn xlsx_round_trip_gives_the_same_base() {
 fn workbook(entries: &[[&str; 11]], dict: &[[&str; 3]]) -> Vec<u8> {
     let mut wb = rust_xlsxwriter::Workbook::new();
     let ws = wb.add_worksheet().set_name("知识条目").expect("name");
-    let header = [
-        "编号",
-        "分类",
-        "标准问题",
-        "相似问法",
-        "答案",
-        "政策依据",
-        "生效日期",
-        "失效日期",
-        "关键词",
-        "复核日期",
-        "审核备注",
-    ];
+    let header = super::xlsx::ENTRY_COLUMNS;
     for (c, h) in header.iter().enumerate() {
         ws.write_string(0, c as u16, *h).expect("write");
     }
