@@ -36,9 +36,10 @@ impl KnowledgeStore for SqliteStore {
     }
 
     async fn knowledge_has_entries(&self) -> Result<bool> {
-        let found = sqlx::query("SELECT 1 FROM knowledge_versions WHERE kind = 'entry' AND state = 'published' LIMIT 1")
-            .fetch_optional(self.pool())
-            .await?;
+        let found =
+            sqlx::query("SELECT 1 FROM knowledge_versions WHERE kind = 'entry' AND state = 'published' LIMIT 1")
+                .fetch_optional(self.pool())
+                .await?;
         Ok(found.is_some())
     }
 
@@ -64,13 +65,12 @@ impl KnowledgeStore for SqliteStore {
     async fn knowledge_save_draft(&self, item: &NewKnowledge, author: &str) -> Result<i64> {
         let now = Utc::now().timestamp_millis();
         let mut tx = self.writer().begin().await?;
-        let draft: Option<i64> = sqlx::query_scalar(
-            "SELECT version FROM knowledge_versions WHERE kind = ? AND key = ? AND state = 'draft'",
-        )
-        .bind(&item.kind)
-        .bind(&item.key)
-        .fetch_optional(&mut *tx)
-        .await?;
+        let draft: Option<i64> =
+            sqlx::query_scalar("SELECT version FROM knowledge_versions WHERE kind = ? AND key = ? AND state = 'draft'")
+                .bind(&item.kind)
+                .bind(&item.key)
+                .fetch_optional(&mut *tx)
+                .await?;
         let v = if let Some(v) = draft {
             sqlx::query(
                 "UPDATE knowledge_versions SET content = ?, author = ?, created_at = ?, summary = ? \
@@ -120,14 +120,13 @@ impl KnowledgeStore for SqliteStore {
 
     async fn knowledge_publish_draft(&self, kind: &str, key: &str, reviewed_by: &str) -> Result<i64> {
         let mut tx = self.writer().begin().await?;
-        let v: i64 = sqlx::query_scalar(
-            "SELECT version FROM knowledge_versions WHERE kind = ? AND key = ? AND state = 'draft'",
-        )
-        .bind(kind)
-        .bind(key)
-        .fetch_optional(&mut *tx)
-        .await?
-        .ok_or(StoreError::NotFound)?;
+        let v: i64 =
+            sqlx::query_scalar("SELECT version FROM knowledge_versions WHERE kind = ? AND key = ? AND state = 'draft'")
+                .bind(kind)
+                .bind(key)
+                .fetch_optional(&mut *tx)
+                .await?
+                .ok_or(StoreError::NotFound)?;
         sqlx::query(
             "UPDATE knowledge_versions SET state = 'superseded' WHERE kind = ? AND key = ? AND state = 'published'",
         )
