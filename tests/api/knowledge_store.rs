@@ -183,6 +183,7 @@ async fn an_invalid_entry_is_refused_naming_the_field() {
     let (status, body) = editor.put_json(&format!("/api/admin/entries/{id}"), entry.clone()).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert!(body["error"]["message"].as_str().expect("message").contains("effective_from"), "{body}");
+    entry["effective_from"] = json!("2026-01-01");
     entry.as_object_mut().expect("object").remove("question");
     let (status, body) = editor.put_json(&format!("/api/admin/entries/{id}"), entry).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
