@@ -196,10 +196,7 @@ async fn an_invalid_entry_is_refused_naming_the_field() {
 async fn an_excel_export_imports_back_unchanged() {
     let (app, editor) = app_with_editor(PublishPolicy::Single).await;
     let raw = |method: reqwest::Method, path: &str| {
-        app.http
-            .request(method, app.url(path))
-            .header("cookie", &editor.cookie)
-            .header("x-csrf-token", &editor.csrf)
+        app.http.request(method, app.url(path)).header("cookie", &editor.cookie).header("x-csrf-token", &editor.csrf)
     };
     let res = raw(reqwest::Method::GET, "/api/admin/kb/export.xlsx").send().await.expect("export");
     assert_eq!(res.status(), StatusCode::OK);
