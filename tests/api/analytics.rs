@@ -162,7 +162,7 @@ async fn service_figures_from_real_conversations() {
     assert_eq!((e.entry_id.as_str(), e.answers, e.downvotes), (downvoted_entry.as_str(), 2, 1));
     assert_eq!(e.reasons, vec!["=没说清楚".to_owned()]);
     assert_eq!(f.agents.len(), 1);
-    assert_eq!((f.agents[0].agent_id.as_str(), f.agents[0].ratings), ("a1", 1));
+    assert_eq!((f.agents[0].agent_id.as_str(), f.agents[0].ratings), (AGENT_1, 1));
     assert_eq!((f.agents[0].average_stars, f.agents[0].csat), (4.0, 1.0));
     assert_eq!((f.tickets.open, f.tickets.overdue), (0, 0));
 
