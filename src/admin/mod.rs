@@ -10,6 +10,7 @@ pub mod analytics;
 pub mod audit;
 mod audit_api;
 mod auth;
+pub mod knowledge;
 mod role;
 mod routes;
 mod session;
@@ -43,6 +44,8 @@ pub struct Settings {
     pub max_login_failures: u32,
     /// ...within this many minutes (then 429 until the oldest failure is that old).
     pub login_window_mins: u32,
+    /// Who may publish a draft: `single` (any editor) or `review` (a second editor approves).
+    pub publish_policy: knowledge::PublishPolicy,
 }
 
 impl Default for Settings {
@@ -53,6 +56,7 @@ impl Default for Settings {
             trust_proxy: false,
             max_login_failures: 5,
             login_window_mins: 15,
+            publish_policy: knowledge::PublishPolicy::Single,
         }
     }
 }
@@ -84,7 +88,7 @@ fn all(r: AdminRoutes) -> AdminRoutes {
         .add(Method::PUT, "/api/admin/users/{id}", Role::Admin, users_api::update)
         .add(Method::GET, "/api/admin/audit", Role::Admin, audit_api::list)
         .add(Method::GET, "/api/admin/audit.csv", Role::Admin, audit_api::csv);
-    analytics::routes(r)
+    knowledge::routes::routes(analytics::routes(r))
 }
 
 /// The admin API: `POST /api/admin/login` (public) plus every registered route behind the role guard.

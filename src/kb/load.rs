@@ -177,3 +177,12 @@ fn load_lexicon(dict: &Path, problems: &mut Vec<Problem>) -> Result<Lexicon, KbE
     let (_, stop_text) = read("stopwords.txt")?;
     Ok(Lexicon { words, synonym_groups, stopwords: text::parse_stopwords(&stop_text) })
 }
+
+/// Questions or ids used twice across `entries`, as messages naming the entries.
+pub fn duplicate_problems(entries: &[Entry]) -> Vec<String> {
+    let named: Vec<(PathBuf, String, Entry)> =
+        entries.iter().map(|e| (PathBuf::from(e.id.as_str()), super::entry_file(e), e.clone())).collect();
+    let mut problems = Vec::new();
+    check_duplicates(&named, &mut problems);
+    problems.into_iter().map(|p| format!("{}: {}", p.path.display(), p.message)).collect()
+}

@@ -16,7 +16,7 @@ pub use catalog::Catalog;
 pub use entry::{Category, Entry, EntryId, InvalidId, Source, expiring_within, today_in_china};
 pub use export::{dict_text, entry_file, export_dir, stopwords_text, synonyms_text};
 pub use front_matter::{FileProblem, parse_entry};
-pub use load::{CheckReport, load, load_checked};
+pub use load::{CheckReport, duplicate_problems, load, load_checked};
 pub use xlsx::{SOURCE_SEPARATOR, to_xlsx};
 pub use xlsx_import::{RowProblem, XlsxImportError, from_xlsx};
 

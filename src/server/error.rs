@@ -24,6 +24,8 @@ fn status(code: &str) -> StatusCode {
         "forbidden" | "csrf" | "bad_origin" => StatusCode::FORBIDDEN,
         "too_many_attempts" => StatusCode::TOO_MANY_REQUESTS,
         "weak_password" | "invalid_name" | "invalid_role" => StatusCode::BAD_REQUEST,
+        "invalid_entry" | "invalid_import" => StatusCode::BAD_REQUEST,
+        "own_draft" => StatusCode::CONFLICT,
         "already_taken" | "not_queued" | "not_assigned" | "at_capacity" | "conflict" | "ticket_answered"
         | "rating_not_allowed" | "target_unavailable" => StatusCode::CONFLICT,
         "overloaded" | "store_unavailable" | "not_ready" => StatusCode::SERVICE_UNAVAILABLE,

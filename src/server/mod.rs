@@ -24,6 +24,7 @@ pub use metrics::Metrics;
 pub use router::router;
 pub use state::AppState;
 
+use crate::admin::knowledge::Knowledge;
 use crate::analytics::Analytics;
 use crate::channels::wechat::Bridge;
 use crate::chat::{Engine, SessionCache};
@@ -121,15 +122,34 @@ pub async fn load_searcher(config: &Config) -> Result<Searcher, StartError> {
 
 impl App {
     /// Loads the knowledge base, opens the store and binds the listener.
+    /// The store is the source of truth: on first start the shipped base in
+    /// `config.kb.dir` is imported as version 1, then the matcher is built from
+    /// the store's published base.
     pub async fn build(config: Config) -> Result<App, StartError> {
-        let searcher = Arc::new(load_searcher(&config).await?);
-        App::build_with(config, searcher).await
+        App::build_from(config, None).await
     }
 
     /// Like [`App::build`] with a matcher built elsewhere (tests share one).
+    /// The store still imports the shipped base when empty, but `searcher` is kept.
     pub async fn build_with(config: Config, searcher: Arc<Searcher>) -> Result<App, StartError> {
+        App::build_from(config, Some(searcher)).await
+    }
+
+    async fn build_from(config: Config, searcher: Option<Arc<Searcher>>) -> Result<App, StartError> {
         let wechat = Bridge::new(&config.wechat).map_err(StartError::Wechat)?;
         let store: Arc<dyn Store> = Arc::new(store::open(&config.store).await?);
+        let fail = |e: crate::admin::knowledge::KnowledgeError| StartError::KnowledgeBase {
+            dir: config.kb.dir.display().to_string(),
+            message: e.to_string(),
+        };
+        Knowledge::import_if_empty(&*store, &config.kb.dir).await.map_err(fail)?;
+        let policy = config.admin.publish_policy;
+        let knowledge = match searcher {
+            Some(s) => Knowledge::new(Arc::clone(&store), s, policy),
+            None => Knowledge::from_store(Arc::clone(&store), config.search.clone(), policy).await.map_err(fail)?,
+        };
+        let searcher = knowledge.searcher();
+        let knowledge = Arc::new(knowledge);
         let hub = Hub::start(Arc::clone(&store), config.handoff.clone()).await.map_err(StartError::Handoff)?;
         let engine =
             Arc::new(Engine::new(Arc::clone(&searcher), Arc::clone(&store), Arc::new(hub), config.chat.clone()));
@@ -150,6 +170,7 @@ impl App {
             wechat: Arc::new(wechat),
             admin: Arc::new(crate::admin::Auth::new(config.admin.clone())),
             analytics,
+            knowledge,
         };
         state.analytics.spawn(state.shutdown.clone());
         Ok(App { listener, state })

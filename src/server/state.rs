@@ -36,4 +36,6 @@ pub struct AppState {
     pub admin: Arc<crate::admin::Auth>,
     /// Hot questions, unanswered clusters and service figures (cached report).
     pub analytics: Arc<crate::analytics::Analytics>,
+    /// Versioned knowledge and live publishing.
+    pub knowledge: Arc<crate::admin::knowledge::Knowledge>,
 }

@@ -7,10 +7,12 @@
 
 mod accounts;
 mod analytics;
+mod knowledge;
 mod model;
 mod sqlite;
 mod sqlite_accounts;
 mod sqlite_analytics;
+mod sqlite_knowledge;
 
 use std::path::Path;
 
@@ -20,6 +22,7 @@ use serde::{Deserialize, Serialize};
 
 pub use accounts::{AccountStore, AdminSession, AuditEntry, AuditFilter, User};
 pub use analytics::{AnalyticsStore, AskedQuestion, HandoffRecord, RatingRecord, outcome as handoff_outcome};
+pub use knowledge::{KnowledgeStore, KnowledgeVersion, NewKnowledge};
 pub use model::{
     Agent, Conversation, ConversationState, Feedback, Message, NewMessage, QueueEntry, Rating, Sender, Ticket,
     TicketStatus,
@@ -75,7 +78,7 @@ impl Default for Settings {
 
 /// Persistence used by the chat engine and the handoff hub.
 #[async_trait]
-pub trait Store: AccountStore + AnalyticsStore + Send + Sync {
+pub trait Store: AccountStore + AnalyticsStore + KnowledgeStore + Send + Sync {
     /// Checks the database answers.
     async fn ping(&self) -> Result<()>;
     /// Flushes and closes; later calls fail.

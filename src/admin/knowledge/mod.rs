@@ -1,0 +1,328 @@
+//! Knowledge in the store: versioned entries and word lists, drafts, review,
+//! publishing live (the index is rebuilt on the side and swapped in), rollback,
+//! trying questions against the drafts, and Excel import/export. See `docs/knowledge.md`.
+
+mod base;
+pub mod routes;
+
+use std::path::Path;
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+
+pub use base::{Current, DICTIONARY, Draft, ENTRY, LIST_KEY, STOPWORDS, SYNONYMS};
+
+use crate::kb::{self, Entry, KnowledgeBase};
+use crate::search::{Outcome, Searcher, Snapshot};
+use crate::store::{NewKnowledge, Store, StoreError};
+
+/// `[admin] publish_policy`: who may publish a draft.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PublishPolicy {
+    /// Any editor publishes, including their own drafts.
+    #[default]
+    Single,
+    /// A second editor must approve (publish) a draft.
+    Review,
+}
+
+/// Why a knowledge change failed.
+#[derive(Debug, thiserror::Error)]
+pub enum KnowledgeError {
+    /// The entry does not exist.
+    #[error("条目 {0} 不存在")]
+    NoEntry(String),
+    /// There is no draft to publish or discard.
+    #[error("条目 {0} 没有草稿")]
+    NoDraft(String),
+    /// The id is taken.
+    #[error("编号 {0} 已存在")]
+    Exists(String),
+    /// The caller wrote the draft (review policy).
+    #[error("审核制下不能发布自己写的草稿，请由另一位编辑审核发布")]
+    OwnDraft,
+    /// The content is invalid.
+    #[error("{0}")]
+    Invalid(String),
+    /// The import is invalid.
+    #[error("{0}")]
+    Import(String),
+    /// A stored version could not be read.
+    #[error("知识库存储内容损坏：{0}")]
+    Corrupt(String),
+    /// The index could not be built.
+    #[error("构建索引失败：{0}")]
+    Index(String),
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl From<KnowledgeError> for crate::server::ApiError {
+    fn from(e: KnowledgeError) -> Self {
+        use crate::server::ApiError;
+        if let KnowledgeError::Store(s) = e {
+            return s.into();
+        }
+        let code = match &e {
+            KnowledgeError::NoEntry(_) | KnowledgeError::NoDraft(_) => "not_found",
+            KnowledgeError::Exists(_) => "conflict",
+            KnowledgeError::OwnDraft => "own_draft",
+            KnowledgeError::Invalid(_) => "invalid_entry",
+            KnowledgeError::Import(_) => "invalid_import",
+            KnowledgeError::Corrupt(_) | KnowledgeError::Index(_) | KnowledgeError::Store(_) => "knowledge_unavailable",
+        };
+        ApiError::new(code, e.to_string())
+    }
+}
+
+/// Results of the knowledge service.
+pub type Result<T> = std::result::Result<T, KnowledgeError>;
+
+/// What an import changed (entries only; word lists get a new version when they differ).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct ImportCounts {
+    /// New entries.
+    pub added: usize,
+    /// Entries whose content differs.
+    pub changed: usize,
+    /// Entries equal to the published version.
+    pub unchanged: usize,
+}
+
+/// The knowledge service: the versioned store plus the live matcher.
+pub struct Knowledge {
+    store: Arc<dyn Store>,
+    searcher: Arc<Searcher>,
+    policy: PublishPolicy,
+    publishing: tokio::sync::Mutex<()>,
+}
+
+impl Knowledge {
+    /// The service over `store`, publishing into `searcher`.
+    pub fn new(store: Arc<dyn Store>, searcher: Arc<Searcher>, policy: PublishPolicy) -> Self {
+        Knowledge { store, searcher, policy, publishing: tokio::sync::Mutex::new(()) }
+    }
+
+    /// The service with a matcher built from the store's published base.
+    pub async fn from_store(
+        store: Arc<dyn Store>,
+        settings: crate::search::Settings,
+        policy: PublishPolicy,
+    ) -> Result<Knowledge> {
+        let base = Current::from_rows(store.knowledge_current().await?)?.base_with([]);
+        let searcher = Arc::new(Searcher::new(Self::build(base).await?, settings));
+        Ok(Knowledge::new(store, searcher, policy))
+    }
+
+    /// The live matcher.
+    pub fn searcher(&self) -> Arc<Searcher> {
+        Arc::clone(&self.searcher)
+    }
+
+    /// The publish policy.
+    pub fn policy(&self) -> PublishPolicy {
+        self.policy
+    }
+
+    /// The current rows, parsed.
+    pub async fn current(&self) -> Result<Current> {
+        Current::from_rows(self.store.knowledge_current().await?)
+    }
+
+    /// The published base (what the bot answers from).
+    pub async fn published_base(&self) -> Result<KnowledgeBase> {
+        Ok(self.current().await?.base_with([]))
+    }
+
+    /// Imports the knowledge base in `dir` as version 1 by `system` when the store has no entry yet.
+    pub async fn import_if_empty(store: &dyn Store, dir: &Path) -> Result<bool> {
+        if store.knowledge_has_entries().await? {
+            return Ok(false);
+        }
+        let dir = dir.to_path_buf();
+        let kb = tokio::task::spawn_blocking(move || kb::load(&dir).map_err(|e| e.to_string()))
+            .await
+            .map_err(|e| KnowledgeError::Import(e.to_string()))?
+            .map_err(KnowledgeError::Import)?;
+        let mut rows =
+            kb.entries.iter().map(|e| base::entry_row(e, "导入随附知识库".into())).collect::<Result<Vec<_>>>()?;
+        rows.extend(base::list_rows(&kb.lexicon, "导入随附知识库"));
+        store.knowledge_publish(&rows, "system").await?;
+        Ok(true)
+    }
+
+    /// Builds a snapshot of `kb` off the runtime.
+    pub async fn build(kb: KnowledgeBase) -> Result<Snapshot> {
+        tokio::task::spawn_blocking(move || Snapshot::from_kb(&kb).map_err(|e| e.to_string()))
+            .await
+            .map_err(|e| KnowledgeError::Index(e.to_string()))?
+            .map_err(KnowledgeError::Index)
+    }
+
+    /// Checks `entry` as a file would be checked, and against the other entries of `current`.
+    fn validate(current: &Current, entry: &Entry) -> Result<()> {
+        kb::parse_entry(&kb::entry_file(entry)).map_err(|problems| {
+            KnowledgeError::Invalid(problems.iter().map(|p| p.message.clone()).collect::<Vec<_>>().join("；"))
+        })?;
+        let all: Vec<Entry> = current.base_with([entry]).entries;
+        let dup = kb::duplicate_problems(&all);
+        if let Some(first) = dup.into_iter().find(|p| p.contains(entry.id.as_str())) {
+            return Err(KnowledgeError::Invalid(first));
+        }
+        Ok(())
+    }
+
+    /// Saves `entry` as the draft of its id (`new`: the id must not exist yet); returns the version.
+    pub async fn save_draft(&self, entry: &Entry, author: &str, new: bool) -> Result<i64> {
+        let current = self.current().await?;
+        let id = entry.id.as_str();
+        let exists = current.published.contains_key(id) || current.drafts.contains_key(id);
+        if new && exists {
+            return Err(KnowledgeError::Exists(id.into()));
+        }
+        Self::validate(&current, entry)?;
+        let row = base::entry_row(entry, base::summary(current.published.get(id), entry))?;
+        Ok(self.store.knowledge_save_draft(&row, author).await?)
+    }
+
+    /// Appends new paraphrases to the draft (made from the published entry when there is none).
+    pub async fn add_similar(&self, id: &str, questions: &[String], author: &str) -> Result<(i64, usize)> {
+        let current = self.current().await?;
+        let mut entry = match (current.drafts.get(id), current.published.get(id)) {
+            (Some(d), _) => d.entry.clone(),
+            (None, Some(p)) => p.clone(),
+            (None, None) => return Err(KnowledgeError::NoEntry(id.into())),
+        };
+        let mut added = 0;
+        for q in questions.iter().map(|q| q.trim()).filter(|q| !q.is_empty()) {
+            if !entry.questions().any(|have| have == q) {
+                entry.similar.push(q.to_owned());
+                added += 1;
+            }
+        }
+        Self::validate(&current, &entry)?;
+        let row = base::entry_row(&entry, base::summary(current.published.get(id), &entry))?;
+        Ok((self.store.knowledge_save_draft(&row, author).await?, added))
+    }
+
+    /// Publishes the draft of `id` by `caller` and swaps the new index in; returns the version.
+    pub async fn publish(&self, id: &str, caller: &str) -> Result<i64> {
+        let _one = self.publishing.lock().await;
+        let current = self.current().await?;
+        let draft = current.drafts.get(id).ok_or_else(|| KnowledgeError::NoDraft(id.into()))?;
+        if self.policy == PublishPolicy::Review && draft.author == caller {
+            return Err(KnowledgeError::OwnDraft);
+        }
+        let snapshot = Self::build(current.base_with([&draft.entry])).await?;
+        let v = self.store.knowledge_publish_draft(ENTRY, id, caller).await?;
+        self.searcher.replace(snapshot);
+        Ok(v)
+    }
+
+    /// Publishes new versions (entries and lists) and swaps the index; returns their versions.
+    async fn publish_rows(&self, rows: Vec<NewKnowledge>, actor: &str, overlay: Current) -> Result<Vec<i64>> {
+        let snapshot = Self::build(overlay.base_with([])).await?;
+        let v = self.store.knowledge_publish(&rows, actor).await?;
+        self.searcher.replace(snapshot);
+        Ok(v)
+    }
+
+    /// Publishes a new version of `id` equal to `version`; returns the new version.
+    pub async fn rollback(&self, id: &str, version: i64, caller: &str) -> Result<i64> {
+        let _one = self.publishing.lock().await;
+        let old = self.store.knowledge_version(ENTRY, id, version).await.map_err(|e| match e {
+            StoreError::NotFound => KnowledgeError::NoEntry(format!("{id} 版本 {version}")),
+            e => e.into(),
+        })?;
+        let mut current = self.current().await?;
+        let entry: Entry = serde_json::from_str(&old.content).map_err(|e| KnowledgeError::Corrupt(e.to_string()))?;
+        let row = base::entry_row(&entry, format!("回滚到版本 {version}"))?;
+        current.published.insert(id.into(), entry);
+        let v = self.publish_rows(vec![row], caller, current).await?;
+        v.first().copied().ok_or_else(|| KnowledgeError::Corrupt("no version".into()))
+    }
+
+    /// Discards the draft of `id`.
+    pub async fn discard(&self, id: &str) -> Result<()> {
+        self.store.knowledge_discard_draft(ENTRY, id).await.map_err(|e| match e {
+            StoreError::NotFound => KnowledgeError::NoDraft(id.into()),
+            e => e.into(),
+        })
+    }
+
+    /// Matches `question` against the published base with every draft applied; returns
+    /// the outcome and the ids of drafted entries.
+    pub async fn try_question(&self, question: &str) -> Result<(Outcome, Vec<String>)> {
+        let current = self.current().await?;
+        let drafted: Vec<String> = current.drafts.keys().cloned().collect();
+        let kb = current.base_with(current.drafts.values().map(|d| &d.entry));
+        let snapshot = Self::build(kb).await?;
+        let searcher = Searcher::new(snapshot, self.searcher.settings().clone());
+        let outcome = searcher.ask(question).map_err(|e| KnowledgeError::Index(e.to_string()))?;
+        Ok((outcome, drafted))
+    }
+
+    /// Publishes a new text of a word list (`SYNONYMS` or `DICTIONARY`); returns the version.
+    pub async fn save_list(&self, kind: &str, text: String, actor: &str) -> Result<i64> {
+        let _one = self.publishing.lock().await;
+        let mut current = self.current().await?;
+        let old_version = current.lists.get(kind).map(|(v, _)| *v).unwrap_or(0);
+        current.lists.insert(kind.into(), (old_version, text.clone()));
+        let row =
+            NewKnowledge { kind: kind.into(), key: LIST_KEY.into(), content: text, summary: "修改词表".into() };
+        let v = self.publish_rows(vec![row], actor, current).await?;
+        v.first().copied().ok_or_else(|| KnowledgeError::Corrupt("no version".into()))
+    }
+
+    /// Publishes the entries and word lists of `kb` that differ from the published ones.
+    pub async fn import(&self, kb: KnowledgeBase, actor: &str) -> Result<ImportCounts> {
+        let _one = self.publishing.lock().await;
+        let mut current = self.current().await?;
+        let mut counts = ImportCounts::default();
+        let mut rows = Vec::new();
+        for e in &kb.entries {
+            match current.published.get(e.id.as_str()) {
+                Some(old) if old == e => counts.unchanged += 1,
+                old => {
+                    if old.is_some() {
+                        counts.changed += 1;
+                    } else {
+                        counts.added += 1;
+                    }
+                    rows.push(base::entry_row(e, base::summary(old, e))?);
+                }
+            }
+        }
+        for list in base::list_rows(&kb.lexicon, "导入") {
+            if current.list(&list.kind) != list.content {
+                rows.push(list);
+            }
+        }
+        if rows.is_empty() {
+            return Ok(counts);
+        }
+        let dup = kb::duplicate_problems(&current.base_with(&kb.entries).entries);
+        if let Some(first) = dup.first() {
+            return Err(KnowledgeError::Import(first.clone()));
+        }
+        for r in rows.iter().filter(|r| r.kind != ENTRY) {
+            current.lists.insert(r.kind.clone(), (0, r.content.clone()));
+        }
+        for e in kb.entries {
+            current.published.insert(e.id.to_string(), e);
+        }
+        self.publish_rows(rows, actor, current).await?;
+        Ok(counts)
+    }
+
+    /// The published base as an Excel workbook.
+    pub async fn export_xlsx(&self) -> Result<Vec<u8>> {
+        let kb = self.published_base().await?;
+        tokio::task::spawn_blocking(move || kb::to_xlsx(&kb).map_err(|e| e.to_string()))
+            .await
+            .map_err(|e| KnowledgeError::Corrupt(e.to_string()))?
+            .map_err(KnowledgeError::Corrupt)
+    }
+}

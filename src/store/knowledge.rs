@@ -1,0 +1,65 @@
+//! Versioned knowledge: every version of every FAQ entry and word list.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use super::Result;
+
+/// One stored version of an entry or a word list.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct KnowledgeVersion {
+    /// `entry`, `synonyms`, `dictionary` or `stopwords`.
+    pub kind: String,
+    /// The entry id, or `-` for a word list.
+    pub key: String,
+    /// 1, 2, ... per `(kind, key)`.
+    pub version: i64,
+    /// An entry as JSON of `kb::Entry`; a word list as its file text.
+    pub content: String,
+    /// `draft`, `published`, `superseded` or `discarded`.
+    pub state: String,
+    /// Who wrote it (`system` for the shipped base, `cli` for command-line imports).
+    pub author: String,
+    /// When written.
+    pub created_at: DateTime<Utc>,
+    /// Who approved it (review policy).
+    pub reviewed_by: Option<String>,
+    /// A short description of the change.
+    pub summary: String,
+}
+
+/// A version to publish at once.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewKnowledge {
+    /// `entry`, `synonyms`, `dictionary` or `stopwords`.
+    pub kind: String,
+    /// The entry id, or `-`.
+    pub key: String,
+    /// The content.
+    pub content: String,
+    /// A short description of the change.
+    pub summary: String,
+}
+
+/// Persistence of knowledge versions.
+#[async_trait]
+pub trait KnowledgeStore: Send + Sync {
+    /// Every current row: the published version and the draft of each key.
+    async fn knowledge_current(&self) -> Result<Vec<KnowledgeVersion>>;
+    /// Whether any entry has been published.
+    async fn knowledge_has_entries(&self) -> Result<bool>;
+    /// Every version of one key, newest first.
+    async fn knowledge_versions(&self, kind: &str, key: &str) -> Result<Vec<KnowledgeVersion>>;
+    /// One version; `NotFound` when missing.
+    async fn knowledge_version(&self, kind: &str, key: &str, version: i64) -> Result<KnowledgeVersion>;
+    /// Saves the draft of a key (overwriting the current draft); returns its version.
+    async fn knowledge_save_draft(&self, item: &NewKnowledge, author: &str) -> Result<i64>;
+    /// Drops the draft of a key; `NotFound` when there is none.
+    async fn knowledge_discard_draft(&self, kind: &str, key: &str) -> Result<()>;
+    /// Publishes the draft of a key (the published version before is superseded); returns its version.
+    async fn knowledge_publish_draft(&self, kind: &str, key: &str, reviewed_by: &str) -> Result<i64>;
+    /// Publishes new versions in one transaction (superseding the published ones; drafts stay);
+    /// returns their version numbers.
+    async fn knowledge_publish(&self, items: &[NewKnowledge], author: &str) -> Result<Vec<i64>>;
+}

@@ -1,0 +1,181 @@
+//! [`KnowledgeStore`] for the SQLite store.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use sqlx::Row;
+use sqlx::sqlite::SqliteRow;
+
+use super::knowledge::{KnowledgeStore, KnowledgeVersion, NewKnowledge};
+use super::{Result, SqliteStore, StoreError};
+
+fn version(r: &SqliteRow) -> Result<KnowledgeVersion> {
+    Ok(KnowledgeVersion {
+        kind: r.try_get("kind")?,
+        key: r.try_get("key")?,
+        version: r.try_get("version")?,
+        content: r.try_get("content")?,
+        state: r.try_get("state")?,
+        author: r.try_get("author")?,
+        created_at: DateTime::from_timestamp_millis(r.try_get("created_at")?).unwrap_or_default(),
+        reviewed_by: r.try_get("reviewed_by")?,
+        summary: r.try_get("summary")?,
+    })
+}
+
+const NEXT_VERSION: &str = "SELECT COALESCE(MAX(version), 0) + 1 FROM knowledge_versions WHERE kind = ? AND key = ?";
+
+#[async_trait]
+impl KnowledgeStore for SqliteStore {
+    async fn knowledge_current(&self) -> Result<Vec<KnowledgeVersion>> {
+        let rows = sqlx::query(
+            "SELECT * FROM knowledge_versions WHERE state IN ('published', 'draft') ORDER BY kind, key, version",
+        )
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter().map(version).collect()
+    }
+
+    async fn knowledge_has_entries(&self) -> Result<bool> {
+        let found =
+            sqlx::query("SELECT 1 FROM knowledge_versions WHERE kind = 'entry' AND state = 'published' LIMIT 1")
+                .fetch_optional(self.pool())
+                .await?;
+        Ok(found.is_some())
+    }
+
+    async fn knowledge_versions(&self, kind: &str, key: &str) -> Result<Vec<KnowledgeVersion>> {
+        let rows = sqlx::query("SELECT * FROM knowledge_versions WHERE kind = ? AND key = ? ORDER BY version DESC")
+            .bind(kind)
+            .bind(key)
+            .fetch_all(self.pool())
+            .await?;
+        rows.iter().map(version).collect()
+    }
+
+    async fn knowledge_version(&self, kind: &str, key: &str, v: i64) -> Result<KnowledgeVersion> {
+        let row = sqlx::query("SELECT * FROM knowledge_versions WHERE kind = ? AND key = ? AND version = ?")
+            .bind(kind)
+            .bind(key)
+            .bind(v)
+            .fetch_one(self.pool())
+            .await?;
+        version(&row)
+    }
+
+    async fn knowledge_save_draft(&self, item: &NewKnowledge, author: &str) -> Result<i64> {
+        let now = Utc::now().timestamp_millis();
+        let mut tx = self.writer().begin().await?;
+        let draft: Option<i64> =
+            sqlx::query_scalar("SELECT version FROM knowledge_versions WHERE kind = ? AND key = ? AND state = 'draft'")
+                .bind(&item.kind)
+                .bind(&item.key)
+                .fetch_optional(&mut *tx)
+                .await?;
+        let v = if let Some(v) = draft {
+            sqlx::query(
+                "UPDATE knowledge_versions SET content = ?, author = ?, created_at = ?, summary = ? \
+                 WHERE kind = ? AND key = ? AND version = ?",
+            )
+            .bind(&item.content)
+            .bind(author)
+            .bind(now)
+            .bind(&item.summary)
+            .bind(&item.kind)
+            .bind(&item.key)
+            .bind(v)
+            .execute(&mut *tx)
+            .await?;
+            v
+        } else {
+            let v: i64 = sqlx::query_scalar(NEXT_VERSION).bind(&item.kind).bind(&item.key).fetch_one(&mut *tx).await?;
+            sqlx::query(
+                "INSERT INTO knowledge_versions (kind, key, version, content, state, author, created_at, summary) \
+                 VALUES (?, ?, ?, ?, 'draft', ?, ?, ?)",
+            )
+            .bind(&item.kind)
+            .bind(&item.key)
+            .bind(v)
+            .bind(&item.content)
+            .bind(author)
+            .bind(now)
+            .bind(&item.summary)
+            .execute(&mut *tx)
+            .await?;
+            v
+        };
+        tx.commit().await?;
+        Ok(v)
+    }
+
+    async fn knowledge_discard_draft(&self, kind: &str, key: &str) -> Result<()> {
+        let done = sqlx::query(
+            "UPDATE knowledge_versions SET state = 'discarded' WHERE kind = ? AND key = ? AND state = 'draft'",
+        )
+        .bind(kind)
+        .bind(key)
+        .execute(self.writer())
+        .await?;
+        if done.rows_affected() == 0 { Err(StoreError::NotFound) } else { Ok(()) }
+    }
+
+    async fn knowledge_publish_draft(&self, kind: &str, key: &str, reviewed_by: &str) -> Result<i64> {
+        let mut tx = self.writer().begin().await?;
+        let v: i64 =
+            sqlx::query_scalar("SELECT version FROM knowledge_versions WHERE kind = ? AND key = ? AND state = 'draft'")
+                .bind(kind)
+                .bind(key)
+                .fetch_optional(&mut *tx)
+                .await?
+                .ok_or(StoreError::NotFound)?;
+        sqlx::query(
+            "UPDATE knowledge_versions SET state = 'superseded' WHERE kind = ? AND key = ? AND state = 'published'",
+        )
+        .bind(kind)
+        .bind(key)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query(
+            "UPDATE knowledge_versions SET state = 'published', reviewed_by = ? WHERE kind = ? AND key = ? AND version = ?",
+        )
+        .bind(reviewed_by)
+        .bind(kind)
+        .bind(key)
+        .bind(v)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(v)
+    }
+
+    async fn knowledge_publish(&self, items: &[NewKnowledge], author: &str) -> Result<Vec<i64>> {
+        let now = Utc::now().timestamp_millis();
+        let mut tx = self.writer().begin().await?;
+        let mut out = Vec::with_capacity(items.len());
+        for item in items {
+            sqlx::query(
+                "UPDATE knowledge_versions SET state = 'superseded' WHERE kind = ? AND key = ? AND state = 'published'",
+            )
+            .bind(&item.kind)
+            .bind(&item.key)
+            .execute(&mut *tx)
+            .await?;
+            let v: i64 = sqlx::query_scalar(NEXT_VERSION).bind(&item.kind).bind(&item.key).fetch_one(&mut *tx).await?;
+            sqlx::query(
+                "INSERT INTO knowledge_versions (kind, key, version, content, state, author, created_at, summary) \
+                 VALUES (?, ?, ?, ?, 'published', ?, ?, ?)",
+            )
+            .bind(&item.kind)
+            .bind(&item.key)
+            .bind(v)
+            .bind(&item.content)
+            .bind(author)
+            .bind(now)
+            .bind(&item.summary)
+            .execute(&mut *tx)
+            .await?;
+            out.push(v);
+        }
+        tx.commit().await?;
+        Ok(out)
+    }
+}
