@@ -30,7 +30,7 @@ use crate::channels::wechat::Bridge;
 use crate::chat::{Engine, SessionCache};
 use crate::config::Config;
 use crate::handoff::Hub;
-use crate::search::{Searcher, Snapshot};
+use crate::search::Searcher;
 use crate::store::{self, Store};
 
 /// Listener and connection limits.
@@ -102,22 +102,6 @@ pub enum StartError {
 pub struct App {
     listener: TcpListener,
     state: AppState,
-}
-
-/// Loads the knowledge base and builds the matcher (CPU work, off the runtime).
-pub async fn load_searcher(config: &Config) -> Result<Searcher, StartError> {
-    let dir = config.kb.dir.clone();
-    let settings = config.search.clone();
-    let fail = |message: String| StartError::KnowledgeBase { dir: dir.display().to_string(), message };
-    let kb_dir = dir.clone();
-    let built = tokio::task::spawn_blocking(move || {
-        let base = crate::kb::load(&kb_dir).map_err(|e| e.to_string())?;
-        Snapshot::from_kb(&base).map_err(|e| e.to_string())
-    })
-    .await
-    .map_err(|e| fail(e.to_string()))?
-    .map_err(fail)?;
-    Ok(Searcher::new(built, settings))
 }
 
 impl App {
