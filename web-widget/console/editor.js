@@ -174,7 +174,7 @@ async function renderEntry(root, ctx) {
     const { versions: all } = await ctx.api("GET", `/api/admin/entries/${enc(id)}/versions`);
     versions.replaceChildren(h("table", { "aria-label": "版本记录" },
       h("thead", null, h("tr", null, ["版本", "状态", "作者", "时间", "变更", "操作"].map((t) => h("th", null, t)))),
-      h("tbody", null, all.slice().reverse().map((v) => h("tr", { "data-version": String(v.version) },
+      h("tbody", null, all.slice().sort((a, b) => b.version - a.version).map((v) => h("tr", { "data-version": String(v.version) },
         h("td", null, `v${v.version}`), h("td", null, STATES[v.state] || v.state), h("td", null, v.author),
         h("td", null, new Date(v.created_at).toLocaleString("zh-CN")), h("td", { class: "summary" }, v.summary || ""),
         h("td", null,
