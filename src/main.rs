@@ -196,6 +196,9 @@ enum KbCommand {
         kb: KbArg,
         /// The destination directory or `.xlsx` file.
         dest: PathBuf,
+        /// Export the published base of the store in DIR (the SQLite data directory) instead of `--kb`.
+        #[arg(long, value_name = "DIR")]
+        data_dir: Option<PathBuf>,
     },
     /// Import a workbook (FILE.xlsx) or a directory into the knowledge base (`--kb`): every row is
     /// validated first and nothing is written unless all of it is valid. Entries are added or
@@ -205,6 +208,10 @@ enum KbCommand {
         kb: KbArg,
         /// The workbook or directory to import.
         source: PathBuf,
+        /// Import into the store in DIR (the SQLite data directory) as new published versions by
+        /// `cli` (audited) instead of into `--kb`.
+        #[arg(long, value_name = "DIR")]
+        data_dir: Option<PathBuf>,
     },
     /// List entries whose policy ends within DAYS days (today in UTC+8).
     Expiring {
@@ -294,8 +301,14 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Kb { command: KbCommand::Check { kb, catalog, require_all_topics } } => {
             check(&config, &kb, catalog, require_all_topics)
         }
-        Command::Kb { command: KbCommand::Export { kb, dest } } => export(&config, &kb, &dest),
-        Command::Kb { command: KbCommand::Import { kb, source } } => import(&config, &kb, &source),
+        Command::Kb { command: KbCommand::Export { kb, dest, data_dir: Some(dir) } } => {
+            store_kb(config, &kb, dir, StoreKb::Export(dest))
+        }
+        Command::Kb { command: KbCommand::Import { kb, source, data_dir: Some(dir) } } => {
+            store_kb(config, &kb, dir, StoreKb::Import(source))
+        }
+        Command::Kb { command: KbCommand::Export { kb, dest, data_dir: None } } => export(&config, &kb, &dest),
+        Command::Kb { command: KbCommand::Import { kb, source, data_dir: None } } => import(&config, &kb, &source),
         Command::Kb { command: KbCommand::Expiring { kb, days } } => expiring(&config, &kb, days),
         Command::User { command } => user(config, command),
     }
@@ -371,9 +384,13 @@ fn is_xlsx(path: &Path) -> bool {
 }
 
 fn export(config: &Config, arg: &KbArg, dest: &Path) -> Result<ExitCode> {
-    let base = load_base(config, arg)?;
+    write_base(&load_base(config, arg)?, dest)
+}
+
+/// Writes `base` to DIR (new or empty) or FILE.xlsx.
+fn write_base(base: &kb::KnowledgeBase, dest: &Path) -> Result<ExitCode> {
     if is_xlsx(dest) {
-        let bytes = kb::to_xlsx(&base).context("无法生成 Excel 文件")?;
+        let bytes = kb::to_xlsx(base).context("无法生成 Excel 文件")?;
         std::fs::write(dest, bytes).with_context(|| format!("无法写入 {}", dest.display()))?;
     } else if dest.extension().is_some() && !dest.is_dir() {
         bail!("{}：只能导出到目录或 .xlsx 文件", dest.display());
@@ -382,13 +399,14 @@ fn export(config: &Config, arg: &KbArg, dest: &Path) -> Result<ExitCode> {
         if dest.is_file() || non_empty {
             bail!("{} 不是新目录或空目录：导出会与其中的旧文件混在一起，请换一个目录", dest.display());
         }
-        kb::export_dir(&base, dest)?;
+        kb::export_dir(base, dest)?;
     }
     println!("已导出 {} 个条目到 {}", base.entries.len(), dest.display());
     Ok(ExitCode::SUCCESS)
 }
 
-fn import(config: &Config, arg: &KbArg, source: &Path) -> Result<ExitCode> {
+/// Reads a workbook or a knowledge-base directory to import, all or nothing.
+fn read_import(source: &Path) -> Result<kb::KnowledgeBase> {
     if !source.exists() {
         bail!("找不到 {}", source.display());
     }
@@ -409,6 +427,45 @@ fn import(config: &Config, arg: &KbArg, source: &Path) -> Result<ExitCode> {
     } else {
         bail!("{}：只能导入 .xlsx 文件或知识库目录", source.display());
     };
+    Ok(incoming)
+}
+
+/// What `kb export|import --data-dir` does on the store.
+enum StoreKb {
+    Export(PathBuf),
+    Import(PathBuf),
+}
+
+/// `kb export|import --data-dir DIR`: the store is the knowledge base (the shipped base of
+/// `--kb` is imported first when the store has none, as the server does on first start).
+fn store_kb(mut config: Config, arg: &KbArg, data_dir: PathBuf, op: StoreKb) -> Result<ExitCode> {
+    use taxbot::admin::{audit, knowledge::Knowledge};
+    use taxbot::store::Store;
+    config.store.data_dir = data_dir;
+    let kb_dir = kb_dir(&config, arg);
+    runtime()?.block_on(async move {
+        let store: std::sync::Arc<dyn Store> = std::sync::Arc::new(taxbot::store::open(&config.store).await?);
+        Knowledge::import_if_empty(&*store, &kb_dir).await?;
+        let policy = config.admin.publish_policy;
+        let base = Knowledge::from_store(std::sync::Arc::clone(&store), config.search.clone(), policy).await?;
+        let result = match op {
+            StoreKb::Export(dest) => write_base(&base.published_base().await?, &dest),
+            StoreKb::Import(source) => {
+                let incoming = read_import(&source)?;
+                let counts = base.import(incoming, "cli").await?;
+                let target = source.display().to_string();
+                audit::record_from(&*store, "cli", "kb.import", &target, serde_json::json!(counts), None).await?;
+                println!("已导入：新增 {}，修改 {}，未变 {}", counts.added, counts.changed, counts.unchanged);
+                Ok(ExitCode::SUCCESS)
+            }
+        };
+        store.close().await;
+        result
+    })
+}
+
+fn import(config: &Config, arg: &KbArg, source: &Path) -> Result<ExitCode> {
+    let incoming = read_import(source)?;
     let dir = kb_dir(config, arg);
     let mut merged = load_base(config, arg)?;
     let (mut added, mut changed, mut unchanged) = (0, 0, 0);

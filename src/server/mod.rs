@@ -143,16 +143,13 @@ impl App {
             message: e.to_string(),
         };
         Knowledge::import_if_empty(&*store, &config.kb.dir).await.map_err(fail)?;
-        let searcher = match searcher {
-            Some(s) => s,
-            None => {
-                let rows = store.knowledge_current().await?;
-                let base = crate::admin::knowledge::Current::from_rows(rows).map_err(fail)?.base_with([]);
-                Arc::new(Searcher::new(Knowledge::build(base).await.map_err(fail)?, config.search.clone()))
-            }
+        let policy = config.admin.publish_policy;
+        let knowledge = match searcher {
+            Some(s) => Knowledge::new(Arc::clone(&store), s, policy),
+            None => Knowledge::from_store(Arc::clone(&store), config.search.clone(), policy).await.map_err(fail)?,
         };
-        let knowledge =
-            Arc::new(Knowledge::new(Arc::clone(&store), Arc::clone(&searcher), config.admin.publish_policy));
+        let searcher = knowledge.searcher();
+        let knowledge = Arc::new(knowledge);
         let hub = Hub::start(Arc::clone(&store), config.handoff.clone()).await.map_err(StartError::Handoff)?;
         let engine =
             Arc::new(Engine::new(Arc::clone(&searcher), Arc::clone(&store), Arc::new(hub), config.chat.clone()));

@@ -128,6 +128,16 @@ async fn start(config: Config, dir: Arc<TempDir>) -> TestApp {
 
 async fn start_with(config: Config, dir: Arc<TempDir>, searcher: Arc<Searcher>) -> TestApp {
     let app = App::build_with(config.clone(), searcher).await.expect("app builds");
+    run(app, config, dir).await
+}
+
+/// Starts the app the way `taxbot serve` does: the matcher is built from the store's published base.
+pub async fn start_from_store(config: Config, dir: Arc<TempDir>) -> TestApp {
+    let app = App::build(config.clone()).await.expect("app builds");
+    run(app, config, dir).await
+}
+
+async fn run(app: App, config: Config, dir: Arc<TempDir>) -> TestApp {
     let addr = app.local_addr();
     let store = Arc::clone(&app.state().store);
     for name in [AGENT_1, AGENT_2] {

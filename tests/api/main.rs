@@ -12,6 +12,7 @@ mod handoff;
 mod helpers;
 mod http_api;
 mod knowledge_expiry;
+mod knowledge_store;
 mod protocol_docs;
 mod store_contract;
 mod wechat;

@@ -105,6 +105,22 @@ impl Knowledge {
         Knowledge { store, searcher, policy, publishing: tokio::sync::Mutex::new(()) }
     }
 
+    /// The service with a matcher built from the store's published base.
+    pub async fn from_store(
+        store: Arc<dyn Store>,
+        settings: crate::search::Settings,
+        policy: PublishPolicy,
+    ) -> Result<Knowledge> {
+        let base = Current::from_rows(store.knowledge_current().await?)?.base_with([]);
+        let searcher = Arc::new(Searcher::new(Self::build(base).await?, settings));
+        Ok(Knowledge::new(store, searcher, policy))
+    }
+
+    /// The live matcher.
+    pub fn searcher(&self) -> Arc<Searcher> {
+        Arc::clone(&self.searcher)
+    }
+
     /// The publish policy.
     pub fn policy(&self) -> PublishPolicy {
         self.policy

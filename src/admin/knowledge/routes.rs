@@ -119,7 +119,11 @@ async fn one(State(s): State<AppState>, Path(id): Path<String>) -> Result<Json<V
 }
 
 fn entry_body(body: &[u8]) -> Result<Entry, ApiError> {
-    serde_json::from_slice(body).map_err(|e| ApiError::new("invalid_entry", format!("条目内容有误：{e}")))
+    let de = &mut serde_json::Deserializer::from_slice(body);
+    serde_path_to_error::deserialize(de).map_err(|e| {
+        let field = e.path().to_string();
+        ApiError::new("invalid_entry", format!("字段 {field} 有误：{}", e.inner()))
+    })
 }
 
 async fn save(
