@@ -84,7 +84,9 @@ describe("editor console", () => {
     await answer.fill(NEW_ANSWER);
     assert.ok((await preview.innerText()).includes(MARKER));
     await page.getByRole("button", { name: "发布", exact: true }).click();
-    await page.locator(".status[data-status=published]").waitFor();
+    await page.locator("#toast", { hasText: "已发布（版本" }).waitFor();
+    await page.locator(".versions tbody tr", { hasText: EDITOR }).first().waitFor();
+    assert.equal(await page.locator(".status").getAttribute("data-status"), "published");
     assert.equal(await error.innerText(), "");
     assert.equal(await page.getByLabel("答案（Markdown）").inputValue(), NEW_ANSWER.trim());
     const versions = page.locator(".versions tbody tr");
