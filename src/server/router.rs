@@ -21,6 +21,8 @@ const CONSOLE_FILES: &[(&str, &str, &str)] = &[
     ("lib.js", JS, include_str!("../../web-widget/console/lib.js")),
     ("agent.js", JS, include_str!("../../web-widget/console/agent.js")),
     ("knowledge.js", JS, include_str!("../../web-widget/console/knowledge.js")),
+    ("editor.js", JS, include_str!("../../web-widget/console/editor.js")),
+    ("markdown.js", JS, include_str!("../../web-widget/console/markdown.js")),
     ("analytics.js", JS, include_str!("../../web-widget/console/analytics.js")),
     ("accounts.js", JS, include_str!("../../web-widget/console/accounts.js")),
 ];

@@ -3,7 +3,8 @@
 //   pages = [{ id, title, role, render(root, ctx) }]
 // where `role` is the lowest role allowed ("agent" < "editor" < "admin") and
 // `ctx` = { me, api, navigate(id, params) }; `render` may return a cleanup
-// function, called when the user leaves the page.
+// function, called when the user leaves the page. A page with `hidden: true`
+// is reached by navigate() only, not from the navigation bar.
 import { api, h, setCsrf, whenSignedOut } from "./lib.js";
 import * as agent from "./agent.js";
 import * as knowledge from "./knowledge.js";
@@ -57,7 +58,7 @@ function showSignedIn(user) {
   $("who").hidden = false;
   $("nav").hidden = false;
   $("user-name").textContent = `${user.name}（${ROLE_NAMES[user.role] || user.role}）`;
-  $("nav").replaceChildren(...allowed().map((p) => h("a", { href: `#/${p.id}`, "data-page": p.id }, p.title)));
+  $("nav").replaceChildren(...allowed().filter((p) => !p.hidden).map((p) => h("a", { href: `#/${p.id}`, "data-page": p.id }, p.title)));
   route();
 }
 

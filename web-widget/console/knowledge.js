@@ -1,2 +1,158 @@
-// Knowledge-base pages (filled in by the knowledge work).
-export const pages = [];
+// Knowledge-base pages of the console (editor+): the entry list with search,
+// filters and Excel export/import, "试一试", synonyms and the jieba dictionary.
+// The entry editor itself is in editor.js. Questions and words are text only.
+import { downloadUrl, h, toast } from "./lib.js";
+import { pages as editorPages, tryBox } from "./editor.js";
+
+const FILTERS = [["", "全部"], ["expiring", "即将失效"], ["review", "待复核"], ["downvoted", "👎 最多"], ["draft", "草稿"]];
+const XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+
+function statusOf(e) {
+  const tags = [];
+  tags.push(e.published ? ["published", "已发布"] : ["unpublished", "未发布"]);
+  if (e.has_draft) tags.push(["draft", "有草稿"]);
+  if (e.expired) tags.push(["expired", "已失效"]);
+  else if (e.expiring) tags.push(["expiring", "即将失效"]);
+  if (e.needs_review) tags.push(["review", "待复核"]);
+  return tags.map(([cls, text]) => h("span", { class: `tag ${cls}` }, text));
+}
+
+/** 导出 Excel (a download link) and 导入 Excel (file → raw POST), with the outcome shown in `out`. */
+function excelTools(ctx, out, reload) {
+  const file = h("input", { type: "file", accept: `.xlsx,${XLSX}`, class: "visually-hidden", "aria-label": "选择要导入的 Excel 文件" });
+  file.addEventListener("change", async () => {
+    const chosen = file.files[0];
+    file.value = "";
+    if (!chosen) return;
+    out.replaceChildren(h("p", { class: "muted" }, `正在导入 ${chosen.name}…`));
+    try {
+      const r = await ctx.api("POST", "/api/admin/kb/import", chosen);
+      out.replaceChildren(h("p", { class: "import-ok", role: "status" },
+        `导入完成：新增 ${r.added} 条，修改 ${r.changed} 条，未变 ${r.unchanged} 条。`));
+      toast("Excel 已导入并发布");
+      reload();
+    } catch (err) {
+      out.replaceChildren(h("div", { class: "import-bad", role: "alert" }, h("p", { class: "error" }, "导入失败，未做任何修改："),
+        h("ul", null, err.message.split("；").map((row) => h("li", null, row)))));
+    }
+  });
+  return [
+    h("a", { class: "button-link", href: downloadUrl("/api/admin/kb/export.xlsx"), download: "taxbot-knowledge.xlsx" }, "导出 Excel"),
+    h("button", { type: "button", class: "ghost", onclick: () => file.click() }, "导入 Excel"), file,
+  ];
+}
+
+function renderEntries(root, ctx) {
+  const p = ctx.params || {};
+  const q = h("input", { type: "search", value: p.q || "", placeholder: "问题、相似问法或编号", "aria-label": "搜索条目" });
+  const category = h("select", { "aria-label": "分类" }, h("option", { value: "" }, "全部分类"));
+  const filter = h("select", { "aria-label": "筛选" }, FILTERS.map(([v, t]) => h("option", { value: v, selected: v === (p.filter || "") }, t)));
+  const count = h("span", { class: "muted" });
+  const outcome = h("div", { class: "import-outcome" });
+  const body = h("tbody");
+  const load = async () => {
+    const query = new URLSearchParams(Object.entries({ q: q.value.trim(), category: category.value, filter: filter.value }).filter(([, v]) => v));
+    try {
+      const data = await ctx.api("GET", `/api/admin/entries?${query}`);
+      const chosen = category.value || p.category || "";
+      category.replaceChildren(h("option", { value: "" }, "全部分类"),
+        ...data.categories.map((c) => h("option", { value: c, selected: c === chosen }, c)));
+      const rows = filter.value === "downvoted" ? data.entries.slice().sort((a, b) => b.downvotes - a.downvotes) : data.entries;
+      count.textContent = `共 ${rows.length} 条`;
+      body.replaceChildren(...rows.map((e) => h("tr", { "data-id": e.id, class: "clickable", onclick: (ev) => { if (ev.target.tagName !== "A") ctx.navigate("entry", { id: e.id }); } },
+        h("td", null, h("a", { href: `#/entry?id=${encodeURIComponent(e.id)}` }, e.id)), h("td", null, e.question),
+        h("td", null, statusOf(e)), h("td", null, e.effective_until || "—"), h("td", null, String(e.downvotes)))));
+      if (!rows.length) body.append(h("tr", null, h("td", { colspan: "5", class: "empty" }, "没有符合条件的条目")));
+    } catch (err) { body.replaceChildren(h("tr", null, h("td", { colspan: "5", class: "error", role: "alert" }, err.message))); }
+  };
+  category.onchange = load;
+  filter.onchange = load;
+  root.append(
+    h("div", { class: "panel" },
+      h("form", { "aria-label": "筛选条目", onsubmit: (e) => { e.preventDefault(); load(); } },
+        h("label", null, "搜索", q), h("label", null, "分类", category), h("label", null, "筛选", filter),
+        h("button", { type: "submit" }, "搜索"),
+        h("button", { type: "button", class: "ghost", onclick: () => ctx.navigate("entry-new") }, "新建条目"),
+        ...excelTools(ctx, outcome, load)),
+      outcome),
+    h("div", { class: "panel" }, count, h("table", { "aria-label": "知识条目", class: "entries" },
+      h("thead", null, h("tr", null, ["编号", "标准问题", "状态", "失效日期", "👎"].map((t) => h("th", null, t)))), body)));
+  if (p.category) category.append(h("option", { value: p.category, selected: true }, p.category));
+  load();
+}
+
+function renderTry(root, ctx) {
+  root.append(h("div", { class: "panel" }, h("h1", null, "试一试"),
+    h("p", { class: "muted" }, "按已发布的知识库并叠加所有未发布的草稿计算，可在发布前检验改动。"),
+    tryBox(ctx, (ctx.params || {}).q || "")));
+}
+
+/** A word-list page: loads with `get`, shows `editor`, saves what `collect` returns. */
+function listPage(root, ctx, { title, path, hint, editor, fill, collect }) {
+  const error = h("p", { class: "error", role: "alert" });
+  const version = h("span", { class: "muted" });
+  const load = async () => {
+    try {
+      const data = await ctx.api("GET", path);
+      version.textContent = `当前版本 ${data.version}`;
+      fill(data);
+    } catch (err) { error.textContent = err.message; }
+  };
+  const save = async () => {
+    error.textContent = "";
+    try {
+      const r = await ctx.api("PUT", path, collect());
+      toast(`已保存并发布（版本 ${r.version}），索引已重建`);
+      await load();
+    } catch (err) { error.textContent = err.message; }
+  };
+  root.append(h("div", { class: "panel" }, h("h1", null, title, " ", version), h("p", { class: "muted" }, hint), editor,
+    h("div", { class: "actions" }, h("button", { type: "button", onclick: save }, "保存并发布")), error));
+  load();
+}
+
+function renderSynonyms(root, ctx) {
+  const text = h("textarea", { class: "word-list", rows: "24", "aria-label": "同义词组", spellcheck: "false" });
+  listPage(root, ctx, {
+    title: "同义词", path: "/api/admin/synonyms", editor: text,
+    hint: "每行一组，词之间用空格分隔，第一个词是标准词（检索时其余词都换成它）。",
+    fill: (d) => { text.value = d.groups.map((g) => g.join(" ")).join("\n"); },
+    collect: () => ({ groups: text.value.split("\n").map((l) => l.trim().split(/\s+/).filter(Boolean)).filter((g) => g.length) }),
+  });
+}
+
+function renderDictionary(root, ctx) {
+  const body = h("tbody");
+  const row = (w = { word: "", freq: null, tag: null }) => h("tr", null,
+    h("td", null, h("input", { name: "word", value: w.word, "aria-label": "词" })),
+    h("td", null, h("input", { name: "freq", type: "number", min: "1", value: w.freq == null ? "" : String(w.freq), "aria-label": "词频" })),
+    h("td", null, h("input", { name: "tag", value: w.tag || "", "aria-label": "词性", size: "4" })),
+    h("td", null, h("button", { type: "button", class: "ghost", onclick: (e) => e.target.closest("tr").remove() }, "删除")));
+  const find = h("input", { type: "search", placeholder: "查找词", "aria-label": "查找词" });
+  find.addEventListener("input", () => {
+    const t = find.value.trim();
+    for (const tr of body.rows) tr.hidden = !!t && !tr.querySelector("input[name=word]").value.includes(t);
+  });
+  const add = h("button", { type: "button", class: "ghost", onclick: () => { const r = row(); body.prepend(r); r.querySelector("input").focus(); } }, "添加词");
+  const editor = h("div", null, h("div", { class: "actions" }, find, add),
+    h("table", { "aria-label": "词典", class: "dictionary" }, h("thead", null, h("tr", null, ["词", "词频", "词性", ""].map((t) => h("th", null, t)))), body));
+  listPage(root, ctx, {
+    title: "词典", path: "/api/admin/dictionary", editor,
+    hint: "分词用的税务词典：词频可空（由分词器估计），词性如 n、v、nz。",
+    fill: (d) => body.replaceChildren(...d.words.map(row)),
+    collect: () => ({
+      words: [...body.rows].map((tr) => {
+        const v = (n) => tr.querySelector(`input[name=${n}]`).value.trim();
+        return { word: v("word"), freq: v("freq") ? Number(v("freq")) : null, tag: v("tag") || null };
+      }).filter((w) => w.word || w.tag || w.freq != null),
+    }),
+  });
+}
+
+export const pages = [
+  { id: "entries", title: "知识条目", role: "editor", render: renderEntries },
+  ...editorPages,
+  { id: "try", title: "试一试", role: "editor", render: renderTry },
+  { id: "synonyms", title: "同义词", role: "editor", render: renderSynonyms },
+  { id: "dictionary", title: "词典", role: "editor", render: renderDictionary },
+];

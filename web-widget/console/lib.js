@@ -31,14 +31,18 @@ export class ApiError extends Error {
 let onSignedOut = () => {};
 export function whenSignedOut(f) { onSignedOut = f; }
 
-/** `api("POST", "/api/admin/x", body)` → parsed JSON; throws `ApiError` with the server's message. */
+/**
+ * `api("POST", "/api/admin/x", body)` → parsed JSON; throws `ApiError` with the server's message.
+ * A `Blob` body (e.g. a chosen file) is sent as it is, anything else as JSON.
+ */
 export async function api(method, path, body) {
   const headers = { accept: "application/json" };
   if (method !== "GET") headers["x-csrf-token"] = csrf;
-  if (body !== undefined) headers["content-type"] = "application/json";
+  const raw = body instanceof Blob;
+  if (body !== undefined) headers["content-type"] = raw ? body.type || "application/octet-stream" : "application/json";
   let res;
   try {
-    res = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), credentials: "same-origin" });
+    res = await fetch(path, { method, headers, body: body === undefined || raw ? body : JSON.stringify(body), credentials: "same-origin" });
   } catch {
     throw new ApiError(0, "network", "无法连接服务器，请检查网络后重试");
   }

@@ -17,7 +17,7 @@ use crate::search::Decision;
 use crate::server::{ApiError, AppState};
 use crate::text::{DictWord, Lexicon};
 
-/// Largest accepted Excel import.
+/// Largest accepted Excel import (and word list: the shipped dictionary alone is ~100 KB of JSON).
 pub const IMPORT_LIMIT: usize = 10 * 1024 * 1024;
 
 /// The knowledge routes.
@@ -36,9 +36,9 @@ pub fn routes(r: AdminRoutes) -> AdminRoutes {
         .add(Method::POST, "/api/admin/try", E, try_question)
         .add(Method::GET, "/api/admin/expiring", E, expiring)
         .add(Method::GET, "/api/admin/synonyms", E, synonyms)
-        .add(Method::PUT, "/api/admin/synonyms", E, save_synonyms)
+        .add(Method::PUT, "/api/admin/synonyms", E, save_synonyms.layer(DefaultBodyLimit::max(IMPORT_LIMIT)))
         .add(Method::GET, "/api/admin/dictionary", E, dictionary)
-        .add(Method::PUT, "/api/admin/dictionary", E, save_dictionary)
+        .add(Method::PUT, "/api/admin/dictionary", E, save_dictionary.layer(DefaultBodyLimit::max(IMPORT_LIMIT)))
         .add(Method::GET, "/api/admin/kb/export.xlsx", E, export)
         .add(Method::POST, "/api/admin/kb/import", E, import.layer(DefaultBodyLimit::max(IMPORT_LIMIT)))
 }

@@ -1,0 +1,193 @@
+// The knowledge editor pages of the console against the real binary: an
+// editor edits an answer and publishes it, and a widget in another browser
+// context answers with the new text at once; a `<script>` typed into the
+// answer shows as text in the live preview; "试一试" ranks candidates; the
+// Excel export downloaded through the console re-imports with nothing
+// changed; an agent sees no knowledge pages and may not publish (403).
+import { after, before, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { AGENT_1, AGENT_PASSWORD, launchBrowser, newContext, openWidget, shot, startServer, widgetAsk } from "./helpers.mjs";
+import { addUser, signIn } from "./admin-helpers.mjs";
+
+const EDITOR = "编辑小张";
+const EDITOR_PASSWORD = "editor-pass-123";
+const ID = "IND-011";
+const QUESTION = "个体工商户怎么开具发票？";
+const MARKER = "新答案标记7731";
+const NEW_ANSWER = `个体工商户可以登录电子税务局开具数电发票（${MARKER}）。\n\n- 无需税控设备\n- **当场**可开`;
+const XSS = "<script>window.__xss='preview'</script><img src=x onerror=\"window.__xss='img'\">";
+const KNOWLEDGE_PAGES = ["知识条目", "试一试", "同义词", "词典"];
+
+describe("editor console", () => {
+  let server, browser;
+  before(async () => {
+    server = await startServer();
+    browser = await launchBrowser();
+    addUser(server.data, EDITOR, "editor", EDITOR_PASSWORD);
+  });
+  after(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+
+  /** Clicks 保存并发布 and waits for the toast; fails with the page's error message if one shows instead. */
+  async function saveList(page) {
+    await page.getByRole("button", { name: "保存并发布" }).click();
+    await page.waitForFunction(() => !document.getElementById("toast").hidden || document.querySelector(".page .error").textContent);
+    assert.equal(await page.locator(".page .error").innerText(), "");
+    await page.locator("#toast", { hasText: "已保存并发布" }).waitFor();
+  }
+
+  async function editorPage() {
+    const context = await newContext(browser, server);
+    const page = await context.newPage();
+    page.errors = [];
+    page.on("pageerror", (e) => page.errors.push(e.message));
+    page.on("dialog", (d) => d.accept());
+    await signIn(page, server.url, EDITOR, EDITOR_PASSWORD);
+    return { context, page };
+  }
+
+  test("edit → preview shows markup as text → publish → a widget elsewhere answers with the new text", async () => {
+    const { context, page } = await editorPage();
+    const nav = await page.locator("#nav").innerText();
+    for (const title of KNOWLEDGE_PAGES) assert.ok(nav.includes(title), `nav has ${title}: ${nav}`);
+    assert.ok(!nav.includes("编辑条目"), "the editor page is not in the navigation");
+
+    await page.goto(server.url + "/console/#/entries");
+    await page.getByLabel("搜索条目").fill("个体工商户怎么开具发票");
+    await page.getByRole("button", { name: "搜索", exact: true }).click();
+    const row = page.locator(`table.entries tr[data-id="${ID}"]`);
+    await row.waitFor();
+    await shot(page, "editor-list");
+    await row.locator("td").nth(1).click();
+    await page.getByRole("heading", { name: `条目 ${ID}` }).waitFor();
+
+    const answer = page.getByLabel("答案（Markdown）");
+    const preview = page.locator(".entry-form .md-preview");
+    await answer.fill(XSS + "\n\n**加粗**");
+    const shown = await preview.innerText();
+    assert.ok(shown.includes("<script>window.__xss='preview'</script>"), `the script shows as text: ${shown}`);
+    assert.equal(await preview.locator("script, img").count(), 0);
+    assert.equal(await preview.locator("strong").innerText(), "加粗", "allow-listed Markdown still renders");
+    assert.equal(await page.evaluate(() => window.__xss), undefined, "nothing typed into the answer ran");
+
+    // A bad field is refused with the server's Chinese message, shown on the page.
+    await page.getByLabel("生效日期").fill("");
+    await page.getByRole("button", { name: "保存草稿" }).click();
+    const error = page.locator(".page .error[role=alert]").first();
+    await error.filter({ hasText: /[\u4e00-\u9fff]/ }).waitFor();
+    assert.match(await error.innerText(), /条目|日期|effective_from/);
+    await page.getByLabel("生效日期").fill("2024-01-01");
+
+    await answer.fill(NEW_ANSWER);
+    assert.ok((await preview.innerText()).includes(MARKER));
+    await page.getByRole("button", { name: "发布", exact: true }).click();
+    await page.locator("#toast", { hasText: "已发布（版本" }).waitFor();
+    await page.locator(".versions tbody tr", { hasText: EDITOR }).first().waitFor();
+    assert.equal(await page.locator(".status").getAttribute("data-status"), "published");
+    assert.equal(await error.innerText(), "");
+    assert.equal(await page.getByLabel("答案（Markdown）").inputValue(), NEW_ANSWER.trim());
+    const versions = page.locator(".versions tbody tr");
+    await versions.first().waitFor();
+    assert.match(await versions.first().innerText(), new RegExp(`已发布\\s+${EDITOR}`));
+    await versions.first().getByRole("button", { name: "查看" }).click();
+    await page.locator(".version-view .md-preview", { hasText: MARKER }).waitFor();
+    await shot(page, "editor-published");
+
+    // 试一试 on the editor page: the entry is a candidate with a confidence bar.
+    await page.getByLabel("试问的问题").fill(QUESTION);
+    await page.getByRole("button", { name: "试一试" }).click();
+    const candidate = page.locator(`ol.candidates li[data-id="${ID}"]`);
+    await candidate.waitFor();
+    assert.equal(await page.locator(".decision").getAttribute("data-decision"), "answer");
+    assert.ok(Number(await candidate.locator(".conf-num").innerText()) > 0.5);
+
+    // A taxpayer in another browser context gets the new text at once.
+    const visitor = await newContext(browser, server);
+    const widget = await visitor.newPage();
+    await widget.goto(server.url + "/");
+    await openWidget(widget);
+    await widgetAsk(widget, QUESTION);
+    await widget.locator("taxbot-widget .msg.bot", { hasText: MARKER }).waitFor({ timeout: 15000 });
+    await shot(widget, "editor-widget-new-answer");
+    await visitor.close();
+
+    assert.deepEqual(page.errors, []);
+    await context.close();
+  });
+
+  test("Excel export through the console re-imports with nothing changed", async () => {
+    const { context, page } = await editorPage();
+    await page.goto(server.url + "/console/#/entries");
+    await page.locator("table.entries tbody tr[data-id]").first().waitFor();
+    const [download] = await Promise.all([
+      page.waitForEvent("download"),
+      page.getByRole("link", { name: "导出 Excel" }).click(),
+    ]);
+    const file = await download.path();
+    assert.equal(readFileSync(file).subarray(0, 2).toString(), "PK", "an .xlsx (zip) file");
+
+    await page.getByLabel("选择要导入的 Excel 文件").setInputFiles(file);
+    const ok = page.locator(".import-ok");
+    await ok.waitFor({ timeout: 30000 });
+    const text = await ok.innerText();
+    assert.match(text, /新增 0 条，修改 0 条，未变 (\d+) 条/);
+    assert.ok(Number(/未变 (\d+) 条/.exec(text)[1]) > 100, text);
+
+    // A file that is not a workbook is refused with a message, nothing imported.
+    await page.getByLabel("选择要导入的 Excel 文件").setInputFiles({ name: "bad.xlsx", mimeType: "application/octet-stream", buffer: Buffer.from("not a workbook") });
+    await page.locator(".import-bad .error").waitFor();
+    assert.ok((await page.locator(".import-bad li").first().innerText()).length > 0);
+    await shot(page, "editor-import");
+    assert.deepEqual(page.errors, []);
+    await context.close();
+  });
+
+  test("synonyms and dictionary pages load and save", async () => {
+    const { context, page } = await editorPage();
+    await page.goto(server.url + "/console/#/synonyms");
+    const groups = page.getByLabel("同义词组");
+    await page.locator("h1", { hasText: "当前版本" }).waitFor();
+    const before = await groups.inputValue();
+    assert.ok(before.split("\n").length > 10);
+    await groups.fill(before + "\n测试标准词 打发票测试");
+    await saveList(page);
+    assert.ok((await groups.inputValue()).includes("打发票测试"));
+    await groups.fill(before + "\n孤单");
+    await page.getByRole("button", { name: "保存并发布" }).click();
+    await page.locator(".page .error", { hasText: "至少要有两个" }).waitFor();
+
+    await page.goto(server.url + "/console/#/dictionary");
+    const rows = page.locator("table.dictionary tbody tr");
+    await rows.first().waitFor();
+    await page.getByRole("button", { name: "添加词" }).click();
+    await rows.first().getByLabel("词", { exact: true }).fill("测试专用词");
+    await rows.first().getByLabel("词性").fill("n");
+    await saveList(page);
+    await page.getByLabel("查找词").fill("测试专用词");
+    await page.locator("table.dictionary tbody tr:not([hidden])").first().waitFor();
+    assert.equal(await page.locator("table.dictionary tbody tr:not([hidden])").count(), 1);
+    assert.deepEqual(page.errors, []);
+    await context.close();
+  });
+
+  test("an agent sees no knowledge pages and may not publish", async () => {
+    const context = await newContext(browser, server);
+    const page = await context.newPage();
+    await signIn(page, server.url, AGENT_1, AGENT_PASSWORD);
+    const nav = await page.locator("#nav").innerText();
+    for (const title of KNOWLEDGE_PAGES) assert.ok(!nav.includes(title), `agent nav lacks ${title}: ${nav}`);
+    await page.goto(server.url + `/console/#/entry?id=${ID}`);
+    await page.locator("section.page").first().waitFor();
+    assert.equal(await page.locator("section.page[data-page^=entr]").count(), 0, "the editor page does not open for an agent");
+    const status = await page.evaluate(async (id) => {
+      const me = await (await fetch("/api/admin/me")).json();
+      const r = await fetch(`/api/admin/entries/${id}/publish`, { method: "POST", headers: { "x-csrf-token": me.csrf } });
+      return r.status;
+    }, ID);
+    assert.equal(status, 403);
+    await context.close();
+  });
+});
