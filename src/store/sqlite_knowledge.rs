@@ -87,21 +87,7 @@ impl KnowledgeStore for SqliteStore {
             .await?;
             v
         } else {
-            let v: i64 = sqlx::query_scalar(NEXT_VERSION).bind(&item.kind).bind(&item.key).fetch_one(&mut *tx).await?;
-            sqlx::query(
-                "INSERT INTO knowledge_versions (kind, key, version, content, state, author, created_at, summary) \
-                 VALUES (?, ?, ?, ?, 'draft', ?, ?, ?)",
-            )
-            .bind(&item.kind)
-            .bind(&item.key)
-            .bind(v)
-            .bind(&item.content)
-            .bind(author)
-            .bind(now)
-            .bind(&item.summary)
-            .execute(&mut *tx)
-            .await?;
-            v
+            insert_version(&mut tx, item, "draft", author, now).await?
         };
         tx.commit().await?;
         Ok(v)
@@ -159,23 +145,36 @@ impl KnowledgeStore for SqliteStore {
             .bind(&item.key)
             .execute(&mut *tx)
             .await?;
-            let v: i64 = sqlx::query_scalar(NEXT_VERSION).bind(&item.kind).bind(&item.key).fetch_one(&mut *tx).await?;
-            sqlx::query(
-                "INSERT INTO knowledge_versions (kind, key, version, content, state, author, created_at, summary) \
-                 VALUES (?, ?, ?, ?, 'published', ?, ?, ?)",
-            )
-            .bind(&item.kind)
-            .bind(&item.key)
-            .bind(v)
-            .bind(&item.content)
-            .bind(author)
-            .bind(now)
-            .bind(&item.summary)
-            .execute(&mut *tx)
-            .await?;
+            let v = insert_version(&mut tx, item, "published", author, now).await?;
             out.push(v);
         }
         tx.commit().await?;
         Ok(out)
     }
+}
+
+/// Adds `item` as the next version of its key in `state`; returns the version number.
+async fn insert_version(
+    tx: &mut sqlx::SqliteConnection,
+    item: &NewKnowledge,
+    state: &str,
+    author: &str,
+    now: i64,
+) -> Result<i64> {
+    let v: i64 = sqlx::query_scalar(NEXT_VERSION).bind(&item.kind).bind(&item.key).fetch_one(&mut *tx).await?;
+    sqlx::query(
+        "INSERT INTO knowledge_versions (kind, key, version, content, state, author, created_at, summary) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(&item.kind)
+    .bind(&item.key)
+    .bind(v)
+    .bind(&item.content)
+    .bind(state)
+    .bind(author)
+    .bind(now)
+    .bind(&item.summary)
+    .execute(&mut *tx)
+    .await?;
+    Ok(v)
 }
