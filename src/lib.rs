@@ -20,6 +20,15 @@
 //! Dependencies point one way: `server` → `channels` → `chat` → `handoff` →
 //! `store`, and `chat` → `search` → `kb` → `text`; `config` is read at startup only.
 
+/// mimalloc instead of the system allocator: building an index and answering
+/// a question allocate many small, short-lived buffers (jieba's pieces, term
+/// strings, tantivy's per-query scorers), where glibc's malloc took about a
+/// quarter of the CPU time (see `docs/benchmarks.md`). Set here, in the
+/// library, so that the server, the CLI, the tests and the benchmarks all run
+/// on the allocator that production uses.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 pub mod admin;
 pub mod analytics;
 pub mod bench;
