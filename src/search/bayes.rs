@@ -1,55 +1,35 @@
 //! A multinomial naive Bayes view of each entry: how likely its wording is to
 //! produce the question's words. It learns from all of an entry's paraphrases
-//! at once, where the cosine looks at one paraphrase at a time.
+//! at once, where the cosine looks at one paraphrase at a time. An entry's own
+//! counts live in its [`EntryWords`](super::profile::EntryWords); this module
+//! holds the smoothing, the whole base's counts and the posterior.
 
 /// Additive smoothing for unseen words.
-const ALPHA: f32 = 0.1;
+pub(crate) const ALPHA: f32 = 0.1;
 
-/// Word counts of one entry (sorted ids with their counts).
+/// Word counts of the whole base: the background an entry is compared with.
 #[derive(Debug, Default)]
-pub(crate) struct Counts {
-    ids: Vec<u32>,
-    counts: Vec<f32>,
-    /// `ln(count + ALPHA)` per id, computed once at build rather than per question.
+pub(crate) struct Background {
+    /// `ln(count + α)` per word id.
     log_counts: Vec<f32>,
-    total: f32,
+    /// `ln(total count + α · vocabulary size)`.
+    log_denominator: f32,
 }
 
-impl Counts {
-    /// Aggregates weighted occurrences of ids.
-    pub fn new(occurrences: impl Iterator<Item = (u32, f32)>) -> Self {
-        let mut pairs: Vec<(u32, f32)> = occurrences.collect();
-        pairs.sort_unstable_by_key(|p| p.0);
-        let mut c = Counts::default();
-        for (id, n) in pairs {
-            c.total += n;
-            match c.ids.last() {
-                Some(&last) if last == id => {
-                    if let Some(x) = c.counts.last_mut() {
-                        *x += n;
-                    }
-                }
-                _ => {
-                    c.ids.push(id);
-                    c.counts.push(n);
-                }
-            }
+impl Background {
+    /// The background from the summed (weighted) count of every word id.
+    pub fn new(counts: &[f32]) -> Self {
+        let total: f32 = counts.iter().sum();
+        Background {
+            log_counts: counts.iter().map(|n| (n + ALPHA).ln()).collect(),
+            log_denominator: (total + ALPHA * counts.len() as f32).ln(),
         }
-        c.log_counts = c.counts.iter().map(|n| (n + ALPHA).ln()).collect();
-        c
     }
 
-    /// The sum of several count tables.
-    pub fn merged<'a>(tables: impl Iterator<Item = &'a Counts>) -> Self {
-        Counts::new(tables.flat_map(|t| t.ids.iter().copied().zip(t.counts.iter().copied())))
-    }
-
-    /// Log-likelihood of the query ids under this entry's word distribution
-    /// over a vocabulary of `vocabulary` words.
-    pub fn log_likelihood(&self, query: &[u32], vocabulary: usize) -> f32 {
-        let denominator = (self.total + ALPHA * vocabulary as f32).ln();
+    /// Log-likelihood of the (known) query ids under the whole base.
+    pub fn log_likelihood(&self, query: &[u32]) -> f32 {
         let unseen = ALPHA.ln();
-        query.iter().map(|id| self.ids.binary_search(id).map_or(unseen, |i| self.log_counts[i]) - denominator).sum()
+        query.iter().map(|&id| self.log_counts.get(id as usize).copied().unwrap_or(unseen) - self.log_denominator).sum()
     }
 }
 
@@ -66,13 +46,10 @@ mod tests {
     use super::*;
 
     #[test]
-    fn prefers_the_entry_that_uses_the_words_and_posteriors_sum_to_one() {
-        let a = Counts::new([(1, 1.0), (2, 1.0), (1, 1.0)].into_iter());
-        let b = Counts::new([(3, 1.0), (4, 1.0)].into_iter());
-        let q = [1, 2];
-        let (la, lb) = (a.log_likelihood(&q, 4), b.log_likelihood(&q, 4));
-        assert!(la > lb);
-        let p = posteriors(&[la, lb]);
+    fn common_words_are_likelier_and_posteriors_sum_to_one() {
+        let background = Background::new(&[3.0, 1.0]);
+        assert!(background.log_likelihood(&[0]) > background.log_likelihood(&[1]));
+        let p = posteriors(&[-1.0, -3.0]);
         assert!((p.iter().sum::<f32>() - 1.0).abs() < 1e-5 && p[0] > p[1]);
         assert!(posteriors(&[]).is_empty());
     }

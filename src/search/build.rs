@@ -14,9 +14,9 @@ use crate::kb::{Entry, KnowledgeBase};
 use crate::text::{Analyzer, Term};
 
 use super::SearchError;
-use super::bayes::Counts;
+use super::bayes::Background;
+use super::profile::{ANSWER_COUNT_WEIGHT, Profile};
 use super::schema::{ANALYSED, Fields, schema};
-use super::variants::VariantIndex;
 use super::vectors::Vocabulary;
 
 /// Indexing memory: tantivy flushes a segment when it is used up. 512 MB keeps
@@ -29,25 +29,6 @@ const WRITER_MEMORY: usize = 512 * 1024 * 1024;
 /// question is about. Tuned on the dev set.
 const GENERIC_TERM_FACTOR: f32 = 0.3;
 
-/// What the reranker knows about an entry.
-#[derive(Debug)]
-pub(crate) struct Profile {
-    /// Words of the ways of asking (question, paraphrases, keywords).
-    pub terms: VariantIndex,
-    /// Bigrams of the ways of asking.
-    pub bigrams: VariantIndex,
-    /// Term ids of the answer that the questions and keywords lack (sorted, unique).
-    pub answer_only: Vec<u32>,
-    /// Word counts for the naive Bayes signal.
-    pub term_counts: Counts,
-    /// Bigram counts for the naive Bayes signal.
-    pub bigram_counts: Counts,
-}
-
-/// Weight of an answer word occurrence in the naive Bayes counts, relative to
-/// a question word: answers are long and say more than what is asked.
-const ANSWER_COUNT_WEIGHT: f32 = 0.2;
-
 /// An immutable, searchable view of one version of the knowledge base.
 pub struct Snapshot {
     pub(crate) entries: Vec<Arc<Entry>>,
@@ -55,7 +36,7 @@ pub struct Snapshot {
     pub(crate) terms: Vocabulary,
     pub(crate) bigrams: Vocabulary,
     /// Word counts of the whole base: the naive Bayes background.
-    pub(crate) background: Counts,
+    pub(crate) background: Background,
     pub(crate) searcher: tantivy::Searcher,
     /// Per segment: doc id → position in `entries`.
     pub(crate) ords: Vec<Column<u64>>,
@@ -95,6 +76,7 @@ impl Snapshot {
         let mut bigrams = Vocabulary::default();
         let mut keyword_ids: FxHashSet<u32> = FxHashSet::default();
         let mut raw_profiles = Vec::with_capacity(entries.len());
+        let mut background_counts: Vec<f32> = Vec::new();
         for (n, chunk) in entries.chunks(ANALYSIS_CHUNK).enumerate() {
             for (i, (entry, a)) in chunk.iter().zip(analyse_all(chunk, &analyzer)).enumerate() {
                 indexer.add(n * ANALYSIS_CHUNK + i, entry, &a)?;
@@ -109,6 +91,12 @@ impl Snapshot {
                 }
                 let answer: Vec<u32> = a.answer.iter().map(|x| terms.intern(&x.text)).collect();
                 count(&mut terms, variants.iter().map(|v| &v.0).chain(std::iter::once(&answer)));
+                background_counts.resize(terms.len(), 0.0);
+                for (ids, weight) in variants.iter().map(|v| (&v.0, 1.0)).chain([(&answer, ANSWER_COUNT_WEIGHT)]) {
+                    for &id in ids {
+                        background_counts[id as usize] += weight;
+                    }
+                }
                 count(&mut bigrams, variants.iter().map(|v| &v.1));
                 raw_profiles.push((variants, answer));
             }
@@ -120,9 +108,11 @@ impl Snapshot {
             },
         );
         bigrams.finish(|_, _| 1.0);
-        let profiles: Vec<Profile> =
-            raw_profiles.into_iter().map(|(variants, answer)| profile(&terms, &bigrams, variants, answer)).collect();
-        let background = Counts::merged(profiles.iter().map(|p| &p.term_counts));
+        let profiles: Vec<Profile> = raw_profiles
+            .into_iter()
+            .map(|(variants, answer)| Profile::new(&terms, &bigrams, variants, &answer))
+            .collect();
+        let background = Background::new(&background_counts);
         Ok(Snapshot {
             entries: entries.into_iter().map(Arc::new).collect(),
             profiles,
@@ -140,23 +130,6 @@ impl Snapshot {
     pub fn entries(&self) -> &[Arc<Entry>] {
         &self.entries
     }
-}
-
-/// The reranker's data for one entry from its (word ids, bigram ids) per way of asking and its answer's word ids.
-fn profile(terms: &Vocabulary, bigrams: &Vocabulary, variants: Vec<(Vec<u32>, Vec<u32>)>, answer: Vec<u32>) -> Profile {
-    let (term_sets, bigram_sets): (Vec<Vec<u32>>, Vec<Vec<u32>>) = variants.into_iter().unzip();
-    let term_index = VariantIndex::new(terms, &term_sets);
-    let bigram_index = VariantIndex::new(bigrams, &bigram_sets);
-    let term_counts = Counts::new(
-        term_sets
-            .iter()
-            .flat_map(|v| v.iter().map(|&id| (id, 1.0)))
-            .chain(answer.iter().map(|&id| (id, ANSWER_COUNT_WEIGHT))),
-    );
-    let bigram_counts = Counts::new(bigram_sets.iter().flat_map(|v| v.iter().map(|&id| (id, 1.0))));
-    let answer_only =
-        terms.set(answer).ids.into_iter().filter(|id| term_index.ids().binary_search(id).is_err()).collect();
-    Profile { terms: term_index, bigrams: bigram_index, answer_only, term_counts, bigram_counts }
 }
 
 /// Counts each entry's distinct ids once for document frequency.

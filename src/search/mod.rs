@@ -10,11 +10,11 @@ mod build;
 mod decide;
 pub mod eval;
 mod explain;
+mod profile;
 mod query;
 mod rerank;
 mod retrieve;
 mod schema;
-mod variants;
 mod vectors;
 
 use std::sync::Arc;
@@ -146,22 +146,17 @@ impl Searcher {
         let qv = QueryVector::new(snap, &terms, s.unknown_factor);
         let bm25_top = ords.first().map_or(0.0, |&(_, score)| score);
         let anchor_ids = anchor.map(|a| rerank::known_ids(snap, &a.terms)).filter(|ids| !ids.is_empty());
-        let likelihoods: Vec<(f32, f32, f32)> =
-            ords.iter().map(|&(ord, _)| rerank::log_likelihoods(snap, &qv, ord)).collect();
-        let term_ll: Vec<f32> = likelihoods.iter().map(|l| l.0).collect();
-        let bigram_ll: Vec<f32> = likelihoods.iter().map(|l| l.1).collect();
+        let mut scratch = profile::Scratch::default();
+        let compared: Vec<rerank::Compared> =
+            ords.iter().map(|&(ord, bm25)| rerank::compare(snap, &qv, ord, (bm25, bm25_top), &mut scratch)).collect();
+        let term_ll: Vec<f32> = compared.iter().map(|c| c.term_log_likelihood).collect();
+        let bigram_ll: Vec<f32> = compared.iter().map(|c| c.bigram_log_likelihood).collect();
         let posteriors = bayes::posteriors(&term_ll).into_iter().zip(bayes::posteriors(&bigram_ll));
-        let mut scratch = Vec::new();
         let mut scored: Vec<(usize, Signals, f32)> = ords
             .iter()
-            .zip(posteriors.zip(&likelihoods))
-            .map(|(&(ord, bm25), ((words, bigrams), l))| {
-                let signals = Signals {
-                    bayes_posterior: words,
-                    bigram_bayes_posterior: bigrams,
-                    bayes_fit: l.2,
-                    ..rerank::signals(snap, &qv, ord, (bm25, bm25_top), &mut scratch)
-                };
+            .zip(posteriors.zip(compared))
+            .map(|(&(ord, _), ((words, bigrams), c))| {
+                let signals = Signals { bayes_posterior: words, bigram_bayes_posterior: bigrams, ..c.signals };
                 let mut score = rerank::score(&signals, s);
                 if anchor_ids.as_ref().is_some_and(|ids| !rerank::mentions_any(snap, ord, ids)) {
                     score -= OFF_ANCHOR_PENALTY;

@@ -8,9 +8,9 @@ use serde::Serialize;
 
 use super::build::Snapshot;
 use super::decide::Settings;
+use super::profile::{EntryWords, Overlap, Scratch};
 use super::query::QueryTerms;
-use super::variants::VariantIndex;
-use super::vectors::{TermSet, Vocabulary, shared_weight};
+use super::vectors::{TermSet, Vocabulary};
 
 /// One side of the cosine: the known ids and the norm including unknown words,
 /// plus borrowed ids that join the norm only where an entry has them.
@@ -24,11 +24,9 @@ pub(crate) struct QuerySide {
 pub(crate) struct QueryVector {
     terms: QuerySide,
     bigrams: QuerySide,
-    /// Own and borrowed known word ids, for the naive Bayes signals.
-    all_terms: Vec<u32>,
-    /// Own and borrowed known bigram ids.
-    all_bigrams: Vec<u32>,
-    /// Log-likelihood of `all_terms` under the whole base (the same for every entry).
+    /// Number of own and borrowed known words (the naive Bayes fit is per word).
+    known_words: usize,
+    /// Log-likelihood of the known words under the whole base (the same for every entry).
     background: f32,
 }
 
@@ -47,15 +45,46 @@ fn side(vocab: &Vocabulary, items: &[String], borrowed: &[String], unknown_facto
     QuerySide { known, norm, borrowed }
 }
 
+impl QuerySide {
+    /// Compares this side with an entry's words.
+    fn compare(&self, vocab: &Vocabulary, words: &EntryWords, scratch: &mut Scratch) -> Overlap {
+        words.compare(vocab, &self.known.ids, &self.borrowed, scratch)
+    }
+
+    /// Share of the question's weight (own words, plus borrowed ones found) that was found.
+    fn coverage(&self, own_found: f32, borrowed_found: f32) -> f32 {
+        let total = self.norm.powi(2) + borrowed_found;
+        if total == 0.0 { 0.0 } else { ((own_found + borrowed_found) / total).min(1.0) }
+    }
+
+    /// Best cosine between the question and one way of asking, and the best
+    /// share of one way of asking that the question contains, from the shared
+    /// weights that [`EntryWords::compare`] left in `scratch`. Borrowed words
+    /// join the question's norm only where the way of asking has them.
+    fn best(&self, words: &EntryWords, scratch: &Scratch) -> (f32, f32) {
+        let (mut cosine, mut covered) = (0.0f32, 0.0f32);
+        for (v, (own, borrowed)) in scratch.own.iter().zip(&scratch.borrowed).enumerate() {
+            let norm = words.norm(v);
+            let shared = own + borrowed;
+            if norm == 0.0 || shared == 0.0 {
+                continue;
+            }
+            let q_norm = (self.norm.powi(2) + borrowed).sqrt();
+            cosine = cosine.max(shared / (q_norm * norm));
+            covered = covered.max((shared / norm.powi(2)).min(1.0));
+        }
+        (cosine, covered)
+    }
+}
+
 impl QueryVector {
     /// Weighs the question's terms against the snapshot's vocabulary.
     pub fn new(snap: &Snapshot, q: &QueryTerms, unknown_factor: f32) -> Self {
         let terms = side(&snap.terms, &q.terms, &q.borrowed_terms, unknown_factor);
         let bigrams = side(&snap.bigrams, &q.bigrams, &q.borrowed_bigrams, unknown_factor);
-        let all_terms: Vec<u32> = terms.known.ids.iter().chain(&terms.borrowed).copied().collect();
-        let all_bigrams = bigrams.known.ids.iter().chain(&bigrams.borrowed).copied().collect();
-        let background = snap.background.log_likelihood(&all_terms, snap.terms.len());
-        QueryVector { terms, bigrams, all_terms, all_bigrams, background }
+        let known: Vec<u32> = terms.known.ids.iter().chain(&terms.borrowed).copied().collect();
+        let background = snap.background.log_likelihood(&known);
+        QueryVector { terms, bigrams, known_words: known.len(), background }
     }
 }
 
@@ -103,78 +132,49 @@ impl Signals {
     }
 }
 
-/// Share of the question's weight (own words, plus borrowed ones found) that `ids` and `also` contain.
-fn coverage(vocab: &Vocabulary, q: &QuerySide, ids: &[u32], also: &[u32]) -> f32 {
-    let found = |list: &[u32]| shared_weight(vocab, list, ids) + shared_weight(vocab, list, also);
-    let own = found(&q.known.ids);
-    let borrowed = if q.borrowed.is_empty() { 0.0 } else { found(&q.borrowed) };
-    let total = q.norm.powi(2) + borrowed;
-    if total == 0.0 { 0.0 } else { ((own + borrowed) / total).min(1.0) }
+/// A candidate's signals, and its naive Bayes log-likelihoods (words,
+/// bigrams) from which the caller computes the posteriors over all candidates.
+pub(crate) struct Compared {
+    /// The signals, with the posteriors still 0.
+    pub signals: Signals,
+    /// Log-likelihood of the question's words under the entry.
+    pub term_log_likelihood: f32,
+    /// Log-likelihood of the question's bigrams under the entry.
+    pub bigram_log_likelihood: f32,
 }
 
-/// Best cosine between the question and one way of asking, and the best share
-/// of one way of asking that the question contains. Borrowed words join the
-/// question's norm only where the way of asking has them.
-fn best(vocab: &Vocabulary, q: &QuerySide, index: &VariantIndex, scratch: &mut Vec<f32>) -> (f32, f32) {
-    let n = index.len();
-    scratch.clear();
-    scratch.resize(2 * n, 0.0);
-    let (own, borrowed) = scratch.split_at_mut(n);
-    index.accumulate(vocab, &q.known.ids, own);
-    if !q.borrowed.is_empty() {
-        index.accumulate(vocab, &q.borrowed, borrowed);
-    }
-    let (mut cosine, mut covered) = (0.0f32, 0.0f32);
-    for v in 0..n {
-        let norm = index.norm(v);
-        let shared = own[v] + borrowed[v];
-        if norm == 0.0 || shared == 0.0 {
-            continue;
-        }
-        let q_norm = (q.norm.powi(2) + borrowed[v]).sqrt();
-        cosine = cosine.max(shared / (q_norm * norm));
-        covered = covered.max((shared / norm.powi(2)).min(1.0));
-    }
-    (cosine, covered)
-}
-
-/// The signals for entry `ord` with BM25 score `bm25` (best retrieved: `bm25_top`);
-/// `scratch` is reused between calls to spare allocations.
-pub(crate) fn signals(
+/// Compares the question with entry `ord` whose BM25 score is `bm25` (best
+/// retrieved: `bm25_top`); `scratch` is reused between calls to spare allocations.
+pub(crate) fn compare(
     snap: &Snapshot,
     q: &QueryVector,
     ord: usize,
     (bm25, bm25_top): (f32, f32),
-    scratch: &mut Vec<f32>,
-) -> Signals {
+    scratch: &mut Scratch,
+) -> Compared {
     let profile = &snap.profiles[ord];
-    let (term_cosine, variant_coverage) = best(&snap.terms, &q.terms, &profile.terms, scratch);
-    let (bigram_cosine, _) = best(&snap.bigrams, &q.bigrams, &profile.bigrams, scratch);
-    Signals {
-        term_cosine,
-        bigram_cosine,
-        question_coverage: coverage(&snap.terms, &q.terms, profile.terms.ids(), &[]),
-        entry_coverage: coverage(&snap.terms, &q.terms, profile.terms.ids(), &profile.answer_only),
-        bm25_relative: if bm25_top > 0.0 { (bm25 / bm25_top).clamp(0.0, 1.0) } else { 0.0 },
-        variant_coverage,
-        bigram_coverage: coverage(&snap.bigrams, &q.bigrams, profile.bigrams.ids(), &[]),
-        bayes_posterior: 0.0,
-        bigram_bayes_posterior: 0.0,
-        bayes_fit: 0.0,
-    }
-}
-
-/// The naive Bayes log-likelihoods (words, bigrams) of the question under
-/// entry `ord`, and the word fit against the whole base (see [`Signals::bayes_fit`]).
-pub(crate) fn log_likelihoods(snap: &Snapshot, q: &QueryVector, ord: usize) -> (f32, f32, f32) {
-    let profile = &snap.profiles[ord];
-    let words = profile.term_counts.log_likelihood(&q.all_terms, snap.terms.len());
-    let fit = if q.all_terms.is_empty() {
+    let words = q.terms.compare(&snap.terms, &profile.terms, scratch);
+    let (term_cosine, variant_coverage) = q.terms.best(&profile.terms, scratch);
+    let bigrams = q.bigrams.compare(&snap.bigrams, &profile.bigrams, scratch);
+    let (bigram_cosine, _) = q.bigrams.best(&profile.bigrams, scratch);
+    let bayes_fit = if q.known_words == 0 {
         0.0
     } else {
-        0.5 + 0.5 * ((words - q.background) / q.all_terms.len() as f32 / FIT_SCALE).tanh()
+        0.5 + 0.5 * ((words.log_likelihood - q.background) / q.known_words as f32 / FIT_SCALE).tanh()
     };
-    (words, profile.bigram_counts.log_likelihood(&q.all_bigrams, snap.bigrams.len()), fit)
+    let signals = Signals {
+        term_cosine,
+        bigram_cosine,
+        question_coverage: q.terms.coverage(words.asked_own, words.asked_borrowed),
+        entry_coverage: q.terms.coverage(words.anywhere_own, words.anywhere_borrowed),
+        bm25_relative: if bm25_top > 0.0 { (bm25 / bm25_top).clamp(0.0, 1.0) } else { 0.0 },
+        variant_coverage,
+        bigram_coverage: q.bigrams.coverage(bigrams.asked_own, bigrams.asked_borrowed),
+        bayes_posterior: 0.0,
+        bigram_bayes_posterior: 0.0,
+        bayes_fit,
+    };
+    Compared { signals, term_log_likelihood: words.log_likelihood, bigram_log_likelihood: bigrams.log_likelihood }
 }
 
 /// Per-word log-likelihood gain at which the fit reaches about 0.88.
@@ -201,6 +201,6 @@ pub(crate) fn known_ids(snap: &Snapshot, terms: &[String]) -> Vec<u32> {
 
 /// Whether any way of asking entry `ord` uses one of the term `ids`.
 pub(crate) fn mentions_any(snap: &Snapshot, ord: usize, ids: &[u32]) -> bool {
-    let words = snap.profiles[ord].terms.ids();
-    ids.iter().any(|id| words.binary_search(id).is_ok())
+    let words = &snap.profiles[ord].terms;
+    ids.iter().any(|&id| words.asks_with(id))
 }

@@ -86,7 +86,9 @@ impl Vocabulary {
     }
 }
 
-/// The sum of squared IDF weights of the ids both sorted sets share.
+/// The sum of squared IDF weights of the ids both sorted sets share (the
+/// reference the one-pass comparison in `profile` is tested against).
+#[cfg(test)]
 pub(crate) fn shared_weight(vocab: &Vocabulary, a: &[u32], b: &[u32]) -> f32 {
     let (mut i, mut j, mut sum) = (0, 0, 0.0);
     while i < a.len() && j < b.len() {
