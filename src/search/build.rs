@@ -11,7 +11,7 @@ use tantivy::tokenizer::{TextAnalyzer, WhitespaceTokenizer};
 use tantivy::{Index, IndexWriter, ReloadPolicy};
 
 use crate::kb::{Entry, KnowledgeBase};
-use crate::text::{Analyzer, Term};
+use crate::text::{Analyzer, Joined};
 
 use super::SearchError;
 use super::bayes::Background;
@@ -44,12 +44,12 @@ pub struct Snapshot {
     pub(crate) analyzer: Arc<Analyzer>,
 }
 
-/// The analysed texts of one entry.
+/// The analysed texts of one entry, as space-separated terms.
 struct Analysed {
-    /// Question, paraphrases, then the keywords joined: (terms, bigrams).
-    variants: Vec<(Vec<Term>, Vec<Term>)>,
+    /// Question, paraphrases, then the keywords joined: terms and bigrams.
+    variants: Vec<Joined>,
     /// The answer's terms.
-    answer: Vec<Term>,
+    answer: String,
     /// Whether the last variant is the keywords.
     has_keywords: bool,
 }
@@ -81,15 +81,13 @@ impl Snapshot {
             for (i, (entry, a)) in chunk.iter().zip(analyse_all(chunk, &analyzer)).enumerate() {
                 indexer.add(n * ANALYSIS_CHUNK + i, entry, &a)?;
                 let mut variants = Vec::with_capacity(a.variants.len());
-                for (t, b) in &a.variants {
-                    let t: Vec<u32> = t.iter().map(|x| terms.intern(&x.text)).collect();
-                    let b: Vec<u32> = b.iter().map(|x| bigrams.intern(&x.text)).collect();
-                    variants.push((t, b));
+                for joined in &a.variants {
+                    variants.push((terms.intern_all(&joined.terms), bigrams.intern_all(&joined.bigrams)));
                 }
                 if a.has_keywords {
                     keyword_ids.extend(variants.last().map(|v| v.0.iter().copied()).into_iter().flatten());
                 }
-                let answer: Vec<u32> = a.answer.iter().map(|x| terms.intern(&x.text)).collect();
+                let answer = terms.intern_all(&a.answer);
                 count(&mut terms, variants.iter().map(|v| &v.0).chain(std::iter::once(&answer)));
                 background_counts.resize(terms.len(), 0.0);
                 for (ids, weight) in variants.iter().map(|v| (&v.0, 1.0)).chain([(&answer, ANSWER_COUNT_WEIGHT)]) {
@@ -158,25 +156,8 @@ fn analyse(entry: &Entry, analyzer: &Analyzer) -> Analysed {
     let keywords = entry.keywords.join(" ");
     let has_keywords = !keywords.is_empty();
     let texts = entry.questions().chain(has_keywords.then_some(keywords.as_str()));
-    let variants = texts
-        .map(|text| {
-            let a = analyzer.analyze(text);
-            (a.terms, a.bigrams)
-        })
-        .collect();
-    Analysed { variants, answer: analyzer.analyze_terms(&entry.answer), has_keywords }
-}
-
-/// Analysed terms as one space-separated text for the whitespace tokenizer
-/// (terms never contain spaces): tantivy indexes exactly the terms the
-/// reranker uses, without analysing the text a second time.
-fn joined(terms: &[Term]) -> String {
-    let mut out = String::with_capacity(terms.iter().map(|t| t.text.len() + 1).sum());
-    for t in terms {
-        out.push_str(&t.text);
-        out.push(' ');
-    }
-    out
+    let variants = texts.map(|text| analyzer.analyze_joined(text, true)).collect();
+    Analysed { variants, answer: analyzer.analyze_joined(&entry.answer, false).terms, has_keywords }
 }
 
 type Built = (tantivy::Searcher, Vec<Column<u64>>, Fields);
@@ -204,16 +185,16 @@ impl Indexer {
         doc.add_text(fields.id, entry.id.as_str());
         doc.add_u64(fields.ord, ord as u64);
         let n_questions = 1 + entry.similar.len();
-        for (i, (terms, bigrams)) in a.variants.iter().enumerate() {
+        for (i, joined) in a.variants.iter().enumerate() {
             let field = match i {
                 0 => fields.question,
                 i if i < n_questions => fields.similar,
                 _ => fields.keywords,
             };
-            doc.add_text(field, joined(terms));
-            doc.add_text(fields.bigram, joined(bigrams));
+            doc.add_text(field, &joined.terms);
+            doc.add_text(fields.bigram, &joined.bigrams);
         }
-        doc.add_text(fields.answer, joined(&a.answer));
+        doc.add_text(fields.answer, &a.answer);
         self.writer.add_document(doc)?;
         Ok(())
     }

@@ -34,6 +34,11 @@ impl Vocabulary {
         id
     }
 
+    /// The ids of space-separated terms, in order, adding new ones.
+    pub fn intern_all(&mut self, joined: &str) -> Vec<u32> {
+        joined.split(' ').filter(|t| !t.is_empty()).map(|t| self.intern(t)).collect()
+    }
+
     /// Counts one entry whose texts contain the given (unique) ids.
     pub fn count_entry(&mut self, ids: &[u32]) {
         self.entries += 1;

@@ -9,7 +9,7 @@ mod segment;
 mod synonyms;
 mod tokenizer;
 
-use std::collections::HashSet;
+use rustc_hash::FxHashSet;
 
 pub use lexicon::{DictWord, Lexicon, LineProblem, parse_dict, parse_stopwords, parse_synonyms};
 pub use mask::mask_numbers;
@@ -29,6 +29,15 @@ pub struct Term {
     pub end: usize,
 }
 
+/// Analysed text as space-separated terms and bigrams (see [`Analyzer::analyze_joined`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Joined {
+    /// Canonical search-mode terms, each followed by a space.
+    pub terms: String,
+    /// Character bigrams (empty unless asked for), each followed by a space.
+    pub bigrams: String,
+}
+
 /// The result of analysing one text.
 #[derive(Debug, Clone, Default)]
 pub struct Analysis {
@@ -45,9 +54,9 @@ pub struct Analysis {
 pub struct Analyzer {
     segmenter: Segmenter,
     synonyms: Synonyms,
-    stopwords: HashSet<String>,
+    stopwords: FxHashSet<String>,
     /// Canonical forms of the tax dictionary's and the synonym lists' words.
-    domain: HashSet<String>,
+    domain: FxHashSet<String>,
 }
 
 impl Analyzer {
@@ -101,15 +110,47 @@ impl Analyzer {
     /// The canonical, non-stopword search-mode pieces with original offsets.
     fn canonical_terms(&self, normalized: &Normalized, search: &[Piece]) -> Vec<Term> {
         let mut terms = Vec::with_capacity(search.len());
-        for piece in search {
-            let canonical = self.canonical(piece.word);
-            if self.is_stopword(piece.word) || self.is_stopword(canonical) {
-                continue;
-            }
+        for (canonical, piece) in self.canonical_pieces(search) {
             let (start, end) = normalized.original_range(piece.start, piece.end);
             terms.push(Term { text: canonical.to_owned(), start, end });
         }
         terms
+    }
+
+    /// The search-mode pieces that are not stopwords, with their canonical form.
+    fn canonical_pieces<'a>(&'a self, search: &'a [Piece<'a>]) -> impl Iterator<Item = (&'a str, &'a Piece<'a>)> {
+        search.iter().filter_map(|piece| {
+            let canonical = self.canonical(piece.word);
+            (!self.is_stopword(piece.word) && !self.is_stopword(canonical)).then_some((canonical, piece))
+        })
+    }
+
+    /// The same terms (and, with `bigrams`, the same bigrams) as
+    /// [`analyze`](Self::analyze), each followed by a space, without offsets:
+    /// what an index of many texts needs, with one allocation per text rather
+    /// than one per term.
+    pub fn analyze_joined(&self, input: &str, bigrams: bool) -> Joined {
+        let normalized = normalize(input);
+        let mut joined = Joined::default();
+        let search = if bigrams {
+            let (search, precise) = self.segmenter.search_and_precise(&normalized.text);
+            let kept: Vec<Piece> = precise.into_iter().filter(|p| !self.is_stopword(p.word)).collect();
+            let text = normalized.text.as_str();
+            joined.bigrams.reserve(kept.iter().map(|p| p.end - p.start).sum::<usize>() * 2);
+            for_each_bigram(text, &kept, |from, to| {
+                joined.bigrams.push_str(&text[from..to]);
+                joined.bigrams.push(' ');
+            });
+            search
+        } else {
+            self.segmenter.search_pieces(&normalized.text)
+        };
+        joined.terms.reserve(normalized.text.len() + search.len());
+        for (canonical, _) in self.canonical_pieces(&search) {
+            joined.terms.push_str(canonical);
+            joined.terms.push(' ');
+        }
+        joined
     }
 
     /// The canonical terms of `input`, in order, without offsets.
@@ -123,6 +164,16 @@ impl Analyzer {
 fn bigrams_of_runs(normalized: &Normalized, kept: &[Piece]) -> Vec<Term> {
     let text = normalized.text.as_str();
     let mut out = Vec::new();
+    for_each_bigram(text, kept, |from, to| {
+        let (start, end) = normalized.original_range(from, to);
+        out.push(Term { text: text[from..to].to_owned(), start, end });
+    });
+    out
+}
+
+/// Calls `emit` with the byte range in `text` of each bigram of the runs of
+/// adjacent `kept` pieces, in order; a one-character run yields that character.
+fn for_each_bigram(text: &str, kept: &[Piece], mut emit: impl FnMut(usize, usize)) {
     let mut run_start = 0;
     for (i, piece) in kept.iter().enumerate() {
         let run_continues = kept.get(i + 1).is_some_and(|next| next.start == piece.end);
@@ -130,20 +181,22 @@ fn bigrams_of_runs(normalized: &Normalized, kept: &[Piece]) -> Vec<Term> {
             continue;
         }
         let (start, end) = (kept[run_start].start, piece.end);
-        let chars: Vec<(usize, char)> = text[start..end].char_indices().collect();
-        if chars.len() == 1 {
-            let (s, e) = normalized.original_range(start, end);
-            out.push(Term { text: text[start..end].to_owned(), start: s, end: e });
-        }
-        for pair in chars.windows(2) {
-            let from = start + pair[0].0;
-            let to = start + pair[1].0 + pair[1].1.len_utf8();
-            let (s, e) = normalized.original_range(from, to);
-            out.push(Term { text: text[from..to].to_owned(), start: s, end: e });
+        let mut chars = text[start..end].char_indices().map(|(i, c)| (start + i, start + i + c.len_utf8()));
+        if let Some(mut previous) = chars.next() {
+            match chars.next() {
+                None => emit(previous.0, previous.1),
+                Some(second) => {
+                    emit(previous.0, second.1);
+                    previous = second;
+                    for c in chars {
+                        emit(previous.0, c.1);
+                        previous = c;
+                    }
+                }
+            }
         }
         run_start = i + 1;
     }
-    out
 }
 
 #[cfg(test)]

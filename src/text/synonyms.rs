@@ -1,17 +1,17 @@
 //! Synonym canonicalisation: every variant maps to the first word of its group.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 
 /// Variant → canonical word.
 #[derive(Debug, Clone, Default)]
 pub struct Synonyms {
-    canonical: HashMap<String, String>,
+    canonical: FxHashMap<String, String>,
 }
 
 impl Synonyms {
     /// Builds the map from groups whose first word is canonical.
     pub fn new(groups: &[Vec<String>]) -> Self {
-        let mut canonical = HashMap::new();
+        let mut canonical = FxHashMap::default();
         for group in groups {
             let Some(head) = group.first() else { continue };
             for variant in &group[1..] {

@@ -128,3 +128,29 @@ fn terms_alone_are_the_terms_of_the_full_analysis() {
         assert_eq!(a.analyze_terms(input), a.analyze(input).terms, "{input}");
     }
 }
+
+#[test]
+fn joined_analysis_has_the_same_terms_and_bigrams() {
+    let a = analyzer();
+    for text in ["请问小规模纳税人免征额是多少？", "專票紅沖怎么弄", "个税 汇算 2024年", "我", "", "😀😀", "a1 b2，c3"]
+    {
+        let analysis = a.analyze(text);
+        let joined = a.analyze_joined(text, true);
+        let spaced = |terms: &[Term]| terms.iter().map(|t| format!("{} ", t.text)).collect::<String>();
+        assert_eq!(joined.terms, spaced(&analysis.terms), "{text}");
+        assert_eq!(joined.bigrams, spaced(&analysis.bigrams), "{text}");
+        assert_eq!(a.analyze_joined(text, false), Joined { terms: joined.terms, bigrams: String::new() });
+    }
+}
+
+proptest::proptest! {
+    #[test]
+    fn joined_analysis_matches_on_any_text(text in "[请问小规模纳税人个税專票红冲的吗 a-zA-Z0-9，。！😀]{0,40}") {
+        let a = analyzer();
+        let analysis = a.analyze(&text);
+        let joined = a.analyze_joined(&text, true);
+        let spaced = |terms: &[Term]| terms.iter().map(|t| format!("{} ", t.text)).collect::<String>();
+        proptest::prop_assert_eq!(joined.terms, spaced(&analysis.terms));
+        proptest::prop_assert_eq!(joined.bigrams, spaced(&analysis.bigrams));
+    }
+}
