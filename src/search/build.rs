@@ -79,7 +79,6 @@ impl Snapshot {
         let mut background_counts: Vec<f32> = Vec::new();
         for (n, chunk) in entries.chunks(ANALYSIS_CHUNK).enumerate() {
             for (i, (entry, a)) in chunk.iter().zip(analyse_all(chunk, &analyzer)).enumerate() {
-                indexer.add(n * ANALYSIS_CHUNK + i, entry, &a)?;
                 let mut variants = Vec::with_capacity(a.variants.len());
                 for joined in &a.variants {
                     variants.push((terms.intern_all(&joined.terms), bigrams.intern_all(&joined.bigrams)));
@@ -95,7 +94,17 @@ impl Snapshot {
                         background_counts[id as usize] += weight;
                     }
                 }
-                count(&mut bigrams, variants.iter().map(|v| &v.1));
+                let unique_bigrams = count(&mut bigrams, variants.iter().map(|v| &v.1));
+                let mut unique_answer = answer.clone();
+                unique_answer.sort_unstable();
+                unique_answer.dedup();
+                indexer.add(
+                    n * ANALYSIS_CHUNK + i,
+                    entry,
+                    &a,
+                    &bigrams.joined(&unique_bigrams),
+                    &terms.joined(&unique_answer),
+                )?;
                 raw_profiles.push((variants, answer));
             }
         }
@@ -130,12 +139,13 @@ impl Snapshot {
     }
 }
 
-/// Counts each entry's distinct ids once for document frequency.
-fn count<'a>(vocab: &mut Vocabulary, sets: impl Iterator<Item = &'a Vec<u32>>) {
+/// Counts each entry's distinct ids once for document frequency, and returns them (sorted).
+fn count<'a>(vocab: &mut Vocabulary, sets: impl Iterator<Item = &'a Vec<u32>>) -> Vec<u32> {
     let mut ids: Vec<u32> = sets.flatten().copied().collect();
     ids.sort_unstable();
     ids.dedup();
     vocab.count_entry(&ids);
+    ids
 }
 
 /// Analyses all entries, spread over the machine's cores (jieba is the cost).
@@ -178,8 +188,9 @@ impl Indexer {
         Ok(Indexer { index, writer, fields })
     }
 
-    /// Adds entry number `ord` with its analysed texts.
-    fn add(&mut self, ord: usize, entry: &Entry, a: &Analysed) -> Result<(), SearchError> {
+    /// Adds entry number `ord` with its analysed texts, the distinct bigrams of
+    /// its ways of asking and its answer's terms (all space-separated).
+    fn add(&mut self, ord: usize, entry: &Entry, a: &Analysed, bigrams: &str, answer: &str) -> Result<(), SearchError> {
         let fields = &self.fields;
         let mut doc = TantivyDocument::new();
         doc.add_text(fields.id, entry.id.as_str());
@@ -192,9 +203,9 @@ impl Indexer {
                 _ => fields.keywords,
             };
             doc.add_text(field, &joined.terms);
-            doc.add_text(fields.bigram, &joined.bigrams);
         }
-        doc.add_text(fields.answer, &a.answer);
+        doc.add_text(fields.bigram, bigrams);
+        doc.add_text(fields.answer, answer);
         self.writer.add_document(doc)?;
         Ok(())
     }

@@ -17,8 +17,9 @@ pub(crate) struct Fields {
     pub question: Field,
     pub similar: Field,
     pub keywords: Field,
+    /// The distinct terms of the answer.
     pub answer: Field,
-    /// Character bigrams of the question, paraphrases and keywords.
+    /// The distinct character bigrams of the question, paraphrases and keywords.
     pub bigram: Field,
 }
 
@@ -34,11 +35,12 @@ pub(crate) const BOOST_ANSWER: f32 = 0.5;
 pub(crate) const RARE_TERMS: usize = 2;
 pub(crate) const BOOST_BIGRAM: f32 = 4.0;
 
-fn text(tokenizer: &str) -> TextOptions {
-    // Term frequencies are enough: matching never uses phrase positions.
-    TextOptions::default().set_indexing_options(
-        TextFieldIndexing::default().set_tokenizer(tokenizer).set_index_option(IndexRecordOption::WithFreqs),
-    )
+/// An analysed text field. Term frequencies are enough where a word may
+/// repeat (matching never uses phrase positions); fields fed each distinct
+/// term once need no frequencies at all.
+fn text(record: IndexRecordOption) -> TextOptions {
+    TextOptions::default()
+        .set_indexing_options(TextFieldIndexing::default().set_tokenizer(ANALYSED).set_index_option(record))
 }
 
 /// Builds the schema and returns its field handles.
@@ -47,11 +49,11 @@ pub(crate) fn schema() -> (Schema, Fields) {
     let fields = Fields {
         id: b.add_text_field("id", STRING),
         ord: b.add_u64_field("ord", FAST),
-        question: b.add_text_field("question", text(ANALYSED)),
-        similar: b.add_text_field("similar", text(ANALYSED)),
-        keywords: b.add_text_field("keywords", text(ANALYSED)),
-        answer: b.add_text_field("answer", text(ANALYSED)),
-        bigram: b.add_text_field("bigram", text(ANALYSED)),
+        question: b.add_text_field("question", text(IndexRecordOption::WithFreqs)),
+        similar: b.add_text_field("similar", text(IndexRecordOption::WithFreqs)),
+        keywords: b.add_text_field("keywords", text(IndexRecordOption::WithFreqs)),
+        answer: b.add_text_field("answer", text(IndexRecordOption::Basic)),
+        bigram: b.add_text_field("bigram", text(IndexRecordOption::Basic)),
     };
     (b.build(), fields)
 }

@@ -39,6 +39,16 @@ impl Vocabulary {
         joined.split(' ').filter(|t| !t.is_empty()).map(|t| self.intern(t)).collect()
     }
 
+    /// The terms of `ids`, each followed by a space (as the index is fed).
+    pub fn joined(&self, ids: &[u32]) -> String {
+        let mut out = String::with_capacity(ids.len() * 8);
+        for &id in ids {
+            out.push_str(&self.terms[id as usize]);
+            out.push(' ');
+        }
+        out
+    }
+
     /// Counts one entry whose texts contain the given (unique) ids.
     pub fn count_entry(&mut self, ids: &[u32]) {
         self.entries += 1;
