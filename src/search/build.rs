@@ -2,6 +2,7 @@
 //! to the tantivy index (retrieval) and to the reranker's term sets.
 
 use std::sync::Arc;
+use std::sync::mpsc;
 use std::thread;
 
 use rustc_hash::FxHashSet;
@@ -54,9 +55,9 @@ struct Analysed {
     has_keywords: bool,
 }
 
-/// Entries analysed (in parallel) before their terms are indexed and interned:
-/// large enough to keep the cores busy, small enough that the analysed strings
-/// of a large base never pile up in memory.
+/// Entries a worker analyses at a time when several cores analyse ahead of
+/// the indexing: large enough to keep them busy, small enough that the
+/// analysed strings of a large base never pile up in memory.
 const ANALYSIS_CHUNK: usize = 1024;
 
 impl Snapshot {
@@ -67,47 +68,47 @@ impl Snapshot {
 
     /// Builds the index and reranker data for `entries`.
     ///
-    /// Entries are analysed a chunk at a time (spread over the cores), and each
-    /// chunk's terms go straight to the index writer and into the vocabularies
-    /// as ids, so the analysed strings of the whole base are never held at once.
+    /// Entries are analysed (ahead, on the other cores, when there are any)
+    /// and their terms go straight to the index writer and into the
+    /// vocabularies as ids, so the analysed strings of the whole base are
+    /// never held at once.
     pub fn build(entries: Vec<Entry>, analyzer: Arc<Analyzer>) -> Result<Snapshot, SearchError> {
         let mut indexer = Indexer::new()?;
         let mut terms = Vocabulary::default();
         let mut bigrams = Vocabulary::default();
         let mut keyword_ids: FxHashSet<u32> = FxHashSet::default();
-        let mut raw_profiles = Vec::with_capacity(entries.len());
+        let mut profiles: Vec<Profile> = Vec::with_capacity(entries.len());
         let mut background_counts: Vec<f32> = Vec::new();
-        for (n, chunk) in entries.chunks(ANALYSIS_CHUNK).enumerate() {
-            for (i, (entry, a)) in chunk.iter().zip(analyse_all(chunk, &analyzer)).enumerate() {
-                let mut variants = Vec::with_capacity(a.variants.len());
-                for joined in &a.variants {
-                    variants.push((terms.intern_all(&joined.terms), bigrams.intern_all(&joined.bigrams)));
-                }
-                if a.has_keywords {
-                    keyword_ids.extend(variants.last().map(|v| v.0.iter().copied()).into_iter().flatten());
-                }
-                let answer = terms.intern_all(&a.answer);
-                count(&mut terms, variants.iter().map(|v| &v.0).chain(std::iter::once(&answer)));
-                background_counts.resize(terms.len(), 0.0);
-                for (ids, weight) in variants.iter().map(|v| (&v.0, 1.0)).chain([(&answer, ANSWER_COUNT_WEIGHT)]) {
-                    for &id in ids {
-                        background_counts[id as usize] += weight;
-                    }
-                }
-                let unique_bigrams = count(&mut bigrams, variants.iter().map(|v| &v.1));
-                let mut unique_answer = answer.clone();
-                unique_answer.sort_unstable();
-                unique_answer.dedup();
-                indexer.add(
-                    n * ANALYSIS_CHUNK + i,
-                    entry,
-                    &a,
-                    &bigrams.joined(&unique_bigrams),
-                    &terms.joined(&unique_answer),
-                )?;
-                raw_profiles.push((variants, answer));
+        for_each_analysed(&entries, &analyzer, |ord, entry, a| {
+            let term_sets: Vec<Vec<u32>> = a.variants.iter().map(|j| terms.intern_all(&j.terms)).collect();
+            let bigram_sets: Vec<Vec<u32>> = a.variants.iter().map(|j| bigrams.intern_all(&j.bigrams)).collect();
+            if a.has_keywords {
+                keyword_ids.extend(term_sets.last().into_iter().flatten().copied());
             }
-        }
+            let mut answer = terms.intern_all(&a.answer);
+            background_counts.resize(terms.len(), 0.0);
+            for (ids, weight) in term_sets.iter().map(|v| (v, 1.0)).chain([(&answer, ANSWER_COUNT_WEIGHT)]) {
+                for &id in ids {
+                    background_counts[id as usize] += weight;
+                }
+            }
+            let profile = Profile::new(&term_sets, &bigram_sets, &answer);
+            terms.count_entry(profile.terms.ids());
+            bigrams.count_entry(profile.bigrams.ids());
+            answer.sort_unstable();
+            answer.dedup();
+            let similar = capped(&terms, &term_sets[1..=entry.similar.len()]);
+            let texts = IndexedTexts {
+                question: &a.variants[0].terms,
+                similar: &similar,
+                keywords: if a.has_keywords { a.variants.last().map_or("", |j| j.terms.as_str()) } else { "" },
+                bigrams: &bigrams.joined(profile.bigrams.ids()),
+                answer: &terms.joined(&answer),
+            };
+            indexer.add(ord, entry, &texts)?;
+            profiles.push(profile);
+            Ok::<(), SearchError>(())
+        })?;
         let (searcher, ords, fields) = indexer.finish()?;
         terms.finish(
             |id, t| {
@@ -115,10 +116,9 @@ impl Snapshot {
             },
         );
         bigrams.finish(|_, _| 1.0);
-        let profiles: Vec<Profile> = raw_profiles
-            .into_iter()
-            .map(|(variants, answer)| Profile::new(&terms, &bigrams, variants, &answer))
-            .collect();
+        for profile in &mut profiles {
+            profile.finish(&terms, &bigrams);
+        }
         let background = Background::new(&background_counts);
         Ok(Snapshot {
             entries: entries.into_iter().map(Arc::new).collect(),
@@ -139,26 +139,70 @@ impl Snapshot {
     }
 }
 
-/// Counts each entry's distinct ids once for document frequency, and returns them (sorted).
-fn count<'a>(vocab: &mut Vocabulary, sets: impl Iterator<Item = &'a Vec<u32>>) -> Vec<u32> {
-    let mut ids: Vec<u32> = sets.flatten().copied().collect();
+/// Most times one word of the paraphrases is indexed for an entry: BM25's
+/// term frequency saturates, and a word every paraphrase repeats would
+/// otherwise be indexed dozens of times. No change in ranking on the dev set
+/// (2 costs one question), about a third fewer tokens.
+const MAX_SIMILAR_REPEATS: usize = 3;
+
+/// The paraphrases' words for the index, each at most [`MAX_SIMILAR_REPEATS`] times.
+fn capped(vocab: &Vocabulary, sets: &[Vec<u32>]) -> String {
+    let mut ids: Vec<u32> = sets.iter().flatten().copied().collect();
     ids.sort_unstable();
-    ids.dedup();
-    vocab.count_entry(&ids);
-    ids
+    let mut kept = Vec::with_capacity(ids.len());
+    let mut repeats = 0;
+    for (i, &id) in ids.iter().enumerate() {
+        repeats = if i > 0 && ids[i - 1] == id { repeats + 1 } else { 0 };
+        if repeats < MAX_SIMILAR_REPEATS {
+            kept.push(id);
+        }
+    }
+    vocab.joined(&kept)
 }
 
-/// Analyses all entries, spread over the machine's cores (jieba is the cost).
-fn analyse_all(entries: &[Entry], analyzer: &Analyzer) -> Vec<Analysed> {
+/// Analyses `entries` and hands each to `use_entry` with its position, in
+/// order. With several cores, long-lived workers analyse chunks ahead (worker
+/// `w` takes chunks `w`, `w + workers`, …, each passed on through a one-slot
+/// channel, so at most two chunks per worker wait in memory) while this
+/// thread uses them; with one core, entries are analysed in place.
+fn for_each_analysed<E>(
+    entries: &[Entry],
+    analyzer: &Analyzer,
+    mut use_entry: impl FnMut(usize, &Entry, Analysed) -> Result<(), E>,
+) -> Result<(), E> {
     let workers = thread::available_parallelism().map_or(1, |n| n.get()).min(8);
-    let chunk = entries.len().div_ceil(workers).max(1);
+    if workers <= 1 || entries.len() <= ANALYSIS_CHUNK {
+        for (ord, entry) in entries.iter().enumerate() {
+            use_entry(ord, entry, analyse(entry, analyzer))?;
+        }
+        return Ok(());
+    }
+    let chunks: Vec<&[Entry]> = entries.chunks(ANALYSIS_CHUNK).collect();
     thread::scope(|s| {
-        let handles: Vec<_> = entries
-            .chunks(chunk)
-            .map(|part| s.spawn(move || part.iter().map(|e| analyse(e, analyzer)).collect::<Vec<_>>()))
+        let results: Vec<mpsc::Receiver<Vec<Analysed>>> = (0..workers)
+            .map(|w| {
+                let (tx, rx) = mpsc::sync_channel(1);
+                let chunks = &chunks;
+                s.spawn(move || {
+                    for chunk in chunks.iter().skip(w).step_by(workers) {
+                        // The receiver is gone when the build stopped on an error.
+                        if tx.send(chunk.iter().map(|e| analyse(e, analyzer)).collect()).is_err() {
+                            break;
+                        }
+                    }
+                });
+                rx
+            })
             .collect();
-        // A panic inside jieba would be a bug in it; re-raise rather than lose entries.
-        handles.into_iter().flat_map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p))).collect()
+        for (n, chunk) in chunks.iter().enumerate() {
+            // A closed channel means the worker panicked (a bug in jieba):
+            // the scope re-raises that panic rather than lose entries.
+            let Ok(analysed) = results[n % workers].recv() else { break };
+            for (i, (entry, a)) in chunk.iter().zip(analysed).enumerate() {
+                use_entry(n * ANALYSIS_CHUNK + i, entry, a)?;
+            }
+        }
+        Ok(())
     })
 }
 
@@ -168,6 +212,18 @@ fn analyse(entry: &Entry, analyzer: &Analyzer) -> Analysed {
     let texts = entry.questions().chain(has_keywords.then_some(keywords.as_str()));
     let variants = texts.map(|text| analyzer.analyze_joined(text, true)).collect();
     Analysed { variants, answer: analyzer.analyze_joined(&entry.answer, false).terms, has_keywords }
+}
+
+/// What the index gets of an entry: analysed terms, space-separated.
+struct IndexedTexts<'a> {
+    question: &'a str,
+    /// The paraphrases' words (see [`capped`]).
+    similar: &'a str,
+    keywords: &'a str,
+    /// The distinct bigrams of all the ways of asking.
+    bigrams: &'a str,
+    /// The answer's distinct words.
+    answer: &'a str,
 }
 
 type Built = (tantivy::Searcher, Vec<Column<u64>>, Fields);
@@ -188,24 +244,17 @@ impl Indexer {
         Ok(Indexer { index, writer, fields })
     }
 
-    /// Adds entry number `ord` with its analysed texts, the distinct bigrams of
-    /// its ways of asking and its answer's terms (all space-separated).
-    fn add(&mut self, ord: usize, entry: &Entry, a: &Analysed, bigrams: &str, answer: &str) -> Result<(), SearchError> {
+    /// Adds entry number `ord` with its texts.
+    fn add(&mut self, ord: usize, entry: &Entry, texts: &IndexedTexts) -> Result<(), SearchError> {
         let fields = &self.fields;
         let mut doc = TantivyDocument::new();
         doc.add_text(fields.id, entry.id.as_str());
         doc.add_u64(fields.ord, ord as u64);
-        let n_questions = 1 + entry.similar.len();
-        for (i, joined) in a.variants.iter().enumerate() {
-            let field = match i {
-                0 => fields.question,
-                i if i < n_questions => fields.similar,
-                _ => fields.keywords,
-            };
-            doc.add_text(field, &joined.terms);
-        }
-        doc.add_text(fields.bigram, bigrams);
-        doc.add_text(fields.answer, answer);
+        doc.add_text(fields.question, texts.question);
+        doc.add_text(fields.similar, texts.similar);
+        doc.add_text(fields.keywords, texts.keywords);
+        doc.add_text(fields.bigram, texts.bigrams);
+        doc.add_text(fields.answer, texts.answer);
         self.writer.add_document(doc)?;
         Ok(())
     }

@@ -17,7 +17,8 @@ pub(crate) struct EntryWords {
     /// `ids[i]`; the range is empty for a word only the answer uses.
     starts: Vec<u32>,
     variants: Vec<u16>,
-    /// `ln(count + α)` per id: the entry's naive Bayes word counts.
+    /// `ln(count + α)` per id: the entry's naive Bayes word counts (the
+    /// counts themselves until [`finish`](Self::finish)).
     log_counts: Vec<f32>,
     /// `ln(total count + α · vocabulary size)`: the naive Bayes denominator.
     log_denominator: f32,
@@ -57,43 +58,64 @@ pub(crate) const ANSWER_COUNT_WEIGHT: f32 = 0.2;
 impl EntryWords {
     /// Indexes the (unsorted, possibly repeated) ids of each way of asking,
     /// plus ids that only count (the answer's, each worth `extra_weight`).
-    pub fn new(vocab: &Vocabulary, asked: &[Vec<u32>], extra: &[u32], extra_weight: f32) -> Self {
-        // (id, way of asking or NONE, count weight), sorted by id.
-        const NONE: u16 = u16::MAX;
-        let mut occurrences: Vec<(u32, u16, f32)> =
-            Vec::with_capacity(asked.iter().map(Vec::len).sum::<usize>() + extra.len());
-        let mut norms = Vec::with_capacity(asked.len());
+    /// The weights need the whole base: call [`finish`](Self::finish) once
+    /// the vocabulary is complete.
+    pub fn new(asked: &[Vec<u32>], extra: &[u32], extra_weight: f32) -> Self {
+        // `id << 16 | way of asking` (NONE for the extra ids), sorted: by id,
+        // then by way of asking, with the extra ids last.
+        const NONE: u64 = u16::MAX as u64;
+        let mut occurrences: Vec<u64> = Vec::with_capacity(asked.iter().map(Vec::len).sum::<usize>() + extra.len());
         for (v, set) in asked.iter().enumerate() {
             // More than 65,534 paraphrases of one entry is not a real knowledge base.
-            let v = u16::try_from(v).unwrap_or(NONE - 1).min(NONE - 1);
-            occurrences.extend(set.iter().map(|&id| (id, v, 1.0)));
-            norms.push(vocab.set(set.clone()).norm);
+            let v = (v as u64).min(NONE - 1);
+            occurrences.extend(set.iter().map(|&id| u64::from(id) << 16 | v));
         }
-        occurrences.extend(extra.iter().map(|&id| (id, NONE, extra_weight)));
-        occurrences.sort_unstable_by_key(|&(id, v, _)| (id, v));
-        let mut words = EntryWords { norms, ..EntryWords::default() };
-        let mut counts: Vec<f32> = Vec::new();
+        occurrences.extend(extra.iter().map(|&id| u64::from(id) << 16 | NONE));
+        occurrences.sort_unstable();
+        let mut words = EntryWords { norms: vec![0.0; asked.len()], ..EntryWords::default() };
         let mut previous = None;
-        for (id, v, weight) in occurrences {
+        for key in occurrences {
+            let (id, v) = ((key >> 16) as u32, key & NONE);
             if words.ids.last() != Some(&id) {
                 words.ids.push(id);
                 words.starts.push(words.variants.len() as u32);
-                counts.push(0.0);
+                words.log_counts.push(0.0);
             }
-            if let Some(c) = counts.last_mut() {
-                *c += weight;
+            if let Some(c) = words.log_counts.last_mut() {
+                *c += if v == NONE { extra_weight } else { 1.0 };
             }
             // A word repeated within one way of asking is listed for it once.
-            if v != NONE && previous != Some((id, v)) {
-                words.variants.push(v);
+            if v != NONE && previous != Some(key) {
+                words.variants.push(v as u16);
             }
-            previous = Some((id, v));
+            previous = Some(key);
         }
         words.starts.push(words.variants.len() as u32);
-        let total: f32 = counts.iter().sum();
-        words.log_counts = counts.iter().map(|n| (n + ALPHA).ln()).collect();
-        words.log_denominator = (total + ALPHA * vocab.len() as f32).ln();
         words
+    }
+
+    /// Turns the counts into naive Bayes log counts and computes the norm of
+    /// each way of asking, under the finished vocabulary's weights.
+    pub fn finish(&mut self, vocab: &Vocabulary) {
+        let total: f32 = self.log_counts.iter().sum();
+        for c in &mut self.log_counts {
+            *c = (*c + ALPHA).ln();
+        }
+        self.log_denominator = (total + ALPHA * vocab.len() as f32).ln();
+        for (i, &id) in self.ids.iter().enumerate() {
+            let w = vocab.idf2(id);
+            for &v in &self.variants[self.starts[i] as usize..self.starts[i + 1] as usize] {
+                self.norms[v as usize] += w;
+            }
+        }
+        for n in &mut self.norms {
+            *n = n.sqrt();
+        }
+    }
+
+    /// The distinct ids, sorted.
+    pub fn ids(&self) -> &[u32] {
+        &self.ids
     }
 
     /// Number of ways of asking.
@@ -161,14 +183,20 @@ pub(crate) struct Profile {
 }
 
 impl Profile {
-    /// The profile of an entry from its (word ids, bigram ids) per way of
-    /// asking and its answer's word ids.
-    pub fn new(terms: &Vocabulary, bigrams: &Vocabulary, asked: Vec<(Vec<u32>, Vec<u32>)>, answer: &[u32]) -> Self {
-        let (term_sets, bigram_sets): (Vec<Vec<u32>>, Vec<Vec<u32>>) = asked.into_iter().unzip();
+    /// The profile of an entry from the word ids and the bigram ids of each
+    /// way of asking and its answer's word ids; [`finish`](Self::finish) it
+    /// once the vocabularies are complete.
+    pub fn new(term_sets: &[Vec<u32>], bigram_sets: &[Vec<u32>], answer: &[u32]) -> Self {
         Profile {
-            terms: EntryWords::new(terms, &term_sets, answer, ANSWER_COUNT_WEIGHT),
-            bigrams: EntryWords::new(bigrams, &bigram_sets, &[], 0.0),
+            terms: EntryWords::new(term_sets, answer, ANSWER_COUNT_WEIGHT),
+            bigrams: EntryWords::new(bigram_sets, &[], 0.0),
         }
+    }
+
+    /// Computes the weights under the finished vocabularies.
+    pub fn finish(&mut self, terms: &Vocabulary, bigrams: &Vocabulary) {
+        self.terms.finish(terms);
+        self.bigrams.finish(bigrams);
     }
 }
 
@@ -186,7 +214,8 @@ mod tests {
         vocab.finish(|_, _| 1.0);
         let asked = vec![vec![ids[0], ids[1], ids[1]], vec![ids[2]], vec![ids[3], ids[0]]];
         let answer = [ids[4], ids[4], ids[0]];
-        let words = EntryWords::new(&vocab, &asked, &answer, 0.5);
+        let mut words = EntryWords::new(&asked, &answer, 0.5);
+        words.finish(&vocab);
         let own = vocab.set(vec![ids[0], ids[2]]).ids;
         let borrowed = vocab.set(vec![ids[4]]).ids;
         let mut scratch = Scratch::default();

@@ -13,7 +13,7 @@ use rustc_hash::FxHashSet;
 
 pub use lexicon::{DictWord, Lexicon, LineProblem, parse_dict, parse_stopwords, parse_synonyms};
 pub use mask::mask_numbers;
-pub use normalize::{Normalized, normalize};
+pub use normalize::{Normalized, normalize, normalize_text};
 pub use segment::{Piece, Segmenter};
 pub use synonyms::Synonyms;
 pub use tokenizer::{BigramTokenizer, TaxTokenizer};
@@ -130,12 +130,12 @@ impl Analyzer {
     /// what an index of many texts needs, with one allocation per text rather
     /// than one per term.
     pub fn analyze_joined(&self, input: &str, bigrams: bool) -> Joined {
-        let normalized = normalize(input);
+        let normalized = normalize_text(input);
+        let text = normalized.as_str();
         let mut joined = Joined::default();
         let search = if bigrams {
-            let (search, precise) = self.segmenter.search_and_precise(&normalized.text);
+            let (search, precise) = self.segmenter.search_and_precise(text);
             let kept: Vec<Piece> = precise.into_iter().filter(|p| !self.is_stopword(p.word)).collect();
-            let text = normalized.text.as_str();
             joined.bigrams.reserve(kept.iter().map(|p| p.end - p.start).sum::<usize>() * 2);
             for_each_bigram(text, &kept, |from, to| {
                 joined.bigrams.push_str(&text[from..to]);
@@ -143,9 +143,9 @@ impl Analyzer {
             });
             search
         } else {
-            self.segmenter.search_pieces(&normalized.text)
+            self.segmenter.search_pieces(text)
         };
-        joined.terms.reserve(normalized.text.len() + search.len());
+        joined.terms.reserve(text.len() + search.len());
         for (canonical, _) in self.canonical_pieces(&search) {
             joined.terms.push_str(canonical);
             joined.terms.push(' ');

@@ -31,38 +31,60 @@ impl Normalized {
 
 /// Normalises `input` (see the module doc); idempotent.
 pub fn normalize(input: &str) -> Normalized {
-    let simplified = fast2s::convert(input);
     let mut text = String::with_capacity(input.len());
     let mut origin = Vec::with_capacity(input.len() + 1);
+    fold_all(input, |(offset, len), c| {
+        if c == ' ' {
+            origin.push((offset, offset));
+        } else {
+            origin.extend(std::iter::repeat_n((offset, offset + len), c.len_utf8()));
+        }
+        text.push(c);
+    });
+    Normalized { text, origin }
+}
+
+/// The text of [`normalize`] without the map back to the original, for
+/// callers that need no offsets (indexing a whole knowledge base).
+pub fn normalize_text(input: &str) -> String {
+    let mut text = String::with_capacity(input.len());
+    fold_all(input, |_, c| text.push(c));
+    text
+}
+
+/// Folds `input` character by character, calling `push` with the byte offset
+/// and length of the original character and the folded character, or a space
+/// standing for the noise collapsed before it (never at the start).
+fn fold_all(input: &str, mut push: impl FnMut((usize, usize), char)) {
+    let simplified = fast2s::convert(input);
     let mut pending_space = false;
-    let original = input.char_indices().map(|(i, _)| i);
-    let original_len: Vec<usize> = input.chars().map(char::len_utf8).collect();
-    let chars: Vec<char> = simplified.chars().collect();
-    for (idx, (offset, c)) in original.zip(chars.iter().copied()).enumerate() {
-        let prev = idx.checked_sub(1).map(|i| chars[i]);
-        let next = chars.get(idx + 1).copied();
+    let mut any = false;
+    let mut prev = None;
+    let mut next_chars = simplified.chars().skip(1);
+    for ((offset, original), c) in input.char_indices().zip(simplified.chars()) {
+        let next = next_chars.next();
+        let span = (offset, original.len_utf8());
         match fold(c, prev, next) {
             Some(folded) => {
-                if pending_space && !text.is_empty() {
-                    text.push(' ');
-                    origin.push((offset, offset));
+                if pending_space && any {
+                    push(span, ' ');
                 }
                 pending_space = false;
-                let mut buf = [0u8; 4];
-                let span = (offset, offset + original_len[idx]);
-                for _ in 0..folded.encode_utf8(&mut buf).len() {
-                    origin.push(span);
-                }
-                text.push(folded);
+                any = true;
+                push(span, folded);
             }
             None => pending_space = true,
         }
+        prev = Some(c);
     }
-    Normalized { text, origin }
 }
 
 /// Folds one character; `None` means "noise", which becomes a (collapsed) space.
 fn fold(c: char, prev: Option<char>, next: Option<char>) -> Option<char> {
+    // Common CJK ideographs are kept as they are (the fast path for Chinese text).
+    if ('\u{4E00}'..='\u{9FFF}').contains(&c) {
+        return Some(c);
+    }
     let c = match c {
         '\u{3000}' => ' ',
         '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
@@ -108,6 +130,11 @@ mod tests {
     }
 
     proptest! {
+        #[test]
+        fn text_only_normalisation_is_the_same_text(s in "\\PC{0,40}") {
+            prop_assert_eq!(normalize_text(&s), normalize(&s).text);
+        }
+
         #[test]
         fn normalisation_is_idempotent(s in "\\PC{0,40}") {
             let once = normalize(&s).text;
