@@ -97,6 +97,8 @@ impl Snapshot {
             bigrams.count_entry(profile.bigrams.ids());
             answer.sort_unstable();
             answer.dedup();
+            // Words the ways of asking also use are found through those fields.
+            answer.retain(|&id| !profile.terms.asks_with(id));
             let similar = capped(&terms, &term_sets[1..=entry.similar.len()]);
             let texts = IndexedTexts {
                 question: &a.variants[0].terms,
@@ -222,7 +224,7 @@ struct IndexedTexts<'a> {
     keywords: &'a str,
     /// The distinct bigrams of all the ways of asking.
     bigrams: &'a str,
-    /// The answer's distinct words.
+    /// The distinct words of the answer that no way of asking uses.
     answer: &'a str,
 }
 

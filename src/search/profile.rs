@@ -72,7 +72,20 @@ impl EntryWords {
         }
         occurrences.extend(extra.iter().map(|&id| u64::from(id) << 16 | NONE));
         occurrences.sort_unstable();
-        let mut words = EntryWords { norms: vec![0.0; asked.len()], ..EntryWords::default() };
+        // Exact sizes first: profiles of a large base are most of its memory.
+        let changes = |same: fn(u64, u64) -> bool| {
+            occurrences.windows(2).filter(|w| !same(w[0], w[1])).count() + usize::from(!occurrences.is_empty())
+        };
+        let distinct_ids = changes(|a, b| a >> 16 == b >> 16);
+        let distinct_pairs = changes(|a, b| a == b);
+        let mut words = EntryWords {
+            ids: Vec::with_capacity(distinct_ids),
+            starts: Vec::with_capacity(distinct_ids + 1),
+            variants: Vec::with_capacity(distinct_pairs),
+            log_counts: Vec::with_capacity(distinct_ids),
+            log_denominator: 0.0,
+            norms: vec![0.0; asked.len()],
+        };
         let mut previous = None;
         for key in occurrences {
             let (id, v) = ((key >> 16) as u32, key & NONE);

@@ -17,7 +17,7 @@ pub(crate) struct Fields {
     pub question: Field,
     pub similar: Field,
     pub keywords: Field,
-    /// The distinct terms of the answer.
+    /// The distinct terms of the answer that no way of asking uses.
     pub answer: Field,
     /// The distinct character bigrams of the question, paraphrases and keywords.
     pub bigram: Field,
