@@ -143,8 +143,9 @@ impl Snapshot {
 
 /// Most times one word of the paraphrases is indexed for an entry: BM25's
 /// term frequency saturates, and a word every paraphrase repeats would
-/// otherwise be indexed dozens of times. No change in ranking on the dev set
-/// (2 costs one question), about a third fewer tokens.
+/// otherwise be indexed dozens of times. About a third fewer tokens with the
+/// same dev-set results; at 2, fewer questions are answered directly, and at 1
+/// answered precision and null rejection drop (docs/benchmarks.md).
 const MAX_SIMILAR_REPEATS: usize = 3;
 
 /// The paraphrases' words for the index, each at most [`MAX_SIMILAR_REPEATS`] times.
