@@ -69,9 +69,11 @@ impl Dedupe {
 /// Waits up to `budget` for the reply. `None`: not ready in time, and the
 /// slot is now marked deferred (unless it became ready at the last moment).
 pub(crate) async fn wait(slot: &Entry, budget: Duration) -> Option<Option<String>> {
-    let mut rx = slot.subscribe();
-    if let Ok(Ok(s)) = tokio::time::timeout(budget, rx.wait_for(|s| s.ready.is_some())).await {
-        return s.ready.clone();
+    if !budget.is_zero() {
+        let mut rx = slot.subscribe();
+        if let Ok(Ok(s)) = tokio::time::timeout(budget, rx.wait_for(|s| s.ready.is_some())).await {
+            return s.ready.clone();
+        }
     }
     let mut out = None;
     slot.send_modify(|s| match &s.ready {
@@ -115,6 +117,15 @@ mod tests {
         assert!(first);
         assert_eq!(finish(&c, Some("x".into())), None);
         assert_eq!(wait(&c, Duration::from_millis(5)).await, Some(Some("x".into())));
+        assert_eq!(wait(&c, Duration::ZERO).await, Some(Some("x".into())), "a ready reply is given at once");
+    }
+
+    #[tokio::test]
+    async fn a_zero_budget_defers_without_waiting() {
+        let d = Dedupe::new(Duration::from_secs(60), 10);
+        let (a, _) = d.slot("m:1");
+        assert_eq!(wait(&a, Duration::ZERO).await, None);
+        assert_eq!(finish(&a, Some("answer".into())), Some("answer".into()), "pushed");
     }
 
     #[test]

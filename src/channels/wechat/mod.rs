@@ -110,7 +110,8 @@ pub struct Settings {
     pub accounts: Vec<Account>,
     /// How long a callback waits for the answer before replying `success`
     /// and pushing the answer later. WeChat gives up after 5 s; the rest is
-    /// left for the network and the reply's encryption.
+    /// left for the network and the reply's encryption. `0` never waits:
+    /// every answer not already computed is pushed.
     pub reply_budget_ms: u64,
     /// Callbacks whose timestamp is further than this from our clock are
     /// refused (replayed requests).
