@@ -4,6 +4,9 @@
 //! The result keeps a byte map back to the original text so that tokens found in
 //! the normalised text can report offsets into what the user actually typed.
 
+use std::borrow::Cow;
+use std::sync::LazyLock;
+
 /// Normalised text plus, for every byte of it, the byte offset in the original.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Normalized {
@@ -56,7 +59,7 @@ pub fn normalize_text(input: &str) -> String {
 /// and length of the original character and the folded character, or a space
 /// standing for the noise collapsed before it (never at the start).
 fn fold_all(input: &str, mut push: impl FnMut((usize, usize), char)) {
-    let simplified = fast2s::convert(input);
+    let simplified = simplify(input);
     let mut pending_space = false;
     let mut any = false;
     let mut prev = None;
@@ -77,6 +80,37 @@ fn fold_all(input: &str, mut push: impl FnMut((usize, usize), char)) {
         }
         prev = Some(c);
     }
+}
+
+/// Traditional→simplified, as `fast2s::convert`, without its three table
+/// lookups per character for text in which no character can change (most
+/// text taxpayers and editors write).
+fn simplify(input: &str) -> Cow<'_, str> {
+    if input.chars().any(is_traditional) { Cow::Owned(fast2s::convert(input)) } else { Cow::Borrowed(input) }
+}
+
+/// Characters `fast2s::convert` may change: the 3-byte UTF-8 ones (the only
+/// ones it looks at) that it changes on their own, plus those it changes only
+/// next to certain others (its special cases: 看著, 藉口, 憑藉, 苧麻).
+static TRADITIONAL: LazyLock<Vec<u64>> = LazyLock::new(|| {
+    let mut bits = vec![0u64; 0x10000 / 64];
+    let mut set = |c: char| bits[c as usize / 64] |= 1 << (c as usize % 64);
+    let mut buf = [0u8; 4];
+    for c in ('\u{800}'..='\u{FFFF}').filter(|c| c.len_utf8() == 3) {
+        let alone: &str = c.encode_utf8(&mut buf);
+        if fast2s::convert(alone) != alone {
+            set(c);
+        }
+    }
+    for c in ['著', '藉', '苧'] {
+        set(c);
+    }
+    bits
+});
+
+fn is_traditional(c: char) -> bool {
+    let i = c as usize;
+    i < 0x10000 && TRADITIONAL[i / 64] & (1 << (i % 64)) != 0
 }
 
 /// Folds one character; `None` means "noise", which becomes a (collapsed) space.
@@ -129,7 +163,21 @@ mod tests {
         assert_eq!(normalize("").text, "");
     }
 
+    #[test]
+    fn simplifies_as_fast2s_does_in_context() {
+        for text in ["看著", "著作", "藉口", "憑藉", "苧麻", "計畫", "乾隆", "乾燥", "增值稅專用發票", "个税汇算"]
+        {
+            assert_eq!(simplify(text), fast2s::convert(text), "{text}");
+        }
+        assert!(matches!(simplify("小规模纳税人"), Cow::Borrowed(_)));
+    }
+
     proptest! {
+        #[test]
+        fn simplifies_as_fast2s_does(s in "[\\u{4E00}-\\u{9FFF}著藉苧看憑口麻a1 ]{0,20}") {
+            prop_assert_eq!(simplify(&s), fast2s::convert(&s));
+        }
+
         #[test]
         fn text_only_normalisation_is_the_same_text(s in "\\PC{0,40}") {
             prop_assert_eq!(normalize_text(&s), normalize(&s).text);
