@@ -40,16 +40,15 @@ pub(crate) fn retrieve(snap: &Snapshot, q: &QueryTerms, k: usize) -> Result<Vec<
     // The paraphrases carry nearly all the ranking signal; the canonical
     // question, the keywords and the answer are consulted for the rarest
     // words only, which have short posting lists.
-    let skip = std::env::var("SKIP").unwrap_or_default();
-    for t in terms.iter().take(if skip.contains('r') { 0 } else { RARE_TERMS }) {
+    for t in terms.iter().take(RARE_TERMS) {
         clauses.push(clause(f.question, t, BOOST_QUESTION));
         clauses.push(clause(f.keywords, t, BOOST_KEYWORDS));
         clauses.push(clause(f.answer, t, BOOST_ANSWER));
     }
-    for t in terms.iter().take(if skip.contains('s') { 0 } else { 9 }) {
+    for t in &terms {
         clauses.push(clause(f.similar, t, BOOST_SIMILAR));
     }
-    for b in bigrams.iter().take(if skip.contains('b') { 0 } else { 9 }) {
+    for b in &bigrams {
         clauses.push(clause(f.bigram, b, BOOST_BIGRAM));
     }
     if clauses.is_empty() || k == 0 {
