@@ -9,7 +9,7 @@ mod segment;
 mod synonyms;
 mod tokenizer;
 
-use rustc_hash::FxHashSet;
+use rustc_hash::{FxHashMap, FxHashSet};
 
 pub use lexicon::{DictWord, Lexicon, LineProblem, parse_dict, parse_stopwords, parse_synonyms};
 pub use mask::mask_numbers;
@@ -49,12 +49,23 @@ pub struct Analysis {
     pub content_words: usize,
 }
 
+/// What the analysis does with a word that is not kept as it is.
+enum Rewrite {
+    /// A stopword, or a variant whose canonical word is one.
+    Drop,
+    /// A variant, replaced by its canonical word.
+    Canonical(String),
+}
+
 /// The shared text pipeline. Expensive to build (jieba's dictionary): build once
 /// and share it behind an `Arc`.
 pub struct Analyzer {
     segmenter: Segmenter,
     synonyms: Synonyms,
     stopwords: FxHashSet<String>,
+    /// What becomes of each stopword and each synonym variant, so a search
+    /// piece costs one lookup (the build looks up some 60 million).
+    rewrites: FxHashMap<String, Rewrite>,
     /// Canonical forms of the tax dictionary's and the synonym lists' words.
     domain: FxHashSet<String>,
 }
@@ -65,12 +76,18 @@ impl Analyzer {
         let synonyms = Synonyms::new(&lexicon.synonym_groups);
         let words = lexicon.words.iter().map(|w| &w.word).chain(lexicon.synonym_groups.iter().flatten());
         let domain = words.map(|w| synonyms.canonical(w).to_owned()).collect();
-        Analyzer {
-            segmenter: Segmenter::new(lexicon),
-            synonyms,
-            stopwords: lexicon.stopwords.iter().cloned().collect(),
-            domain,
+        let stopwords: FxHashSet<String> = lexicon.stopwords.iter().cloned().collect();
+        let mut rewrites: FxHashMap<String, Rewrite> = FxHashMap::default();
+        for variant in lexicon.synonym_groups.iter().flat_map(|group| group.iter().skip(1)) {
+            let canonical = synonyms.canonical(variant);
+            let rewrite =
+                if stopwords.contains(canonical) { Rewrite::Drop } else { Rewrite::Canonical(canonical.to_owned()) };
+            rewrites.insert(variant.clone(), rewrite);
         }
+        for word in &stopwords {
+            rewrites.insert(word.clone(), Rewrite::Drop);
+        }
+        Analyzer { segmenter: Segmenter::new(lexicon), synonyms, stopwords, rewrites, domain }
     }
 
     /// Whether a canonical term is tax vocabulary (in the dictionary or the
@@ -119,9 +136,10 @@ impl Analyzer {
 
     /// The search-mode pieces that are not stopwords, with their canonical form.
     fn canonical_pieces<'a>(&'a self, search: &'a [Piece<'a>]) -> impl Iterator<Item = (&'a str, &'a Piece<'a>)> {
-        search.iter().filter_map(|piece| {
-            let canonical = self.canonical(piece.word);
-            (!self.is_stopword(piece.word) && !self.is_stopword(canonical)).then_some((canonical, piece))
+        search.iter().filter_map(|piece| match self.rewrites.get(piece.word) {
+            None => Some((piece.word, piece)),
+            Some(Rewrite::Drop) => None,
+            Some(Rewrite::Canonical(canonical)) => Some((canonical.as_str(), piece)),
         })
     }
 

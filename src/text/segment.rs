@@ -78,7 +78,7 @@ impl Segmenter {
 fn pieces(tokens: Vec<jieba_rs::Token<'_>>) -> Vec<Piece<'_>> {
     tokens
         .into_iter()
-        .filter(|t| !t.word.trim().is_empty())
+        .filter(|t| !t.word.chars().all(char::is_whitespace))
         .map(|t| Piece { word: t.word, start: t.byte_start, end: t.byte_end })
         .collect()
 }

@@ -43,6 +43,16 @@ fn maps_abbreviations_to_canonical_terms_and_drops_particles() {
 }
 
 #[test]
+fn a_word_is_dropped_when_it_or_its_canonical_word_is_a_stopword() {
+    let (synonym_groups, _) = parse_synonyms("请问 想问\n个人所得税 个税 的税\n");
+    let stopwords = parse_stopwords("请问\n的税\n");
+    let a = Analyzer::new(&Lexicon { words: Vec::new(), synonym_groups, stopwords });
+    // 想问 maps to the stopword 请问; 的税 is a stopword though its canonical word is not.
+    assert_eq!(a.terms("想问 个税 的税"), vec!["个人所得税".to_owned()]);
+    assert_eq!(a.analyze_joined("想问 个税 的税", false).terms, "个人所得税 ");
+}
+
+#[test]
 fn search_mode_adds_inner_words() {
     let terms = analyzer().terms("小规模纳税人");
     assert!(terms.contains(&"小规模纳税人".to_owned()) && terms.contains(&"纳税人".to_owned()), "{terms:?}");
