@@ -61,7 +61,6 @@ enum Rewrite {
 /// and share it behind an `Arc`.
 pub struct Analyzer {
     segmenter: Segmenter,
-    synonyms: Synonyms,
     stopwords: FxHashSet<String>,
     /// What becomes of each stopword and each synonym variant, so a search
     /// piece costs one lookup (the build looks up some 60 million).
@@ -87,7 +86,7 @@ impl Analyzer {
         for word in &stopwords {
             rewrites.insert(word.clone(), Rewrite::Drop);
         }
-        Analyzer { segmenter: Segmenter::new(lexicon), synonyms, stopwords, rewrites, domain }
+        Analyzer { segmenter: Segmenter::new(lexicon), stopwords, rewrites, domain }
     }
 
     /// Whether a canonical term is tax vocabulary (in the dictionary or the
@@ -99,11 +98,6 @@ impl Analyzer {
     /// Whether `word` (normalised) is a stopword.
     pub fn is_stopword(&self, word: &str) -> bool {
         self.stopwords.contains(word)
-    }
-
-    /// The canonical form of a normalised word.
-    pub fn canonical<'a>(&'a self, word: &'a str) -> &'a str {
-        self.synonyms.canonical(word)
     }
 
     /// Analyses `input` (any user text; never panics).
