@@ -31,12 +31,16 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 pub mod admin;
 pub mod analytics;
+pub mod api_error;
 pub mod bench;
 pub mod channels;
 pub mod chat;
 pub mod config;
 pub mod handoff;
+pub mod ids;
 pub mod kb;
+pub mod knowledge;
+pub mod metrics;
 pub mod search;
 pub mod server;
 pub mod store;

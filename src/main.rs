@@ -439,7 +439,8 @@ enum StoreKb {
 /// `kb export|import --data-dir DIR`: the store is the knowledge base (the shipped base of
 /// `--kb` is imported first when the store has none, as the server does on first start).
 fn store_kb(mut config: Config, arg: &KbArg, data_dir: PathBuf, op: StoreKb) -> Result<ExitCode> {
-    use taxbot::admin::{audit, knowledge::Knowledge};
+    use taxbot::admin::audit;
+    use taxbot::knowledge::Knowledge;
     use taxbot::store::Store;
     config.store.data_dir = data_dir;
     let kb_dir = kb_dir(&config, arg);

@@ -9,9 +9,9 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::{AdminRoutes, Principal, Role, audit};
+use super::{AdminRoutes, AdminState, Principal, Role, audit};
 use crate::analytics::{Period, export};
-use crate::server::{ApiError, AppState};
+use crate::api_error::{ApiError, Code};
 
 /// The analytics routes.
 pub fn routes(r: AdminRoutes) -> AdminRoutes {
@@ -48,53 +48,53 @@ fn csv(name: &str, body: String) -> Response {
     ([(header::CONTENT_TYPE, ct), (header::CONTENT_DISPOSITION, disposition)], body).into_response()
 }
 
-async fn hot(State(s): State<AppState>, q: PeriodParam) -> Result<Json<Value>, ApiError> {
+async fn hot(State(s): State<AdminState>, q: PeriodParam) -> Result<Json<Value>, ApiError> {
     let (p, r) = (period(q)?, s.analytics.report());
     Ok(Json(json!({"period": p, "computed_at": r.computed_at, "items": r.hot(p)})))
 }
 
-async fn hot_csv(State(s): State<AppState>, q: PeriodParam) -> Result<Response, ApiError> {
+async fn hot_csv(State(s): State<AdminState>, q: PeriodParam) -> Result<Response, ApiError> {
     let p = period(q)?;
     Ok(csv(&format!("hot-{}", p.name()), export::hot(&s.analytics.report(), p)))
 }
 
-async fn clusters(State(s): State<AppState>, q: PeriodParam) -> Result<Json<Value>, ApiError> {
+async fn clusters(State(s): State<AdminState>, q: PeriodParam) -> Result<Json<Value>, ApiError> {
     let (p, r) = (period(q)?, s.analytics.report());
     Ok(Json(json!({"period": p, "computed_at": r.computed_at, "clusters": r.clusters(p)})))
 }
 
-async fn clusters_csv(State(s): State<AppState>, q: PeriodParam) -> Result<Response, ApiError> {
+async fn clusters_csv(State(s): State<AdminState>, q: PeriodParam) -> Result<Response, ApiError> {
     let p = period(q)?;
     Ok(csv(&format!("unanswered-{}", p.name()), export::clusters(&s.analytics.report(), p)))
 }
 
-async fn dismiss(State(s): State<AppState>, who: Principal, Path(id): Path<String>) -> Result<Json<Value>, ApiError> {
+async fn dismiss(State(s): State<AdminState>, who: Principal, Path(id): Path<String>) -> Result<Json<Value>, ApiError> {
     let found = s.analytics.dismiss(&id, &who.name).await?;
     if !found {
-        return Err(ApiError::new("not_found", "该问题分组不存在或已变化，请刷新后重试"));
+        return Err(ApiError::new(Code::NotFound, "该问题分组不存在或已变化，请刷新后重试"));
     }
     audit::record(&s, &who, "cluster.dismiss", &id, json!({})).await?;
     Ok(Json(json!({"dismissed": id})))
 }
 
-async fn figures(State(s): State<AppState>) -> Json<Value> {
+async fn figures(State(s): State<AdminState>) -> Json<Value> {
     let r = s.analytics.report();
     Json(json!({"computed_at": r.computed_at, "figures": r.figures}))
 }
 
-async fn figures_csv(State(s): State<AppState>) -> Response {
+async fn figures_csv(State(s): State<AdminState>) -> Response {
     csv("figures", export::days(&s.analytics.report()))
 }
 
-async fn entries(State(s): State<AppState>) -> Json<Value> {
+async fn entries(State(s): State<AdminState>) -> Json<Value> {
     let r = s.analytics.report();
     Json(json!({"computed_at": r.computed_at, "entries": r.figures.entries}))
 }
 
-async fn entries_csv(State(s): State<AppState>) -> Response {
+async fn entries_csv(State(s): State<AdminState>) -> Response {
     csv("downvotes", export::entries(&s.analytics.report()))
 }
 
-async fn agents_csv(State(s): State<AppState>) -> Response {
+async fn agents_csv(State(s): State<AdminState>) -> Response {
     csv("csat", export::agents(&s.analytics.report()))
 }

@@ -2,8 +2,9 @@
 
 use chrono::Utc;
 
+use super::AdminState;
 use super::Principal;
-use crate::server::{ApiError, AppState};
+use crate::api_error::ApiError;
 use crate::store::{AuditEntry, Store};
 
 /// Anything that can be named as the actor of an audited action.
@@ -32,7 +33,7 @@ impl Actor for String {
 
 /// Appends `action` on `target` by `actor` to the audit log.
 pub async fn record(
-    state: &AppState,
+    state: &AdminState,
     actor: &(impl Actor + ?Sized),
     action: &str,
     target: &str,
@@ -41,7 +42,7 @@ pub async fn record(
     Ok(record_from(&*state.store, actor.actor_name(), action, target, detail, None).await?)
 }
 
-/// [`record`] with the client address, for callers without an `AppState` (the CLI).
+/// [`record`] with the client address, for callers without an `AdminState` (the CLI).
 pub async fn record_from(
     store: &dyn Store,
     actor: &str,

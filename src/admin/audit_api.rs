@@ -9,8 +9,9 @@ use chrono::{NaiveDate, TimeZone, Utc};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
+use super::AdminState;
 use crate::analytics::csv;
-use crate::server::{ApiError, AppState};
+use crate::api_error::ApiError;
 use crate::store::{AuditEntry, AuditFilter};
 
 /// Most rows one request returns.
@@ -47,7 +48,7 @@ fn filter(p: Params) -> Result<AuditFilter, ApiError> {
 }
 
 async fn rows(
-    state: &AppState,
+    state: &AdminState,
     q: Result<Query<Params>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Vec<AuditEntry>, ApiError> {
     let Query(p) = q.map_err(|e| ApiError::bad_query(e.body_text()))?;
@@ -56,7 +57,7 @@ async fn rows(
 
 /// The filtered log, newest first.
 pub(super) async fn list(
-    State(state): State<AppState>,
+    State(state): State<AdminState>,
     q: Result<Query<Params>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Json<Value>, ApiError> {
     Ok(Json(json!({"entries": rows(&state, q).await?})))
@@ -64,7 +65,7 @@ pub(super) async fn list(
 
 /// The same rows as CSV (UTF-8 with BOM so that spreadsheet programs read the Chinese text).
 pub(super) async fn csv(
-    State(state): State<AppState>,
+    State(state): State<AdminState>,
     q: Result<Query<Params>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Response, ApiError> {
     let mut out = String::from("\u{feff}time,actor,action,target,ip,detail\r\n");

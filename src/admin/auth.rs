@@ -10,8 +10,8 @@ use serde_json::json;
 use std::sync::LazyLock;
 use std::time::Instant;
 
-use super::{ClientIp, Principal, Role, audit, session, users};
-use crate::server::{ApiError, AppState};
+use super::{AdminState, ClientIp, Principal, Role, audit, session, users};
+use crate::api_error::ApiError;
 
 /// Verified when the name is unknown, so that both cases cost one argon2 run.
 static DUMMY_HASH: LazyLock<String> =
@@ -26,7 +26,7 @@ pub(super) struct Login {
 
 /// Checks the password and starts a session (cookie + CSRF token in the body).
 pub(super) async fn login(
-    State(state): State<AppState>,
+    State(state): State<AdminState>,
     ClientIp(ip): ClientIp,
     headers: HeaderMap,
     body: axum::body::Bytes,
@@ -60,7 +60,7 @@ pub(super) async fn login(
 
 /// Ends the session and clears the cookie.
 pub(super) async fn logout(
-    State(state): State<AppState>,
+    State(state): State<AdminState>,
     principal: Principal,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
@@ -71,7 +71,10 @@ pub(super) async fn logout(
 }
 
 /// The signed-in user and the CSRF token (the console calls it on load).
-pub(super) async fn me(State(state): State<AppState>, headers: HeaderMap) -> Result<Json<serde_json::Value>, ApiError> {
-    let (p, s) = session::authenticate(&state, &headers).await?;
+pub(super) async fn me(
+    State(state): State<AdminState>,
+    headers: HeaderMap,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let (p, s) = session::authenticate(&*state.store, &headers).await?;
     Ok(Json(json!({"name": p.name, "role": p.role, "csrf": s.csrf})))
 }

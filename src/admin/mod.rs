@@ -10,58 +10,27 @@ pub mod analytics;
 pub mod audit;
 mod audit_api;
 mod auth;
-pub mod knowledge;
+mod knowledge_api;
 mod role;
 mod routes;
 mod session;
+mod state;
 mod throttle;
 pub mod users;
 mod users_api;
 
 use axum::Router;
 use axum::http::Method;
-use serde::{Deserialize, Serialize};
 
+pub use crate::config::admin::Settings;
 pub use audit::Actor;
 pub use role::Role;
 pub use routes::{AdminRoutes, RouteInfo};
 pub use session::{Principal, SESSION_COOKIE, authenticate};
+pub use state::AdminState;
 pub use throttle::{ClientIp, Throttle};
 
-use crate::server::AppState;
-
-/// `[admin]` configuration.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct Settings {
-    /// How long a console sign-in lasts.
-    pub session_hours: u32,
-    /// Always mark the session cookie `Secure` (set when serving over HTTPS).
-    pub secure_cookies: bool,
-    /// Trust `X-Forwarded-Proto` / `X-Forwarded-For` from a reverse proxy in front.
-    pub trust_proxy: bool,
-    /// Failed sign-ins allowed per account name and per client address...
-    pub max_login_failures: u32,
-    /// ...within this many minutes (then 429 until the oldest failure is that old).
-    pub login_window_mins: u32,
-    /// Who may publish a draft: `single` (any editor) or `review` (a second editor approves).
-    pub publish_policy: knowledge::PublishPolicy,
-}
-
-impl Default for Settings {
-    fn default() -> Self {
-        Settings {
-            session_hours: 12,
-            secure_cookies: false,
-            trust_proxy: false,
-            max_login_failures: 5,
-            login_window_mins: 15,
-            publish_policy: knowledge::PublishPolicy::Single,
-        }
-    }
-}
-
-/// Shared sign-in state kept in `AppState`.
+/// Shared sign-in state kept in `AdminState`.
 #[derive(Debug)]
 pub struct Auth {
     /// The `[admin]` settings.
@@ -88,12 +57,15 @@ fn all(r: AdminRoutes) -> AdminRoutes {
         .add(Method::PUT, "/api/admin/users/{id}", Role::Admin, users_api::update)
         .add(Method::GET, "/api/admin/audit", Role::Admin, audit_api::list)
         .add(Method::GET, "/api/admin/audit.csv", Role::Admin, audit_api::csv);
-    knowledge::routes::routes(analytics::routes(r))
+    knowledge_api::routes(analytics::routes(r))
 }
 
 /// The admin API: `POST /api/admin/login` (public) plus every registered route behind the role guard.
-pub fn router(state: AppState) -> Router<AppState> {
-    all(AdminRoutes::new()).into_router(state).route("/api/admin/login", axum::routing::post(auth::login))
+pub fn router<S: Clone + Send + Sync + 'static>(state: AdminState) -> Router<S> {
+    all(AdminRoutes::new())
+        .into_router(state.clone())
+        .route("/api/admin/login", axum::routing::post(auth::login))
+        .with_state(state)
 }
 
 /// `(method, path, role)` of every registered admin route (tests enumerate them).

@@ -11,8 +11,8 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodFilter, on};
 
-use super::{Principal, Role};
-use crate::server::{ApiError, AppState};
+use super::{AdminState, Principal, Role};
+use crate::api_error::ApiError;
 
 /// One registered admin route.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -28,7 +28,7 @@ pub struct RouteInfo {
 /// Builder of the admin routes (see [`AdminRoutes::add`]).
 #[derive(Default)]
 pub struct AdminRoutes {
-    router: Router<AppState>,
+    router: Router<AdminState>,
     table: Vec<RouteInfo>,
 }
 
@@ -44,7 +44,7 @@ impl AdminRoutes {
     /// both are programming errors caught by any test that builds the router.
     pub fn add<H, T>(mut self, method: Method, path: &'static str, role: Role, handler: H) -> Self
     where
-        H: Handler<T, AppState>,
+        H: Handler<T, AdminState>,
         T: 'static,
     {
         assert!(path.starts_with("/api/admin/"), "admin route {path} must start with /api/admin/");
@@ -60,13 +60,13 @@ impl AdminRoutes {
     }
 
     /// The routes behind the role guard.
-    pub fn into_router(self, state: AppState) -> Router<AppState> {
+    pub fn into_router(self, state: AdminState) -> Router<AdminState> {
         let table = Arc::new(self.table);
         self.router.route_layer(middleware::from_fn_with_state((state, table), guard))
     }
 }
 
-type GuardState = (AppState, Arc<Vec<RouteInfo>>);
+type GuardState = (AdminState, Arc<Vec<RouteInfo>>);
 
 async fn guard(State((state, table)): State<GuardState>, path: MatchedPath, req: Request, next: Next) -> Response {
     let method = if req.method() == Method::HEAD { Method::GET } else { req.method().clone() };

@@ -9,9 +9,10 @@ use axum::http::{HeaderMap, Method};
 use chrono::{Duration, Utc};
 use sha2::{Digest, Sha256};
 
+use super::AdminState;
 use super::Role;
-use crate::server::{ApiError, AppState};
-use crate::store::{AdminSession, User};
+use crate::api_error::ApiError;
+use crate::store::{AdminSession, Store, User};
 
 /// Name of the session cookie.
 pub const SESSION_COOKIE: &str = "taxbot_session";
@@ -33,14 +34,14 @@ pub struct Principal {
     pub role: Role,
 }
 
-impl FromRequestParts<AppState> for Principal {
+impl FromRequestParts<AdminState> for Principal {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+    async fn from_request_parts(parts: &mut Parts, state: &AdminState) -> Result<Self, ApiError> {
         if let Some(p) = parts.extensions.get::<Principal>() {
             return Ok(p.clone());
         }
-        let (principal, session) = authenticate(state, &parts.headers).await?;
+        let (principal, session) = authenticate(&*state.store, &parts.headers).await?;
         let safe = matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS);
         if !safe {
             let sent = parts.headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok()).unwrap_or("");
@@ -54,28 +55,28 @@ impl FromRequestParts<AppState> for Principal {
 
 /// The user and session behind the request's cookie (no CSRF check: for
 /// safe requests and WebSocket upgrades).
-pub async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<(Principal, AdminSession), ApiError> {
+pub async fn authenticate(store: &dyn Store, headers: &HeaderMap) -> Result<(Principal, AdminSession), ApiError> {
     let token = cookie(headers, SESSION_COOKIE).ok_or_else(ApiError::unauthorized)?;
     let hash = hash_token(&token);
-    let session = state.store.session(&hash).await?.ok_or_else(ApiError::unauthorized)?;
+    let session = store.session(&hash).await?.ok_or_else(ApiError::unauthorized)?;
     let now = Utc::now();
     if session.expires_at <= now {
-        state.store.delete_session(&hash).await?;
+        store.delete_session(&hash).await?;
         return Err(ApiError::unauthorized());
     }
-    let user = state.store.user(session.user_id).await?;
+    let user = store.user(session.user_id).await?;
     let role = Role::parse(&user.role).ok_or_else(ApiError::unauthorized)?;
     if user.disabled {
         return Err(ApiError::unauthorized());
     }
     if (now - session.last_seen).num_seconds() >= TOUCH_EVERY_SECS {
-        state.store.touch_session(&hash, now).await?;
+        store.touch_session(&hash, now).await?;
     }
     Ok((Principal { user_id: user.id, name: user.name, role }, session))
 }
 
 /// Starts a session for `user`; returns the cookie token and the CSRF token.
-pub async fn start(state: &AppState, user: &User) -> Result<(String, String), ApiError> {
+pub async fn start(state: &AdminState, user: &User) -> Result<(String, String), ApiError> {
     let token = random_hex();
     let csrf = random_hex();
     let now = Utc::now();
@@ -93,7 +94,7 @@ pub async fn start(state: &AppState, user: &User) -> Result<(String, String), Ap
 }
 
 /// Ends the session of the request's cookie, if any.
-pub async fn end(state: &AppState, headers: &HeaderMap) -> Result<(), ApiError> {
+pub async fn end(state: &AdminState, headers: &HeaderMap) -> Result<(), ApiError> {
     if let Some(token) = cookie(headers, SESSION_COOKIE) {
         state.store.delete_session(&hash_token(&token)).await?;
     }
@@ -101,14 +102,14 @@ pub async fn end(state: &AppState, headers: &HeaderMap) -> Result<(), ApiError> 
 }
 
 /// The `Set-Cookie` value for `token` (empty token and zero age to clear it).
-pub fn set_cookie(state: &AppState, headers: &HeaderMap, token: &str) -> String {
+pub fn set_cookie(state: &AdminState, headers: &HeaderMap, token: &str) -> String {
     let max_age = if token.is_empty() { 0 } else { i64::from(state.admin.settings.session_hours.max(1)) * 3600 };
     let secure = if over_tls(state, headers) { "; Secure" } else { "" };
     format!("{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age}{secure}")
 }
 
 /// Whether the browser reached us over HTTPS (config, or a trusted proxy's header).
-fn over_tls(state: &AppState, headers: &HeaderMap) -> bool {
+fn over_tls(state: &AdminState, headers: &HeaderMap) -> bool {
     let settings = &state.admin.settings;
     settings.secure_cookies
         || (settings.trust_proxy

@@ -10,7 +10,8 @@ use std::time::{Duration, Instant};
 use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::request::Parts;
 
-use crate::server::{ApiError, AppState};
+use super::AdminState;
+use crate::api_error::{ApiError, Code};
 
 /// Failed logins remembered per key (`name:…` or `ip:…`).
 #[derive(Debug)]
@@ -44,7 +45,7 @@ impl Throttle {
             return Ok(());
         }
         let minutes = wait.as_secs().div_ceil(60).max(1);
-        Err(ApiError::new("too_many_attempts", format!("登录失败次数过多，请 {minutes} 分钟后再试")))
+        Err(ApiError::new(Code::TooManyAttempts, format!("登录失败次数过多，请 {minutes} 分钟后再试")))
     }
 
     /// Counts a failure against every key.
@@ -78,10 +79,10 @@ fn prune(q: &mut VecDeque<Instant>, now: Instant, window: Duration) {
 #[derive(Debug, Clone, PartialEq)]
 pub struct ClientIp(pub Option<String>);
 
-impl FromRequestParts<AppState> for ClientIp {
+impl FromRequestParts<AdminState> for ClientIp {
     type Rejection = std::convert::Infallible;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(parts: &mut Parts, state: &AdminState) -> Result<Self, Self::Rejection> {
         if state.admin.settings.trust_proxy
             && let Some(ip) = parts
                 .headers
@@ -112,7 +113,7 @@ mod tests {
             t.fail(&keys, start + Duration::from_secs(i));
         }
         let err = t.check(&keys, start + Duration::from_secs(10)).expect_err("blocked");
-        assert_eq!(err.code(), "too_many_attempts");
+        assert_eq!(err.code(), Code::TooManyAttempts);
         // Another name from the same address is blocked too; another address for a fresh name is not.
         assert!(t.check(&["name:b".to_owned(), "ip:1".to_owned()], start).is_err());
         assert!(t.check(&["name:b".to_owned(), "ip:2".to_owned()], start).is_ok());

@@ -7,6 +7,7 @@ use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, Salt
 use chrono::Utc;
 
 use super::Role;
+use crate::api_error::{Code, ErrorCode};
 use crate::store::{Store, StoreError, User};
 
 /// Shortest accepted password, in characters.
@@ -39,15 +40,14 @@ pub enum UserError {
     Store(StoreError),
 }
 
-impl UserError {
-    /// A stable code for clients.
-    pub fn code(&self) -> &'static str {
+impl ErrorCode for UserError {
+    fn code(&self) -> Code {
         match self {
-            UserError::WeakPassword => "weak_password",
-            UserError::BadName => "invalid_name",
-            UserError::Duplicate(_) => "conflict",
-            UserError::Unknown(_) => "not_found",
-            UserError::Hash(_) => "internal",
+            UserError::WeakPassword => Code::WeakPassword,
+            UserError::BadName => Code::InvalidName,
+            UserError::Duplicate(_) => Code::Conflict,
+            UserError::Unknown(_) => Code::NotFound,
+            UserError::Hash(_) => Code::Internal,
             UserError::Store(e) => e.code(),
         }
     }

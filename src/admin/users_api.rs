@@ -7,8 +7,8 @@ use axum::extract::{Path, State};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::{Principal, Role, audit, users};
-use crate::server::{ApiError, AppState};
+use super::{AdminState, Principal, Role, audit, users};
+use crate::api_error::{ApiError, Code};
 use crate::store::User;
 
 fn view(u: &User) -> Value {
@@ -19,11 +19,11 @@ fn view(u: &User) -> Value {
 }
 
 fn parse_role(s: &str) -> Result<Role, ApiError> {
-    Role::parse(s).ok_or_else(|| ApiError::new("invalid_role", "角色只能是 agent、editor 或 admin"))
+    Role::parse(s).ok_or_else(|| ApiError::new(Code::InvalidRole, "角色只能是 agent、editor 或 admin"))
 }
 
 /// All users.
-pub(super) async fn list(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
+pub(super) async fn list(State(state): State<AdminState>) -> Result<Json<Value>, ApiError> {
     let all = state.store.users().await?;
     Ok(Json(json!({"users": all.iter().map(view).collect::<Vec<_>>()})))
 }
@@ -38,7 +38,7 @@ pub(super) struct NewUser {
 
 /// Creates a user.
 pub(super) async fn add(
-    State(state): State<AppState>,
+    State(state): State<AdminState>,
     principal: Principal,
     body: axum::body::Bytes,
 ) -> Result<Json<Value>, ApiError> {
@@ -60,7 +60,7 @@ pub(super) struct Change {
 
 /// Changes role, disabled flag, capacity or password.
 pub(super) async fn update(
-    State(state): State<AppState>,
+    State(state): State<AdminState>,
     principal: Principal,
     Path(id): Path<i64>,
     body: axum::body::Bytes,
@@ -73,7 +73,7 @@ pub(super) async fn update(
         let role = parse_role(role)?;
         if role.as_str() != user.role {
             if user.id == principal.user_id {
-                return Err(ApiError::new("forbidden", "不能修改自己的角色，请让另一位管理员操作"));
+                return Err(ApiError::new(Code::Forbidden, "不能修改自己的角色，请让另一位管理员操作"));
             }
             actions.push(("user.role", json!({"from": user.role, "to": role})));
             user.role = role.as_str().to_owned();
@@ -84,7 +84,7 @@ pub(super) async fn update(
         && disabled != user.disabled
     {
         if disabled && user.id == principal.user_id {
-            return Err(ApiError::new("forbidden", "不能停用自己的账号"));
+            return Err(ApiError::new(Code::Forbidden, "不能停用自己的账号"));
         }
         actions.push((if disabled { "user.disable" } else { "user.enable" }, json!({})));
         user.disabled = disabled;
@@ -92,7 +92,7 @@ pub(super) async fn update(
     }
     if let Some(max) = change.max_concurrent {
         if !(1..=50).contains(&max) {
-            return Err(ApiError::bad_query("同时接待数应在 1 到 50 之间".into()));
+            return Err(ApiError::bad_query("同时接待数应在 1 到 50 之间"));
         }
         actions.push(("user.capacity", json!({"from": user.max_concurrent, "to": max})));
         user.max_concurrent = max;

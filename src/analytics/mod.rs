@@ -14,54 +14,26 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use arc_swap::ArcSwap;
-use serde::{Deserialize, Serialize};
 use tokio_util::sync::CancellationToken;
 
+pub use crate::config::analytics::Settings;
 pub use cluster::Cluster;
 pub use figures::Figures;
 pub use period::{Period, PeriodError};
 pub use report::{HotItem, Report};
 
-use crate::chat::Engine;
 use crate::search::Searcher;
 use crate::store::{Store, StoreError};
 
-/// `[analytics]` configuration.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct Settings {
-    /// Seconds between recounts.
-    pub refresh_secs: u64,
-    /// Answers below this confidence count as unanswered (low confidence).
-    pub low_confidence: f32,
-    /// Cosine similarity (0–1) a question needs to join a cluster.
-    pub cluster_similarity: f32,
-    /// Most recent questions examined per recount (bounds the work).
-    pub max_questions: u32,
-    /// Days of service figures.
-    pub figure_days: u32,
-    /// An open 留言 ticket older than this many hours is overdue.
-    pub ticket_overdue_hours: u64,
-}
-
-impl Default for Settings {
-    fn default() -> Self {
-        Settings {
-            refresh_secs: 60,
-            low_confidence: 0.93,
-            cluster_similarity: 0.3,
-            max_questions: 100_000,
-            figure_days: 30,
-            ticket_overdue_hours: 24,
-        }
-    }
-}
+/// Receives the ids of the week's hot questions after each recount (the server hands
+/// them to the chat engine's welcome).
+pub type HotSink = Box<dyn Fn(Vec<String>) + Send + Sync>;
 
 /// The analytics service: the latest report and what recounts it.
 pub struct Analytics {
     store: Arc<dyn Store>,
     searcher: Arc<Searcher>,
-    engine: Arc<Engine>,
+    hot_sink: HotSink,
     settings: Settings,
     report: ArcSwap<Report>,
     /// Whether the current matcher answers a question, per snapshot.
@@ -70,11 +42,11 @@ pub struct Analytics {
 
 impl Analytics {
     /// A service with an empty report (call [`Analytics::refresh`] or [`Analytics::spawn`]).
-    pub fn new(store: Arc<dyn Store>, searcher: Arc<Searcher>, engine: Arc<Engine>, settings: Settings) -> Self {
+    pub fn new(store: Arc<dyn Store>, searcher: Arc<Searcher>, hot_sink: HotSink, settings: Settings) -> Self {
         Analytics {
             store,
             searcher,
-            engine,
+            hot_sink,
             settings,
             report: ArcSwap::from_pointee(Report::default()),
             answered: std::sync::Mutex::new(report::AnsweredCache::default()),
@@ -87,10 +59,10 @@ impl Analytics {
     }
 
     /// Recounts now, swaps the new report in and hands the week's hot
-    /// questions to the chat engine.
+    /// questions to the hot sink.
     pub async fn refresh(&self) -> Result<Arc<Report>, StoreError> {
         let report = Arc::new(self.compute().await?);
-        self.engine.set_hot(report.hot(Period::Week).iter().map(|h| h.id.clone()).collect());
+        (self.hot_sink)(report.hot(Period::Week).iter().map(|h| h.id.clone()).collect());
         self.report.store(Arc::clone(&report));
         Ok(report)
     }

@@ -1,11 +1,13 @@
 //! `GET /api/v1/hot?period=day|week|month&limit=N`: the public hot list.
 
+use std::sync::Arc;
+
 use axum::Json;
 use axum::extract::{Query, State};
 use serde::{Deserialize, Serialize};
 
-use crate::analytics::{HotItem, Period, report::MAX_HOT};
-use crate::server::{ApiError, AppState};
+use crate::analytics::{Analytics, HotItem, Period, report::MAX_HOT};
+use crate::api_error::ApiError;
 
 /// Default and largest `limit`.
 const DEFAULT_LIMIT: usize = 10;
@@ -29,7 +31,7 @@ pub struct HotResponse {
 
 /// The most-asked entries of a period.
 pub async fn hot(
-    State(state): State<AppState>,
+    State(analytics): State<Arc<Analytics>>,
     query: Result<Query<HotQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Json<HotResponse>, ApiError> {
     let Query(q) = query.map_err(|e| ApiError::bad_query(e.body_text()))?;
@@ -42,7 +44,7 @@ pub async fn hot(
             _ => return Err(ApiError::bad_query(format!("limit 应为 1 到 {MAX_LIMIT} 之间的整数"))),
         },
     };
-    let report = state.analytics.report();
+    let report = analytics.report();
     let items = report.hot(period).iter().take(limit).cloned().collect();
     Ok(Json(HotResponse { period, items }))
 }

@@ -3,6 +3,7 @@
 //! events carrying the same frames as the WebSocket protocol).
 
 use std::convert::Infallible;
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Json;
@@ -15,8 +16,21 @@ use serde::{Deserialize, Serialize};
 
 use super::web::convert;
 use super::web::protocol::{QuestionRef, ServerMsg, SourceRef};
-use crate::chat::{Asked, Reply, Session};
-use crate::server::{ApiError, AppState};
+use crate::api_error::ApiError;
+use crate::chat::{Asked, Engine, Reply, Session, SessionCache};
+use crate::ids::Channel;
+use crate::metrics::Metrics;
+
+/// What the HTTP API needs of the application (handed out by the server with `FromRef`).
+#[derive(Clone)]
+pub struct HttpState {
+    /// The conversation engine.
+    pub engine: Arc<Engine>,
+    /// Counters for `/metrics`.
+    pub metrics: Arc<Metrics>,
+    /// Follow-up context of HTTP API users.
+    pub api_sessions: Arc<SessionCache>,
+}
 
 /// `POST /api/v1/ask` body, and `GET /api/v1/ask/stream` query.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -72,14 +86,14 @@ pub struct AskResponse {
     pub handoff: Option<ServerMsg>,
 }
 
-async fn run(state: &AppState, req: &AskRequest) -> Result<(Session, Asked), ApiError> {
+async fn run(state: &HttpState, req: &AskRequest) -> Result<(Session, Asked), ApiError> {
     let engine = &state.engine;
-    let key = crate::chat::VisitorKey::api(&req.user_id).map_err(crate::chat::ChatError::from)?;
+    let key = crate::ids::VisitorKey::api(&req.user_id).map_err(crate::chat::ChatError::from)?;
     let mut session = match state.api_sessions.take(&key) {
         Some(s) => s,
         None => engine.open_api(&req.user_id).await?,
     };
-    state.metrics.message("http");
+    state.metrics.message(Channel::Http);
     let asked = match (&req.choose, &req.text) {
         (Some(entry), _) => engine.choose(&mut session, entry).await,
         (None, Some(text)) => engine.ask(&mut session, text).await,
@@ -128,7 +142,7 @@ fn response(session: &Session, asked: Asked) -> AskResponse {
 }
 
 /// `POST /api/v1/ask`.
-pub async fn ask(State(state): State<AppState>, body: Bytes) -> Result<Json<AskResponse>, ApiError> {
+pub async fn ask(State(state): State<HttpState>, body: Bytes) -> Result<Json<AskResponse>, ApiError> {
     let req: AskRequest = serde_json::from_slice(&body).map_err(ApiError::bad_json)?;
     let (session, asked) = run(&state, &req).await?;
     Ok(Json(response(&session, asked)))
@@ -169,7 +183,7 @@ fn event(msg: &ServerMsg) -> Event {
 /// `GET /api/v1/ask/stream?user_id=…&text=…`: the reply as server-sent
 /// events named like the WebSocket frames, paced like the widget's stream.
 pub async fn ask_stream(
-    State(state): State<AppState>,
+    State(state): State<HttpState>,
     query: Result<Query<AskRequest>, axum::extract::rejection::QueryRejection>,
 ) -> Response {
     let Query(req) = match query {

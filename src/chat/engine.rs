@@ -6,8 +6,9 @@ use tokio::sync::Semaphore;
 
 use super::intent::{self, Intent};
 use super::reply::{self, Answer, Reply, Suggestion};
-use super::{ChatError, Session, Settings, VisitorToken};
+use super::{ChatError, Session, Settings};
 use crate::handoff::{HandoffStatus, Hub};
+use crate::ids::VisitorToken;
 use crate::kb::Entry;
 use crate::search::{Decision, Outcome, Searcher, Turn};
 use crate::store::{ConversationState, Feedback, Message, NewMessage, Sender, Store, StoreError, Ticket};

@@ -6,69 +6,21 @@
 //! that acknowledges after calling the engine never acknowledges a lost message.
 
 mod engine;
-mod ids;
 mod intent;
 mod open;
 mod reply;
 mod session;
 
-use serde::{Deserialize, Serialize};
-
+pub use crate::config::chat::Settings;
 pub use engine::{Asked, Engine, Opened};
-pub use ids::{InvalidIdentifier, SessionId, VisitorKey, VisitorToken};
 pub use intent::{Intent, detect as detect_intent};
 pub use reply::{Answer, Reply, Suggestion, chunks};
 pub use session::{Session, SessionCache};
 
+use crate::api_error::{Code, ErrorCode};
 use crate::handoff::HandoffError;
+use crate::ids::InvalidIdentifier;
 use crate::store::StoreError;
-
-/// Conversation settings.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct Settings {
-    /// The first thing the bot says.
-    pub greeting: String,
-    /// Characters per streamed chunk (answers are cut at sentence ends).
-    pub chunk_chars: usize,
-    /// Pause between streamed chunks in milliseconds, so answers read like
-    /// typing; 0 sends all chunks at once.
-    pub stream_delay_ms: u64,
-    /// Days after its last visit that a visitor token still resumes.
-    pub visitor_ttl_days: u32,
-    /// Longest message accepted, in characters.
-    pub max_message_chars: usize,
-    /// Hot questions offered in the welcome.
-    pub hot_questions: usize,
-    /// Consecutive unhelpful answers before a human is offered.
-    pub unhelpful_before_human: u32,
-    /// Messages replayed to a returning visitor.
-    pub history_messages: u32,
-    /// Questions matched at once. Matching is CPU work on the blocking pool;
-    /// more permits than cores only adds queueing inside the pool.
-    pub match_concurrency: usize,
-    /// HTTP API users whose follow-up context is kept in memory.
-    pub api_sessions: usize,
-}
-
-impl Default for Settings {
-    fn default() -> Self {
-        Settings {
-            greeting: "您好！我是税务智能助手，可以解答增值税、个人所得税、发票、社保费等问题。\
-                       请直接输入您的问题；需要人工服务请输入“转人工”。"
-                .into(),
-            chunk_chars: 32,
-            stream_delay_ms: 30,
-            visitor_ttl_days: 30,
-            max_message_chars: 500,
-            hot_questions: 5,
-            unhelpful_before_human: 2,
-            history_messages: 100,
-            match_concurrency: 2,
-            api_sessions: 10_000,
-        }
-    }
-}
 
 /// Why the engine refused a message.
 #[derive(Debug, thiserror::Error)]
@@ -108,21 +60,20 @@ pub enum ChatError {
     Search(String),
 }
 
-impl ChatError {
-    /// A stable code for clients.
-    pub fn code(&self) -> &'static str {
+impl ErrorCode for ChatError {
+    fn code(&self) -> Code {
         match self {
-            ChatError::EmptyText => "empty_text",
-            ChatError::TooLong(_) => "text_too_long",
-            ChatError::UnknownVisitor => "unknown_visitor",
-            ChatError::ExpiredVisitor => "expired_visitor",
-            ChatError::InvalidId(_) => "invalid_id",
-            ChatError::UnknownAnswer => "unknown_answer",
-            ChatError::UnknownChoice => "unknown_choice",
-            ChatError::InvalidRating => "invalid_rating",
+            ChatError::EmptyText => Code::EmptyText,
+            ChatError::TooLong(_) => Code::TextTooLong,
+            ChatError::UnknownVisitor => Code::UnknownVisitor,
+            ChatError::ExpiredVisitor => Code::ExpiredVisitor,
+            ChatError::InvalidId(_) => Code::InvalidId,
+            ChatError::UnknownAnswer => Code::UnknownAnswer,
+            ChatError::UnknownChoice => Code::UnknownChoice,
+            ChatError::InvalidRating => Code::InvalidRating,
             ChatError::Handoff(e) => e.code(),
             ChatError::Store(e) => e.code(),
-            ChatError::Search(_) => "search_failed",
+            ChatError::Search(_) => Code::SearchFailed,
         }
     }
 }

@@ -5,7 +5,8 @@ use chrono::{Duration, Utc};
 
 use super::engine::{Engine, Opened};
 use super::reply::Suggestion;
-use super::{ChatError, Session, SessionId, VisitorKey, VisitorToken};
+use super::{ChatError, Session};
+use crate::ids::{Channel, SessionId, VisitorKey, VisitorToken};
 use crate::store::{Conversation, ConversationState};
 
 impl Engine {
@@ -25,7 +26,7 @@ impl Engine {
                 let h = self.store.messages(&c.id, self.settings.history_messages).await?;
                 (c, h)
             }
-            None => (self.create_conversation(&key, "web").await?, Vec::new()),
+            None => (self.create_conversation(&key, Channel::Web).await?, Vec::new()),
         };
         let handoff = match self.hub.state_of(&conversation.id) {
             ConversationState::Bot => None,
@@ -60,13 +61,13 @@ impl Engine {
 
     /// The session of an HTTP API user: their latest conversation, or a new one.
     pub async fn open_api(&self, user_id: &str) -> Result<Session, ChatError> {
-        self.open_keyed(VisitorKey::api(user_id)?, "http").await
+        self.open_keyed(VisitorKey::api(user_id)?, Channel::Http).await
     }
 
     /// The session of a user of a bridged channel (`key` built by the
     /// channel from its own user id): their latest conversation, or a new
     /// one tagged with `channel`.
-    pub async fn open_keyed(&self, key: VisitorKey, channel: &str) -> Result<Session, ChatError> {
+    pub async fn open_keyed(&self, key: VisitorKey, channel: Channel) -> Result<Session, ChatError> {
         self.store.touch_visitor(&key, Utc::now()).await?;
         let conversation = match self.store.latest_conversation(&key).await? {
             Some(c) => c,
@@ -75,11 +76,11 @@ impl Engine {
         Ok(Session::new(conversation.id, key, None))
     }
 
-    async fn create_conversation(&self, visitor: &VisitorKey, channel: &str) -> Result<Conversation, ChatError> {
+    async fn create_conversation(&self, visitor: &VisitorKey, channel: Channel) -> Result<Conversation, ChatError> {
         let c = Conversation {
             id: SessionId::generate(),
             visitor: visitor.clone(),
-            channel: channel.to_owned(),
+            channel: channel.as_str().to_owned(),
             state: ConversationState::Bot,
             agent_id: None,
             served_by: None,

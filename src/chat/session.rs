@@ -5,7 +5,7 @@ use std::sync::Mutex;
 
 use crate::search::Turn;
 
-use super::{SessionId, VisitorKey, VisitorToken};
+use crate::ids::{SessionId, VisitorKey, VisitorToken};
 
 /// Per-connection conversation state. The messages themselves are in the store.
 #[derive(Debug, Clone)]

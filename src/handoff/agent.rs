@@ -4,7 +4,8 @@
 use tokio::sync::mpsc;
 
 use super::{AgentAccount, AgentEvent, ConversationView, HandoffError, Hub, Presence, VisitorEvent};
-use crate::chat::SessionId;
+use crate::api_error::Code;
+use crate::ids::SessionId;
 use crate::store::{ConversationState, NewMessage, Sender, StoreError, Ticket};
 
 /// What an agent console receives when it connects.
@@ -115,7 +116,7 @@ impl Hub {
     /// Tells the agent serving `id` that a message could not reach the
     /// taxpayer, and notes it in the transcript. Channels that push later
     /// (WeChat) call it when their push fails.
-    pub async fn undeliverable(&self, id: &SessionId, code: &'static str, reason: &str) -> Result<(), HandoffError> {
+    pub async fn undeliverable(&self, id: &SessionId, code: Code, reason: &str) -> Result<(), HandoffError> {
         let notice = format!("消息未送达用户：{reason}");
         self.store.append_message(&NewMessage::plain(id, Sender::System, &notice)).await?;
         let agent = self.live().assigned.get(id).cloned();

@@ -1,27 +1,7 @@
 //! Business hours: when agents are expected, in the office's time zone.
 
+use crate::config::handoff::Hours;
 use chrono::{DateTime, Datelike, FixedOffset, NaiveTime, Utc};
-use serde::{Deserialize, Serialize};
-
-/// Opening hours as configured.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct Hours {
-    /// Offset of the office's time zone from UTC, in hours (China: 8).
-    pub utc_offset_hours: i32,
-    /// Open days, 1 = Monday … 7 = Sunday.
-    pub days: Vec<u8>,
-    /// Opening time, `HH:MM`.
-    pub open: String,
-    /// Closing time, `HH:MM` (`24:00` for midnight).
-    pub close: String,
-}
-
-impl Default for Hours {
-    fn default() -> Self {
-        Hours { utc_offset_hours: 8, days: vec![1, 2, 3, 4, 5], open: "09:00".into(), close: "18:00".into() }
-    }
-}
 
 /// Hours parsed once at startup.
 #[derive(Debug, Clone)]

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use tokio::sync::mpsc;
 
 use super::{AgentAccount, AgentEvent, HandoffError, VisitorEvent};
-use crate::chat::SessionId;
+use crate::ids::SessionId;
 use crate::store::ConversationState;
 
 /// Whether an agent takes conversations now.

@@ -19,10 +19,12 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use tokio::sync::mpsc;
 
-pub use hours::{Hours, Schedule};
+pub use crate::config::handoff::{Assignment, Hours, Settings};
+pub use hours::Schedule;
 pub use live::Presence;
 
-use crate::chat::SessionId;
+use crate::api_error::{Code, ErrorCode};
+use crate::ids::SessionId;
 use crate::store::{ConversationState, Message, Store, StoreError, Ticket};
 use live::Live;
 
@@ -36,45 +38,6 @@ pub struct AgentAccount {
     pub name: String,
     /// Most conversations served at once.
     pub max_concurrent: u32,
-}
-
-/// How waiting conversations reach agents.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Assignment {
-    /// Agents pick conversations from the queue with `accept`.
-    Manual,
-    /// The head of the queue goes to the online agent serving the fewest.
-    LeastLoad,
-}
-
-/// Handoff configuration.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct Settings {
-    /// Manual accept or least-load assignment.
-    pub assignment: Assignment,
-    /// When agents are on duty.
-    pub hours: Hours,
-    /// Average handling time of one conversation, for the estimated wait.
-    pub average_handle_secs: u64,
-    /// Messages of the bot transcript shown to agents per conversation.
-    pub transcript_messages: u32,
-    /// Events buffered per connected agent or taxpayer; a client that falls
-    /// this far behind misses pushes (it can reload; messages are stored).
-    pub event_buffer: usize,
-}
-
-impl Default for Settings {
-    fn default() -> Self {
-        Settings {
-            assignment: Assignment::Manual,
-            hours: Hours::default(),
-            average_handle_secs: 240,
-            transcript_messages: 30,
-            event_buffer: 64,
-        }
-    }
 }
 
 /// Where a request for a human stands.
@@ -180,7 +143,7 @@ pub enum AgentEvent {
         /// The conversation.
         session_id: SessionId,
         /// Stable code of the reason.
-        code: &'static str,
+        code: Code,
         /// The reason, for people.
         reason: String,
     },
@@ -221,19 +184,18 @@ pub enum HandoffError {
     Store(#[from] StoreError),
 }
 
-impl HandoffError {
-    /// A stable code for clients.
-    pub fn code(&self) -> &'static str {
+impl ErrorCode for HandoffError {
+    fn code(&self) -> Code {
         match self {
-            HandoffError::Unauthorized => "unauthorized",
-            HandoffError::AlreadyTaken => "already_taken",
-            HandoffError::NotQueued => "not_queued",
-            HandoffError::NotAssigned => "not_assigned",
-            HandoffError::AtCapacity => "at_capacity",
-            HandoffError::TargetUnavailable => "target_unavailable",
-            HandoffError::UnknownTicket => "unknown_ticket",
-            HandoffError::TicketAnswered => "ticket_answered",
-            HandoffError::NothingToRate => "rating_not_allowed",
+            HandoffError::Unauthorized => Code::Unauthorized,
+            HandoffError::AlreadyTaken => Code::AlreadyTaken,
+            HandoffError::NotQueued => Code::NotQueued,
+            HandoffError::NotAssigned => Code::NotAssigned,
+            HandoffError::AtCapacity => Code::AtCapacity,
+            HandoffError::TargetUnavailable => Code::TargetUnavailable,
+            HandoffError::UnknownTicket => Code::UnknownTicket,
+            HandoffError::TicketAnswered => Code::TicketAnswered,
+            HandoffError::NothingToRate => Code::RatingNotAllowed,
             HandoffError::Store(e) => e.code(),
         }
     }

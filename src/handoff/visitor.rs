@@ -4,7 +4,7 @@
 use chrono::Utc;
 
 use super::{AgentEvent, Assignment, HandoffError, HandoffStatus, Hub, OfflineReason, VisitorEvent};
-use crate::chat::{SessionId, VisitorKey};
+use crate::ids::{SessionId, VisitorKey};
 use crate::store::{ConversationState, NewMessage, QueueEntry, Rating, Sender, Ticket, TicketStatus, handoff_outcome};
 
 impl Hub {

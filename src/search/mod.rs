@@ -21,8 +21,9 @@ use std::sync::Arc;
 
 use arc_swap::ArcSwap;
 
+pub use crate::config::search::Settings;
 pub use build::Snapshot;
-pub use decide::{Candidate, Confidence, Decision, Settings};
+pub use decide::{Candidate, Confidence, Decision};
 pub use explain::{FieldMatch, explain};
 pub use query::{MAX_QUESTION_CHARS, QueryTerms};
 

@@ -7,10 +7,10 @@
 use serde::Serialize;
 
 use super::build::Snapshot;
-use super::decide::Settings;
 use super::profile::{EntryWords, Overlap, Scratch};
 use super::query::QueryTerms;
 use super::vectors::{TermSet, Vocabulary};
+use crate::config::search::Settings;
 
 /// One side of the cosine: the known ids and the norm including unknown words,
 /// plus borrowed ids that join the norm only where an entry has them.

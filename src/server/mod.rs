@@ -3,8 +3,6 @@
 //! connected clients `server.restarting`, let in-flight answers finish, close
 //! the store).
 
-mod error;
-mod metrics;
 mod router;
 mod state;
 
@@ -13,57 +11,28 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use serde::{Deserialize, Serialize};
 use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
-pub use error::ApiError;
-pub use metrics::Metrics;
+pub use crate::config::server::Settings;
 pub use router::router;
 pub use state::AppState;
 
-use crate::admin::knowledge::Knowledge;
+use crate::admin::{AdminState, Auth};
 use crate::analytics::Analytics;
+use crate::channels::http::HttpState;
+use crate::channels::web::WebState;
 use crate::channels::wechat::Bridge;
+use crate::channels::wechat::WechatState;
 use crate::chat::{Engine, SessionCache};
 use crate::config::Config;
 use crate::handoff::Hub;
+use crate::knowledge::Knowledge;
+use crate::metrics::Metrics;
 use crate::search::Searcher;
 use crate::store::{self, Store};
-
-/// Listener and connection limits.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct Settings {
-    /// Address to listen on; port 0 picks a free port (logged at start).
-    pub bind: String,
-    /// Most WebSocket connections at once; more get HTTP 503.
-    pub max_connections: usize,
-    /// Largest accepted WebSocket text frame in bytes; larger ones get an
-    /// `error` frame (and frames 8 times larger close the connection).
-    pub max_frame_bytes: usize,
-    /// Messages per second one connection may send on average...
-    pub messages_per_sec: u32,
-    /// ...and in a burst.
-    pub message_burst: u32,
-    /// How long shutdown waits for connections to finish.
-    pub shutdown_grace_secs: u64,
-}
-
-impl Default for Settings {
-    fn default() -> Self {
-        Settings {
-            bind: "127.0.0.1:8080".into(),
-            max_connections: 10_000,
-            max_frame_bytes: 8 * 1024,
-            messages_per_sec: 5,
-            message_burst: 10,
-            shutdown_grace_secs: 10,
-        }
-    }
-}
 
 /// Why the server could not start.
 #[derive(Debug, thiserror::Error)]
@@ -122,7 +91,7 @@ impl App {
     async fn build_from(config: Config, searcher: Option<Arc<Searcher>>) -> Result<App, StartError> {
         let wechat = Bridge::new(&config.wechat).map_err(StartError::Wechat)?;
         let store: Arc<dyn Store> = Arc::new(store::open(&config.store).await?);
-        let fail = |e: crate::admin::knowledge::KnowledgeError| StartError::KnowledgeBase {
+        let fail = |e: crate::knowledge::KnowledgeError| StartError::KnowledgeBase {
             dir: config.kb.dir.display().to_string(),
             message: e.to_string(),
         };
@@ -137,26 +106,43 @@ impl App {
         let hub = Hub::start(Arc::clone(&store), config.handoff.clone()).await.map_err(StartError::Handoff)?;
         let engine =
             Arc::new(Engine::new(Arc::clone(&searcher), Arc::clone(&store), Arc::new(hub), config.chat.clone()));
-        let analytics =
-            Arc::new(Analytics::new(Arc::clone(&store), searcher, Arc::clone(&engine), config.analytics.clone()));
+        let analytics = {
+            let engine = Arc::clone(&engine);
+            let hot_sink = Box::new(move |hot| engine.set_hot(hot));
+            Arc::new(Analytics::new(Arc::clone(&store), searcher, hot_sink, config.analytics.clone()))
+        };
         let listener = TcpListener::bind(&config.server.bind)
             .await
             .map_err(|source| StartError::Bind { addr: config.server.bind.clone(), source })?;
+        let metrics = Arc::new(Metrics::default());
+        let shutdown = CancellationToken::new();
+        let tracker = TaskTracker::new();
         let state = AppState {
-            engine,
-            store,
-            metrics: Arc::new(Metrics::default()),
-            connections: Arc::new(Semaphore::new(config.server.max_connections.max(1))),
-            server: Arc::new(config.server.clone()),
-            shutdown: CancellationToken::new(),
-            tracker: TaskTracker::new(),
-            api_sessions: Arc::new(SessionCache::new(config.chat.api_sessions)),
-            wechat: Arc::new(wechat),
-            admin: Arc::new(crate::admin::Auth::new(config.admin.clone())),
-            analytics,
-            knowledge,
+            web: WebState {
+                engine: Arc::clone(&engine),
+                store: Arc::clone(&store),
+                metrics: Arc::clone(&metrics),
+                server: Arc::new(config.server.clone()),
+                connections: Arc::new(Semaphore::new(config.server.max_connections.max(1))),
+                shutdown: shutdown.clone(),
+                tracker: tracker.clone(),
+            },
+            http: HttpState {
+                engine: Arc::clone(&engine),
+                metrics: Arc::clone(&metrics),
+                api_sessions: Arc::new(SessionCache::new(config.chat.api_sessions)),
+            },
+            wechat: WechatState {
+                engine,
+                store: Arc::clone(&store),
+                metrics,
+                wechat: Arc::new(wechat),
+                shutdown: shutdown.clone(),
+                tracker,
+            },
+            admin: AdminState { store, admin: Arc::new(Auth::new(config.admin.clone())), knowledge, analytics },
         };
-        state.analytics.spawn(state.shutdown.clone());
+        state.analytics().spawn(shutdown);
         Ok(App { listener, state })
     }
 
@@ -174,10 +160,10 @@ impl App {
     pub async fn run_until_stopped(self, stop: impl Future<Output = ()> + Send + 'static) -> Result<(), StartError> {
         let App { listener, state } = self;
         tracing::info!(addr = %listener.local_addr().map_err(StartError::Serve)?, "taxbot 已启动");
-        let shutdown = state.shutdown.clone();
-        let tracker = state.tracker.clone();
-        let store = Arc::clone(&state.store);
-        let grace = Duration::from_secs(state.server.shutdown_grace_secs);
+        let shutdown = state.web.shutdown.clone();
+        let tracker = state.web.tracker.clone();
+        let store = Arc::clone(state.store());
+        let grace = Duration::from_secs(state.web.server.shutdown_grace_secs);
         let app = router(state);
         let signal = {
             let shutdown = shutdown.clone();

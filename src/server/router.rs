@@ -6,7 +6,8 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 
-use super::{ApiError, AppState};
+use super::AppState;
+use crate::api_error::ApiError;
 use crate::channels::{hot, http, web, wechat};
 
 /// The demo page and widget, embedded so the binary serves them from anywhere.
@@ -35,10 +36,9 @@ const MAX_BODY_BYTES: usize = 64 * 1024;
 
 /// The application's router.
 pub fn router(state: AppState) -> Router {
-    let wechat = wechat::router(&state);
     Router::new()
-        .merge(wechat)
-        .merge(crate::admin::router(state.clone()))
+        .merge(wechat::router(state.wechat.clone()))
+        .merge(crate::admin::router(state.admin.clone()))
         .route("/", get(index))
         .route("/widget.js", get(widget))
         .route("/console", get(console_redirect))
@@ -91,19 +91,19 @@ async fn healthz() -> &'static str {
 
 /// Readiness: the store answers and the server is not shutting down.
 async fn readyz(State(state): State<AppState>) -> Result<&'static str, ApiError> {
-    if state.shutdown.is_cancelled() {
-        return Err(ApiError::not_ready("正在关闭".into()));
+    if state.web.shutdown.is_cancelled() {
+        return Err(ApiError::not_ready("正在关闭"));
     }
-    state.store.ping().await.map_err(|e| ApiError::not_ready(e.to_string()))?;
+    state.store().ping().await.map_err(ApiError::not_ready)?;
     Ok("ready")
 }
 
 async fn metrics(State(state): State<AppState>) -> Response {
-    let (queued, agents) = state.engine.hub().stats();
+    let (queued, agents) = state.engine().hub().stats();
     let gauges = [
         ("taxbot_queue_length", "Conversations waiting for an agent.", queued as i64),
         ("taxbot_agents_online", "Agents online.", agents as i64),
     ];
-    let body = state.metrics.render(&gauges);
+    let body = state.metrics().render(&gauges);
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], body).into_response()
 }

@@ -1,41 +1,70 @@
-//! The state every handler receives.
+//! The application state built at startup. Handlers never see it whole: each
+//! area extracts its own sub-state through `FromRef` (the web sockets
+//! [`WebState`], the HTTP API [`HttpState`], WeChat [`WechatState`], the
+//! console API [`AdminState`], the hot list `Arc<Analytics>`).
 
 use std::sync::Arc;
 
-use tokio::sync::Semaphore;
-use tokio_util::sync::CancellationToken;
-use tokio_util::task::TaskTracker;
+use axum::extract::FromRef;
 
-use super::{Metrics, Settings};
-use crate::channels::wechat::Bridge;
-use crate::chat::{Engine, SessionCache};
+use crate::admin::AdminState;
+use crate::analytics::Analytics;
+use crate::channels::http::HttpState;
+use crate::channels::web::WebState;
+use crate::channels::wechat::WechatState;
+use crate::chat::Engine;
+use crate::metrics::Metrics;
 use crate::store::Store;
 
-/// Built once at startup and cloned into each request (all fields are shared).
+/// Built once at startup; every field is shared and cheap to clone.
 #[derive(Clone)]
 pub struct AppState {
-    /// The conversation engine (with the matcher and the handoff hub).
-    pub engine: Arc<Engine>,
+    /// The WebSocket endpoints' state.
+    pub web: WebState,
+    /// The HTTP API's state.
+    pub http: HttpState,
+    /// The WeChat callbacks' state.
+    pub wechat: WechatState,
+    /// The console API's state.
+    pub admin: AdminState,
+}
+
+impl AppState {
+    /// The conversation engine.
+    pub fn engine(&self) -> &Arc<Engine> {
+        &self.web.engine
+    }
+
     /// Persistence.
-    pub store: Arc<dyn Store>,
+    pub fn store(&self) -> &Arc<dyn Store> {
+        &self.web.store
+    }
+
     /// Counters for `/metrics`.
-    pub metrics: Arc<Metrics>,
-    /// Server limits.
-    pub server: Arc<Settings>,
-    /// Open WebSocket connections are capped by these permits.
-    pub connections: Arc<Semaphore>,
-    /// Cancelled when the server begins to shut down.
-    pub shutdown: CancellationToken,
-    /// Tracks WebSocket tasks so that shutdown waits for them.
-    pub tracker: TaskTracker,
-    /// Follow-up context of HTTP API users.
-    pub api_sessions: Arc<SessionCache>,
-    /// The WeChat accounts and their per-user state.
-    pub wechat: Arc<Bridge>,
-    /// Console sign-in settings and state.
-    pub admin: Arc<crate::admin::Auth>,
-    /// Hot questions, unanswered clusters and service figures (cached report).
-    pub analytics: Arc<crate::analytics::Analytics>,
-    /// Versioned knowledge and live publishing.
-    pub knowledge: Arc<crate::admin::knowledge::Knowledge>,
+    pub fn metrics(&self) -> &Arc<Metrics> {
+        &self.web.metrics
+    }
+
+    /// Hot questions, unanswered clusters and service figures.
+    pub fn analytics(&self) -> &Arc<Analytics> {
+        &self.admin.analytics
+    }
+}
+
+impl FromRef<AppState> for WebState {
+    fn from_ref(s: &AppState) -> Self {
+        s.web.clone()
+    }
+}
+
+impl FromRef<AppState> for HttpState {
+    fn from_ref(s: &AppState) -> Self {
+        s.http.clone()
+    }
+}
+
+impl FromRef<AppState> for Arc<Analytics> {
+    fn from_ref(s: &AppState) -> Self {
+        Arc::clone(&s.admin.analytics)
+    }
 }

@@ -5,7 +5,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 use super::Result;
-use crate::chat::SessionId;
+use crate::ids::SessionId;
 
 /// How a request for a human ended (so far).
 pub mod outcome {

@@ -18,8 +18,8 @@ use std::path::Path;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
 
+pub use crate::config::store::Settings;
 pub use accounts::{AccountStore, AdminSession, AuditEntry, AuditFilter, User};
 pub use analytics::{AnalyticsStore, AskedQuestion, HandoffRecord, RatingRecord, outcome as handoff_outcome};
 pub use knowledge::{KnowledgeStore, KnowledgeVersion, NewKnowledge};
@@ -29,7 +29,8 @@ pub use model::{
 };
 pub use sqlite::SqliteStore;
 
-use crate::chat::{SessionId, VisitorKey};
+use crate::api_error::{Code, ErrorCode};
+use crate::ids::{SessionId, VisitorKey};
 
 /// Why a store operation failed.
 #[derive(Debug, thiserror::Error)]
@@ -45,36 +46,18 @@ pub enum StoreError {
     Backend(String),
 }
 
-impl StoreError {
-    /// A stable code for clients.
-    pub fn code(&self) -> &'static str {
+impl ErrorCode for StoreError {
+    fn code(&self) -> Code {
         match self {
-            StoreError::NotFound => "not_found",
-            StoreError::Conflict(_) => "conflict",
-            StoreError::Backend(_) => "store_unavailable",
+            StoreError::NotFound => Code::NotFound,
+            StoreError::Conflict(_) => Code::Conflict,
+            StoreError::Backend(_) => Code::StoreUnavailable,
         }
     }
 }
 
 /// Store results.
 pub type Result<T> = std::result::Result<T, StoreError>;
-
-/// Where and how to store.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct Settings {
-    /// Directory of the embedded database (created on first start).
-    pub data_dir: std::path::PathBuf,
-    /// Database connections. SQLite allows one writer at a time, so a few
-    /// connections are enough; readers use WAL snapshots.
-    pub max_connections: u32,
-}
-
-impl Default for Settings {
-    fn default() -> Self {
-        Settings { data_dir: "data".into(), max_connections: 4 }
-    }
-}
 
 /// Persistence used by the chat engine and the handoff hub.
 #[async_trait]

@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::chat::{SessionId, VisitorKey};
+use crate::ids::{SessionId, VisitorKey};
 
 /// Who is talking to the taxpayer now.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

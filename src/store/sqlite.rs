@@ -15,7 +15,7 @@ use super::{
     Agent, Conversation, ConversationState, Feedback, Message, NewMessage, QueueEntry, Rating, Result, Sender, Store,
     StoreError, Ticket, TicketStatus,
 };
-use crate::chat::{SessionId, VisitorKey};
+use crate::ids::{SessionId, VisitorKey};
 
 static MIGRATOR: Migrator = sqlx::migrate!("./migrations/sqlite");
 

@@ -7,7 +7,7 @@ use sqlx::Row;
 use super::analytics::{AnalyticsStore, AskedQuestion, HandoffRecord, RatingRecord, outcome};
 use super::sqlite::{millis, time};
 use super::{Result, SqliteStore};
-use crate::chat::SessionId;
+use crate::ids::SessionId;
 
 /// Each bot reply to a question (`decision` set) paired with the visitor
 /// message just before it in the same conversation.

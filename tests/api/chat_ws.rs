@@ -4,7 +4,7 @@ use tokio_tungstenite::tungstenite::Message;
 
 use crate::helpers::{always_answer, always_clarify, ask_answer, error_code, spawn_app, spawn_app_with};
 use taxbot::channels::web::protocol::ServerMsg;
-use taxbot::chat::SessionId;
+use taxbot::ids::SessionId;
 use taxbot::store::Sender;
 
 fn kb_question() -> String {

@@ -5,8 +5,8 @@ use serde_json::json;
 
 use crate::helpers::{AGENT_1, AGENT_2, AGENT_PASSWORD, error_code, spawn_app, spawn_app_with};
 use taxbot::channels::web::protocol::{AgentServerMsg, HandoffInfo, ServerMsg};
-use taxbot::chat::SessionId;
 use taxbot::handoff::Assignment;
+use taxbot::ids::SessionId;
 
 fn session_of(welcome: &ServerMsg) -> (String, String) {
     let ServerMsg::Welcome { session_id, visitor_token, .. } = welcome else { panic!("not a welcome: {welcome:?}") };
@@ -15,7 +15,7 @@ fn session_of(welcome: &ServerMsg) -> (String, String) {
 
 fn agent_error(m: &AgentServerMsg) -> Option<&str> {
     match m {
-        AgentServerMsg::Error { code, .. } => Some(code),
+        AgentServerMsg::Error { code, .. } => Some(code.as_str()),
         _ => None,
     }
 }

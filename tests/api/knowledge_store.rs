@@ -13,7 +13,7 @@ use crate::helpers::{
     AGENT_1, AGENT_PASSWORD, TestApp, always_answer, ask_answer, spawn_app_on, start_from_store, test_config,
 };
 use taxbot::admin::Role;
-use taxbot::admin::knowledge::PublishPolicy;
+use taxbot::knowledge::PublishPolicy;
 
 const PASSWORD: &str = "editor-password-1";
 const MARK: &str = "（本条已由编辑更新）";

@@ -3,7 +3,7 @@
 
 use chrono::Utc;
 
-use taxbot::chat::{SessionId, VisitorKey, VisitorToken};
+use taxbot::ids::{SessionId, VisitorKey, VisitorToken};
 use taxbot::store::{
     self, Agent, Conversation, ConversationState, Feedback, NewMessage, QueueEntry, Rating, Sender, Store, StoreError,
     Ticket, TicketStatus,

@@ -15,8 +15,8 @@ use crate::helpers::{AGENT_1, TestApp, always_clarify, spawn_app_with};
 use taxbot::channels::web::protocol::AgentServerMsg;
 use taxbot::channels::wechat::crypto::{Cryptor, signature};
 use taxbot::channels::wechat::{Account, Mode, Secret, xml};
-use taxbot::chat::VisitorKey;
 use taxbot::config::Config;
+use taxbot::ids::VisitorKey;
 
 const TOKEN: &str = "wx-test-token";
 const APPID: &str = "wx0123456789abcdef";
@@ -339,7 +339,9 @@ async fn wechat_agents_are_told_when_the_reply_window_has_passed() {
     let AgentServerMsg::Queue { items } = queue else { unreachable!() };
     agent.send_json(json!({"type": "accept", "session_id": items[0].session_id})).await;
     let e = agent
-        .recv_until(|m| matches!(m, AgentServerMsg::Error { code, .. } if code == "wechat_reply_window_passed"))
+        .recv_until(
+            |m| matches!(m, AgentServerMsg::Error { code, .. } if code.as_str() == "wechat_reply_window_passed"),
+        )
         .await;
     assert!(matches!(e, AgentServerMsg::Error { message, .. } if message.contains("48")));
 }

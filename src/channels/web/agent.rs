@@ -9,13 +9,13 @@ use tracing::Instrument;
 use super::inbound::{Inbound, inbound};
 use super::limit::RateLimiter;
 use super::protocol::{AGENT_TYPES, AgentClientMsg, AgentServerMsg, FrameError};
-use super::{Flow, convert, feed};
-use crate::chat::SessionId;
+use super::{Flow, WebState, convert, feed};
+use crate::api_error::{Code, ErrorCode};
 use crate::handoff::{AgentAccount, AgentEvent, HandoffError, Presence};
-use crate::server::AppState;
+use crate::ids::SessionId;
 
 struct Conn {
-    state: AppState,
+    state: WebState,
     out: SplitSink<WebSocket, Message>,
     account: AgentAccount,
     agent: Option<(AgentAccount, u64)>,
@@ -42,13 +42,13 @@ fn event(e: &AgentEvent) -> AgentServerMsg {
         AgentEvent::Released { session_id } => AgentServerMsg::Released { session_id: session_id.to_string() },
         AgentEvent::TicketOpened(t) => AgentServerMsg::TicketNew { ticket: convert::ticket(t) },
         AgentEvent::Undeliverable { session_id, code, reason } => {
-            AgentServerMsg::Error { code: (*code).to_owned(), message: format!("会话 {session_id}：{reason}") }
+            AgentServerMsg::Error { code: *code, message: format!("会话 {session_id}：{reason}") }
         }
     }
 }
 
 /// Serves the agent console of `account` (a signed-in user) until it closes or the server stops.
-pub(crate) async fn serve(socket: WebSocket, state: AppState, account: AgentAccount) {
+pub(crate) async fn serve(socket: WebSocket, state: WebState, account: AgentAccount) {
     let span = tracing::info_span!("ws_agent", agent = tracing::field::Empty);
     async move {
         let (out, mut input) = socket.split();
@@ -93,9 +93,9 @@ impl Conn {
         feed(&mut self.out, msg).await
     }
 
-    async fn error(&mut self, code: &str, message: String) -> Flow {
+    async fn error(&mut self, code: Code, message: String) -> Flow {
         self.state.metrics.error(code);
-        let msg = AgentServerMsg::Error { code: code.to_owned(), message };
+        let msg = AgentServerMsg::Error { code, message };
         self.send(&msg).await
     }
 
@@ -200,13 +200,13 @@ enum ActError {
     AlreadyHello,
 }
 
-impl ActError {
-    fn code(&self) -> &'static str {
+impl ErrorCode for ActError {
+    fn code(&self) -> Code {
         match self {
             ActError::Handoff(e) => e.code(),
-            ActError::BadSession(_) => "invalid_id",
-            ActError::Empty => "empty_text",
-            ActError::AlreadyHello => "invalid_message",
+            ActError::BadSession(_) => Code::InvalidId,
+            ActError::Empty => Code::EmptyText,
+            ActError::AlreadyHello => Code::InvalidMessage,
         }
     }
 }

@@ -11,14 +11,15 @@ use tracing::Instrument;
 use super::inbound::{Inbound, inbound};
 use super::limit::RateLimiter;
 use super::protocol::{CHAT_TYPES, ClientMsg, FrameError, ServerMsg};
-use super::{Flow, convert, feed};
+use super::{Flow, WebState, convert, feed};
+use crate::api_error::{Code, ErrorCode};
 use crate::chat::{Answer, ChatError, Reply, Session};
 use crate::handoff::VisitorEvent;
-use crate::server::AppState;
+use crate::ids::Channel;
 use crate::text::mask_numbers;
 
 struct Conn {
-    state: AppState,
+    state: WebState,
     out: SplitSink<WebSocket, Message>,
     session: Option<Session>,
     events: Option<mpsc::Receiver<VisitorEvent>>,
@@ -33,7 +34,7 @@ async fn next_event(rx: &mut Option<mpsc::Receiver<VisitorEvent>>) -> Option<Vis
 }
 
 /// Serves one taxpayer connection until it closes or the server stops.
-pub(crate) async fn serve(socket: WebSocket, state: AppState) {
+pub(crate) async fn serve(socket: WebSocket, state: WebState) {
     let span = tracing::info_span!("ws_chat", session = tracing::field::Empty);
     async move {
         let (out, mut input) = socket.split();
@@ -92,9 +93,9 @@ impl Conn {
         }
     }
 
-    async fn error(&mut self, code: &str, message: String) -> Flow {
+    async fn error(&mut self, code: Code, message: String) -> Flow {
         self.state.metrics.error(code);
-        let msg = ServerMsg::Error { code: code.to_owned(), message };
+        let msg = ServerMsg::Error { code, message };
         self.send(&msg).await
     }
 
@@ -183,7 +184,7 @@ impl Conn {
             ClientMsg::Ask { text, reference } => {
                 let started = Instant::now();
                 tracing::debug!(text = %mask_numbers(&text), "ask");
-                self.state.metrics.message("web");
+                self.state.metrics.message(Channel::Web);
                 match engine.ask(s, &text).await {
                     Ok(a) => {
                         if let Flow::Close = self.ack(reference, Some(a.message_id)).await {

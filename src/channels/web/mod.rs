@@ -9,6 +9,7 @@ mod limit;
 pub mod protocol;
 
 use std::future::Future;
+use std::sync::Arc;
 
 use axum::extract::State;
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
@@ -17,17 +18,44 @@ use axum::response::{IntoResponse, Response};
 use futures_util::SinkExt;
 use futures_util::stream::SplitSink;
 use serde::Serialize;
+use tokio::sync::Semaphore;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
 
 pub use limit::RateLimiter;
 
+use crate::api_error::{ApiError, Code};
+use crate::chat::Engine;
+use crate::config::server::Settings as Limits;
 use crate::handoff::AgentAccount;
-use crate::server::{ApiError, AppState};
+use crate::metrics::Metrics;
+use crate::store::Store;
+
+/// What the WebSocket endpoints need of the application (handed out by the
+/// server with `FromRef`).
+#[derive(Clone)]
+pub struct WebState {
+    /// The conversation engine (with the matcher and the handoff hub).
+    pub engine: Arc<Engine>,
+    /// Persistence (console sessions of agents).
+    pub store: Arc<dyn Store>,
+    /// Counters for `/metrics`.
+    pub metrics: Arc<Metrics>,
+    /// Frame and rate limits.
+    pub server: Arc<Limits>,
+    /// Open WebSocket connections are capped by these permits.
+    pub connections: Arc<Semaphore>,
+    /// Cancelled when the server begins to shut down.
+    pub shutdown: CancellationToken,
+    /// Tracks socket tasks so that shutdown waits for them.
+    pub tracker: TaskTracker,
+}
 
 /// Frames past this multiple of `max_frame_bytes` close the connection at the
 /// transport; below it an oversize frame only earns an `error` frame.
 const TRANSPORT_FACTOR: usize = 8;
 
-fn upgrade(ws: WebSocketUpgrade, state: &AppState) -> WebSocketUpgrade {
+fn upgrade(ws: WebSocketUpgrade, state: &WebState) -> WebSocketUpgrade {
     let hard = state.server.max_frame_bytes.saturating_mul(TRANSPORT_FACTOR);
     ws.max_message_size(hard).max_frame_size(hard)
 }
@@ -52,9 +80,9 @@ async fn feed<T: Serialize>(out: &mut SplitSink<WebSocket, Message>, msg: &T) ->
 
 /// Accepts a WebSocket when a connection slot is free, and runs `serve` on it
 /// as a task the graceful shutdown waits for.
-fn accept<F, Fut>(state: AppState, ws: WebSocketUpgrade, serve: F) -> Response
+fn accept<F, Fut>(state: WebState, ws: WebSocketUpgrade, serve: F) -> Response
 where
-    F: FnOnce(WebSocket, AppState) -> Fut + Send + 'static,
+    F: FnOnce(WebSocket, WebState) -> Fut + Send + 'static,
     Fut: Future<Output = ()> + Send + 'static,
 {
     let Ok(permit) = state.connections.clone().try_acquire_owned() else {
@@ -68,18 +96,18 @@ where
 }
 
 /// `GET /ws/chat`: a taxpayer connection.
-pub async fn chat_socket(State(state): State<AppState>, ws: WebSocketUpgrade) -> Response {
+pub async fn chat_socket(State(state): State<WebState>, ws: WebSocketUpgrade) -> Response {
     accept(state, ws, chat::serve)
 }
 
 /// `GET /ws/agent`: the agent console of the user signed in to the console
 /// (session cookie; any role may serve). A browser's `Origin` must match
 /// `Host`, so another site cannot open the socket with the agent's cookie.
-pub async fn agent_socket(State(state): State<AppState>, headers: HeaderMap, ws: WebSocketUpgrade) -> Response {
+pub async fn agent_socket(State(state): State<WebState>, headers: HeaderMap, ws: WebSocketUpgrade) -> Response {
     if !same_origin(&headers) {
-        return ApiError::new("bad_origin", "请从控制台页面连接坐席工作台").into_response();
+        return ApiError::new(Code::BadOrigin, "请从控制台页面连接坐席工作台").into_response();
     }
-    let principal = match crate::admin::authenticate(&state, &headers).await {
+    let principal = match crate::admin::authenticate(&*state.store, &headers).await {
         Ok((p, _)) => p,
         Err(e) => return e.into_response(),
     };

@@ -15,10 +15,11 @@ use super::custom_service::{CsError, CustomService};
 use super::dedupe::{self, Dedupe};
 use super::render::{self, PLEASE_TYPE};
 use super::xml::{Content, EventKind, Inbound};
-use super::{Account, Mode, Settings};
-use crate::chat::{Reply, Session, SessionCache, SessionId, VisitorKey};
+use super::{Account, Mode, Settings, WechatState};
+use crate::api_error::ErrorCode;
+use crate::chat::{Reply, Session, SessionCache};
 use crate::handoff::VisitorEvent;
-use crate::server::AppState;
+use crate::ids::{Channel, SessionId, VisitorKey};
 use crate::store::{ConversationState, Sender};
 
 /// Messages looked at to find the user's last one (for the 48-hour window).
@@ -86,7 +87,7 @@ impl Bridge {
 /// The passive reply to a callback (`None`: answer `success`), computed once
 /// per message however often WeChat retries it, and pushed later instead
 /// when it takes longer than the budget.
-pub(crate) async fn reply(state: &AppState, acc: usize, m: Inbound) -> Option<String> {
+pub(crate) async fn reply(state: &WechatState, acc: usize, m: Inbound) -> Option<String> {
     let bridge = &state.wechat;
     let key = format!("{}:{}", bridge.accounts[acc].cfg.appid, m.dedupe_key());
     let (slot, first) = bridge.dedupe.slot(&key);
@@ -104,17 +105,17 @@ pub(crate) async fn reply(state: &AppState, acc: usize, m: Inbound) -> Option<St
     dedupe::wait(&slot, budget).await.flatten()
 }
 
-async fn push_late(state: &AppState, acc: usize, openid: &str, text: &str) {
+async fn push_late(state: &WechatState, acc: usize, openid: &str, text: &str) {
     let result = match &state.wechat.accounts[acc].cs {
         Some(cs) => cs.send_text(openid, text).await,
         None => Err(CsError::NotConfigured),
     };
     if let Err(e) = result {
-        tracing::warn!(code = e.code(), error = %e, "微信：超时的答复未能补发");
+        tracing::warn!(code = %e.code(), error = %e, "微信：超时的答复未能补发");
     }
 }
 
-async fn compute(state: &AppState, acc: usize, m: Inbound) -> Option<String> {
+async fn compute(state: &WechatState, acc: usize, m: Inbound) -> Option<String> {
     let text = match m.content {
         Content::Text(t) | Content::Voice(Some(t)) => t,
         Content::Voice(None) | Content::Other(_) => return Some(PLEASE_TYPE.into()),
@@ -125,19 +126,19 @@ async fn compute(state: &AppState, acc: usize, m: Inbound) -> Option<String> {
         },
         Content::Event(_) => return None,
     };
-    state.metrics.message("wechat");
+    state.metrics.message(Channel::Wechat);
     ask(state, acc, &m.from, &text).await
 }
 
-async fn session(state: &AppState, acc: usize, openid: &str) -> Result<Session, String> {
+async fn session(state: &WechatState, acc: usize, openid: &str) -> Result<Session, String> {
     let key = state.wechat.key(acc, openid).ok_or_else(|| "无效的用户".to_owned())?;
     match state.wechat.sessions.take(&key) {
         Some(s) => Ok(s),
-        None => state.engine.open_keyed(key, "wechat").await.map_err(|e| e.to_string()),
+        None => state.engine.open_keyed(key, Channel::Wechat).await.map_err(|e| e.to_string()),
     }
 }
 
-async fn welcome(state: &AppState, acc: usize, openid: &str) -> String {
+async fn welcome(state: &WechatState, acc: usize, openid: &str) -> String {
     let greeting = state.engine.settings().greeting.clone();
     let hot = state.engine.hot_questions();
     if let Ok(mut s) = session(state, acc, openid).await {
@@ -161,7 +162,7 @@ fn choice(text: &str, offered: &[String]) -> Option<String> {
     offered.get(n.checked_sub(1)?).cloned()
 }
 
-async fn ask(state: &AppState, acc: usize, openid: &str, text: &str) -> Option<String> {
+async fn ask(state: &WechatState, acc: usize, openid: &str, text: &str) -> Option<String> {
     let mut s = match session(state, acc, openid).await {
         Ok(s) => s,
         Err(e) => return Some(e),
@@ -205,7 +206,7 @@ fn render_reply(reply: Reply) -> String {
 }
 
 /// Starts forwarding agent events of `id` to the user, once per conversation.
-fn forward(state: &AppState, acc: usize, openid: &str, id: &SessionId) {
+fn forward(state: &WechatState, acc: usize, openid: &str, id: &SessionId) {
     {
         let mut f = state.wechat.forwarded.lock().unwrap_or_else(|p| p.into_inner());
         if !f.insert(id.clone()) {
@@ -224,7 +225,7 @@ fn forward(state: &AppState, acc: usize, openid: &str, id: &SessionId) {
 }
 
 async fn run_forwarder(
-    state: &AppState,
+    state: &WechatState,
     acc: usize,
     openid: &str,
     id: &SessionId,
@@ -257,14 +258,14 @@ async fn run_forwarder(
 }
 
 /// Sends `text` through the customer-service API, or tells the agent why not.
-async fn deliver(state: &AppState, acc: usize, openid: &str, id: &SessionId, text: &str) {
+async fn deliver(state: &WechatState, acc: usize, openid: &str, id: &SessionId, text: &str) {
     let result = match &state.wechat.accounts[acc].cs {
         None => Err(CsError::NotConfigured),
         Some(_) if !within_window(state, id).await => Err(CsError::OutOfWindow),
         Some(cs) => cs.send_text(openid, &render::fit(text)).await,
     };
     if let Err(e) = result {
-        tracing::warn!(code = e.code(), error = %e, "微信：消息未能送达用户");
+        tracing::warn!(code = %e.code(), error = %e, "微信：消息未能送达用户");
         let hub = state.engine.hub();
         if let Err(e2) = hub.undeliverable(id, e.code(), &e.to_string()).await {
             tracing::warn!(error = %e2, "微信：无法通知客服消息未送达");
@@ -273,7 +274,7 @@ async fn deliver(state: &AppState, acc: usize, openid: &str, id: &SessionId, tex
 }
 
 /// Whether the user wrote within the reply window (WeChat refuses pushes after).
-async fn within_window(state: &AppState, id: &SessionId) -> bool {
+async fn within_window(state: &WechatState, id: &SessionId) -> bool {
     let window = chrono::Duration::hours(i64::try_from(state.wechat.settings.reply_window_hours).unwrap_or(48));
     let Ok(messages) = state.store.messages(id, WINDOW_LOOKBACK).await else {
         return true;

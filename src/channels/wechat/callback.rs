@@ -13,11 +13,10 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use serde::Deserialize;
 
-use super::Mode;
 use super::bridge::{self, Configured};
 use super::crypto::{signature, signature_matches};
 use super::xml::{self, Fields, Inbound};
-use crate::server::AppState;
+use super::{Mode, WechatState};
 
 /// The query WeChat adds to every callback.
 #[derive(Debug, Default, Deserialize)]
@@ -30,16 +29,17 @@ pub(crate) struct Params {
 }
 
 /// The routes of every configured account.
-pub fn router(state: &AppState) -> Router<AppState> {
+pub fn router<S: Clone + Send + Sync + 'static>(state: WechatState) -> Router<S> {
     let mut r = Router::new();
     for (i, a) in state.wechat.accounts.iter().enumerate() {
-        let verify_route = move |State(s): State<AppState>, Query(p): Query<Params>| async move { verify(&s, i, &p) };
-        let post_route = move |State(s): State<AppState>, Query(p): Query<Params>, body: Bytes| async move {
+        let verify_route =
+            move |State(s): State<WechatState>, Query(p): Query<Params>| async move { verify(&s, i, &p) };
+        let post_route = move |State(s): State<WechatState>, Query(p): Query<Params>, body: Bytes| async move {
             callback(&s, i, &p, &body).await
         };
         r = r.route(&a.cfg.path, get(verify_route).post(post_route));
     }
-    r
+    r.with_state(state)
 }
 
 /// A refused callback: logged once here, answered 403 or 400.
@@ -57,7 +57,7 @@ fn forbidden(reason: &'static str) -> Refused {
 }
 
 /// The timestamp and nonce, with the timestamp within the allowed skew.
-fn fresh<'a>(state: &AppState, p: &'a Params) -> Result<(&'a str, &'a str), Refused> {
+fn fresh<'a>(state: &WechatState, p: &'a Params) -> Result<(&'a str, &'a str), Refused> {
     let (Some(ts), Some(nonce)) = (p.timestamp.as_deref(), p.nonce.as_deref()) else {
         return Err(forbidden("缺少 timestamp 或 nonce"));
     };
@@ -77,7 +77,7 @@ fn check_plain(account: &Configured, p: &Params, ts: &str, nonce: &str) -> Resul
     }
 }
 
-fn verify(state: &AppState, i: usize, p: &Params) -> Response {
+fn verify(state: &WechatState, i: usize, p: &Params) -> Response {
     let account = &state.wechat.accounts[i];
     let checked = fresh(state, p).and_then(|(ts, nonce)| check_plain(account, p, ts, nonce));
     match (checked, p.echostr.as_deref()) {
@@ -114,7 +114,7 @@ fn open(account: &Configured, p: &Params, ts: &str, nonce: &str, body: &[u8]) ->
     Ok((xml::parse(plain.as_bytes()).map_err(bad)?, true))
 }
 
-async fn callback(state: &AppState, i: usize, p: &Params, body: &[u8]) -> Response {
+async fn callback(state: &WechatState, i: usize, p: &Params, body: &[u8]) -> Response {
     let account = &state.wechat.accounts[i];
     let opened = fresh(state, p).and_then(|(ts, nonce)| open(account, p, ts, nonce, body));
     let (fields, encrypted) = match opened {

@@ -8,6 +8,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::Secret;
+use crate::api_error::{Code, ErrorCode};
 
 /// Refresh the token this long before WeChat's `expires_in` runs out, so a
 /// call never carries a token that expires on the way.
@@ -42,14 +43,13 @@ pub enum CsError {
     Transport(String),
 }
 
-impl CsError {
-    /// A stable code for agents and logs.
-    pub fn code(&self) -> &'static str {
+impl ErrorCode for CsError {
+    fn code(&self) -> Code {
         match self {
-            CsError::NotConfigured => "wechat_not_configured",
-            CsError::OutOfWindow => "wechat_reply_window_passed",
-            CsError::Api { .. } => "wechat_api_error",
-            CsError::Transport(_) => "wechat_unreachable",
+            CsError::NotConfigured => Code::WechatNotConfigured,
+            CsError::OutOfWindow => Code::WechatReplyWindowPassed,
+            CsError::Api { .. } => Code::WechatApiError,
+            CsError::Transport(_) => Code::WechatUnreachable,
         }
     }
 }

@@ -3,6 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::HistoryItem;
+use crate::api_error::Code;
 
 /// Agent console → server.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -158,7 +159,7 @@ pub enum AgentServerMsg {
     #[serde(rename = "error")]
     Error {
         /// Stable code.
-        code: String,
+        code: Code,
         /// What to do.
         message: String,
     },

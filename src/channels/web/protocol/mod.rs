@@ -4,6 +4,7 @@
 
 mod agent;
 
+use crate::api_error::{Code, ErrorCode};
 use serde::{Deserialize, Serialize};
 
 pub use agent::{AgentClientMsg, AgentServerMsg, ConversationInfo, TicketInfo};
@@ -304,7 +305,7 @@ pub enum ServerMsg {
     #[serde(rename = "error")]
     Error {
         /// Stable code (see docs/protocol.md).
-        code: String,
+        code: Code,
         /// What to do, for people.
         message: String,
     },
@@ -336,17 +337,16 @@ pub enum FrameError {
     HelloRequired,
 }
 
-impl FrameError {
-    /// A stable code for clients.
-    pub fn code(&self) -> &'static str {
+impl ErrorCode for FrameError {
+    fn code(&self) -> Code {
         match self {
-            FrameError::BadJson(_) => "bad_json",
-            FrameError::UnknownType(_) => "unknown_type",
-            FrameError::Invalid(_) => "invalid_message",
-            FrameError::Binary => "binary_not_supported",
-            FrameError::TooLarge(_) => "frame_too_large",
-            FrameError::RateLimited => "rate_limited",
-            FrameError::HelloRequired => "hello_required",
+            FrameError::BadJson(_) => Code::BadJson,
+            FrameError::UnknownType(_) => Code::UnknownType,
+            FrameError::Invalid(_) => Code::InvalidMessage,
+            FrameError::Binary => Code::BinaryNotSupported,
+            FrameError::TooLarge(_) => Code::FrameTooLarge,
+            FrameError::RateLimited => Code::RateLimited,
+            FrameError::HelloRequired => Code::HelloRequired,
         }
     }
 }
@@ -385,11 +385,11 @@ mod tests {
         let ok: ClientMsg = decode(r#"{"type":"ask","text":"你好"}"#, &CHAT_TYPES).expect("ask");
         assert!(matches!(ok, ClientMsg::Ask { .. }));
         let e = decode::<ClientMsg>("{", &CHAT_TYPES).expect_err("bad");
-        assert_eq!(e.code(), "bad_json");
+        assert_eq!(e.code(), Code::BadJson);
         let e = decode::<ClientMsg>(r#"{"type":"dance"}"#, &CHAT_TYPES).expect_err("unknown");
-        assert_eq!(e.code(), "unknown_type");
+        assert_eq!(e.code(), Code::UnknownType);
         let e = decode::<ClientMsg>(r#"{"type":"ask"}"#, &CHAT_TYPES).expect_err("invalid");
-        assert_eq!(e.code(), "invalid_message");
+        assert_eq!(e.code(), Code::InvalidMessage);
         let p: ClientMsg = decode(r#"{"type":"request_human"}"#, &CHAT_TYPES).expect("unit");
         assert_eq!(p, ClientMsg::RequestHuman);
     }

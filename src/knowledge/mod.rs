@@ -3,29 +3,19 @@
 //! trying questions against the drafts, and Excel import/export. See `docs/knowledge.md`.
 
 mod base;
-pub mod routes;
 
 use std::path::Path;
 use std::sync::Arc;
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
+pub use crate::config::admin::PublishPolicy;
 pub use base::{Current, DICTIONARY, Draft, ENTRY, LIST_KEY, STOPWORDS, SYNONYMS};
 
+use crate::api_error::{Code, ErrorCode};
 use crate::kb::{self, Entry, KnowledgeBase};
 use crate::search::{Outcome, Searcher, Snapshot};
 use crate::store::{NewKnowledge, Store, StoreError};
-
-/// `[admin] publish_policy`: who may publish a draft.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum PublishPolicy {
-    /// Any editor publishes, including their own drafts.
-    #[default]
-    Single,
-    /// A second editor must approve (publish) a draft.
-    Review,
-}
 
 /// Why a knowledge change failed.
 #[derive(Debug, thiserror::Error)]
@@ -59,21 +49,17 @@ pub enum KnowledgeError {
     Store(#[from] StoreError),
 }
 
-impl From<KnowledgeError> for crate::server::ApiError {
-    fn from(e: KnowledgeError) -> Self {
-        use crate::server::ApiError;
-        if let KnowledgeError::Store(s) = e {
-            return s.into();
+impl ErrorCode for KnowledgeError {
+    fn code(&self) -> Code {
+        match self {
+            KnowledgeError::NoEntry(_) | KnowledgeError::NoDraft(_) => Code::NotFound,
+            KnowledgeError::Exists(_) => Code::Conflict,
+            KnowledgeError::OwnDraft => Code::OwnDraft,
+            KnowledgeError::Invalid(_) => Code::InvalidEntry,
+            KnowledgeError::Import(_) => Code::InvalidImport,
+            KnowledgeError::Store(e) => e.code(),
+            KnowledgeError::Corrupt(_) | KnowledgeError::Index(_) => Code::KnowledgeUnavailable,
         }
-        let code = match &e {
-            KnowledgeError::NoEntry(_) | KnowledgeError::NoDraft(_) => "not_found",
-            KnowledgeError::Exists(_) => "conflict",
-            KnowledgeError::OwnDraft => "own_draft",
-            KnowledgeError::Invalid(_) => "invalid_entry",
-            KnowledgeError::Import(_) => "invalid_import",
-            KnowledgeError::Corrupt(_) | KnowledgeError::Index(_) | KnowledgeError::Store(_) => "knowledge_unavailable",
-        };
-        ApiError::new(code, e.to_string())
     }
 }
 

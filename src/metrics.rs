@@ -7,6 +7,9 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::time::Duration;
 
+use crate::api_error::Code;
+use crate::ids::Channel;
+
 /// Upper bounds (seconds) of the first-delta latency histogram.
 const BUCKETS: [f64; 10] = [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1.0];
 
@@ -15,44 +18,14 @@ const BUCKETS: [f64; 10] = [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.
 pub struct Metrics {
     ws_open: AtomicI64,
     ws_total: AtomicU64,
-    messages_web: AtomicU64,
-    messages_http: AtomicU64,
+    /// Taxpayer messages, indexed like [`Channel::ALL`].
+    messages: [AtomicU64; Channel::ALL.len()],
     decisions: [AtomicU64; 3],
     first_delta: [AtomicU64; BUCKETS.len() + 1],
     first_delta_sum_us: AtomicU64,
     /// Error codes are a small fixed set, so the map stays small; the lock is
     /// held for one increment.
-    errors: Mutex<BTreeMap<&'static str, u64>>,
-}
-
-fn code_key(code: &str) -> &'static str {
-    const KNOWN: [&str; 24] = [
-        "bad_json",
-        "unknown_type",
-        "invalid_message",
-        "binary_not_supported",
-        "frame_too_large",
-        "rate_limited",
-        "hello_required",
-        "empty_text",
-        "text_too_long",
-        "unknown_visitor",
-        "expired_visitor",
-        "invalid_id",
-        "unknown_answer",
-        "unknown_choice",
-        "invalid_rating",
-        "unauthorized",
-        "already_taken",
-        "not_queued",
-        "not_assigned",
-        "at_capacity",
-        "rating_not_allowed",
-        "store_unavailable",
-        "search_failed",
-        "unknown_ticket",
-    ];
-    KNOWN.iter().find(|k| **k == code).copied().unwrap_or("other")
+    errors: Mutex<BTreeMap<Code, u64>>,
 }
 
 impl Metrics {
@@ -68,9 +41,9 @@ impl Metrics {
     }
 
     /// A taxpayer message arrived on `channel`.
-    pub fn message(&self, channel: &str) {
-        let c = if channel == "http" { &self.messages_http } else { &self.messages_web };
-        c.fetch_add(1, Ordering::Relaxed);
+    pub fn message(&self, channel: Channel) {
+        let i = Channel::ALL.iter().position(|c| *c == channel).unwrap_or(0);
+        self.messages[i].fetch_add(1, Ordering::Relaxed);
     }
 
     /// A decision was sent.
@@ -93,9 +66,9 @@ impl Metrics {
     }
 
     /// An error frame or response was sent.
-    pub fn error(&self, code: &str) {
+    pub fn error(&self, code: Code) {
         let mut m = self.errors.lock().unwrap_or_else(|p| p.into_inner());
-        *m.entry(code_key(code)).or_default() += 1;
+        *m.entry(code).or_default() += 1;
     }
 
     /// The Prometheus text exposition; `gauges` adds name/value pairs.
@@ -109,8 +82,9 @@ impl Metrics {
         let _ = writeln!(o, "taxbot_ws_connections_total {}", load(&self.ws_total));
         let _ = writeln!(o, "# HELP taxbot_messages_total Taxpayer messages by channel.");
         let _ = writeln!(o, "# TYPE taxbot_messages_total counter");
-        let _ = writeln!(o, "taxbot_messages_total{{channel=\"web\"}} {}", load(&self.messages_web));
-        let _ = writeln!(o, "taxbot_messages_total{{channel=\"http\"}} {}", load(&self.messages_http));
+        for (channel, count) in Channel::ALL.iter().zip(&self.messages) {
+            let _ = writeln!(o, "taxbot_messages_total{{channel=\"{channel}\"}} {}", load(count));
+        }
         let _ = writeln!(o, "# HELP taxbot_decisions_total Bot decisions sent on the web channel.");
         let _ = writeln!(o, "# TYPE taxbot_decisions_total counter");
         for (i, k) in ["answer", "clarify", "no_match"].iter().enumerate() {
@@ -131,7 +105,7 @@ impl Metrics {
         let _ = writeln!(o, "# HELP taxbot_errors_total Error frames and responses by code.");
         let _ = writeln!(o, "# TYPE taxbot_errors_total counter");
         for (code, n) in self.errors.lock().unwrap_or_else(|p| p.into_inner()).iter() {
-            let _ = writeln!(o, "taxbot_errors_total{{code=\"{code}\"}} {n}");
+            let _ = writeln!(o, "taxbot_errors_total{{code=\"{}\"}} {n}", code.metric_label());
         }
         for (name, help, value) in gauges {
             let _ = writeln!(o, "# HELP {name} {help}");

@@ -1,4 +1,7 @@
-//! Identifiers of conversations and visitors, parsed once at the boundary.
+//! Identifiers and small tags shared by every layer: conversations, visitors,
+//! tickets, the channel a conversation came through, and the kinds and states
+//! of stored knowledge versions. Parsed once at the boundary. A leaf: it uses no
+//! other module of the crate.
 
 use std::fmt;
 
@@ -114,6 +117,41 @@ impl fmt::Display for SessionId {
     }
 }
 
+/// A 留言 ticket id, as the store numbers them.
+pub type TicketId = i64;
+
+/// The channel a conversation came through. The engine knows no more of a
+/// channel than this tag (and what it can do).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Channel {
+    /// The widget over `/ws/chat`.
+    Web,
+    /// The HTTP API (`/api/v1/ask…`).
+    Http,
+    /// A WeChat Official Account.
+    Wechat,
+}
+
+impl Channel {
+    /// Every channel.
+    pub const ALL: [Channel; 3] = [Channel::Web, Channel::Http, Channel::Wechat];
+
+    /// The tag as stored and as a metric label.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Channel::Web => "web",
+            Channel::Http => "http",
+            Channel::Wechat => "wechat",
+        }
+    }
+}
+
+impl fmt::Display for Channel {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 fn truncated(mut value: String) -> String {
     if let Some((i, _)) = value.char_indices().nth(40) {
         value.truncate(i);
@@ -135,5 +173,7 @@ mod tests {
         assert!(VisitorKey::api("").is_err());
         assert!(VisitorKey::api("u\n1").is_err());
         assert_eq!(VisitorKey::api("u1").expect("valid").as_str(), "api:u1");
+        let tags: Vec<&str> = Channel::ALL.iter().map(|c| c.as_str()).collect();
+        assert_eq!(tags, ["web", "http", "wechat"]);
     }
 }

@@ -1,12 +1,22 @@
 //! One typed configuration: defaults in code < `taxbot.toml` < `TAXBOT_SECTION__KEY`
 //! environment variables < command-line flags (applied by `main`).
+//!
+//! The configuration owns the type of every section (one file each), so this
+//! module is a leaf: any module may read its own section's type, and the
+//! configuration depends on no other module of the crate.
 
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::channels::wechat;
-use crate::{analytics, chat, handoff, search, server, store};
+pub mod admin;
+pub mod analytics;
+pub mod chat;
+pub mod handoff;
+pub mod search;
+pub mod server;
+pub mod store;
+pub mod wechat;
 
 /// The whole configuration; every section has defaults that run locally.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -27,7 +37,7 @@ pub struct Config {
     /// WeChat Official Accounts (`[[wechat.accounts]]`).
     pub wechat: wechat::Settings,
     /// Console sign-in: session length, cookie security, proxy trust.
-    pub admin: crate::admin::Settings,
+    pub admin: admin::Settings,
     /// Hot questions, unanswered clusters and service figures.
     pub analytics: analytics::Settings,
 }

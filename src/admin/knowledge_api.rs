@@ -10,11 +10,12 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::{DICTIONARY, ENTRY, PublishPolicy, SYNONYMS};
+use super::AdminState;
 use crate::admin::{AdminRoutes, Principal, Role, audit};
+use crate::api_error::{ApiError, Code};
 use crate::kb::{self, Entry};
+use crate::knowledge::{DICTIONARY, ENTRY, PublishPolicy, SYNONYMS};
 use crate::search::Decision;
-use crate::server::{ApiError, AppState};
 use crate::text::{DictWord, Lexicon};
 
 /// Largest accepted Excel import (and word list: the shipped dictionary alone is ~100 KB of JSON).
@@ -61,7 +62,7 @@ fn query(q: ListParam) -> Result<ListQuery, ApiError> {
 /// Days ahead that count as "expiring" in the list.
 const EXPIRING_DAYS: i64 = 30;
 
-async fn list(State(s): State<AppState>, q: ListParam) -> Result<Json<Value>, ApiError> {
+async fn list(State(s): State<AdminState>, q: ListParam) -> Result<Json<Value>, ApiError> {
     let q = query(q)?;
     let current = s.knowledge.current().await?;
     let today = kb::today_in_china();
@@ -103,12 +104,12 @@ async fn list(State(s): State<AppState>, q: ListParam) -> Result<Json<Value>, Ap
     Ok(Json(json!({"entries": entries, "categories": categories})))
 }
 
-async fn one(State(s): State<AppState>, Path(id): Path<String>) -> Result<Json<Value>, ApiError> {
+async fn one(State(s): State<AdminState>, Path(id): Path<String>) -> Result<Json<Value>, ApiError> {
     let current = s.knowledge.current().await?;
     let published = current.published.get(&id);
     let draft = current.drafts.get(&id);
     if published.is_none() && draft.is_none() {
-        return Err(super::KnowledgeError::NoEntry(id).into());
+        return Err(crate::knowledge::KnowledgeError::NoEntry(id).into());
     }
     let review = s.knowledge.policy() == PublishPolicy::Review;
     Ok(Json(json!({
@@ -122,26 +123,26 @@ fn entry_body(body: &[u8]) -> Result<Entry, ApiError> {
     let de = &mut serde_json::Deserializer::from_slice(body);
     serde_path_to_error::deserialize(de).map_err(|e| {
         let field = e.path().to_string();
-        ApiError::new("invalid_entry", format!("字段 {field} 有误：{}", e.inner()))
+        ApiError::new(Code::InvalidEntry, format!("字段 {field} 有误：{}", e.inner()))
     })
 }
 
 async fn save(
-    State(s): State<AppState>,
+    State(s): State<AdminState>,
     who: Principal,
     Path(id): Path<String>,
     body: Bytes,
 ) -> Result<Json<Value>, ApiError> {
     let entry = entry_body(&body)?;
     if entry.id.as_str() != id {
-        return Err(ApiError::new("invalid_entry", format!("字段 id 应为 {id}（与地址一致）")));
+        return Err(ApiError::new(Code::InvalidEntry, format!("字段 id 应为 {id}（与地址一致）")));
     }
     let version = s.knowledge.save_draft(&entry, &who.name, false).await?;
     audit::record(&s, &who, "entry.save", &id, json!({"version": version})).await?;
     Ok(Json(json!({"version": version})))
 }
 
-async fn create(State(s): State<AppState>, who: Principal, body: Bytes) -> Result<Json<Value>, ApiError> {
+async fn create(State(s): State<AdminState>, who: Principal, body: Bytes) -> Result<Json<Value>, ApiError> {
     let entry = entry_body(&body)?;
     let version = s.knowledge.save_draft(&entry, &who.name, true).await?;
     audit::record(&s, &who, "entry.save", entry.id.as_str(), json!({"version": version, "new": true})).await?;
@@ -154,7 +155,7 @@ struct Similar {
 }
 
 async fn similar(
-    State(s): State<AppState>,
+    State(s): State<AdminState>,
     who: Principal,
     Path(id): Path<String>,
     body: Bytes,
@@ -165,16 +166,16 @@ async fn similar(
     Ok(Json(json!({"version": version, "added": added})))
 }
 
-async fn publish(State(s): State<AppState>, who: Principal, Path(id): Path<String>) -> Result<Json<Value>, ApiError> {
+async fn publish(State(s): State<AdminState>, who: Principal, Path(id): Path<String>) -> Result<Json<Value>, ApiError> {
     let version = s.knowledge.publish(&id, &who.name).await?;
     audit::record(&s, &who, "entry.publish", &id, json!({"version": version})).await?;
     Ok(Json(json!({"version": version, "published": true})))
 }
 
-async fn versions(State(s): State<AppState>, Path(id): Path<String>) -> Result<Json<Value>, ApiError> {
+async fn versions(State(s): State<AdminState>, Path(id): Path<String>) -> Result<Json<Value>, ApiError> {
     let all = s.store.knowledge_versions(ENTRY, &id).await?;
     if all.is_empty() {
-        return Err(super::KnowledgeError::NoEntry(id).into());
+        return Err(crate::knowledge::KnowledgeError::NoEntry(id).into());
     }
     let versions: Vec<Value> = all
         .iter()
@@ -186,7 +187,7 @@ async fn versions(State(s): State<AppState>, Path(id): Path<String>) -> Result<J
     Ok(Json(json!({"versions": versions})))
 }
 
-async fn version(State(s): State<AppState>, Path((id, version)): Path<(String, i64)>) -> Result<Response, ApiError> {
+async fn version(State(s): State<AdminState>, Path((id, version)): Path<(String, i64)>) -> Result<Response, ApiError> {
     let v = s.store.knowledge_version(ENTRY, &id, version).await?;
     Ok(([(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))], v.content).into_response())
 }
@@ -197,7 +198,7 @@ struct Rollback {
 }
 
 async fn rollback(
-    State(s): State<AppState>,
+    State(s): State<AdminState>,
     who: Principal,
     Path(id): Path<String>,
     body: Bytes,
@@ -208,7 +209,7 @@ async fn rollback(
     Ok(Json(json!({"version": new})))
 }
 
-async fn discard(State(s): State<AppState>, who: Principal, Path(id): Path<String>) -> Result<Json<Value>, ApiError> {
+async fn discard(State(s): State<AdminState>, who: Principal, Path(id): Path<String>) -> Result<Json<Value>, ApiError> {
     s.knowledge.discard(&id).await?;
     audit::record(&s, &who, "entry.discard", &id, json!({})).await?;
     Ok(Json(json!({"discarded": true})))
@@ -219,10 +220,10 @@ struct Try {
     question: String,
 }
 
-async fn try_question(State(s): State<AppState>, body: Bytes) -> Result<Json<Value>, ApiError> {
+async fn try_question(State(s): State<AdminState>, body: Bytes) -> Result<Json<Value>, ApiError> {
     let Try { question } = serde_json::from_slice(&body).map_err(ApiError::bad_json)?;
     if question.trim().is_empty() {
-        return Err(ApiError::new("empty_text", "请输入要试问的问题"));
+        return Err(ApiError::new(Code::EmptyText, "请输入要试问的问题"));
     }
     let (outcome, drafted) = s.knowledge.try_question(&question).await?;
     let decision = match outcome.decision {
@@ -242,7 +243,7 @@ async fn try_question(State(s): State<AppState>, body: Bytes) -> Result<Json<Val
     Ok(Json(json!({"decision": decision, "candidates": candidates})))
 }
 
-async fn expiring(State(s): State<AppState>, q: ListParam) -> Result<Json<Value>, ApiError> {
+async fn expiring(State(s): State<AdminState>, q: ListParam) -> Result<Json<Value>, ApiError> {
     let days = query(q)?.days.unwrap_or(EXPIRING_DAYS);
     let base = s.knowledge.published_base().await?;
     let found: Vec<Value> = kb::expiring_within(&base.entries, kb::today_in_china(), days)
@@ -252,7 +253,7 @@ async fn expiring(State(s): State<AppState>, q: ListParam) -> Result<Json<Value>
     Ok(Json(json!({"entries": found})))
 }
 
-async fn synonyms(State(s): State<AppState>) -> Result<Json<Value>, ApiError> {
+async fn synonyms(State(s): State<AdminState>) -> Result<Json<Value>, ApiError> {
     let current = s.knowledge.current().await?;
     let version = current.lists.get(SYNONYMS).map_or(0, |(v, _)| *v);
     Ok(Json(json!({"groups": current.lexicon().synonym_groups, "version": version})))
@@ -267,15 +268,15 @@ struct Groups {
 fn checked<T>(text: &str, parse: impl Fn(&str) -> (T, Vec<crate::text::LineProblem>)) -> Result<T, ApiError> {
     let (value, problems) = parse(text);
     match problems.first() {
-        Some(p) => Err(ApiError::new("invalid_entry", format!("第 {} 项：{}", p.line, p.message))),
+        Some(p) => Err(ApiError::new(Code::InvalidEntry, format!("第 {} 项：{}", p.line, p.message))),
         None => Ok(value),
     }
 }
 
-async fn save_synonyms(State(s): State<AppState>, who: Principal, body: Bytes) -> Result<Json<Value>, ApiError> {
+async fn save_synonyms(State(s): State<AdminState>, who: Principal, body: Bytes) -> Result<Json<Value>, ApiError> {
     let Groups { groups } = serde_json::from_slice(&body).map_err(ApiError::bad_json)?;
     if let Some(bad) = groups.iter().find(|g| g.len() < 2 || g.iter().any(|w| w.trim().is_empty())) {
-        return Err(ApiError::new("invalid_entry", format!("同义词组 {bad:?} 至少要有两个非空词")));
+        return Err(ApiError::new(Code::InvalidEntry, format!("同义词组 {bad:?} 至少要有两个非空词")));
     }
     let text = kb::synonyms_text(&Lexicon { synonym_groups: groups, ..Lexicon::default() });
     checked(&text, crate::text::parse_synonyms)?;
@@ -284,7 +285,7 @@ async fn save_synonyms(State(s): State<AppState>, who: Principal, body: Bytes) -
     Ok(Json(json!({"version": version})))
 }
 
-async fn dictionary(State(s): State<AppState>) -> Result<Json<Value>, ApiError> {
+async fn dictionary(State(s): State<AdminState>) -> Result<Json<Value>, ApiError> {
     let current = s.knowledge.current().await?;
     let version = current.lists.get(DICTIONARY).map_or(0, |(v, _)| *v);
     let words: Vec<Value> =
@@ -304,14 +305,14 @@ struct Words {
     words: Vec<Word>,
 }
 
-async fn save_dictionary(State(s): State<AppState>, who: Principal, body: Bytes) -> Result<Json<Value>, ApiError> {
+async fn save_dictionary(State(s): State<AdminState>, who: Principal, body: Bytes) -> Result<Json<Value>, ApiError> {
     let Words { words } = serde_json::from_slice(&body).map_err(ApiError::bad_json)?;
     if let Some(bad) = words.iter().find(|w| {
         w.word.trim().is_empty()
             || w.word.contains(char::is_whitespace)
             || w.tag.as_deref().is_some_and(|t| t.contains(char::is_whitespace) || t.is_empty())
     }) {
-        return Err(ApiError::new("invalid_entry", format!("词「{}」无效：词和词性不能为空或含空格", bad.word)));
+        return Err(ApiError::new(Code::InvalidEntry, format!("词「{}」无效：词和词性不能为空或含空格", bad.word)));
     }
     let words = words.into_iter().map(|w| DictWord { word: w.word, freq: w.freq, tag: w.tag }).collect();
     let text = kb::dict_text(&Lexicon { words, ..Lexicon::default() });
@@ -321,27 +322,27 @@ async fn save_dictionary(State(s): State<AppState>, who: Principal, body: Bytes)
     Ok(Json(json!({"version": version})))
 }
 
-async fn export(State(s): State<AppState>) -> Result<Response, ApiError> {
+async fn export(State(s): State<AdminState>) -> Result<Response, ApiError> {
     let bytes = s.knowledge.export_xlsx().await?;
     let ct = HeaderValue::from_static("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet");
     let disposition = HeaderValue::from_static("attachment; filename=\"taxbot-knowledge.xlsx\"");
     Ok(([(header::CONTENT_TYPE, ct), (header::CONTENT_DISPOSITION, disposition)], bytes).into_response())
 }
 
-async fn import(State(s): State<AppState>, who: Principal, body: Bytes) -> Result<Json<Value>, ApiError> {
+async fn import(State(s): State<AdminState>, who: Principal, body: Bytes) -> Result<Json<Value>, ApiError> {
     let kb = tokio::task::spawn_blocking(move || kb::from_xlsx(&body))
         .await
-        .map_err(|e| ApiError::new("invalid_import", e.to_string()))?
+        .map_err(|e| ApiError::new(Code::InvalidImport, e.to_string()))?
         .map_err(|e| match e {
             kb::XlsxImportError::Invalid(rows) => ApiError::new(
-                "invalid_import",
+                Code::InvalidImport,
                 format!(
                     "Excel 有 {} 处错误，未导入任何内容：{}",
                     rows.len(),
                     rows.iter().map(ToString::to_string).collect::<Vec<_>>().join("；")
                 ),
             ),
-            other => ApiError::new("invalid_import", other.to_string()),
+            other => ApiError::new(Code::InvalidImport, other.to_string()),
         })?;
     let counts = s.knowledge.import(kb, &who.name).await?;
     audit::record(&s, &who, "kb.import", "xlsx", json!(counts)).await?;

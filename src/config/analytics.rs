@@ -1,0 +1,34 @@
+//! `[analytics]` settings.
+
+use serde::{Deserialize, Serialize};
+
+/// `[analytics]` configuration.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Settings {
+    /// Seconds between recounts.
+    pub refresh_secs: u64,
+    /// Answers below this confidence count as unanswered (low confidence).
+    pub low_confidence: f32,
+    /// Cosine similarity (0–1) a question needs to join a cluster.
+    pub cluster_similarity: f32,
+    /// Most recent questions examined per recount (bounds the work).
+    pub max_questions: u32,
+    /// Days of service figures.
+    pub figure_days: u32,
+    /// An open 留言 ticket older than this many hours is overdue.
+    pub ticket_overdue_hours: u64,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            refresh_secs: 60,
+            low_confidence: 0.93,
+            cluster_similarity: 0.3,
+            max_questions: 100_000,
+            figure_days: 30,
+            ticket_overdue_hours: 24,
+        }
+    }
+}

@@ -1,0 +1,53 @@
+//! `[search]` settings.
+
+use serde::{Deserialize, Serialize};
+
+/// Decision thresholds and reranker weights; tuned with `taxbot eval` on the dev set.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Settings {
+    /// Minimum confidence of the best candidate to answer directly.
+    pub answer_threshold: f32,
+    /// Minimum confidence lead over the runner-up to answer directly.
+    pub margin: f32,
+    /// Minimum summed confidence of the first `max_clarify` candidates to offer
+    /// "您是不是想问…" rather than a human.
+    pub clarify_threshold: f32,
+    /// Minimum confidence of the other candidates offered in a clarification.
+    pub clarify_floor: f32,
+    /// Most candidates offered in a clarification.
+    pub max_clarify: usize,
+    /// Candidates retrieved by BM25 before reranking.
+    pub retrieve_k: usize,
+    /// Weight of words no entry uses, relative to the rarest known word.
+    pub unknown_factor: f32,
+    /// Ranking weights of the reranker's signals (in the order of the search module's `Signals::as_array`).
+    pub rank_weights: [f32; 10],
+    /// Logistic weights of the confidence: ranking score, lead over the best
+    /// other candidate, then the signals.
+    pub confidence_weights: [f32; 12],
+    /// Logistic bias of the confidence.
+    pub confidence_bias: f32,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        // Fitted on tests/eval/dev.jsonl (see docs/quality.md): ranking weights by
+        // pairwise logistic regression, confidence by logistic regression of
+        // "this candidate is the right entry".
+        Settings {
+            answer_threshold: 0.9,
+            margin: 0.0,
+            clarify_threshold: 0.3,
+            clarify_floor: 0.05,
+            max_clarify: 3,
+            retrieve_k: 20,
+            unknown_factor: 0.8,
+            rank_weights: [0.0, 1.2924, 0.0, 0.0, 2.6154, 2.572, 1.424, 2.9366, 1.3653, 2.5103],
+            confidence_weights: [
+                0.6049, 0.2467, -1.2436, -1.4692, 1.8062, 1.0883, -0.0102, 0.7877, 0.0897, 0.8234, 0.2016, -0.9229,
+            ],
+            confidence_bias: -7.9933,
+        }
+    }
+}

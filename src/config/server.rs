@@ -1,0 +1,35 @@
+//! `[server]` settings.
+
+use serde::{Deserialize, Serialize};
+
+/// Listener and connection limits.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Settings {
+    /// Address to listen on; port 0 picks a free port (logged at start).
+    pub bind: String,
+    /// Most WebSocket connections at once; more get HTTP 503.
+    pub max_connections: usize,
+    /// Largest accepted WebSocket text frame in bytes; larger ones get an
+    /// `error` frame (and frames 8 times larger close the connection).
+    pub max_frame_bytes: usize,
+    /// Messages per second one connection may send on average...
+    pub messages_per_sec: u32,
+    /// ...and in a burst.
+    pub message_burst: u32,
+    /// How long shutdown waits for connections to finish.
+    pub shutdown_grace_secs: u64,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            bind: "127.0.0.1:8080".into(),
+            max_connections: 10_000,
+            max_frame_bytes: 8 * 1024,
+            messages_per_sec: 5,
+            message_burst: 10,
+            shutdown_grace_secs: 10,
+        }
+    }
+}
