@@ -21,60 +21,10 @@
     set(k, v) { try { localStorage.setItem(KEY + k, JSON.stringify(v)); } catch { /* private mode: keep in memory */ } },
   };
 
-  // ---- DOM helpers: text always goes in as text, never as HTML ----
-  const h = (tag, attrs, ...kids) => {
-    const e = document.createElement(tag);
-    for (const [k, v] of Object.entries(attrs || {})) {
-      if (v == null || v === false) continue;
-      if (k === "class") e.className = v;
-      else if (k.startsWith("on")) e.addEventListener(k.slice(2), v);
-      else e.setAttribute(k, v === true ? "" : v);
-    }
-    for (const kid of kids.flat()) if (kid != null && kid !== false) e.append(kid);
-    return e;
-  };
-
-  // ---- Allow-list Markdown: paragraphs, lists, headings as bold, **bold**, [links](https://…) ----
-  const inline = (text) => {
-    const out = [];
-    const re = /\*\*([^*]+)\*\*|\[([^\]]+)\]\(([^)\s]+)\)/g;
-    let last = 0, m;
-    while ((m = re.exec(text))) {
-      if (m.index > last) out.push(text.slice(last, m.index));
-      if (m[1] != null) out.push(h("strong", null, m[1]));
-      else if (/^https?:\/\//i.test(m[3])) out.push(h("a", { href: m[3], target: "_blank", rel: "noopener noreferrer nofollow" }, m[2]));
-      else out.push(m[0]);
-      last = re.lastIndex;
-    }
-    if (last < text.length) out.push(text.slice(last));
-    return out;
-  };
-  const markdown = (src) => {
-    const frag = document.createDocumentFragment();
-    let list = null, para = null;
-    for (const raw of src.split("\n")) {
-      const line = raw.trim();
-      const li = /^([-*+]|\d+[.、)])\s+(.*)$/.exec(line);
-      if (!line) { list = para = null; continue; }
-      if (li) {
-        const tag = /\d/.test(li[1]) ? "ol" : "ul";
-        if (!list || list.tagName.toLowerCase() !== tag) {
-          list = h(tag);
-          if (tag === "ol") list.setAttribute("start", parseInt(li[1], 10) || 1);
-          frag.append(list);
-        }
-        list.append(h("li", null, inline(li[2])));
-        para = null;
-        continue;
-      }
-      list = null;
-      const head = /^#{1,6}\s+(.*)$/.exec(line);
-      if (head) { frag.append(h("p", null, h("strong", null, inline(head[1])))); para = null; continue; }
-      if (para) para.append(h("br"), ...inline(line));
-      else { para = h("p", null, inline(line)); frag.append(para); }
-    }
-    return frag;
-  };
+  // ---- DOM builder h() and the allow-list Markdown renderer markdown() ----
+  // One copy for the widget and the console: the server puts web-widget/render.js
+  // here when it serves this file (src/server/assets.rs), so the widget stays one script.
+  //@inline render.js
 
   // ---- Styles (inside the shadow root only) ----
   const css = `

@@ -3,6 +3,7 @@
 //! connected clients `server.restarting`, let in-flight answers finish, close
 //! the store).
 
+mod assets;
 mod router;
 mod state;
 

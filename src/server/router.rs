@@ -1,35 +1,15 @@
-//! Routes: WebSocket channels, the HTTP API, health, metrics, widget files.
+//! Routes: WebSocket channels, the HTTP API, health, metrics, and the static
+//! files of the widget and the console (`assets`).
 
 use axum::Router;
-use axum::extract::{DefaultBodyLimit, Path, State};
-use axum::http::{HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 
-use super::AppState;
+use super::{AppState, assets};
 use crate::api_error::ApiError;
 use crate::channels::{hot, http, web, wechat};
-
-/// The demo page and widget, embedded so the binary serves them from anywhere.
-const INDEX_HTML: &str = include_str!("../../web-widget/index.html");
-const WIDGET_JS: &str = include_str!("../../web-widget/widget.js");
-/// The console (dependency-free HTML and JavaScript modules), embedded the same
-/// way: `(file name under /console/, content type, body)`. One line per file.
-const CONSOLE_FILES: &[(&str, &str, &str)] = &[
-    ("index.html", HTML, include_str!("../../web-widget/console/index.html")),
-    ("console.css", CSS, include_str!("../../web-widget/console/console.css")),
-    ("app.js", JS, include_str!("../../web-widget/console/app.js")),
-    ("lib.js", JS, include_str!("../../web-widget/console/lib.js")),
-    ("agent.js", JS, include_str!("../../web-widget/console/agent.js")),
-    ("knowledge.js", JS, include_str!("../../web-widget/console/knowledge.js")),
-    ("editor.js", JS, include_str!("../../web-widget/console/editor.js")),
-    ("markdown.js", JS, include_str!("../../web-widget/console/markdown.js")),
-    ("analytics.js", JS, include_str!("../../web-widget/console/analytics.js")),
-    ("accounts.js", JS, include_str!("../../web-widget/console/accounts.js")),
-];
-const HTML: &str = "text/html; charset=utf-8";
-const CSS: &str = "text/css; charset=utf-8";
-const JS: &str = "text/javascript; charset=utf-8";
 
 /// HTTP request bodies larger than this are refused (a question is ≤ 500 characters).
 const MAX_BODY_BYTES: usize = 64 * 1024;
@@ -39,11 +19,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(wechat::router(state.wechat.clone()))
         .merge(crate::admin::router(state.admin.clone()))
-        .route("/", get(index))
-        .route("/widget.js", get(widget))
-        .route("/console", get(console_redirect))
-        .route("/console/", get(console_index))
-        .route("/console/{file}", get(console_file))
+        .merge(assets::routes())
         .route("/ws/chat", get(web::chat_socket))
         .route("/ws/agent", get(web::agent_socket))
         .route("/api/v1/ask", post(http::ask))
@@ -54,34 +30,6 @@ pub fn router(state: AppState) -> Router {
         .route("/metrics", get(metrics))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .with_state(state)
-}
-
-async fn index() -> Response {
-    ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], INDEX_HTML).into_response()
-}
-
-async fn widget() -> Response {
-    let ct = HeaderValue::from_static("text/javascript; charset=utf-8");
-    ([(header::CONTENT_TYPE, ct)], WIDGET_JS).into_response()
-}
-
-async fn console_redirect() -> Redirect {
-    Redirect::permanent("/console/")
-}
-
-async fn console_index() -> Response {
-    console_file(Path("index.html".into())).await
-}
-
-async fn console_file(Path(file): Path<String>) -> Response {
-    match CONSOLE_FILES.iter().find(|(name, _, _)| *name == file) {
-        Some((_, content_type, body)) => static_file(content_type, body),
-        None => (StatusCode::NOT_FOUND, "not found").into_response(),
-    }
-}
-
-fn static_file(content_type: &'static str, body: &'static str) -> Response {
-    ([(header::CONTENT_TYPE, HeaderValue::from_static(content_type))], body).into_response()
 }
 
 /// Liveness: the process answers.

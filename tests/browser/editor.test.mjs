@@ -3,7 +3,8 @@
 // context answers with the new text at once; a `<script>` typed into the
 // answer shows as text in the live preview; "试一试" ranks candidates; the
 // Excel export downloaded through the console re-imports with nothing
-// changed; an agent sees no knowledge pages and may not publish (403).
+// changed; an agent sees no knowledge pages and may not publish (403); the
+// same Markdown renders identically in the console and in the widget.
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
@@ -18,6 +19,21 @@ const MARKER = "新答案标记7731";
 const NEW_ANSWER = `个体工商户可以登录电子税务局开具数电发票（${MARKER}）。\n\n- 无需税控设备\n- **当场**可开`;
 const XSS = "<script>window.__xss='preview'</script><img src=x onerror=\"window.__xss='img'\">";
 const KNOWLEDGE_PAGES = ["知识条目", "试一试", "同义词", "词典"];
+/** An answer that uses every rule of the allow-list renderer (web-widget/render.js), and markup that must stay text. */
+const RENDER_MARKER = "渲染一致标记5120";
+const RICH_ANSWER = [
+  `## 开具发票（${RENDER_MARKER}）`,
+  "3. 登录电子税务局",
+  "   - 选择**数电发票**",
+  "   - 填写购买方信息",
+  "4. 确认开具",
+  "",
+  "详见[国家税务总局](https://www.chinatax.gov.cn/)，不是[这个](javascript:window.__xss='link')。",
+  XSS,
+  "",
+  "+ 无需税控设备",
+  "* 当场可开",
+].join("\n");
 
 describe("editor console", () => {
   let server, browser;
@@ -47,6 +63,16 @@ describe("editor console", () => {
     page.on("dialog", (d) => d.accept());
     await signIn(page, server.url, EDITOR, EDITOR_PASSWORD);
     return { context, page };
+  }
+
+  /** A taxpayer in a browser context of its own asks `question` in the widget on the demo page. */
+  async function askInWidget(question) {
+    const visitor = await newContext(browser, server);
+    const widget = await visitor.newPage();
+    await widget.goto(server.url + "/");
+    await openWidget(widget);
+    await widgetAsk(widget, question);
+    return { visitor, widget };
   }
 
   test("edit → preview shows markup as text → publish → a widget elsewhere answers with the new text", async () => {
@@ -105,15 +131,44 @@ describe("editor console", () => {
     assert.ok(Number(await candidate.locator(".conf-num").innerText()) > 0.5);
 
     // A taxpayer in another browser context gets the new text at once.
-    const visitor = await newContext(browser, server);
-    const widget = await visitor.newPage();
-    await widget.goto(server.url + "/");
-    await openWidget(widget);
-    await widgetAsk(widget, QUESTION);
+    const { visitor, widget } = await askInWidget(QUESTION);
     await widget.locator("taxbot-widget .msg.bot", { hasText: MARKER }).waitFor({ timeout: 15000 });
     await shot(widget, "editor-widget-new-answer");
     await visitor.close();
 
+    assert.deepEqual(page.errors, []);
+    await context.close();
+  });
+
+  test("the same Markdown renders identically in the console preview and in the widget", async () => {
+    const { context, page } = await editorPage();
+    await page.goto(server.url + `/console/#/entry?id=${ID}`);
+    await page.getByRole("heading", { name: `条目 ${ID}` }).waitFor();
+    await page.getByLabel("答案（Markdown）").fill(RICH_ANSWER);
+    await page.getByRole("button", { name: "发布", exact: true }).click();
+    await page.locator("#toast", { hasText: "已发布（版本" }).waitFor();
+    const preview = page.locator(".entry-form .md-preview");
+    const consoleHtml = await preview.innerHTML();
+
+    // The renderer's rules, checked once here; the widget must then match to the byte.
+    assert.equal(await preview.locator(":scope > p > strong", { hasText: RENDER_MARKER }).count(), 1, "a heading is a bold paragraph");
+    assert.deepEqual(await preview.locator(":scope > ol").evaluateAll((ls) => ls.map((l) => l.getAttribute("start"))), ["3", "4"], "<ol start> keeps the numbers");
+    assert.deepEqual(await preview.locator(":scope > ul").evaluateAll((ls) => ls.map((l) => l.children.length)), [2, 2]);
+    assert.equal(await preview.locator("ul strong").innerText(), "数电发票");
+    const links = await preview.locator("a").evaluateAll((as) => as.map((a) => [a.getAttribute("href"), a.target, a.rel]));
+    assert.deepEqual(links, [["https://www.chinatax.gov.cn/", "_blank", "noopener noreferrer nofollow"]], "only the https link is a link");
+    const text = await preview.innerText();
+    assert.ok(text.includes("[这个](javascript:window.__xss='link')"), `the javascript: link shows as text: ${text}`);
+    assert.ok(text.includes(XSS), `the markup shows as text: ${text}`);
+    assert.equal(await preview.locator("script, img, [onerror]").count(), 0);
+
+    const { visitor, widget } = await askInWidget(QUESTION);
+    const answer = widget.locator("taxbot-widget .msg.bot", { hasText: RENDER_MARKER }).filter({ has: widget.locator(".fb") });
+    await answer.waitFor({ timeout: 15000 });
+    assert.equal(await answer.locator(".body").innerHTML(), consoleHtml, "the widget renders the answer as the console does");
+    await shot(widget, "editor-widget-rendered");
+    for (const p of [page, widget]) assert.equal(await p.evaluate(() => window.__xss), undefined, "nothing in the answer ran");
+    await visitor.close();
     assert.deepEqual(page.errors, []);
     await context.close();
   });

@@ -104,17 +104,30 @@ export async function newContext(browser, server, options = {}) {
   context.requests = [];
   context.on("request", (r) => context.requests.push(r.url()));
   if (process.env.TAXBOT_WEB_FROM_DISK === "1") {
-    const files = { "/widget.js": "widget.js", "/": "index.html", "/console/": "console/index.html" };
+    const files = { "/": "index.html", "/console/": "console/index.html", "/console/render.js": "render.js" };
     for (const f of readdirSync(join(ROOT, "web-widget/console"))) files[`/console/${f}`] = `console/${f}`;
     const types = { js: "text/javascript", html: "text/html", css: "text/css" };
     await context.route(`${server.url}/**`, (route) => {
       const path = new URL(route.request().url()).pathname;
+      if (path === "/widget.js") return route.fulfill({ status: 200, contentType: `${types.js}; charset=utf-8`, body: widgetFromDisk() });
       const f = files[path];
       if (!f) return route.continue();
       route.fulfill({ status: 200, contentType: `${types[f.split(".").pop()]}; charset=utf-8`, body: readFileSync(join(ROOT, "web-widget", f)) });
     });
   }
   return context;
+}
+
+/**
+ * widget.js as the server serves it, built from the working tree the way
+ * src/server/assets.rs builds it: web-widget/render.js in place of the
+ * `//@inline render.js` line, indented like it, each leading `export ` dropped.
+ */
+export function widgetFromDisk() {
+  const render = readFileSync(join(ROOT, "web-widget/render.js"), "utf8");
+  const widget = readFileSync(join(ROOT, "web-widget/widget.js"), "utf8");
+  return widget.replace(/^([ \t]*)\/\/@inline render\.js[ \t]*\n/m, (_, indent) =>
+    render.split(/(?<=\n)/).map((l) => (l.trim() ? indent : "") + l.replace(/^export /, "")).join("") + (render.endsWith("\n") ? "" : "\n"));
 }
 
 /** Saves a screenshot of `page` as tests/artifacts/NAME.png. */

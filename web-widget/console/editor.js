@@ -5,7 +5,7 @@
 // Not in the navigation: opened from the entry list (`entry`, params {id}) or
 // from an analytics cluster (`entry-new`, params {question, similar}).
 import { h, toast } from "./lib.js";
-import { markdown } from "./markdown.js";
+import { markdown } from "./render.js";
 
 const STATES = { draft: "草稿", published: "已发布", superseded: "已被取代", discarded: "已放弃" };
 const DECISIONS = { answer: "直接回答", clarify: "反问确认（“您是不是想问…”）", no_match: "无法匹配（转人工）" };

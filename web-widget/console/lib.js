@@ -6,21 +6,8 @@ let csrf = "";
 /** Remembers the session's CSRF token (from login or /api/admin/me). */
 export function setCsrf(token) { csrf = token || ""; }
 
-/**
- * `h("button", { class: "x", onclick: f }, "text", child)`: an element whose
- * string children become text nodes, so user data can never become markup.
- */
-export function h(tag, attrs, ...kids) {
-  const e = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs || {})) {
-    if (v == null || v === false) continue;
-    if (k === "class") e.className = v;
-    else if (k.startsWith("on")) e.addEventListener(k.slice(2), v);
-    else e.setAttribute(k, v === true ? "" : v);
-  }
-  for (const kid of kids.flat(Infinity)) if (kid != null && kid !== false) e.append(kid);
-  return e;
-}
+/** The DOM builder (text only, never HTML), shared with the widget. */
+export { h } from "./render.js";
 
 /** An error from the API: `message` is the server's Chinese message, `status` and `code` as sent. */
 export class ApiError extends Error {
