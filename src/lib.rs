@@ -5,7 +5,7 @@
 //! | module   | owns |
 //! |----------|------|
 //! | `text`   | normalisation, jieba segmentation with the tax dictionary, synonyms, stopwords, tantivy tokenizer adapters |
-//! | `kb`     | the FAQ entry type, loading and validating `knowledge-base/` |
+//! | `kb`     | the FAQ entry type, loading and validating `knowledge-base/` (entries, word lists, topic plan) |
 //! | `search` | tantivy index, live swap, candidate retrieval, reranking, confidence, the `Decision`, evaluation |
 //! | `chat`   | sessions, intents, follow-up context, turning a decision into replies and streamed chunks |
 //! | `handoff`| human queue, agent presence and assignment, 留言 tickets, business hours, ratings |
@@ -16,6 +16,7 @@
 //! | `bench`  | the WebSocket load generator (`taxbot bench ws`) |
 //! | `admin`  | console accounts and roles, sign-in sessions and CSRF, the admin route registry, the audit log |
 //! | `config` | one typed configuration (defaults < `taxbot.toml` < `TAXBOT_*` env) |
+//! | `cli`    | the `taxbot` commands behind `main.rs`, one file each (ask, eval, kb, user, serve, bench) |
 //!
 //! Dependencies point one way: `server` → `channels` → `chat` → `handoff` →
 //! `store`, and `chat` → `search` → `kb` → `text`; `config` is read at startup only.
@@ -35,6 +36,7 @@ pub mod api_error;
 pub mod bench;
 pub mod channels;
 pub mod chat;
+pub mod cli;
 pub mod config;
 pub mod handoff;
 pub mod ids;

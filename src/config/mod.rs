@@ -46,16 +46,13 @@ pub struct Config {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct KbSettings {
-    /// Directory with the `knowledge-base/` layout.
+    /// Directory with the `knowledge-base/` layout (its topic plan included).
     pub dir: PathBuf,
-    /// Topic catalog (`kb-topics.tsv`) checked by `kb check`; looked for beside
-    /// the repository (`../shared/kb-topics.tsv`) when unset.
-    pub catalog: Option<PathBuf>,
 }
 
 impl Default for KbSettings {
     fn default() -> Self {
-        KbSettings { dir: PathBuf::from("knowledge-base"), catalog: None }
+        KbSettings { dir: PathBuf::from("knowledge-base") }
     }
 }
 

@@ -4,6 +4,7 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
+use super::catalog::TOPICS_FILE;
 use super::entry::Entry;
 use super::{KbError, KnowledgeBase};
 use crate::text::Lexicon;
@@ -98,9 +99,9 @@ pub fn stopwords_text(lexicon: &Lexicon) -> String {
     lexicon.stopwords.iter().map(|w| format!("{w}\n")).collect()
 }
 
-/// Writes `kb` to `dir` in the layout [`super::load`] reads: `faq/<CATEGORY>/<ID>.md`
-/// and `dict/{tax.dict,synonyms.txt,stopwords.txt}`. Existing files of the same
-/// names are overwritten; other files are left alone.
+/// Writes `kb` to `dir` in the layout [`super::load`] reads: `faq/<CATEGORY>/<ID>.md`,
+/// `dict/{tax.dict,synonyms.txt,stopwords.txt}` and `topics.tsv` (when the base has a
+/// topic plan). Existing files of the same names are overwritten; other files are left alone.
 pub fn export_dir(kb: &KnowledgeBase, dir: &Path) -> Result<(), KbError> {
     let write = |path: PathBuf, text: String| -> Result<(), KbError> {
         if let Some(parent) = path.parent() {
@@ -117,5 +118,8 @@ pub fn export_dir(kb: &KnowledgeBase, dir: &Path) -> Result<(), KbError> {
     write(dict.join("tax.dict"), dict_text(&kb.lexicon))?;
     write(dict.join("synonyms.txt"), synonyms_text(&kb.lexicon))?;
     write(dict.join("stopwords.txt"), stopwords_text(&kb.lexicon))?;
+    if let Some(topics) = &kb.topics {
+        write(dir.join(TOPICS_FILE), topics.to_tsv())?;
+    }
     Ok(())
 }

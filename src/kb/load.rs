@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use crate::text::{self, Lexicon, LineProblem};
 
-use super::catalog::Catalog;
+use super::catalog::{Catalog, TOPICS_FILE};
 use super::entry::Entry;
 use super::front_matter::{FileProblem, line_containing, parse_entry};
 use super::{KbError, KnowledgeBase, Problem};
@@ -16,20 +16,27 @@ use super::{KbError, KnowledgeBase, Problem};
 pub struct CheckReport {
     /// Problems, sorted by file and line.
     pub problems: Vec<Problem>,
-    /// Catalog topics without an entry (only when a catalog was given).
+    /// Planned topics without an entry, sorted (only when the base has a `topics.tsv`).
     pub missing_topics: Vec<String>,
     /// Number of entries that parsed.
     pub entries: usize,
 }
 
 /// Loads `dir` (layout of `knowledge-base/`), failing if anything is invalid.
+/// Entries are not held to the topic plan here (that is `kb check`'s job), so a
+/// base under construction still loads.
 pub fn load(dir: &Path) -> Result<KnowledgeBase, KbError> {
-    let (kb, report) = load_checked(dir, None)?;
+    let (kb, report) = read(dir, false)?;
     if report.problems.is_empty() { Ok(kb) } else { Err(KbError::Invalid(report.problems)) }
 }
 
-/// Loads `dir` and reports every problem, checking ids against `catalog` when given.
-pub fn load_checked(dir: &Path, catalog: Option<&Catalog>) -> Result<(KnowledgeBase, CheckReport), KbError> {
+/// Loads `dir` and reports every problem, checking ids against the base's own
+/// topic plan (`topics.tsv`) when it has one.
+pub fn load_checked(dir: &Path) -> Result<(KnowledgeBase, CheckReport), KbError> {
+    read(dir, true)
+}
+
+fn read(dir: &Path, against_plan: bool) -> Result<(KnowledgeBase, CheckReport), KbError> {
     let faq = dir.join("faq");
     if !faq.is_dir() {
         return Err(KbError::NotAKnowledgeBase(dir.to_path_buf()));
@@ -48,12 +55,39 @@ pub fn load_checked(dir: &Path, catalog: Option<&Catalog>) -> Result<(KnowledgeB
     }
     check_layout(&entries, &mut problems);
     check_duplicates(&entries, &mut problems);
-    let missing_topics = catalog.map(|c| check_catalog(c, &entries, &mut problems)).unwrap_or_default();
+    let topics = load_topics(dir, &mut problems)?;
+    let plan = topics.as_ref().filter(|_| against_plan);
+    let missing_topics = plan.map(|c| check_catalog(c, &entries, &mut problems)).unwrap_or_default();
     let lexicon = load_lexicon(&dir.join("dict"), &mut problems)?;
     problems.sort_by(|a, b| (&a.path, a.line).cmp(&(&b.path, b.line)));
     let report = CheckReport { problems, missing_topics, entries: entries.len() };
     let entries = entries.into_iter().map(|(_, _, e)| e).collect();
-    Ok((KnowledgeBase { entries, lexicon }, report))
+    Ok((KnowledgeBase { entries, lexicon, topics }, report))
+}
+
+/// The topic plan of the base in `dir` (`None` when it has no `topics.tsv`),
+/// failing on a row that does not parse.
+pub fn read_topics(dir: &Path) -> Result<Option<Catalog>, KbError> {
+    let mut problems = Vec::new();
+    let topics = load_topics(dir, &mut problems)?;
+    if problems.is_empty() { Ok(topics) } else { Err(KbError::Invalid(problems)) }
+}
+
+/// Reads `topics.tsv` (optional); a row without a valid id and category is a problem.
+fn load_topics(dir: &Path, problems: &mut Vec<Problem>) -> Result<Option<Catalog>, KbError> {
+    let path = dir.join(TOPICS_FILE);
+    let text = match fs::read_to_string(&path) {
+        Ok(text) => text,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(source) => return Err(KbError::Io { path, source }),
+    };
+    let (catalog, bad) = Catalog::parse(&text);
+    problems.extend(bad.into_iter().map(|line| Problem {
+        path: path.clone(),
+        line,
+        message: "主题行应为：编号<TAB>分类<TAB>标准问题<TAB>范围说明".into(),
+    }));
+    Ok(Some(catalog))
 }
 
 fn at(path: &Path, p: FileProblem) -> Problem {
@@ -131,16 +165,17 @@ pub(super) fn check_duplicates(entries: &[(PathBuf, String, Entry)], problems: &
     }
 }
 
-/// Every entry is a catalog topic of the right category; returns the topics without entry.
+/// Every entry is a planned topic of the right category; returns the topics without entry, sorted.
 fn check_catalog(catalog: &Catalog, entries: &[(PathBuf, String, Entry)], problems: &mut Vec<Problem>) -> Vec<String> {
+    let planned = catalog.categories();
     for (path, content, e) in entries {
-        match catalog.topics.get(&e.id) {
+        match planned.get(&e.id) {
             None => problems.push(Problem {
                 path: path.clone(),
                 line: line_containing(content, "id ="),
-                message: format!("编号 {} 不在主题目录（kb-topics.tsv）中", e.id),
+                message: format!("编号 {} 不在主题目录（{TOPICS_FILE}）中", e.id),
             }),
-            Some(cat) if cat != &e.category => problems.push(Problem {
+            Some(cat) if *cat != &e.category => problems.push(Problem {
                 path: path.clone(),
                 line: line_containing(content, "category ="),
                 message: format!("主题目录中 {} 的分类是 {cat}，不是 {}", e.id, e.category),
@@ -149,7 +184,9 @@ fn check_catalog(catalog: &Catalog, entries: &[(PathBuf, String, Entry)], proble
         }
     }
     let present: std::collections::HashSet<&str> = entries.iter().map(|(_, _, e)| e.id.as_str()).collect();
-    catalog.topics.keys().filter(|id| !present.contains(id.as_str())).map(|id| id.to_string()).collect()
+    let missing: std::collections::BTreeSet<String> =
+        planned.keys().filter(|id| !present.contains(id.as_str())).map(|id| id.to_string()).collect();
+    missing.into_iter().collect()
 }
 
 /// Reads `dict/`; every file is optional, an unreadable or malformed line is a problem.

@@ -1,5 +1,5 @@
-//! The knowledge base: FAQ entries and the word lists, loaded and validated
-//! from the on-disk layout of `knowledge-base/`.
+//! The knowledge base: FAQ entries, the word lists and the topic plan, loaded
+//! and validated from the on-disk layout of `knowledge-base/`.
 
 mod catalog;
 mod entry;
@@ -12,11 +12,11 @@ mod xlsx_import;
 use std::fmt;
 use std::path::PathBuf;
 
-pub use catalog::Catalog;
+pub use catalog::{Catalog, TOPICS_FILE, Topic};
 pub use entry::{Category, Entry, EntryId, InvalidId, Source, expiring_within, today_in_china};
 pub use export::{dict_text, entry_file, export_dir, stopwords_text, synonyms_text};
 pub use front_matter::{FileProblem, parse_entry};
-pub use load::{CheckReport, duplicate_problems, load, load_checked};
+pub use load::{CheckReport, duplicate_problems, load, load_checked, read_topics};
 pub use xlsx::{SOURCE_SEPARATOR, to_xlsx};
 pub use xlsx_import::{RowProblem, XlsxImportError, from_xlsx};
 
@@ -29,6 +29,9 @@ pub struct KnowledgeBase {
     pub entries: Vec<Entry>,
     /// Dictionary, synonyms and stopwords.
     pub lexicon: Lexicon,
+    /// The editors' plan of topics (`topics.tsv`); `None` when the base has none
+    /// (a workbook, or the store, which does not version the plan).
+    pub topics: Option<Catalog>,
 }
 
 /// One problem in a knowledge-base file.

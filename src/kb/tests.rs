@@ -32,18 +32,33 @@ fn reports_duplicates_layout_and_catalog_problems_with_file_and_line() {
     fs::create_dir_all(dir.path().join("faq/IIT")).expect("mkdir");
     fs::rename(dir.path().join("faq/VAT/VAT-003.md"), dir.path().join("faq/IIT/VAT-003.md")).expect("move");
     write(dir.path(), "ZZZ", "ZZZ-001", "随便问问", "随便问问吧");
-    let (catalog, _) = Catalog::parse("id\tcategory\nVAT-001\tVAT\nVAT-002\tVAT\nVAT-003\tVAT\nVAT-004\tVAT\n");
-    let (_, report) = load_checked(dir.path(), Some(&catalog)).expect("readable");
+    let plan = "id\tcategory\nVAT-004\tVAT\nVAT-001\tVAT\nVAT-002\tVAT\nVAT-003\tVAT\nnot a topic\n";
+    fs::write(dir.path().join(TOPICS_FILE), plan).expect("write");
+    let (_, report) = load_checked(dir.path()).expect("readable");
     let text: Vec<String> = report.problems.iter().map(ToString::to_string).collect();
     let has = |needle: &str| text.iter().any(|t| t.contains(needle));
     assert!(has("VAT-002.md:5: 问法「增值税几个点」与 VAT-001"), "{text:#?}");
     assert!(has("应放在 faq/VAT/"), "{text:#?}");
     assert!(has("ZZZ-001 不在主题目录"), "{text:#?}");
+    assert!(has("topics.tsv:6: 主题行应为"), "{text:#?}");
     assert_eq!(report.missing_topics, vec!["VAT-004".to_owned()]);
     match load(dir.path()) {
         Err(KbError::Invalid(p)) => assert!(p.iter().any(|p| p.message.contains("增值税几个点")), "{p:?}"),
         other => panic!("expected invalid, got {other:?}"),
     }
+}
+
+#[test]
+fn loading_keeps_the_topic_plan_without_holding_entries_to_it() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write(dir.path(), "VAT", "VAT-001", "增值税税率是多少", "增值税几个点");
+    assert_eq!(load(dir.path()).expect("valid").topics, None);
+    fs::write(dir.path().join(TOPICS_FILE), "id\tcategory\nIIT-001\tIIT\n").expect("write");
+    let kb = load(dir.path()).expect("an entry outside the plan still loads");
+    assert_eq!(kb.topics.map(|t| t.topics.len()), Some(1));
+    let (_, report) = load_checked(dir.path()).expect("readable");
+    assert_eq!(report.missing_topics, vec!["IIT-001".to_owned()]);
+    assert!(report.problems.iter().any(|p| p.message.contains("VAT-001 不在主题目录")), "{:?}", report.problems);
 }
 
 #[test]
@@ -77,6 +92,9 @@ fn export_then_load_gives_the_same_base() {
     assert_eq!(back.lexicon.words, kb.lexicon.words);
     assert_eq!(back.lexicon.synonym_groups, kb.lexicon.synonym_groups);
     assert_eq!(back.lexicon.stopwords, kb.lexicon.stopwords);
+    assert_eq!(back.topics, kb.topics);
+    let plan = |d: &Path| fs::read_to_string(d.join(TOPICS_FILE)).expect("topics.tsv");
+    assert_eq!(plan(dir.path()), plan(&shipped), "the plan is exported verbatim");
 }
 
 #[test]

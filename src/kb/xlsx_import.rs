@@ -73,7 +73,7 @@ pub fn from_xlsx(bytes: &[u8]) -> Result<KnowledgeBase, XlsxImportError> {
     let entries = read_entries(&entries, &mut problems);
     let lexicon = read_lexicon(&synonyms, &dict, &stopwords, &mut problems);
     if problems.is_empty() {
-        Ok(KnowledgeBase { entries, lexicon })
+        Ok(KnowledgeBase { entries, lexicon, topics: None })
     } else {
         problems.sort_by_key(|p| (p.sheet != ENTRIES_SHEET, p.sheet, p.row));
         Err(XlsxImportError::Invalid(problems))

@@ -77,7 +77,7 @@ impl Current {
         for e in overlay {
             entries.insert(e.id.to_string(), e.clone());
         }
-        KnowledgeBase { entries: entries.into_values().collect(), lexicon: self.lexicon() }
+        KnowledgeBase { entries: entries.into_values().collect(), lexicon: self.lexicon(), topics: None }
     }
 
     /// The published word lists.

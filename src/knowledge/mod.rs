@@ -4,6 +4,7 @@
 
 mod base;
 
+use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -75,6 +76,36 @@ pub struct ImportCounts {
     pub changed: usize,
     /// Entries equal to the published version.
     pub unchanged: usize,
+}
+
+/// An imported entry that differs from the published one: the published version
+/// (`None` when the entry is new) and the imported one.
+pub type ImportChange<'a> = (Option<&'a Entry>, &'a Entry);
+
+/// Compares imported entries with the published ones by id: what an import adds,
+/// changes and leaves unchanged, and the entries to write. The one place that
+/// decides it, for the store ([`Knowledge::import`]) and for a knowledge-base
+/// directory (`taxbot kb import` without `--data-dir`).
+pub fn import_changes<'a>(
+    published: &'a BTreeMap<String, Entry>,
+    incoming: &'a [Entry],
+) -> (ImportCounts, Vec<ImportChange<'a>>) {
+    let mut counts = ImportCounts::default();
+    let mut changes = Vec::new();
+    for e in incoming {
+        match published.get(e.id.as_str()) {
+            Some(old) if old == e => counts.unchanged += 1,
+            old => {
+                if old.is_some() {
+                    counts.changed += 1;
+                } else {
+                    counts.added += 1;
+                }
+                changes.push((old, e));
+            }
+        }
+    }
+    (counts, changes)
 }
 
 /// The knowledge service: the versioned store plus the live matcher.
@@ -266,21 +297,11 @@ impl Knowledge {
     pub async fn import(&self, kb: KnowledgeBase, actor: &str) -> Result<ImportCounts> {
         let _one = self.publishing.lock().await;
         let mut current = self.current().await?;
-        let mut counts = ImportCounts::default();
-        let mut rows = Vec::new();
-        for e in &kb.entries {
-            match current.published.get(e.id.as_str()) {
-                Some(old) if old == e => counts.unchanged += 1,
-                old => {
-                    if old.is_some() {
-                        counts.changed += 1;
-                    } else {
-                        counts.added += 1;
-                    }
-                    rows.push(base::entry_row(e, base::summary(old, e))?);
-                }
-            }
-        }
+        let (counts, changes) = import_changes(&current.published, &kb.entries);
+        let mut rows = changes
+            .into_iter()
+            .map(|(old, e)| base::entry_row(e, base::summary(old, e)))
+            .collect::<Result<Vec<_>>>()?;
         for list in base::list_rows(&kb.lexicon, "导入") {
             if current.list(&list.kind) != list.content {
                 rows.push(list);
