@@ -10,173 +10,139 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 
-/// Every stable error code a client can receive, over HTTP, WebSocket frames
-/// or the WeChat bridge. Serialised in `snake_case`; listed in `docs/api.md`
-/// and `docs/protocol.md`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Code {
+/// Declares [`Code`] once: each variant with its stable text, from which the
+/// enum, [`Code::as_str`] and [`Code::ALL`] are generated.
+macro_rules! codes {
+    ($($(#[$doc:meta])* $variant:ident => $text:literal,)*) => {
+        /// Every stable error code a client can receive, over HTTP, WebSocket frames
+        /// or the WeChat bridge. Serialised as its text; listed in `docs/api.md`
+        /// and `docs/protocol.md`.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        pub enum Code {
+            $($(#[$doc])* #[serde(rename = $text)] $variant,)*
+        }
+
+        impl Code {
+            /// Every code.
+            pub const ALL: &[Code] = &[$(Code::$variant),*];
+
+            /// The code as sent to clients.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $(Code::$variant => $text,)*
+                }
+            }
+        }
+    };
+}
+
+codes! {
     // Malformed requests and frames.
     /// Not valid JSON, or not the fields the endpoint expects.
-    BadJson,
+    BadJson => "bad_json",
     /// Query parameters that do not fit the endpoint.
-    InvalidQuery,
+    InvalidQuery => "invalid_query",
     /// A WebSocket `type` the endpoint does not know.
-    UnknownType,
+    UnknownType => "unknown_type",
     /// A WebSocket message of a known type with wrong fields.
-    InvalidMessage,
+    InvalidMessage => "invalid_message",
     /// A binary WebSocket frame.
-    BinaryNotSupported,
+    BinaryNotSupported => "binary_not_supported",
     /// A WebSocket frame over the limit.
-    FrameTooLarge,
+    FrameTooLarge => "frame_too_large",
     /// Too many messages per second.
-    RateLimited,
+    RateLimited => "rate_limited",
     /// A WebSocket message before `hello`.
-    HelloRequired,
+    HelloRequired => "hello_required",
     // Conversation.
     /// An empty question or message.
-    EmptyText,
+    EmptyText => "empty_text",
     /// A question or message over the length limit.
-    TextTooLong,
+    TextTooLong => "text_too_long",
     /// A visitor token the store does not know.
-    UnknownVisitor,
+    UnknownVisitor => "unknown_visitor",
     /// A visitor token whose conversation expired.
-    ExpiredVisitor,
+    ExpiredVisitor => "expired_visitor",
     /// A malformed id.
-    InvalidId,
+    InvalidId => "invalid_id",
     /// Feedback on an answer that does not exist.
-    UnknownAnswer,
+    UnknownAnswer => "unknown_answer",
     /// A choice that was not offered.
-    UnknownChoice,
+    UnknownChoice => "unknown_choice",
     /// Stars outside 1-5.
-    InvalidRating,
+    InvalidRating => "invalid_rating",
     /// The matcher failed.
-    SearchFailed,
+    SearchFailed => "search_failed",
     // Handoff.
     /// The conversation was taken by another agent.
-    AlreadyTaken,
+    AlreadyTaken => "already_taken",
     /// The conversation is not waiting in the queue.
-    NotQueued,
+    NotQueued => "not_queued",
     /// The conversation is not served by this agent.
-    NotAssigned,
+    NotAssigned => "not_assigned",
     /// The agent serves the maximum number of conversations.
-    AtCapacity,
+    AtCapacity => "at_capacity",
     /// The transfer target is unknown, offline or full.
-    TargetUnavailable,
+    TargetUnavailable => "target_unavailable",
     /// No such 留言 ticket.
-    UnknownTicket,
+    UnknownTicket => "unknown_ticket",
     /// The ticket was answered already.
-    TicketAnswered,
+    TicketAnswered => "ticket_answered",
     /// There is nothing to rate.
-    RatingNotAllowed,
+    RatingNotAllowed => "rating_not_allowed",
     // Console accounts and sign-in.
     /// No valid console session.
-    Unauthorized,
+    Unauthorized => "unauthorized",
     /// Wrong name or password.
-    BadCredentials,
+    BadCredentials => "bad_credentials",
     /// The role does not allow this.
-    Forbidden,
+    Forbidden => "forbidden",
     /// A state-changing request without the CSRF token.
-    Csrf,
+    Csrf => "csrf",
     /// A request from a foreign origin.
-    BadOrigin,
+    BadOrigin => "bad_origin",
     /// Too many failed sign-ins.
-    TooManyAttempts,
+    TooManyAttempts => "too_many_attempts",
     /// A password below the minimum length.
-    WeakPassword,
+    WeakPassword => "weak_password",
     /// An invalid user name.
-    InvalidName,
+    InvalidName => "invalid_name",
     /// An unknown role.
-    InvalidRole,
+    InvalidRole => "invalid_role",
     // Knowledge.
     /// An entry that does not validate.
-    InvalidEntry,
+    InvalidEntry => "invalid_entry",
     /// An import that does not validate.
-    InvalidImport,
+    InvalidImport => "invalid_import",
     /// Publishing one's own draft under the review policy.
-    OwnDraft,
+    OwnDraft => "own_draft",
     /// The knowledge base could not be read or indexed.
-    KnowledgeUnavailable,
+    KnowledgeUnavailable => "knowledge_unavailable",
     // Generic.
     /// The record does not exist.
-    NotFound,
+    NotFound => "not_found",
     /// The change conflicts with the stored state.
-    Conflict,
+    Conflict => "conflict",
     /// Too many connections.
-    Overloaded,
+    Overloaded => "overloaded",
     /// The store failed.
-    StoreUnavailable,
+    StoreUnavailable => "store_unavailable",
     /// The server is not ready (starting or shutting down).
-    NotReady,
+    NotReady => "not_ready",
     /// Anything else that failed on the server.
-    Internal,
+    Internal => "internal",
     // WeChat customer-service API (shown to agents, logged).
     /// No AppSecret configured.
-    WechatNotConfigured,
+    WechatNotConfigured => "wechat_not_configured",
     /// The user's 48-hour reply window has passed.
-    WechatReplyWindowPassed,
+    WechatReplyWindowPassed => "wechat_reply_window_passed",
     /// WeChat answered with an error.
-    WechatApiError,
+    WechatApiError => "wechat_api_error",
     /// WeChat could not be reached.
-    WechatUnreachable,
+    WechatUnreachable => "wechat_unreachable",
 }
 
 impl Code {
-    /// The code as sent to clients.
-    pub fn as_str(self) -> &'static str {
-        use Code::*;
-        match self {
-            BadJson => "bad_json",
-            InvalidQuery => "invalid_query",
-            UnknownType => "unknown_type",
-            InvalidMessage => "invalid_message",
-            BinaryNotSupported => "binary_not_supported",
-            FrameTooLarge => "frame_too_large",
-            RateLimited => "rate_limited",
-            HelloRequired => "hello_required",
-            EmptyText => "empty_text",
-            TextTooLong => "text_too_long",
-            UnknownVisitor => "unknown_visitor",
-            ExpiredVisitor => "expired_visitor",
-            InvalidId => "invalid_id",
-            UnknownAnswer => "unknown_answer",
-            UnknownChoice => "unknown_choice",
-            InvalidRating => "invalid_rating",
-            SearchFailed => "search_failed",
-            AlreadyTaken => "already_taken",
-            NotQueued => "not_queued",
-            NotAssigned => "not_assigned",
-            AtCapacity => "at_capacity",
-            TargetUnavailable => "target_unavailable",
-            UnknownTicket => "unknown_ticket",
-            TicketAnswered => "ticket_answered",
-            RatingNotAllowed => "rating_not_allowed",
-            Unauthorized => "unauthorized",
-            BadCredentials => "bad_credentials",
-            Forbidden => "forbidden",
-            Csrf => "csrf",
-            BadOrigin => "bad_origin",
-            TooManyAttempts => "too_many_attempts",
-            WeakPassword => "weak_password",
-            InvalidName => "invalid_name",
-            InvalidRole => "invalid_role",
-            InvalidEntry => "invalid_entry",
-            InvalidImport => "invalid_import",
-            OwnDraft => "own_draft",
-            KnowledgeUnavailable => "knowledge_unavailable",
-            NotFound => "not_found",
-            Conflict => "conflict",
-            Overloaded => "overloaded",
-            StoreUnavailable => "store_unavailable",
-            NotReady => "not_ready",
-            Internal => "internal",
-            WechatNotConfigured => "wechat_not_configured",
-            WechatReplyWindowPassed => "wechat_reply_window_passed",
-            WechatApiError => "wechat_api_error",
-            WechatUnreachable => "wechat_unreachable",
-        }
-    }
-
     /// The HTTP status of a response carrying this code.
     pub fn status(self) -> StatusCode {
         use Code::*;
@@ -202,61 +168,6 @@ impl Code {
     pub fn metric_label(self) -> &'static str {
         self.as_str()
     }
-
-    /// Every code, for documentation checks and metrics.
-    pub const ALL: [Code; 48] = {
-        use Code::*;
-        [
-            BadJson,
-            InvalidQuery,
-            UnknownType,
-            InvalidMessage,
-            BinaryNotSupported,
-            FrameTooLarge,
-            RateLimited,
-            HelloRequired,
-            EmptyText,
-            TextTooLong,
-            UnknownVisitor,
-            ExpiredVisitor,
-            InvalidId,
-            UnknownAnswer,
-            UnknownChoice,
-            InvalidRating,
-            SearchFailed,
-            AlreadyTaken,
-            NotQueued,
-            NotAssigned,
-            AtCapacity,
-            TargetUnavailable,
-            UnknownTicket,
-            TicketAnswered,
-            RatingNotAllowed,
-            Unauthorized,
-            BadCredentials,
-            Forbidden,
-            Csrf,
-            BadOrigin,
-            TooManyAttempts,
-            WeakPassword,
-            InvalidName,
-            InvalidRole,
-            InvalidEntry,
-            InvalidImport,
-            OwnDraft,
-            KnowledgeUnavailable,
-            NotFound,
-            Conflict,
-            Overloaded,
-            StoreUnavailable,
-            NotReady,
-            Internal,
-            WechatNotConfigured,
-            WechatReplyWindowPassed,
-            WechatApiError,
-            WechatUnreachable,
-        ]
-    };
 }
 
 impl fmt::Display for Code {
@@ -361,7 +272,7 @@ mod tests {
     #[test]
     fn codes_serialise_as_their_stable_text_and_are_listed_once() {
         let mut seen = std::collections::HashSet::new();
-        for code in Code::ALL {
+        for &code in Code::ALL {
             assert_eq!(serde_json::to_value(code).expect("serialise"), serde_json::json!(code.as_str()));
             assert!(seen.insert(code.as_str()), "{code} listed twice");
         }

@@ -139,7 +139,7 @@ pub async fn start_from_store(config: Config, dir: Arc<TempDir>) -> TestApp {
 
 async fn run(app: App, config: Config, dir: Arc<TempDir>) -> TestApp {
     let addr = app.local_addr();
-    let store = Arc::clone(&app.state().store());
+    let store = Arc::clone(app.state().store());
     for name in [AGENT_1, AGENT_2] {
         if store.user_by_name(name).await.expect("store answers").is_none() {
             let mut u = users::create(&*store, name, Role::Agent, AGENT_PASSWORD).await.expect("agent user");
@@ -147,7 +147,7 @@ async fn run(app: App, config: Config, dir: Arc<TempDir>) -> TestApp {
             store.update_user(&u).await.expect("agent capacity");
         }
     }
-    let analytics = Arc::clone(&app.state().analytics());
+    let analytics = Arc::clone(app.state().analytics());
     let (tx, rx) = oneshot::channel::<()>();
     let handle = tokio::spawn(async move {
         app.run_until_stopped(async {
