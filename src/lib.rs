@@ -1,25 +1,30 @@
 //! taxbot: an intelligent FAQ chatbot for 24/7 Chinese tax consultation.
 //!
-//! Module map (see `docs/` and the design notes for the full picture):
+//! Module map (see the README and `docs/` for the full picture), top layer first:
 //!
 //! | module   | owns |
 //! |----------|------|
-//! | `text`   | normalisation, jieba segmentation with the tax dictionary, synonyms, stopwords, tantivy tokenizer adapters |
-//! | `kb`     | the FAQ entry type, loading and validating `knowledge-base/` (entries, word lists, topic plan) |
-//! | `search` | tantivy index, live swap, candidate retrieval, reranking, confidence, the `Decision`, evaluation |
+//! | `cli`    | the `taxbot` commands behind `main.rs`, one file each (ask, eval, kb, user, serve, bench) |
+//! | `server` | startup (`AppState`, handed to handlers as sub-states by `FromRef`), the router, static assets, graceful shutdown |
+//! | `channels` | wire formats: `web` (WebSocket JSON), `http` (JSON + SSE API), `wechat` (公众号 XML), `hot` |
+//! | `admin`  | console accounts and roles, sign-in sessions and CSRF, the admin route registry and routes, the audit log |
+//! | `knowledge` | the knowledge workflow: drafts, versions, review, publish, rollback, import/export, live index swap |
 //! | `chat`   | sessions, intents, follow-up context, turning a decision into replies and streamed chunks |
 //! | `handoff`| human queue, agent presence and assignment, 留言 tickets, business hours, ratings |
-//! | `store`  | persistence behind the `Store` trait (SQLite now), embedded migrations |
-//! | `channels` | wire formats: `web` (WebSocket JSON), `http` (JSON + SSE API) |
-//! | `server` | axum router, limits, health and metrics, graceful shutdown, `App` wiring |
 //! | `analytics` | hot questions, clusters of unanswered questions, service figures, CSV (recounted off the chat path) |
+//! | `search` | tantivy index, live swap, candidate retrieval, reranking, confidence, the `Decision`, evaluation |
+//! | `kb`     | the FAQ entry type, loading and validating `knowledge-base/` (entries, word lists, topic plan) |
+//! | `store`  | persistence behind the `Store` trait (SQLite now), embedded migrations |
+//! | `text`   | normalisation, jieba segmentation with the tax dictionary, synonyms, stopwords, tantivy tokenizer adapters |
 //! | `bench`  | the WebSocket load generator (`taxbot bench ws`) |
-//! | `admin`  | console accounts and roles, sign-in sessions and CSRF, the admin route registry, the audit log |
-//! | `config` | one typed configuration (defaults < `taxbot.toml` < `TAXBOT_*` env) |
-//! | `cli`    | the `taxbot` commands behind `main.rs`, one file each (ask, eval, kb, user, serve, bench) |
 //!
-//! Dependencies point one way: `server` → `channels` → `chat` → `handoff` →
-//! `store`, and `chat` → `search` → `kb` → `text`; `config` is read at startup only.
+//! Leaves that any module may use and that use no layer: `ids` (ids and the
+//! `Channel` enum), `api_error` (error codes, statuses, `ApiError`), `metrics`,
+//! and `config` (the typed configuration, owning every section's type).
+//!
+//! Imports point down the table only; within a layer a module may use a
+//! sibling that does not use it back (`chat` → `handoff`, `channels` →
+//! `admin::authenticate`).
 
 /// mimalloc instead of the system allocator: building an index and answering
 /// a question allocate many small, short-lived buffers (jieba's pieces, term
