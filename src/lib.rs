@@ -45,6 +45,7 @@ pub mod cli;
 pub mod config;
 pub mod handoff;
 pub mod ids;
+pub mod json_body;
 pub mod kb;
 pub mod knowledge;
 pub mod metrics;

@@ -12,6 +12,7 @@ use std::time::Instant;
 
 use super::{AdminState, ClientIp, Principal, Role, audit, session, users};
 use crate::api_error::ApiError;
+use crate::json_body::JsonBody;
 
 /// Verified when the name is unknown, so that both cases cost one argon2 run.
 static DUMMY_HASH: LazyLock<String> =
@@ -29,9 +30,8 @@ pub(super) async fn login(
     State(state): State<AdminState>,
     ClientIp(ip): ClientIp,
     headers: HeaderMap,
-    body: axum::body::Bytes,
+    JsonBody(form): JsonBody<Login>,
 ) -> Result<Response, ApiError> {
-    let form: Login = serde_json::from_slice(&body).map_err(ApiError::bad_json)?;
     let name = form.name.trim();
     let keys = [format!("name:{name}"), format!("ip:{}", ip.as_deref().unwrap_or("?"))];
     let throttle = &state.admin.throttle;

@@ -13,6 +13,7 @@ use serde_json::{Value, json};
 use super::AdminState;
 use crate::admin::{AdminRoutes, Principal, Role, audit};
 use crate::api_error::{ApiError, Code};
+use crate::json_body::JsonBody;
 use crate::kb::{self, Entry};
 use crate::knowledge::{DICTIONARY, ENTRY, PublishPolicy, SYNONYMS};
 use crate::search::Decision;
@@ -158,9 +159,8 @@ async fn similar(
     State(s): State<AdminState>,
     who: Principal,
     Path(id): Path<String>,
-    body: Bytes,
+    JsonBody(Similar { questions }): JsonBody<Similar>,
 ) -> Result<Json<Value>, ApiError> {
-    let Similar { questions } = serde_json::from_slice(&body).map_err(ApiError::bad_json)?;
     let (version, added) = s.knowledge.add_similar(&id, &questions, &who.name).await?;
     audit::record(&s, &who, "entry.save", &id, json!({"version": version, "similar_added": added})).await?;
     Ok(Json(json!({"version": version, "added": added})))
@@ -201,9 +201,8 @@ async fn rollback(
     State(s): State<AdminState>,
     who: Principal,
     Path(id): Path<String>,
-    body: Bytes,
+    JsonBody(Rollback { version }): JsonBody<Rollback>,
 ) -> Result<Json<Value>, ApiError> {
-    let Rollback { version } = serde_json::from_slice(&body).map_err(ApiError::bad_json)?;
     let new = s.knowledge.rollback(&id, version, &who.name).await?;
     audit::record(&s, &who, "entry.rollback", &id, json!({"to": version, "version": new})).await?;
     Ok(Json(json!({"version": new})))
@@ -220,8 +219,10 @@ struct Try {
     question: String,
 }
 
-async fn try_question(State(s): State<AdminState>, body: Bytes) -> Result<Json<Value>, ApiError> {
-    let Try { question } = serde_json::from_slice(&body).map_err(ApiError::bad_json)?;
+async fn try_question(
+    State(s): State<AdminState>,
+    JsonBody(Try { question }): JsonBody<Try>,
+) -> Result<Json<Value>, ApiError> {
     if question.trim().is_empty() {
         return Err(ApiError::new(Code::EmptyText, "请输入要试问的问题"));
     }
@@ -273,8 +274,11 @@ fn checked<T>(text: &str, parse: impl Fn(&str) -> (T, Vec<crate::text::LineProbl
     }
 }
 
-async fn save_synonyms(State(s): State<AdminState>, who: Principal, body: Bytes) -> Result<Json<Value>, ApiError> {
-    let Groups { groups } = serde_json::from_slice(&body).map_err(ApiError::bad_json)?;
+async fn save_synonyms(
+    State(s): State<AdminState>,
+    who: Principal,
+    JsonBody(Groups { groups }): JsonBody<Groups>,
+) -> Result<Json<Value>, ApiError> {
     if let Some(bad) = groups.iter().find(|g| g.len() < 2 || g.iter().any(|w| w.trim().is_empty())) {
         return Err(ApiError::new(Code::InvalidEntry, format!("同义词组 {bad:?} 至少要有两个非空词")));
     }
@@ -305,8 +309,11 @@ struct Words {
     words: Vec<Word>,
 }
 
-async fn save_dictionary(State(s): State<AdminState>, who: Principal, body: Bytes) -> Result<Json<Value>, ApiError> {
-    let Words { words } = serde_json::from_slice(&body).map_err(ApiError::bad_json)?;
+async fn save_dictionary(
+    State(s): State<AdminState>,
+    who: Principal,
+    JsonBody(Words { words }): JsonBody<Words>,
+) -> Result<Json<Value>, ApiError> {
     if let Some(bad) = words.iter().find(|w| {
         w.word.trim().is_empty()
             || w.word.contains(char::is_whitespace)

@@ -9,6 +9,7 @@ use serde_json::{Value, json};
 
 use super::{AdminState, Principal, Role, audit, users};
 use crate::api_error::{ApiError, Code};
+use crate::json_body::JsonBody;
 use crate::store::User;
 
 fn view(u: &User) -> Value {
@@ -40,9 +41,8 @@ pub(super) struct NewUser {
 pub(super) async fn add(
     State(state): State<AdminState>,
     principal: Principal,
-    body: axum::body::Bytes,
+    JsonBody(form): JsonBody<NewUser>,
 ) -> Result<Json<Value>, ApiError> {
-    let form: NewUser = serde_json::from_slice(&body).map_err(ApiError::bad_json)?;
     let role = parse_role(&form.role)?;
     let user = users::create(&*state.store, form.name.trim(), role, &form.password).await?;
     audit::record(&state, &principal, "user.add", &user.name, json!({"role": role})).await?;
@@ -63,9 +63,8 @@ pub(super) async fn update(
     State(state): State<AdminState>,
     principal: Principal,
     Path(id): Path<i64>,
-    body: axum::body::Bytes,
+    JsonBody(change): JsonBody<Change>,
 ) -> Result<Json<Value>, ApiError> {
-    let change: Change = serde_json::from_slice(&body).map_err(ApiError::bad_json)?;
     let mut user = state.store.user(id).await?;
     let mut actions = Vec::new();
     let mut end_sessions = false;

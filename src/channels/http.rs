@@ -7,7 +7,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Json;
-use axum::body::Bytes;
 use axum::extract::{Query, State};
 use axum::response::sse::{Event, Sse};
 use axum::response::{IntoResponse, Response};
@@ -19,6 +18,7 @@ use super::web::protocol::{QuestionRef, ServerMsg, SourceRef};
 use crate::api_error::ApiError;
 use crate::chat::{Asked, Engine, Reply, Session, SessionCache};
 use crate::ids::Channel;
+use crate::json_body::JsonBody;
 use crate::metrics::Metrics;
 
 /// What the HTTP API needs of the application (handed out by the server with `FromRef`).
@@ -142,8 +142,10 @@ fn response(session: &Session, asked: Asked) -> AskResponse {
 }
 
 /// `POST /api/v1/ask`.
-pub async fn ask(State(state): State<HttpState>, body: Bytes) -> Result<Json<AskResponse>, ApiError> {
-    let req: AskRequest = serde_json::from_slice(&body).map_err(ApiError::bad_json)?;
+pub async fn ask(
+    State(state): State<HttpState>,
+    JsonBody(req): JsonBody<AskRequest>,
+) -> Result<Json<AskResponse>, ApiError> {
     let (session, asked) = run(&state, &req).await?;
     Ok(Json(response(&session, asked)))
 }
