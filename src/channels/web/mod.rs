@@ -7,17 +7,15 @@ pub(crate) mod convert;
 mod inbound;
 mod limit;
 pub mod protocol;
+mod socket;
 
 use std::future::Future;
 use std::sync::Arc;
 
 use axum::extract::State;
-use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
+use axum::extract::ws::{WebSocket, WebSocketUpgrade};
 use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Response};
-use futures_util::SinkExt;
-use futures_util::stream::SplitSink;
-use serde::Serialize;
 use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
@@ -64,18 +62,6 @@ fn upgrade(ws: WebSocketUpgrade, state: &WebState) -> WebSocketUpgrade {
 enum Flow {
     Continue,
     Close,
-}
-
-/// Queues one JSON frame; the socket loops flush after each input or event,
-/// so a reply of several frames costs one write.
-async fn feed<T: Serialize>(out: &mut SplitSink<WebSocket, Message>, msg: &T) -> Flow {
-    let Ok(text) = serde_json::to_string(msg) else {
-        return Flow::Continue;
-    };
-    match out.feed(Message::Text(text.into())).await {
-        Ok(()) => Flow::Continue,
-        Err(_) => Flow::Close,
-    }
 }
 
 /// Accepts a WebSocket when a connection slot is free, and runs `serve` on it

@@ -17,7 +17,7 @@ use super::render::{self, PLEASE_TYPE};
 use super::xml::{Content, EventKind, Inbound};
 use super::{Account, Mode, Settings, WechatState};
 use crate::api_error::ErrorCode;
-use crate::chat::{Reply, Session, SessionCache};
+use crate::chat::{Reply, Session, SessionCache, wording};
 use crate::handoff::VisitorEvent;
 use crate::ids::{Channel, SessionId, VisitorKey};
 use crate::store::{ConversationState, Sender};
@@ -171,10 +171,7 @@ async fn ask(state: &WechatState, acc: usize, openid: &str, text: &str) -> Optio
     let in_bot = engine.hub().state_of(&s.id) == ConversationState::Bot;
     let note = text.trim().strip_prefix("留言").map(str::trim).filter(|t| in_bot && !t.is_empty());
     let result = if let Some(note) = note {
-        engine
-            .leave_message(&s, note, None)
-            .await
-            .map(|(_, t)| format!("已收到您的留言（编号 {}），客服答复后会通过本公众号发给您。", t.id))
+        engine.leave_message(&s, note, None).await.map(|(_, t)| wording::ticket_created_wechat(t.id))
     } else {
         let asked = match choice(text, &s.offered) {
             Some(id) if in_bot => engine.choose(&mut s, &id).await,
