@@ -13,6 +13,7 @@ mod sqlite;
 mod sqlite_accounts;
 mod sqlite_analytics;
 mod sqlite_knowledge;
+mod sqlite_rows;
 
 use std::path::Path;
 

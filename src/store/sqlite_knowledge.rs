@@ -1,11 +1,12 @@
 //! [`KnowledgeStore`] for the SQLite store.
 
 use async_trait::async_trait;
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use sqlx::Row;
 use sqlx::sqlite::SqliteRow;
 
 use super::knowledge::{KnowledgeStore, KnowledgeVersion, NewKnowledge};
+use super::sqlite_rows::time;
 use super::{Result, SqliteStore, StoreError};
 use crate::ids::{KnowledgeKind, VersionState};
 
@@ -17,7 +18,7 @@ fn version(r: &SqliteRow) -> Result<KnowledgeVersion> {
         content: r.try_get("content")?,
         state: VersionState::parse(r.try_get("state")?).map_err(|e| StoreError::Backend(e.to_string()))?,
         author: r.try_get("author")?,
-        created_at: DateTime::from_timestamp_millis(r.try_get("created_at")?).unwrap_or_default(),
+        created_at: time(r.try_get("created_at")?),
         reviewed_by: r.try_get("reviewed_by")?,
         summary: r.try_get("summary")?,
     })
