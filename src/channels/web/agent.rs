@@ -5,9 +5,8 @@ use futures_util::{Sink, StreamExt};
 use tokio::sync::mpsc;
 use tracing::Instrument;
 
-use super::limit::RateLimiter;
 use super::protocol::{AGENT_TYPES, AgentClientMsg, AgentServerMsg, FrameError};
-use super::socket::{FrameLimits, Handler, Out, run};
+use super::socket::{FrameLimits, Handler, Out, run, subscribed};
 use super::{Flow, WebState, convert};
 use crate::api_error::{Code, ErrorCode};
 use crate::chat::wording;
@@ -44,10 +43,7 @@ pub(crate) async fn serve(socket: WebSocket, state: WebState, account: AgentAcco
     let span = tracing::info_span!("ws_agent", agent = tracing::field::Empty);
     async move {
         let (out, input) = socket.split();
-        let limits = FrameLimits {
-            max_bytes: state.server.max_frame_bytes,
-            limiter: RateLimiter::new(state.server.messages_per_sec, state.server.message_burst),
-        };
+        let limits = FrameLimits::of(&state.server);
         let shutdown = state.shutdown.clone();
         let conn = Conn { state, account, agent: None, events: None };
         run(conn, out, input, limits, shutdown).await;
@@ -62,10 +58,7 @@ impl<S: Sink<Message> + Unpin + Send> Handler<S> for Conn {
     const TYPES: &'static [&'static str] = &AGENT_TYPES;
 
     async fn next_event(&mut self) -> Option<AgentEvent> {
-        match &mut self.events {
-            Some(rx) => rx.recv().await,
-            None => std::future::pending().await,
-        }
+        subscribed(&mut self.events).await
     }
 
     async fn message(&mut self, out: &mut Out<S>, msg: AgentClientMsg) -> Flow {

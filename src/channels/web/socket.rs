@@ -14,6 +14,7 @@ use super::Flow;
 use super::inbound::{Inbound, inbound};
 use super::limit::RateLimiter;
 use super::protocol::FrameError;
+use crate::config::server::Settings as Limits;
 
 /// The outgoing half of a socket: frames are queued with [`Out::send`] and
 /// written by the loop's flush after each input or event, so a reply of
@@ -66,12 +67,30 @@ pub(super) trait Handler<S>: Send {
     fn closed(self) -> impl Future<Output = ()> + Send;
 }
 
+/// The next event of a subscription, or never while there is none yet.
+pub(super) async fn subscribed<T>(rx: &mut Option<tokio::sync::mpsc::Receiver<T>>) -> Option<T> {
+    match rx {
+        Some(rx) => rx.recv().await,
+        None => std::future::pending().await,
+    }
+}
+
 /// Per-connection frame limits.
 pub(super) struct FrameLimits {
     /// Text frames above this size get an error frame.
     pub max_bytes: usize,
     /// Frames beyond this rate get an error frame.
     pub limiter: RateLimiter,
+}
+
+impl FrameLimits {
+    /// The configured limits of a fresh connection.
+    pub(super) fn of(server: &Limits) -> Self {
+        FrameLimits {
+            max_bytes: server.max_frame_bytes,
+            limiter: RateLimiter::new(server.messages_per_sec, server.message_burst),
+        }
+    }
 }
 
 /// Runs one connection until the client closes, a write fails, the handler
