@@ -14,5 +14,6 @@ mod http_api;
 mod knowledge_expiry;
 mod knowledge_store;
 mod protocol_docs;
+mod publish_race;
 mod store_contract;
 mod wechat;
