@@ -11,6 +11,7 @@ mod config_layers;
 mod handoff;
 mod helpers;
 mod http_api;
+mod kb_import_fault;
 mod knowledge_expiry;
 mod knowledge_store;
 mod protocol_docs;
