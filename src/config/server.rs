@@ -17,8 +17,14 @@ pub struct Settings {
     pub messages_per_sec: u32,
     /// ...and in a burst.
     pub message_burst: u32,
-    /// How long shutdown waits for connections to finish.
+    /// How long shutdown waits for connections to finish. Work still running
+    /// at half of it (a long paced answer) is cut so every client still gets
+    /// `server.restarting` and a close frame (1001) in time.
     pub shutdown_grace_secs: u64,
+    /// After a stop signal, how long the listener still answers (`/readyz` 503,
+    /// new sockets refused with 503) so a load balancer sees the node leave
+    /// before it stops accepting connections.
+    pub drain_secs: u64,
 }
 
 impl Default for Settings {
@@ -30,6 +36,7 @@ impl Default for Settings {
             messages_per_sec: 5,
             message_burst: 10,
             shutdown_grace_secs: 10,
+            drain_secs: 2,
         }
     }
 }

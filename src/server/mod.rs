@@ -165,6 +165,7 @@ impl App {
         let tracker = state.web.tracker.clone();
         let store = Arc::clone(state.store());
         let grace = Duration::from_secs(state.web.server.shutdown_grace_secs);
+        let drain = Duration::from_secs(state.web.server.drain_secs);
         let app = router(state);
         let signal = {
             let shutdown = shutdown.clone();
@@ -173,8 +174,9 @@ impl App {
                     () = stop => {},
                     () = shutdown.cancelled() => {},
                 }
-                tracing::info!("正在关闭：停止接受新连接");
+                tracing::info!("正在关闭：通知客户端，{drain:?} 后停止接受新连接");
                 shutdown.cancel();
+                tokio::time::sleep(drain).await;
             }
         };
         let app = app.into_make_service_with_connect_info::<SocketAddr>();

@@ -74,6 +74,7 @@ pub fn test_config(data_dir: PathBuf) -> Config {
     c.server.bind = "127.0.0.1:0".into();
     c.store.data_dir = data_dir;
     c.chat.stream_delay_ms = 0;
+    c.server.drain_secs = 0;
     c.handoff.hours =
         Hours { days: (1..=7).collect(), open: "00:00".into(), close: "24:00".into(), ..Hours::default() };
     c
@@ -270,6 +271,23 @@ impl<T: serde::de::DeserializeOwned + Clone + std::fmt::Debug> Client<T> {
             let m = self.recv().await;
             if pred(&m) {
                 return m;
+            }
+        }
+    }
+
+    /// Reads until the server closes; returns the close frame's code (None when
+    /// the connection ended without a close frame or did not end in time).
+    pub async fn close_code(&mut self) -> Option<u16> {
+        loop {
+            match tokio::time::timeout(FRAME_TIMEOUT, self.ws.next()).await {
+                Ok(Some(Ok(Message::Close(frame)))) => return frame.map(|f| u16::from(f.code)),
+                Ok(None) | Ok(Some(Err(_))) | Err(_) => return None,
+                Ok(Some(Ok(Message::Text(t)))) => {
+                    if let Ok(v) = serde_json::from_str(t.as_str()) {
+                        self.seen.push(v);
+                    }
+                }
+                Ok(Some(Ok(_))) => {}
             }
         }
     }

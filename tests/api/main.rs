@@ -16,5 +16,6 @@ mod knowledge_expiry;
 mod knowledge_store;
 mod protocol_docs;
 mod publish_race;
+mod shutdown;
 mod store_contract;
 mod wechat;

@@ -28,6 +28,7 @@ stream_delay_ms = ${streamDelayMs}
 
 [server]
 shutdown_grace_secs = 2
+drain_secs = 0
 
 [handoff.hours]
 days = [1, 2, 3, 4, 5, 6, 7]

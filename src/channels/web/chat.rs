@@ -235,7 +235,8 @@ impl Conn {
         }
         let delay = std::time::Duration::from_millis(self.state.engine.settings().stream_delay_ms);
         for (i, chunk) in a.chunks.iter().enumerate() {
-            if i > 0 && !delay.is_zero() {
+            // Pacing stops once the server is shutting down: the rest goes out at once.
+            if i > 0 && !delay.is_zero() && !self.state.shutdown.is_cancelled() {
                 tokio::time::sleep(delay).await;
             }
             let delta = ServerMsg::AnswerDelta { answer_id: a.answer_id, text: chunk.clone() };

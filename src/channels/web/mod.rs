@@ -71,6 +71,9 @@ where
     F: FnOnce(WebSocket, WebState) -> Fut + Send + 'static,
     Fut: Future<Output = ()> + Send + 'static,
 {
+    if state.shutdown.is_cancelled() {
+        return ApiError::not_ready("服务正在重启，请稍后重连").into_response();
+    }
     let Ok(permit) = state.connections.clone().try_acquire_owned() else {
         return ApiError::overloaded().into_response();
     };

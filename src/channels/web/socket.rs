@@ -3,8 +3,9 @@
 //! their [`Handler`].
 
 use std::future::Future;
+use std::time::Duration;
 
-use axum::extract::ws::Message;
+use axum::extract::ws::{CloseFrame, Message, close_code};
 use futures_util::{Sink, SinkExt, Stream, StreamExt};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -75,12 +76,15 @@ pub(super) async fn subscribed<T>(rx: &mut Option<tokio::sync::mpsc::Receiver<T>
     }
 }
 
-/// Per-connection frame limits.
+/// Per-connection limits.
 pub(super) struct FrameLimits {
     /// Text frames above this size get an error frame.
     pub max_bytes: usize,
     /// Frames beyond this rate get an error frame.
     pub limiter: RateLimiter,
+    /// After shutdown begins, work still running this long is cut short so
+    /// the client gets `server.restarting` and a close frame within the grace period.
+    pub finish_within: Duration,
 }
 
 impl FrameLimits {
@@ -89,8 +93,20 @@ impl FrameLimits {
         FrameLimits {
             max_bytes: server.max_frame_bytes,
             limiter: RateLimiter::new(server.messages_per_sec, server.message_burst),
+            finish_within: Duration::from_secs(server.shutdown_grace_secs) / 2,
         }
     }
+}
+
+/// Completes `after` the shutdown began.
+async fn overdue(shutdown: &CancellationToken, after: Duration) {
+    shutdown.cancelled().await;
+    tokio::time::sleep(after).await;
+}
+
+/// The close frame of a server that is going away (1001).
+fn going_away() -> Message {
+    Message::Close(Some(CloseFrame { code: close_code::AWAY, reason: "server restarting".into() }))
 }
 
 /// Runs one connection until the client closes, a write fails, the handler
@@ -108,35 +124,48 @@ pub(super) async fn run<H, S, I, E>(
     I: Stream<Item = Result<Message, E>> + Unpin + Send,
 {
     let mut out = Out { sink };
-    loop {
-        let flow = tokio::select! {
-            _ = shutdown.cancelled() => {
-                let _ = handler.restarting(&mut out).await;
-                Flow::Close
+    let finish_within = limits.finish_within;
+    let stopping = loop {
+        let step = async {
+            tokio::select! {
+                _ = shutdown.cancelled() => None,
+                Some(event) = handler.next_event() => Some(handler.event(&mut out, event).await),
+                frame = input.next() => Some(match frame {
+                    Some(Ok(m)) => match inbound::<H::In>(m, limits.max_bytes, &mut limits.limiter, H::TYPES) {
+                        Inbound::Msg(msg) => handler.message(&mut out, msg).await,
+                        Inbound::Invalid(e) => handler.invalid(&mut out, e).await,
+                        Inbound::Close => Flow::Close,
+                        Inbound::Ignore => Flow::Continue,
+                    },
+                    _ => Flow::Close,
+                }),
             }
-            Some(event) = handler.next_event() => handler.event(&mut out, event).await,
-            frame = input.next() => match frame {
-                Some(Ok(m)) => match inbound::<H::In>(m, limits.max_bytes, &mut limits.limiter, H::TYPES) {
-                    Inbound::Msg(msg) => handler.message(&mut out, msg).await,
-                    Inbound::Invalid(e) => handler.invalid(&mut out, e).await,
-                    Inbound::Close => Flow::Close,
-                    Inbound::Ignore => Flow::Continue,
-                },
-                _ => Flow::Close,
-            },
         };
-        if matches!(flow, Flow::Close) || matches!(out.flush().await, Flow::Close) {
-            break;
+        // A step still running well into the shutdown (a long paced answer) is
+        // dropped: what it stored stays stored, the client gets its notice.
+        let flow = tokio::select! {
+            flow = step => flow,
+            () = overdue(&shutdown, finish_within) => None,
+        };
+        match flow {
+            None => break true,
+            Some(Flow::Close) => break shutdown.is_cancelled(),
+            Some(Flow::Continue) if matches!(out.flush().await, Flow::Close) => break false,
+            Some(Flow::Continue) => {}
         }
+    };
+    if stopping {
+        let _ = handler.restarting(&mut out).await;
+        let _ = out.sink.send(going_away()).await;
+    } else {
+        let _ = out.sink.send(Message::Close(None)).await;
     }
-    let _ = out.sink.send(Message::Close(None)).await;
     handler.closed().await;
 }
 
 #[cfg(test)]
 mod tests {
     use std::sync::{Arc, Mutex};
-    use std::time::Duration;
 
     use serde::Deserialize;
     use tokio::sync::mpsc;
@@ -148,6 +177,7 @@ mod tests {
     #[serde(tag = "type", rename_all = "snake_case")]
     enum Cmd {
         Say { text: String },
+        Hang,
         Quit,
     }
 
@@ -160,7 +190,7 @@ mod tests {
     impl<S: Sink<Message> + Unpin + Send> Handler<S> for Echo {
         type In = Cmd;
         type Event = String;
-        const TYPES: &'static [&'static str] = &["say", "quit"];
+        const TYPES: &'static [&'static str] = &["say", "hang", "quit"];
 
         async fn next_event(&mut self) -> Option<String> {
             self.events.recv().await
@@ -168,6 +198,7 @@ mod tests {
         async fn message(&mut self, out: &mut Out<S>, msg: Cmd) -> Flow {
             match msg {
                 Cmd::Say { text } => out.send(&format!("echo:{text}")).await,
+                Cmd::Hang => std::future::pending().await,
                 Cmd::Quit => Flow::Close,
             }
         }
@@ -207,7 +238,11 @@ mod tests {
             Ok::<_, ()>(tx)
         }));
         let handler = Echo { events: rx_events, log: Arc::clone(&log) };
-        let limits = FrameLimits { max_bytes: 64, limiter: RateLimiter::new(rate, rate) };
+        let limits = FrameLimits {
+            max_bytes: 64,
+            limiter: RateLimiter::new(rate, rate),
+            finish_within: Duration::from_millis(100),
+        };
         let shutdown = CancellationToken::new();
         let task = tokio::spawn(run(handler, sink, input, limits, shutdown.clone()));
         Harness { to_server, from_server, events, shutdown, log, task }
@@ -255,14 +290,30 @@ mod tests {
         assert!(!h.task.is_finished());
     }
 
+    fn is_going_away(m: Option<Message>) -> bool {
+        matches!(m, Some(Message::Close(Some(f))) if f.code == close_code::AWAY)
+    }
+
     #[tokio::test]
-    async fn shutdown_tells_the_client_then_closes() {
+    async fn shutdown_tells_the_client_then_closes_with_1001() {
         let mut h = start(10);
         h.shutdown.cancel();
         assert_eq!(next_text(&mut h).await, "restarting");
-        assert!(matches!(h.from_server.recv().await, Some(Message::Close(_))));
+        assert!(is_going_away(h.from_server.recv().await));
         h.task.await.expect("loop ends");
         assert_eq!(h.log.lock().expect("log").len(), 1);
+    }
+
+    #[tokio::test]
+    async fn work_that_outlasts_the_shutdown_is_cut_and_the_client_still_told() {
+        let mut h = start(10);
+        h.to_server.send(text(r#"{"type":"hang"}"#)).expect("send");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        h.shutdown.cancel();
+        assert_eq!(next_text(&mut h).await, "restarting");
+        assert!(is_going_away(h.from_server.recv().await));
+        h.task.await.expect("loop ends");
+        assert_eq!(h.log.lock().expect("log").len(), 1, "the connection is released");
     }
 
     #[tokio::test]

@@ -1,0 +1,46 @@
+//! Graceful shutdown as a load balancer and the clients see it: `/readyz`
+//! answers 503 while the node drains, new sockets are refused, and every
+//! connected client gets `server.restarting` and a 1001 close frame, even one
+//! in the middle of a slowly paced answer.
+
+use std::time::Duration;
+
+use reqwest::StatusCode;
+
+use crate::helpers::{always_answer, spawn_app_with};
+use taxbot::channels::web::protocol::ServerMsg;
+
+#[tokio::test]
+async fn a_draining_node_is_not_ready_refuses_new_sockets_and_tells_every_client() {
+    let mut app = spawn_app_with(|c| {
+        always_answer(c);
+        c.server.drain_secs = 2;
+        c.server.shutdown_grace_secs = 4;
+        c.chat.stream_delay_ms = 1_000;
+    })
+    .await;
+    let (readyz, socket) = (app.url("/readyz"), format!("ws://{}/ws/chat", app.addr));
+    let http = app.http.clone();
+    assert_eq!(http.get(&readyz).send().await.expect("readyz").status(), StatusCode::OK);
+
+    let (mut idle, _) = app.visitor(None).await;
+    let (mut slow, _) = app.visitor(None).await;
+    slow.send_json(serde_json::json!({"type": "ask", "text": "小规模纳税人增值税免征额是多少"})).await;
+    slow.recv_until(|m| matches!(m, ServerMsg::AnswerStart { .. })).await;
+
+    let stopping = tokio::spawn(async move {
+        app.stop().await;
+    });
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let r = http.get(&readyz).send().await.expect("the listener still answers while draining");
+    assert_eq!(r.status(), StatusCode::SERVICE_UNAVAILABLE);
+    let refused = tokio_tungstenite::connect_async(&socket).await;
+    assert!(refused.is_err(), "no new socket while draining");
+
+    assert_eq!(idle.close_code().await, Some(1001), "{:?}", idle.seen);
+    assert!(idle.seen.iter().any(|m| matches!(m, ServerMsg::Restarting { .. })));
+    assert_eq!(slow.close_code().await, Some(1001), "{:?}", slow.seen);
+    assert!(slow.seen.iter().any(|m| matches!(m, ServerMsg::AnswerEnd { .. })), "the answer is finished unpaced");
+    assert!(slow.seen.iter().any(|m| matches!(m, ServerMsg::Restarting { .. })));
+    stopping.await.expect("the server stops");
+}
