@@ -114,6 +114,8 @@ codes! {
     InvalidEntry => "invalid_entry",
     /// An import that does not validate.
     InvalidImport => "invalid_import",
+    /// An imported file over one of the `[import]` bounds.
+    ImportTooLarge => "import_too_large",
     /// Publishing one's own draft under the review policy.
     OwnDraft => "own_draft",
     /// The knowledge base could not be read or indexed.
@@ -151,6 +153,7 @@ impl Code {
             | HelloRequired | EmptyText | TextTooLong | InvalidId | UnknownAnswer | UnknownChoice | InvalidRating
             | WeakPassword | InvalidName | InvalidRole | InvalidEntry | InvalidImport => StatusCode::BAD_REQUEST,
             UnknownVisitor | ExpiredVisitor | NotFound | UnknownTicket => StatusCode::NOT_FOUND,
+            ImportTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Unauthorized | BadCredentials => StatusCode::UNAUTHORIZED,
             Forbidden | Csrf | BadOrigin => StatusCode::FORBIDDEN,
             TooManyAttempts | RateLimited => StatusCode::TOO_MANY_REQUESTS,

@@ -13,6 +13,7 @@ pub mod admin;
 pub mod analytics;
 pub mod chat;
 pub mod handoff;
+pub mod import;
 pub mod search;
 pub mod server;
 pub mod store;
@@ -40,6 +41,8 @@ pub struct Config {
     pub admin: admin::Settings,
     /// Hot questions, unanswered clusters and service figures.
     pub analytics: analytics::Settings,
+    /// Bounds of an imported Excel workbook (console and `taxbot kb import`).
+    pub import: import::Settings,
 }
 
 /// Knowledge-base location.

@@ -141,7 +141,13 @@ impl App {
                 shutdown: shutdown.clone(),
                 tracker,
             },
-            admin: AdminState { store, admin: Arc::new(Auth::new(config.admin.clone())), knowledge, analytics },
+            admin: AdminState {
+                store,
+                admin: Arc::new(Auth::new(config.admin.clone())),
+                knowledge,
+                analytics,
+                import: config.import.clone(),
+            },
         };
         state.analytics().spawn(shutdown);
         Ok(App { listener, state })
