@@ -54,6 +54,12 @@ codes! {
     RateLimited => "rate_limited",
     /// A WebSocket message before `hello`.
     HelloRequired => "hello_required",
+    /// No `hello` within `limits.hello_secs` of connecting.
+    HelloTimeout => "hello_timeout",
+    /// Too many open connections from one address.
+    TooManyConnections => "too_many_connections",
+    /// Too many 留言 tickets from one visitor or address today.
+    TooManyTickets => "too_many_tickets",
     // Conversation.
     /// An empty question or message.
     EmptyText => "empty_text",
@@ -156,7 +162,8 @@ impl Code {
             ImportTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Unauthorized | BadCredentials => StatusCode::UNAUTHORIZED,
             Forbidden | Csrf | BadOrigin => StatusCode::FORBIDDEN,
-            TooManyAttempts | RateLimited => StatusCode::TOO_MANY_REQUESTS,
+            TooManyAttempts | RateLimited | TooManyConnections | TooManyTickets => StatusCode::TOO_MANY_REQUESTS,
+            HelloTimeout => StatusCode::REQUEST_TIMEOUT,
             OwnDraft | AlreadyTaken | NotQueued | NotAssigned | AtCapacity | Conflict | TicketAnswered
             | RatingNotAllowed | TargetUnavailable => StatusCode::CONFLICT,
             Overloaded | StoreUnavailable | NotReady => StatusCode::SERVICE_UNAVAILABLE,

@@ -20,6 +20,7 @@
 //!
 //! Leaves that any module may use and that use no layer: `ids` (ids and the
 //! `Channel` enum), `api_error` (error codes, statuses, `ApiError`), `metrics`,
+//! `client` (the caller's address behind trusted proxies, per-client limits)
 //! and `config` (the typed configuration, owning every section's type).
 //!
 //! Imports point down the table only; within a layer a module may use a
@@ -42,6 +43,7 @@ pub mod bench;
 pub mod channels;
 pub mod chat;
 pub mod cli;
+pub mod client;
 pub mod config;
 pub mod handoff;
 pub mod ids;

@@ -10,8 +10,9 @@ use serde_json::json;
 use std::sync::LazyLock;
 use std::time::Instant;
 
-use super::{AdminState, ClientIp, Principal, Role, audit, session, users};
+use super::{AdminState, Principal, Role, audit, session, users};
 use crate::api_error::ApiError;
+use crate::client::ClientAddr;
 use crate::json_body::JsonBody;
 
 /// Verified when the name is unknown, so that both cases cost one argon2 run.
@@ -28,12 +29,13 @@ pub(super) struct Login {
 /// Checks the password and starts a session (cookie + CSRF token in the body).
 pub(super) async fn login(
     State(state): State<AdminState>,
-    ClientIp(ip): ClientIp,
+    client: ClientAddr,
     headers: HeaderMap,
     JsonBody(form): JsonBody<Login>,
 ) -> Result<Response, ApiError> {
     let name = form.name.trim();
-    let keys = [format!("name:{name}"), format!("ip:{}", ip.as_deref().unwrap_or("?"))];
+    let ip = Some(client.ip.to_string());
+    let keys = [format!("name:{name}"), format!("ip:{}", client.ip)];
     let throttle = &state.admin.throttle;
     if let Err(e) = throttle.check(&keys, Instant::now()) {
         let detail = json!({"reason": "throttled"});
@@ -53,7 +55,7 @@ pub(super) async fn login(
     throttle.clear(&keys[0]);
     let (token, csrf) = session::start(&state, &user).await?;
     audit::record_from(&*state.store, &user.name, "login", &user.name, json!({}), ip).await?;
-    let cookie = session::set_cookie(&state, &headers, &token);
+    let cookie = session::set_cookie(&state, client, &headers, &token);
     let body = json!({"name": user.name, "role": role, "csrf": csrf});
     Ok(([(header::SET_COOKIE, cookie)], Json(body)).into_response())
 }
@@ -62,11 +64,12 @@ pub(super) async fn login(
 pub(super) async fn logout(
     State(state): State<AdminState>,
     principal: Principal,
+    client: ClientAddr,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     session::end(&state, &headers).await?;
     audit::record(&state, &principal, "logout", &principal.name, json!({})).await?;
-    let cookie = session::set_cookie(&state, &headers, "");
+    let cookie = session::set_cookie(&state, client, &headers, "");
     Ok(([(header::SET_COOKIE, cookie)], Json(json!({"ok": true}))).into_response())
 }
 

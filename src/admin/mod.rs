@@ -28,7 +28,7 @@ pub use role::Role;
 pub use routes::{AdminRoutes, RouteInfo};
 pub use session::{Principal, SESSION_COOKIE, authenticate};
 pub use state::AdminState;
-pub use throttle::{ClientIp, Throttle};
+pub use throttle::Throttle;
 
 /// Shared sign-in state kept in `AdminState`.
 #[derive(Debug)]

@@ -3,14 +3,9 @@
 //! oldest failure leaves the window.
 
 use std::collections::{HashMap, VecDeque};
-use std::net::SocketAddr;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use axum::extract::{ConnectInfo, FromRequestParts};
-use axum::http::request::Parts;
-
-use super::AdminState;
 use crate::api_error::{ApiError, Code};
 
 /// Failed logins remembered per key (`name:…` or `ip:…`).
@@ -71,31 +66,6 @@ impl Throttle {
 fn prune(q: &mut VecDeque<Instant>, now: Instant, window: Duration) {
     while q.front().is_some_and(|t| now.duration_since(*t) >= window) {
         q.pop_front();
-    }
-}
-
-/// The client's address: the socket peer, or the first `X-Forwarded-For`
-/// address when `admin.trust_proxy` is set.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ClientIp(pub Option<String>);
-
-impl FromRequestParts<AdminState> for ClientIp {
-    type Rejection = std::convert::Infallible;
-
-    async fn from_request_parts(parts: &mut Parts, state: &AdminState) -> Result<Self, Self::Rejection> {
-        if state.admin.settings.trust_proxy
-            && let Some(ip) = parts
-                .headers
-                .get("x-forwarded-for")
-                .and_then(|v| v.to_str().ok())
-                .and_then(|v| v.split(',').next())
-                .map(str::trim)
-                .filter(|v| !v.is_empty())
-        {
-            return Ok(ClientIp(Some(ip.to_owned())));
-        }
-        let peer = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip().to_string());
-        Ok(ClientIp(peer))
     }
 }
 

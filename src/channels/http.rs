@@ -15,8 +15,9 @@ use serde::{Deserialize, Serialize};
 
 use super::web::convert;
 use super::web::protocol::{QuestionRef, ServerMsg, SourceRef};
-use crate::api_error::ApiError;
+use crate::api_error::{ApiError, Code};
 use crate::chat::{Asked, Engine, Reply, Session, SessionCache};
+use crate::client::ClientAddr;
 use crate::ids::Channel;
 use crate::json_body::JsonBody;
 use crate::metrics::Metrics;
@@ -30,6 +31,8 @@ pub struct HttpState {
     pub metrics: Arc<Metrics>,
     /// Follow-up context of HTTP API users.
     pub api_sessions: Arc<SessionCache>,
+    /// Questions per second per address.
+    pub limits: Arc<crate::client::ClientLimits>,
 }
 
 /// `POST /api/v1/ask` body, and `GET /api/v1/ask/stream` query.
@@ -86,7 +89,11 @@ pub struct AskResponse {
     pub handoff: Option<ServerMsg>,
 }
 
-async fn run(state: &HttpState, req: &AskRequest) -> Result<(Session, Asked), ApiError> {
+async fn run(state: &HttpState, client: ClientAddr, req: &AskRequest) -> Result<(Session, Asked), ApiError> {
+    if !state.limits.allow(&format!("ip:{}", client.ip)) {
+        state.metrics.error(Code::RateLimited);
+        return Err(ApiError::new(Code::RateLimited, "提问过于频繁，请稍后再试"));
+    }
     let engine = &state.engine;
     let key = crate::ids::VisitorKey::api(&req.user_id).map_err(crate::chat::ChatError::from)?;
     let mut session = match state.api_sessions.take(&key) {
@@ -144,9 +151,10 @@ fn response(session: &Session, asked: Asked) -> AskResponse {
 /// `POST /api/v1/ask`.
 pub async fn ask(
     State(state): State<HttpState>,
+    client: ClientAddr,
     JsonBody(req): JsonBody<AskRequest>,
 ) -> Result<Json<AskResponse>, ApiError> {
-    let (session, asked) = run(&state, &req).await?;
+    let (session, asked) = run(&state, client, &req).await?;
     Ok(Json(response(&session, asked)))
 }
 
@@ -186,13 +194,14 @@ fn event(msg: &ServerMsg) -> Event {
 /// events named like the WebSocket frames, paced like the widget's stream.
 pub async fn ask_stream(
     State(state): State<HttpState>,
+    client: ClientAddr,
     query: Result<Query<AskRequest>, axum::extract::rejection::QueryRejection>,
 ) -> Response {
     let Query(req) = match query {
         Ok(q) => q,
         Err(e) => return ApiError::bad_query(e.body_text()).into_response(),
     };
-    let asked = match run(&state, &req).await {
+    let asked = match run(&state, client, &req).await {
         Ok((_, asked)) => asked,
         Err(e) => return e.into_response(),
     };

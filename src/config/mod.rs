@@ -14,6 +14,7 @@ pub mod analytics;
 pub mod chat;
 pub mod handoff;
 pub mod import;
+pub mod limits;
 pub mod search;
 pub mod server;
 pub mod store;
@@ -43,6 +44,8 @@ pub struct Config {
     pub analytics: analytics::Settings,
     /// Bounds of an imported Excel workbook (console and `taxbot kb import`).
     pub import: import::Settings,
+    /// What one client (address, visitor) may hold or send.
+    pub limits: limits::Settings,
 }
 
 /// Knowledge-base location.

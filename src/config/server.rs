@@ -19,6 +19,11 @@ pub struct Settings {
     pub message_burst: u32,
     /// How long shutdown waits for connections to finish.
     pub shutdown_grace_secs: u64,
+    /// Reverse proxies in front of the server (addresses or CIDR blocks such as
+    /// `10.0.0.0/8`): only from these are `X-Forwarded-For` and
+    /// `X-Forwarded-Proto` believed, and the client is the right-most address in
+    /// `X-Forwarded-For` that is not one of them. Empty: the socket peer is the client.
+    pub trust_proxy: Vec<String>,
 }
 
 impl Default for Settings {
@@ -30,6 +35,7 @@ impl Default for Settings {
             messages_per_sec: 5,
             message_burst: 10,
             shutdown_grace_secs: 10,
+            trust_proxy: Vec::new(),
         }
     }
 }

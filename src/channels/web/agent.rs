@@ -61,6 +61,7 @@ pub(crate) async fn serve(socket: WebSocket, state: WebState, account: AgentAcco
             agent: None,
             events: None,
         };
+        let hello_by = super::hello_deadline(&state);
         let shutdown = state.shutdown.clone();
         loop {
             let flow = tokio::select! {
@@ -70,6 +71,10 @@ pub(crate) async fn serve(socket: WebSocket, state: WebState, account: AgentAcco
                     Flow::Close
                 }
                 Some(e) = next_event(&mut c.events) => c.send(&event(&e)).await,
+                () = super::until_hello(c.agent.is_none(), hello_by) => {
+                    let _ = c.error(Code::HelloTimeout, "连接后未及时发送 hello，连接已关闭".into()).await;
+                    Flow::Close
+                }
                 frame = input.next() => match frame {
                     Some(Ok(m)) => c.frame(m).await,
                     _ => Flow::Close,
@@ -127,6 +132,7 @@ impl Conn {
             max_concurrent: session.account.max_concurrent,
             active: session.active.iter().map(convert::conversation).collect(),
             tickets: session.tickets.iter().map(convert::ticket).collect(),
+            tickets_total: session.tickets_total,
         };
         self.agent = Some((session.account, session.conn));
         self.events = Some(session.events);
@@ -145,6 +151,22 @@ impl Conn {
         let Some(agent) = self.agent.as_ref().map(|(a, _)| a.id.clone()) else {
             return self.frame_error(FrameError::HelloRequired).await;
         };
+        if let AgentClientMsg::ListTickets { before } = msg {
+            return match self.state.engine.hub().open_tickets_page(before).await {
+                Ok((page, _)) => {
+                    let oldest = page.last().map(|t| t.id);
+                    let more = match oldest {
+                        Some(id) => {
+                            self.state.engine.hub().open_tickets_page(Some(id)).await.is_ok_and(|(p, _)| !p.is_empty())
+                        }
+                        None => false,
+                    };
+                    let tickets = page.iter().map(convert::ticket).collect();
+                    self.send(&AgentServerMsg::Tickets { tickets, more }).await
+                }
+                Err(e) => self.error(e.code(), e.to_string()).await,
+            };
+        }
         match self.act(&agent, msg).await {
             Ok(message_id) => self.send(&AgentServerMsg::Ack { message_id }).await,
             Err(e) => self.error(e.code(), e.to_string()).await,
@@ -177,7 +199,7 @@ impl Conn {
                 hub.answer_ticket(agent, ticket_id, text.trim()).await?;
             }
             AgentClientMsg::Hello { .. } => return Err(ActError::AlreadyHello),
-            AgentClientMsg::Ping => {}
+            AgentClientMsg::Ping | AgentClientMsg::ListTickets { .. } => {}
         }
         Ok(None)
     }

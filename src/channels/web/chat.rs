@@ -11,12 +11,13 @@ use tracing::Instrument;
 use super::inbound::{Inbound, inbound};
 use super::limit::RateLimiter;
 use super::protocol::{CHAT_TYPES, ClientMsg, FrameError, ServerMsg};
-use super::{Flow, WebState, convert, feed};
+use super::{Flow, WebState, convert, feed, hello_deadline, until_hello};
 use crate::api_error::{Code, ErrorCode};
 use crate::chat::{Answer, ChatError, Reply, Session};
 use crate::handoff::VisitorEvent;
 use crate::ids::Channel;
 use crate::text::mask_numbers;
+use std::sync::Arc;
 
 struct Conn {
     state: WebState,
@@ -24,6 +25,7 @@ struct Conn {
     session: Option<Session>,
     events: Option<mpsc::Receiver<VisitorEvent>>,
     limiter: RateLimiter,
+    ip: std::net::IpAddr,
 }
 
 async fn next_event(rx: &mut Option<mpsc::Receiver<VisitorEvent>>) -> Option<VisitorEvent> {
@@ -34,18 +36,21 @@ async fn next_event(rx: &mut Option<mpsc::Receiver<VisitorEvent>>) -> Option<Vis
 }
 
 /// Serves one taxpayer connection until it closes or the server stops.
-pub(crate) async fn serve(socket: WebSocket, state: WebState) {
+pub(crate) async fn serve(socket: WebSocket, state: WebState, ip: std::net::IpAddr) {
     let span = tracing::info_span!("ws_chat", session = tracing::field::Empty);
     async move {
         let (out, mut input) = socket.split();
         let limits = &state.server;
         let mut c = Conn {
-            limiter: RateLimiter::new(limits.messages_per_sec, limits.message_burst),
+            limiter: RateLimiter::new(limits.messages_per_sec, limits.message_burst)
+                .per_address(Arc::clone(&state.limits), ip),
             state: state.clone(),
             out,
             session: None,
             events: None,
+            ip,
         };
+        let hello_by = hello_deadline(&state);
         state.metrics.ws_opened();
         let shutdown = state.shutdown.clone();
         loop {
@@ -58,6 +63,7 @@ pub(crate) async fn serve(socket: WebSocket, state: WebState) {
                 Some(event) = next_event(&mut c.events) => {
                     c.send(&convert::visitor_event(&event)).await
                 }
+                () = until_hello(c.session.is_none(), hello_by) => c.hello_timeout().await,
                 frame = input.next() => match frame {
                     Some(Ok(m)) => c.frame(m).await,
                     _ => Flow::Close,
@@ -97,6 +103,11 @@ impl Conn {
         self.state.metrics.error(code);
         let msg = ServerMsg::Error { code, message };
         self.send(&msg).await
+    }
+
+    async fn hello_timeout(&mut self) -> Flow {
+        let _ = self.error(Code::HelloTimeout, "连接后未及时发送 hello，连接已关闭".into()).await;
+        Flow::Close
     }
 
     async fn frame_error(&mut self, e: FrameError) -> Flow {
@@ -228,6 +239,10 @@ impl Conn {
                 Ok(()) => self.ack(None, None).await,
                 Err(e) => self.chat_error(e).await,
             },
+            ClientMsg::LeaveMessage { .. } if !self.state.limits.allow_ticket(s.visitor.as_str(), Some(self.ip)) => {
+                let message = "今天的留言次数已达上限，请明天再试或拨打 12366 纳税服务热线".into();
+                self.error(Code::TooManyTickets, message).await
+            }
             ClientMsg::LeaveMessage { text, contact } => match engine.leave_message(s, &text, contact).await {
                 Ok((message_id, ticket)) => {
                     if let Flow::Close = self.ack(None, Some(message_id)).await {

@@ -26,6 +26,7 @@ pub use limit::RateLimiter;
 
 use crate::api_error::{ApiError, Code};
 use crate::chat::Engine;
+use crate::client::{ClientAddr, ClientLimits};
 use crate::config::server::Settings as Limits;
 use crate::handoff::AgentAccount;
 use crate::metrics::Metrics;
@@ -45,6 +46,8 @@ pub struct WebState {
     pub server: Arc<Limits>,
     /// Open WebSocket connections are capped by these permits.
     pub connections: Arc<Semaphore>,
+    /// Per-client bounds (sockets and messages per address, tickets per day).
+    pub limits: Arc<ClientLimits>,
     /// Cancelled when the server begins to shut down.
     pub shutdown: CancellationToken,
     /// Tracks socket tasks so that shutdown waits for them.
@@ -95,9 +98,16 @@ where
     })
 }
 
-/// `GET /ws/chat`: a taxpayer connection.
-pub async fn chat_socket(State(state): State<WebState>, ws: WebSocketUpgrade) -> Response {
-    accept(state, ws, chat::serve)
+/// `GET /ws/chat`: a taxpayer connection (at most `limits.connections_per_address` per address).
+pub async fn chat_socket(State(state): State<WebState>, client: ClientAddr, ws: WebSocketUpgrade) -> Response {
+    let Some(guard) = state.limits.open(client.ip) else {
+        let message = "您的网络地址打开的咨询窗口过多，请关闭部分窗口后再试";
+        return ApiError::new(Code::TooManyConnections, message).into_response();
+    };
+    accept(state, ws, move |socket, state| async move {
+        chat::serve(socket, state, client.ip).await;
+        drop(guard);
+    })
 }
 
 /// `GET /ws/agent`: the agent console of the user signed in to the console
@@ -117,6 +127,20 @@ pub async fn agent_socket(State(state): State<WebState>, headers: HeaderMap, ws:
     };
     let account = AgentAccount { id: principal.name.clone(), name: principal.name, max_concurrent };
     accept(state, ws, move |socket, state| agent::serve(socket, state, account))
+}
+
+/// When a new socket must have sent `hello` (`limits.hello_secs` from now).
+fn hello_deadline(state: &WebState) -> tokio::time::Instant {
+    tokio::time::Instant::now() + std::time::Duration::from_secs(state.limits.settings().hello_secs.max(1))
+}
+
+/// Completes at `deadline` while `waiting` (no `hello` yet); never otherwise.
+async fn until_hello(waiting: bool, deadline: tokio::time::Instant) {
+    if waiting {
+        tokio::time::sleep_until(deadline).await;
+    } else {
+        std::future::pending::<()>().await;
+    }
 }
 
 /// True without an `Origin` (not a browser) or when its host is the request's `Host`.

@@ -168,9 +168,15 @@ async fn ask(state: &WechatState, acc: usize, openid: &str, text: &str) -> Optio
         Err(e) => return Some(e),
     };
     let engine = &state.engine;
+    // WeChat's servers carry every user, so the bound is per user, not per address.
+    if !state.limits.allow(&format!("wechat:{openid}")) {
+        return Some("您发送消息过于频繁，请稍后再试。".into());
+    }
     let in_bot = engine.hub().state_of(&s.id) == ConversationState::Bot;
     let note = text.trim().strip_prefix("留言").map(str::trim).filter(|t| in_bot && !t.is_empty());
-    let result = if let Some(note) = note {
+    let result = if note.is_some() && !state.limits.allow_ticket(s.visitor.as_str(), None) {
+        Ok("今天的留言次数已达上限，请明天再试或拨打 12366 纳税服务热线。".to_owned())
+    } else if let Some(note) = note {
         engine
             .leave_message(&s, note, None)
             .await

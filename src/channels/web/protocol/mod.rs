@@ -356,7 +356,8 @@ pub const CHAT_TYPES: [&str; 9] =
     ["hello", "ask", "choose", "feedback", "request_human", "cancel_human", "leave_message", "rate", "ping"];
 
 /// Client message types of `/ws/agent`.
-pub const AGENT_TYPES: [&str; 8] = ["hello", "status", "accept", "send", "transfer", "close", "answer_ticket", "ping"];
+pub const AGENT_TYPES: [&str; 9] =
+    ["hello", "status", "accept", "send", "transfer", "close", "answer_ticket", "list_tickets", "ping"];
 
 /// Decodes a text frame into `T`, telling bad JSON, unknown types and
 /// invalid fields apart. Never panics.
