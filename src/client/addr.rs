@@ -6,8 +6,8 @@ use std::convert::Infallible;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 
 use axum::extract::{ConnectInfo, FromRequestParts};
-use axum::http::HeaderMap;
 use axum::http::request::Parts;
+use axum::http::{HeaderMap, header};
 use ipnet::IpNet;
 
 /// The reverse proxies whose forwarding headers are believed (`server.trust_proxy`).
@@ -54,6 +54,17 @@ impl TrustedProxies {
         }
         ClientAddr { ip: client, via_proxy: true }
     }
+}
+
+/// True without an `Origin` (not a browser) or when its host is the request's
+/// `Host`: a page of another site cannot make the browser act on ours.
+pub fn same_origin(headers: &HeaderMap) -> bool {
+    let Some(origin) = headers.get(header::ORIGIN) else {
+        return true;
+    };
+    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok());
+    let origin_host = origin.to_str().ok().and_then(|o| o.split_once("://")).map(|(_, rest)| rest);
+    matches!((origin_host, host), (Some(o), Some(h)) if o.eq_ignore_ascii_case(h))
 }
 
 /// The client's address as resolved by the server for this request.

@@ -6,7 +6,7 @@
 mod addr;
 mod limits;
 
-pub use addr::{ClientAddr, TrustedProxies};
+pub use addr::{ClientAddr, TrustedProxies, same_origin};
 pub use limits::{ClientLimits, ConnectionGuard};
 
 /// The `[limits]` configuration section.

@@ -3,6 +3,7 @@
 
 mod abuse_clients;
 mod abuse_import;
+mod abuse_login;
 mod admin_auth;
 mod admin_client;
 mod admin_users;

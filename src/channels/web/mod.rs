@@ -13,7 +13,7 @@ use std::sync::Arc;
 
 use axum::extract::State;
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
-use axum::http::{HeaderMap, header};
+use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use futures_util::SinkExt;
 use futures_util::stream::SplitSink;
@@ -114,7 +114,7 @@ pub async fn chat_socket(State(state): State<WebState>, client: ClientAddr, ws: 
 /// (session cookie; any role may serve). A browser's `Origin` must match
 /// `Host`, so another site cannot open the socket with the agent's cookie.
 pub async fn agent_socket(State(state): State<WebState>, headers: HeaderMap, ws: WebSocketUpgrade) -> Response {
-    if !same_origin(&headers) {
+    if !crate::client::same_origin(&headers) {
         return ApiError::new(Code::BadOrigin, "请从控制台页面连接坐席工作台").into_response();
     }
     let principal = match crate::admin::authenticate(&*state.store, &headers).await {
@@ -141,14 +141,4 @@ async fn until_hello(waiting: bool, deadline: tokio::time::Instant) {
     } else {
         std::future::pending::<()>().await;
     }
-}
-
-/// True without an `Origin` (not a browser) or when its host is the request's `Host`.
-fn same_origin(headers: &HeaderMap) -> bool {
-    let Some(origin) = headers.get(header::ORIGIN) else {
-        return true;
-    };
-    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok());
-    let origin_host = origin.to_str().ok().and_then(|o| o.split_once("://")).map(|(_, rest)| rest);
-    matches!((origin_host, host), (Some(o), Some(h)) if o.eq_ignore_ascii_case(h))
 }
