@@ -152,6 +152,82 @@ impl fmt::Display for Channel {
     }
 }
 
+/// What a stored knowledge version holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum KnowledgeKind {
+    /// One FAQ entry (keyed by its id).
+    Entry,
+    /// The synonym groups (keyed `-`).
+    Synonyms,
+    /// The tax dictionary (keyed `-`).
+    Dictionary,
+    /// The stopwords (keyed `-`).
+    Stopwords,
+}
+
+impl KnowledgeKind {
+    /// Every kind.
+    pub const ALL: [KnowledgeKind; 4] =
+        [KnowledgeKind::Entry, KnowledgeKind::Synonyms, KnowledgeKind::Dictionary, KnowledgeKind::Stopwords];
+
+    /// The tag as stored.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            KnowledgeKind::Entry => "entry",
+            KnowledgeKind::Synonyms => "synonyms",
+            KnowledgeKind::Dictionary => "dictionary",
+            KnowledgeKind::Stopwords => "stopwords",
+        }
+    }
+
+    /// The kind of a stored tag.
+    pub fn parse(tag: &str) -> Result<Self, InvalidIdentifier> {
+        Self::ALL
+            .into_iter()
+            .find(|k| k.as_str() == tag)
+            .ok_or_else(|| InvalidIdentifier { what: "知识版本类型", value: truncated(tag.to_owned()) })
+    }
+}
+
+/// Where a stored knowledge version is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum VersionState {
+    /// Saved by an editor, not live.
+    Draft,
+    /// Live: the one the bot answers with.
+    Published,
+    /// Was published, replaced by a newer version.
+    Superseded,
+    /// A draft thrown away.
+    Discarded,
+}
+
+impl VersionState {
+    /// Every state.
+    pub const ALL: [VersionState; 4] =
+        [VersionState::Draft, VersionState::Published, VersionState::Superseded, VersionState::Discarded];
+
+    /// The tag as stored.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            VersionState::Draft => "draft",
+            VersionState::Published => "published",
+            VersionState::Superseded => "superseded",
+            VersionState::Discarded => "discarded",
+        }
+    }
+
+    /// The state of a stored tag.
+    pub fn parse(tag: &str) -> Result<Self, InvalidIdentifier> {
+        Self::ALL
+            .into_iter()
+            .find(|k| k.as_str() == tag)
+            .ok_or_else(|| InvalidIdentifier { what: "知识版本状态", value: truncated(tag.to_owned()) })
+    }
+}
+
 fn truncated(mut value: String) -> String {
     if let Some((i, _)) = value.char_indices().nth(40) {
         value.truncate(i);
@@ -175,5 +251,15 @@ mod tests {
         assert_eq!(VisitorKey::api("u1").expect("valid").as_str(), "api:u1");
         let tags: Vec<&str> = Channel::ALL.iter().map(|c| c.as_str()).collect();
         assert_eq!(tags, ["web", "http", "wechat"]);
+        for k in KnowledgeKind::ALL {
+            assert_eq!(KnowledgeKind::parse(k.as_str()), Ok(k));
+            assert_eq!(serde_json::to_value(k).expect("json"), k.as_str());
+        }
+        for s in VersionState::ALL {
+            assert_eq!(VersionState::parse(s.as_str()), Ok(s));
+            assert_eq!(serde_json::to_value(s).expect("json"), s.as_str());
+        }
+        assert!(KnowledgeKind::parse("recipe").is_err());
+        assert!(VersionState::parse("").is_err());
     }
 }

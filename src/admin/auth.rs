@@ -93,6 +93,7 @@ pub(super) async fn logout(
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     session::end(&state, &headers).await?;
+    state.admin.revocations.notify(principal.user_id);
     audit::record(&state, &principal, "logout", &principal.name, json!({})).await?;
     let cookie = session::set_cookie(&state, client, &headers, "");
     Ok(([(header::SET_COOKIE, cookie)], Json(json!({"ok": true}))).into_response())

@@ -15,7 +15,7 @@ use crate::admin::{AdminRoutes, Principal, Role, audit};
 use crate::api_error::{ApiError, Code};
 use crate::json_body::JsonBody;
 use crate::kb::{self, Entry};
-use crate::knowledge::{DICTIONARY, ENTRY, PublishPolicy, SYNONYMS};
+use crate::knowledge::{KnowledgeKind, PublishPolicy};
 use crate::search::Decision;
 use crate::text::{DictWord, Lexicon};
 
@@ -173,7 +173,7 @@ async fn publish(State(s): State<AdminState>, who: Principal, Path(id): Path<Str
 }
 
 async fn versions(State(s): State<AdminState>, Path(id): Path<String>) -> Result<Json<Value>, ApiError> {
-    let all = s.store.knowledge_versions(ENTRY, &id).await?;
+    let all = s.store.knowledge_versions(KnowledgeKind::Entry, &id).await?;
     if all.is_empty() {
         return Err(crate::knowledge::KnowledgeError::NoEntry(id).into());
     }
@@ -188,7 +188,7 @@ async fn versions(State(s): State<AdminState>, Path(id): Path<String>) -> Result
 }
 
 async fn version(State(s): State<AdminState>, Path((id, version)): Path<(String, i64)>) -> Result<Response, ApiError> {
-    let v = s.store.knowledge_version(ENTRY, &id, version).await?;
+    let v = s.store.knowledge_version(KnowledgeKind::Entry, &id, version).await?;
     Ok(([(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))], v.content).into_response())
 }
 
@@ -256,7 +256,7 @@ async fn expiring(State(s): State<AdminState>, q: ListParam) -> Result<Json<Valu
 
 async fn synonyms(State(s): State<AdminState>) -> Result<Json<Value>, ApiError> {
     let current = s.knowledge.current().await?;
-    let version = current.lists.get(SYNONYMS).map_or(0, |(v, _)| *v);
+    let version = current.lists.get(&KnowledgeKind::Synonyms).map_or(0, |(v, _)| *v);
     Ok(Json(json!({"groups": current.lexicon().synonym_groups, "version": version})))
 }
 
@@ -284,14 +284,14 @@ async fn save_synonyms(
     }
     let text = kb::synonyms_text(&Lexicon { synonym_groups: groups, ..Lexicon::default() });
     checked(&text, crate::text::parse_synonyms)?;
-    let version = s.knowledge.save_list(SYNONYMS, text, &who.name).await?;
-    audit::record(&s, &who, "synonyms.save", SYNONYMS, json!({"version": version})).await?;
+    let version = s.knowledge.save_list(KnowledgeKind::Synonyms, text, &who.name).await?;
+    audit::record(&s, &who, "synonyms.save", KnowledgeKind::Synonyms.as_str(), json!({"version": version})).await?;
     Ok(Json(json!({"version": version})))
 }
 
 async fn dictionary(State(s): State<AdminState>) -> Result<Json<Value>, ApiError> {
     let current = s.knowledge.current().await?;
-    let version = current.lists.get(DICTIONARY).map_or(0, |(v, _)| *v);
+    let version = current.lists.get(&KnowledgeKind::Dictionary).map_or(0, |(v, _)| *v);
     let words: Vec<Value> =
         current.lexicon().words.iter().map(|w| json!({"word": w.word, "freq": w.freq, "tag": w.tag})).collect();
     Ok(Json(json!({"words": words, "version": version})))
@@ -324,8 +324,8 @@ async fn save_dictionary(
     let words = words.into_iter().map(|w| DictWord { word: w.word, freq: w.freq, tag: w.tag }).collect();
     let text = kb::dict_text(&Lexicon { words, ..Lexicon::default() });
     checked(&text, crate::text::parse_dict)?;
-    let version = s.knowledge.save_list(DICTIONARY, text, &who.name).await?;
-    audit::record(&s, &who, "dictionary.save", DICTIONARY, json!({"version": version})).await?;
+    let version = s.knowledge.save_list(KnowledgeKind::Dictionary, text, &who.name).await?;
+    audit::record(&s, &who, "dictionary.save", KnowledgeKind::Dictionary.as_str(), json!({"version": version})).await?;
     Ok(Json(json!({"version": version})))
 }
 

@@ -11,6 +11,7 @@ pub mod audit;
 mod audit_api;
 mod auth;
 mod knowledge_api;
+mod revoke;
 mod role;
 mod routes;
 mod session;
@@ -24,6 +25,7 @@ use axum::http::Method;
 
 pub use crate::config::admin::Settings;
 pub use audit::Actor;
+pub use revoke::{RECHECK_EVERY, Revocations, session_valid};
 pub use role::Role;
 pub use routes::{AdminRoutes, RouteInfo};
 pub use session::{Principal, SESSION_COOKIE, authenticate};
@@ -37,13 +39,16 @@ pub struct Auth {
     pub settings: Settings,
     /// Failed sign-ins.
     pub throttle: Throttle,
+    /// Tells open agent sockets that an account's sign-ins may have ended.
+    pub revocations: Revocations,
 }
 
 impl Auth {
     /// Sign-in state for `settings`.
     pub fn new(settings: Settings) -> Self {
         let window = std::time::Duration::from_secs(u64::from(settings.login_window_mins.max(1)) * 60);
-        Auth { throttle: Throttle::new(settings.max_login_failures, window), settings }
+        let throttle = Throttle::new(settings.max_login_failures, window);
+        Auth { throttle, settings, revocations: Revocations::default() }
     }
 }
 

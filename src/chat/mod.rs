@@ -10,6 +10,7 @@ mod intent;
 mod open;
 mod reply;
 mod session;
+pub mod wording;
 
 pub use crate::config::chat::Settings;
 pub use engine::{Asked, Engine, Opened};

@@ -3,20 +3,13 @@
 
 use std::collections::BTreeMap;
 
+use crate::ids::{KnowledgeKind, VersionState};
 use crate::kb::{Entry, KnowledgeBase, dict_text, stopwords_text, synonyms_text};
 use crate::store::{KnowledgeVersion, NewKnowledge};
 use crate::text::{self, Lexicon};
 
 use super::KnowledgeError;
 
-/// Kind of an entry row.
-pub const ENTRY: &str = "entry";
-/// Kinds of the word lists, keyed `-`.
-pub const SYNONYMS: &str = "synonyms";
-/// The tax dictionary.
-pub const DICTIONARY: &str = "dictionary";
-/// The stopwords.
-pub const STOPWORDS: &str = "stopwords";
 /// Key of a word list.
 pub const LIST_KEY: &str = "-";
 
@@ -39,7 +32,7 @@ pub struct Current {
     /// Drafts by id.
     pub drafts: BTreeMap<String, Draft>,
     /// Published word lists: kind → (version, text).
-    pub lists: BTreeMap<String, (i64, String)>,
+    pub lists: BTreeMap<KnowledgeKind, (i64, String)>,
 }
 
 impl Current {
@@ -47,17 +40,17 @@ impl Current {
     pub fn from_rows(rows: Vec<KnowledgeVersion>) -> Result<Current, KnowledgeError> {
         let mut c = Current::default();
         for r in rows {
-            match (r.kind.as_str(), r.state.as_str()) {
-                (ENTRY, state) => {
+            match (r.kind, r.state) {
+                (KnowledgeKind::Entry, state) => {
                     let entry: Entry = serde_json::from_str(&r.content)
                         .map_err(|e| KnowledgeError::Corrupt(format!("{} v{}: {e}", r.key, r.version)))?;
-                    if state == "published" {
+                    if state == VersionState::Published {
                         c.published.insert(r.key, entry);
                     } else {
                         c.drafts.insert(r.key, Draft { version: r.version, author: r.author, entry });
                     }
                 }
-                (_, "published") => {
+                (_, VersionState::Published) => {
                     c.lists.insert(r.kind, (r.version, r.content));
                 }
                 _ => {}
@@ -67,8 +60,8 @@ impl Current {
     }
 
     /// The text of a word list (empty when never stored).
-    pub fn list(&self, kind: &str) -> &str {
-        self.lists.get(kind).map(|(_, t)| t.as_str()).unwrap_or_default()
+    pub fn list(&self, kind: KnowledgeKind) -> &str {
+        self.lists.get(&kind).map(|(_, t)| t.as_str()).unwrap_or_default()
     }
 
     /// The published base, with `overlay` entries replacing or adding to it.
@@ -83,9 +76,9 @@ impl Current {
     /// The published word lists.
     pub fn lexicon(&self) -> Lexicon {
         Lexicon {
-            words: text::parse_dict(self.list(DICTIONARY)).0,
-            synonym_groups: text::parse_synonyms(self.list(SYNONYMS)).0,
-            stopwords: text::parse_stopwords(self.list(STOPWORDS)),
+            words: text::parse_dict(self.list(KnowledgeKind::Dictionary)).0,
+            synonym_groups: text::parse_synonyms(self.list(KnowledgeKind::Synonyms)).0,
+            stopwords: text::parse_stopwords(self.list(KnowledgeKind::Stopwords)),
         }
     }
 }
@@ -93,20 +86,19 @@ impl Current {
 /// An entry as a row to store.
 pub fn entry_row(e: &Entry, summary: String) -> Result<NewKnowledge, KnowledgeError> {
     let content = serde_json::to_string(e).map_err(|e| KnowledgeError::Corrupt(e.to_string()))?;
-    Ok(NewKnowledge { kind: ENTRY.into(), key: e.id.to_string(), content, summary })
+    Ok(NewKnowledge { kind: KnowledgeKind::Entry, key: e.id.to_string(), content, summary })
 }
 
 /// The three word lists of `lexicon` as rows.
 pub fn list_rows(lexicon: &Lexicon, summary: &str) -> Vec<NewKnowledge> {
-    [(SYNONYMS, synonyms_text(lexicon)), (DICTIONARY, dict_text(lexicon)), (STOPWORDS, stopwords_text(lexicon))]
-        .into_iter()
-        .map(|(kind, content)| NewKnowledge {
-            kind: kind.into(),
-            key: LIST_KEY.into(),
-            content,
-            summary: summary.into(),
-        })
-        .collect()
+    [
+        (KnowledgeKind::Synonyms, synonyms_text(lexicon)),
+        (KnowledgeKind::Dictionary, dict_text(lexicon)),
+        (KnowledgeKind::Stopwords, stopwords_text(lexicon)),
+    ]
+    .into_iter()
+    .map(|(kind, content)| NewKnowledge { kind, key: LIST_KEY.into(), content, summary: summary.into() })
+    .collect()
 }
 
 /// A short description of what changed from `old` to `new`: the changed fields.

@@ -11,7 +11,8 @@ use std::sync::Arc;
 use serde::Serialize;
 
 pub use crate::config::admin::PublishPolicy;
-pub use base::{Current, DICTIONARY, Draft, ENTRY, LIST_KEY, STOPWORDS, SYNONYMS};
+pub use crate::ids::{KnowledgeKind, VersionState};
+pub use base::{Current, Draft, LIST_KEY};
 
 use crate::api_error::{Code, ErrorCode};
 use crate::kb::{self, Entry, KnowledgeBase};
@@ -233,7 +234,7 @@ impl Knowledge {
             return Err(KnowledgeError::OwnDraft);
         }
         let snapshot = Self::build(current.base_with([&draft.entry])).await?;
-        let v = self.store.knowledge_publish_draft(ENTRY, id, caller).await?;
+        let v = self.store.knowledge_publish_draft(KnowledgeKind::Entry, id, caller).await?;
         self.searcher.replace(snapshot);
         Ok(v)
     }
@@ -249,7 +250,7 @@ impl Knowledge {
     /// Publishes a new version of `id` equal to `version`; returns the new version.
     pub async fn rollback(&self, id: &str, version: i64, caller: &str) -> Result<i64> {
         let _one = self.publishing.lock().await;
-        let old = self.store.knowledge_version(ENTRY, id, version).await.map_err(|e| match e {
+        let old = self.store.knowledge_version(KnowledgeKind::Entry, id, version).await.map_err(|e| match e {
             StoreError::NotFound => KnowledgeError::NoEntry(format!("{id} 版本 {version}")),
             e => e.into(),
         })?;
@@ -263,7 +264,7 @@ impl Knowledge {
 
     /// Discards the draft of `id`.
     pub async fn discard(&self, id: &str) -> Result<()> {
-        self.store.knowledge_discard_draft(ENTRY, id).await.map_err(|e| match e {
+        self.store.knowledge_discard_draft(KnowledgeKind::Entry, id).await.map_err(|e| match e {
             StoreError::NotFound => KnowledgeError::NoDraft(id.into()),
             e => e.into(),
         })
@@ -281,14 +282,13 @@ impl Knowledge {
         Ok((outcome, drafted))
     }
 
-    /// Publishes a new text of a word list (`SYNONYMS` or `DICTIONARY`); returns the version.
-    pub async fn save_list(&self, kind: &str, text: String, actor: &str) -> Result<i64> {
+    /// Publishes a new text of a word list (synonyms or dictionary); returns the version.
+    pub async fn save_list(&self, kind: KnowledgeKind, text: String, actor: &str) -> Result<i64> {
         let _one = self.publishing.lock().await;
         let mut current = self.current().await?;
-        let old_version = current.lists.get(kind).map(|(v, _)| *v).unwrap_or(0);
-        current.lists.insert(kind.into(), (old_version, text.clone()));
-        let row =
-            NewKnowledge { kind: kind.into(), key: LIST_KEY.into(), content: text, summary: "修改词表".into() };
+        let old_version = current.lists.get(&kind).map(|(v, _)| *v).unwrap_or(0);
+        current.lists.insert(kind, (old_version, text.clone()));
+        let row = NewKnowledge { kind, key: LIST_KEY.into(), content: text, summary: "修改词表".into() };
         let v = self.publish_rows(vec![row], actor, current).await?;
         v.first().copied().ok_or_else(|| KnowledgeError::Corrupt("no version".into()))
     }
@@ -303,7 +303,7 @@ impl Knowledge {
             .map(|(old, e)| base::entry_row(e, base::summary(old, e)))
             .collect::<Result<Vec<_>>>()?;
         for list in base::list_rows(&kb.lexicon, "导入") {
-            if current.list(&list.kind) != list.content {
+            if current.list(list.kind) != list.content {
                 rows.push(list);
             }
         }
@@ -314,8 +314,8 @@ impl Knowledge {
         if let Some(first) = dup.first() {
             return Err(KnowledgeError::Import(first.clone()));
         }
-        for r in rows.iter().filter(|r| r.kind != ENTRY) {
-            current.lists.insert(r.kind.clone(), (0, r.content.clone()));
+        for r in rows.iter().filter(|r| r.kind != KnowledgeKind::Entry) {
+            current.lists.insert(r.kind, (0, r.content.clone()));
         }
         for e in kb.entries {
             current.published.insert(e.id.to_string(), e);

@@ -124,6 +124,7 @@ impl App {
             .await
             .map_err(|source| StartError::Bind { addr: config.server.bind.clone(), source })?;
         let metrics = Arc::new(Metrics::default());
+        let auth = Arc::new(Auth::new(config.admin.clone()));
         let shutdown = CancellationToken::new();
         let tracker = TaskTracker::new();
         let state = AppState {
@@ -134,6 +135,7 @@ impl App {
                 server: Arc::new(config.server.clone()),
                 connections: Arc::new(Semaphore::new(config.server.max_connections.max(1))),
                 limits: Arc::clone(&limits),
+                revocations: auth.revocations.clone(),
                 shutdown: shutdown.clone(),
                 tracker: tracker.clone(),
             },
@@ -152,13 +154,7 @@ impl App {
                 shutdown: shutdown.clone(),
                 tracker,
             },
-            admin: AdminState {
-                store,
-                admin: Arc::new(Auth::new(config.admin.clone())),
-                knowledge,
-                analytics,
-                import: config.import.clone(),
-            },
+            admin: AdminState { store, admin: auth, knowledge, analytics, import: config.import.clone() },
         };
         state.analytics().spawn(shutdown);
         let header_read = Duration::from_secs(config.limits.header_read_secs.max(1));

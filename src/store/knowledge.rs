@@ -5,20 +5,21 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use super::Result;
+use crate::ids::{KnowledgeKind, VersionState};
 
 /// One stored version of an entry or a word list.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct KnowledgeVersion {
-    /// `entry`, `synonyms`, `dictionary` or `stopwords`.
-    pub kind: String,
+    /// An entry or one of the word lists.
+    pub kind: KnowledgeKind,
     /// The entry id, or `-` for a word list.
     pub key: String,
     /// 1, 2, ... per `(kind, key)`.
     pub version: i64,
     /// An entry as JSON of `kb::Entry`; a word list as its file text.
     pub content: String,
-    /// `draft`, `published`, `superseded` or `discarded`.
-    pub state: String,
+    /// Draft, published, superseded or discarded.
+    pub state: VersionState,
     /// Who wrote it (`system` for the shipped base, `cli` for command-line imports).
     pub author: String,
     /// When written.
@@ -32,8 +33,8 @@ pub struct KnowledgeVersion {
 /// A version to publish at once.
 #[derive(Debug, Clone, PartialEq)]
 pub struct NewKnowledge {
-    /// `entry`, `synonyms`, `dictionary` or `stopwords`.
-    pub kind: String,
+    /// An entry or one of the word lists.
+    pub kind: KnowledgeKind,
     /// The entry id, or `-`.
     pub key: String,
     /// The content.
@@ -50,15 +51,15 @@ pub trait KnowledgeStore: Send + Sync {
     /// Whether any entry has been published.
     async fn knowledge_has_entries(&self) -> Result<bool>;
     /// Every version of one key, newest first.
-    async fn knowledge_versions(&self, kind: &str, key: &str) -> Result<Vec<KnowledgeVersion>>;
+    async fn knowledge_versions(&self, kind: KnowledgeKind, key: &str) -> Result<Vec<KnowledgeVersion>>;
     /// One version; `NotFound` when missing.
-    async fn knowledge_version(&self, kind: &str, key: &str, version: i64) -> Result<KnowledgeVersion>;
+    async fn knowledge_version(&self, kind: KnowledgeKind, key: &str, version: i64) -> Result<KnowledgeVersion>;
     /// Saves the draft of a key (overwriting the current draft); returns its version.
     async fn knowledge_save_draft(&self, item: &NewKnowledge, author: &str) -> Result<i64>;
     /// Drops the draft of a key; `NotFound` when there is none.
-    async fn knowledge_discard_draft(&self, kind: &str, key: &str) -> Result<()>;
+    async fn knowledge_discard_draft(&self, kind: KnowledgeKind, key: &str) -> Result<()>;
     /// Publishes the draft of a key (the published version before is superseded); returns its version.
-    async fn knowledge_publish_draft(&self, kind: &str, key: &str, reviewed_by: &str) -> Result<i64>;
+    async fn knowledge_publish_draft(&self, kind: KnowledgeKind, key: &str, reviewed_by: &str) -> Result<i64>;
     /// Publishes new versions in one transaction (superseding the published ones; drafts stay);
     /// returns their version numbers.
     async fn knowledge_publish(&self, items: &[NewKnowledge], author: &str) -> Result<Vec<i64>>;

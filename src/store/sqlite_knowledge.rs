@@ -7,14 +7,15 @@ use sqlx::sqlite::SqliteRow;
 
 use super::knowledge::{KnowledgeStore, KnowledgeVersion, NewKnowledge};
 use super::{Result, SqliteStore, StoreError};
+use crate::ids::{KnowledgeKind, VersionState};
 
 fn version(r: &SqliteRow) -> Result<KnowledgeVersion> {
     Ok(KnowledgeVersion {
-        kind: r.try_get("kind")?,
+        kind: KnowledgeKind::parse(r.try_get("kind")?).map_err(|e| StoreError::Backend(e.to_string()))?,
         key: r.try_get("key")?,
         version: r.try_get("version")?,
         content: r.try_get("content")?,
-        state: r.try_get("state")?,
+        state: VersionState::parse(r.try_get("state")?).map_err(|e| StoreError::Backend(e.to_string()))?,
         author: r.try_get("author")?,
         created_at: DateTime::from_timestamp_millis(r.try_get("created_at")?).unwrap_or_default(),
         reviewed_by: r.try_get("reviewed_by")?,
@@ -43,18 +44,18 @@ impl KnowledgeStore for SqliteStore {
         Ok(found.is_some())
     }
 
-    async fn knowledge_versions(&self, kind: &str, key: &str) -> Result<Vec<KnowledgeVersion>> {
+    async fn knowledge_versions(&self, kind: KnowledgeKind, key: &str) -> Result<Vec<KnowledgeVersion>> {
         let rows = sqlx::query("SELECT * FROM knowledge_versions WHERE kind = ? AND key = ? ORDER BY version DESC")
-            .bind(kind)
+            .bind(kind.as_str())
             .bind(key)
             .fetch_all(self.pool())
             .await?;
         rows.iter().map(version).collect()
     }
 
-    async fn knowledge_version(&self, kind: &str, key: &str, v: i64) -> Result<KnowledgeVersion> {
+    async fn knowledge_version(&self, kind: KnowledgeKind, key: &str, v: i64) -> Result<KnowledgeVersion> {
         let row = sqlx::query("SELECT * FROM knowledge_versions WHERE kind = ? AND key = ? AND version = ?")
-            .bind(kind)
+            .bind(kind.as_str())
             .bind(key)
             .bind(v)
             .fetch_one(self.pool())
@@ -67,7 +68,7 @@ impl KnowledgeStore for SqliteStore {
         let mut tx = self.writer().begin().await?;
         let draft: Option<i64> =
             sqlx::query_scalar("SELECT version FROM knowledge_versions WHERE kind = ? AND key = ? AND state = 'draft'")
-                .bind(&item.kind)
+                .bind(item.kind.as_str())
                 .bind(&item.key)
                 .fetch_optional(&mut *tx)
                 .await?;
@@ -80,35 +81,35 @@ impl KnowledgeStore for SqliteStore {
             .bind(author)
             .bind(now)
             .bind(&item.summary)
-            .bind(&item.kind)
+            .bind(item.kind.as_str())
             .bind(&item.key)
             .bind(v)
             .execute(&mut *tx)
             .await?;
             v
         } else {
-            insert_version(&mut tx, item, "draft", author, now).await?
+            insert_version(&mut tx, item, VersionState::Draft, author, now).await?
         };
         tx.commit().await?;
         Ok(v)
     }
 
-    async fn knowledge_discard_draft(&self, kind: &str, key: &str) -> Result<()> {
+    async fn knowledge_discard_draft(&self, kind: KnowledgeKind, key: &str) -> Result<()> {
         let done = sqlx::query(
             "UPDATE knowledge_versions SET state = 'discarded' WHERE kind = ? AND key = ? AND state = 'draft'",
         )
-        .bind(kind)
+        .bind(kind.as_str())
         .bind(key)
         .execute(self.writer())
         .await?;
         if done.rows_affected() == 0 { Err(StoreError::NotFound) } else { Ok(()) }
     }
 
-    async fn knowledge_publish_draft(&self, kind: &str, key: &str, reviewed_by: &str) -> Result<i64> {
+    async fn knowledge_publish_draft(&self, kind: KnowledgeKind, key: &str, reviewed_by: &str) -> Result<i64> {
         let mut tx = self.writer().begin().await?;
         let v: i64 =
             sqlx::query_scalar("SELECT version FROM knowledge_versions WHERE kind = ? AND key = ? AND state = 'draft'")
-                .bind(kind)
+                .bind(kind.as_str())
                 .bind(key)
                 .fetch_optional(&mut *tx)
                 .await?
@@ -116,7 +117,7 @@ impl KnowledgeStore for SqliteStore {
         sqlx::query(
             "UPDATE knowledge_versions SET state = 'superseded' WHERE kind = ? AND key = ? AND state = 'published'",
         )
-        .bind(kind)
+        .bind(kind.as_str())
         .bind(key)
         .execute(&mut *tx)
         .await?;
@@ -124,7 +125,7 @@ impl KnowledgeStore for SqliteStore {
             "UPDATE knowledge_versions SET state = 'published', reviewed_by = ? WHERE kind = ? AND key = ? AND version = ?",
         )
         .bind(reviewed_by)
-        .bind(kind)
+        .bind(kind.as_str())
         .bind(key)
         .bind(v)
         .execute(&mut *tx)
@@ -141,11 +142,11 @@ impl KnowledgeStore for SqliteStore {
             sqlx::query(
                 "UPDATE knowledge_versions SET state = 'superseded' WHERE kind = ? AND key = ? AND state = 'published'",
             )
-            .bind(&item.kind)
+            .bind(item.kind.as_str())
             .bind(&item.key)
             .execute(&mut *tx)
             .await?;
-            let v = insert_version(&mut tx, item, "published", author, now).await?;
+            let v = insert_version(&mut tx, item, VersionState::Published, author, now).await?;
             out.push(v);
         }
         tx.commit().await?;
@@ -157,20 +158,20 @@ impl KnowledgeStore for SqliteStore {
 async fn insert_version(
     tx: &mut sqlx::SqliteConnection,
     item: &NewKnowledge,
-    state: &str,
+    state: VersionState,
     author: &str,
     now: i64,
 ) -> Result<i64> {
-    let v: i64 = sqlx::query_scalar(NEXT_VERSION).bind(&item.kind).bind(&item.key).fetch_one(&mut *tx).await?;
+    let v: i64 = sqlx::query_scalar(NEXT_VERSION).bind(item.kind.as_str()).bind(&item.key).fetch_one(&mut *tx).await?;
     sqlx::query(
         "INSERT INTO knowledge_versions (kind, key, version, content, state, author, created_at, summary) \
          VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
     )
-    .bind(&item.kind)
+    .bind(item.kind.as_str())
     .bind(&item.key)
     .bind(v)
     .bind(&item.content)
-    .bind(state)
+    .bind(state.as_str())
     .bind(author)
     .bind(now)
     .bind(&item.summary)

@@ -13,7 +13,7 @@ use crate::helpers::{
     AGENT_1, AGENT_PASSWORD, TestApp, always_answer, ask_answer, spawn_app_on, start_from_store, test_config,
 };
 use taxbot::admin::Role;
-use taxbot::knowledge::PublishPolicy;
+use taxbot::knowledge::{KnowledgeKind, PublishPolicy};
 
 const PASSWORD: &str = "editor-password-1";
 const MARK: &str = "（本条已由编辑更新）";
@@ -224,7 +224,7 @@ async fn the_store_is_the_source_of_truth_across_restarts() {
     let mut app = start_from_store(config.clone(), Arc::clone(&dir)).await;
     let kb = shipped();
     let base = app.store.knowledge_current().await.expect("store");
-    assert_eq!(base.iter().filter(|v| v.kind == "entry").count(), kb.entries.len());
+    assert_eq!(base.iter().filter(|v| v.kind == KnowledgeKind::Entry).count(), kb.entries.len());
     assert!(base.iter().all(|v| v.author == "system" && v.version == 1));
 
     add_user(&*app.store, "编辑甲", Role::Editor, PASSWORD).await;
@@ -239,6 +239,6 @@ async fn the_store_is_the_source_of_truth_across_restarts() {
     let r = app.http.post(app.url("/api/v1/ask")).json(&json!({"user_id": "u", "text": question})).send().await;
     let body: Value = r.expect("request").json().await.expect("json");
     assert!(body["answer"].as_str().expect("answer").contains(MARK), "{body}");
-    let versions = app.store.knowledge_versions("entry", &id).await.expect("versions");
+    let versions = app.store.knowledge_versions(KnowledgeKind::Entry, &id).await.expect("versions");
     assert_eq!(versions.len(), 2, "the shipped base is not imported again");
 }

@@ -1,6 +1,7 @@
 //! Integration tests: the real server on port 0, real WebSocket and HTTP
 //! clients, a real SQLite file per test. One binary so it links once.
 
+mod abuse_accounts;
 mod abuse_clients;
 mod abuse_import;
 mod abuse_login;

@@ -1,33 +1,50 @@
 //! One agent console on `/ws/agent`: the signed-in user's hello, presence, queue, chat.
 
 use axum::extract::ws::{Message, WebSocket};
-use futures_util::stream::SplitSink;
-use futures_util::{SinkExt, StreamExt};
-use tokio::sync::mpsc;
+use futures_util::{Sink, StreamExt};
+use tokio::sync::{broadcast, mpsc};
+use tokio::time::Instant;
 use tracing::Instrument;
 
-use super::inbound::{Inbound, inbound};
 use super::limit::RateLimiter;
 use super::protocol::{AGENT_TYPES, AgentClientMsg, AgentServerMsg, FrameError};
-use super::{Flow, WebState, convert, feed};
+use super::socket::{FrameLimits, Handler, Out, run};
+use super::{Flow, WebState, convert};
+use crate::admin::{RECHECK_EVERY, Role, session_valid};
 use crate::api_error::{Code, ErrorCode};
+use crate::chat::wording;
 use crate::handoff::{AgentAccount, AgentEvent, HandoffError, Presence};
 use crate::ids::SessionId;
 
+/// The sign-in behind an agent socket, checked again whenever the console API
+/// says the account changed and every [`RECHECK_EVERY`].
+pub(super) struct SignIn {
+    /// The session (cookie token hash) the socket was opened with.
+    pub token_hash: String,
+    /// The account.
+    pub user_id: i64,
+    /// Its role when the socket opened (a change ends the sign-in).
+    pub role: Role,
+    /// Notices of accounts whose sign-ins may have ended.
+    pub revoked: broadcast::Receiver<i64>,
+}
+
+/// What the loop hands the agent socket besides frames.
+enum Input {
+    /// A hub event.
+    Hub(AgentEvent),
+    /// Time to check the sign-in.
+    Check,
+}
+
+/// The state of one agent console connection.
 struct Conn {
     state: WebState,
-    out: SplitSink<WebSocket, Message>,
     account: AgentAccount,
     agent: Option<(AgentAccount, u64)>,
     events: Option<mpsc::Receiver<AgentEvent>>,
-    limiter: RateLimiter,
-}
-
-async fn next_event(rx: &mut Option<mpsc::Receiver<AgentEvent>>) -> Option<AgentEvent> {
-    match rx {
-        Some(rx) => rx.recv().await,
-        None => std::future::pending().await,
-    }
+    signin: SignIn,
+    next_check: Instant,
 }
 
 fn event(e: &AgentEvent) -> AgentServerMsg {
@@ -48,83 +65,125 @@ fn event(e: &AgentEvent) -> AgentServerMsg {
 }
 
 /// Serves the agent console of `account` (a signed-in user) until it closes or the server stops.
-pub(crate) async fn serve(socket: WebSocket, state: WebState, account: AgentAccount) {
+pub(crate) async fn serve(socket: WebSocket, state: WebState, account: AgentAccount, signin: SignIn) {
     let span = tracing::info_span!("ws_agent", agent = tracing::field::Empty);
     async move {
-        let (out, mut input) = socket.split();
-        let limits = &state.server;
-        let mut c = Conn {
-            limiter: RateLimiter::new(limits.messages_per_sec, limits.message_burst),
-            state: state.clone(),
-            out,
-            account,
-            agent: None,
-            events: None,
+        let (out, input) = socket.split();
+        let limits = FrameLimits {
+            max_bytes: state.server.max_frame_bytes,
+            limiter: RateLimiter::new(state.server.messages_per_sec, state.server.message_burst),
+            hello_by: super::hello_deadline(&state),
         };
-        let hello_by = super::hello_deadline(&state);
         let shutdown = state.shutdown.clone();
-        loop {
-            let flow = tokio::select! {
-                _ = shutdown.cancelled() => {
-                    let text = "服务正在重启，请稍后重连。".into();
-                    let _ = c.send(&AgentServerMsg::Restarting { text }).await;
-                    Flow::Close
-                }
-                Some(e) = next_event(&mut c.events) => c.send(&event(&e)).await,
-                () = super::until_hello(c.agent.is_none(), hello_by) => {
-                    let _ = c.error(Code::HelloTimeout, "连接后未及时发送 hello，连接已关闭".into()).await;
-                    Flow::Close
-                }
-                frame = input.next() => match frame {
-                    Some(Ok(m)) => c.frame(m).await,
-                    _ => Flow::Close,
-                },
-            };
-            if matches!(flow, Flow::Close) || c.out.flush().await.is_err() {
-                break;
-            }
-        }
-        let _ = c.out.send(Message::Close(None)).await;
-        if let Some((account, conn)) = c.agent.take() {
-            state.engine.hub().disconnect_agent(&account.id, conn).await;
-        }
+        let next_check = Instant::now() + RECHECK_EVERY;
+        let conn = Conn { state, account, agent: None, events: None, signin, next_check };
+        run(conn, out, input, limits, shutdown).await;
     }
     .instrument(span)
     .await
 }
 
-impl Conn {
-    async fn send(&mut self, msg: &AgentServerMsg) -> Flow {
-        feed(&mut self.out, msg).await
-    }
+impl<S: Sink<Message> + Unpin + Send> Handler<S> for Conn {
+    type In = AgentClientMsg;
+    type Event = Input;
+    const TYPES: &'static [&'static str] = &AGENT_TYPES;
 
-    async fn error(&mut self, code: Code, message: String) -> Flow {
-        self.state.metrics.error(code);
-        let msg = AgentServerMsg::Error { code, message };
-        self.send(&msg).await
-    }
-
-    async fn frame(&mut self, m: Message) -> Flow {
-        let max = self.state.server.max_frame_bytes;
-        match inbound::<AgentClientMsg>(m, max, &mut self.limiter, &AGENT_TYPES) {
-            Inbound::Msg(msg) => self.handle(msg).await,
-            Inbound::Invalid(e) => self.frame_error(e).await,
-            Inbound::Close => Flow::Close,
-            Inbound::Ignore => Flow::Continue,
+    async fn next_event(&mut self) -> Option<Input> {
+        let hub = async {
+            match &mut self.events {
+                Some(rx) => rx.recv().await,
+                None => std::future::pending().await,
+            }
+        };
+        let user_id = self.signin.user_id;
+        let revoked = async {
+            loop {
+                match self.signin.revoked.recv().await {
+                    Ok(id) if id != user_id => continue,
+                    // Ours, or notices were missed: check.
+                    Ok(_) | Err(broadcast::error::RecvError::Lagged(_)) => return,
+                    Err(broadcast::error::RecvError::Closed) => std::future::pending::<()>().await,
+                }
+            }
+        };
+        tokio::select! {
+            e = hub => e.map(Input::Hub),
+            () = revoked => Some(Input::Check),
+            () = tokio::time::sleep_until(self.next_check) => {
+                self.next_check = Instant::now() + RECHECK_EVERY;
+                Some(Input::Check)
+            }
         }
     }
 
-    async fn frame_error(&mut self, e: FrameError) -> Flow {
-        self.error(e.code(), e.to_string()).await
+    async fn message(&mut self, out: &mut Out<S>, msg: AgentClientMsg) -> Flow {
+        if let AgentClientMsg::Ping = msg {
+            return out.send(&AgentServerMsg::Pong).await;
+        }
+        if let AgentClientMsg::Hello { status } = &msg
+            && self.agent.is_none()
+        {
+            return self.hello(out, *status).await;
+        }
+        let Some(agent) = self.agent.as_ref().map(|(a, _)| a.id.clone()) else {
+            return self.error(out, FrameError::HelloRequired).await;
+        };
+        if let AgentClientMsg::ListTickets { before } = msg {
+            return self.list_tickets(out, before).await;
+        }
+        match self.act(&agent, msg).await {
+            Ok(message_id) => out.send(&AgentServerMsg::Ack { message_id }).await,
+            Err(e) => self.error(out, e).await,
+        }
     }
 
-    async fn hello(&mut self, status: Option<Presence>) -> Flow {
+    async fn event(&mut self, out: &mut Out<S>, input: Input) -> Flow {
+        match input {
+            Input::Hub(e) => out.send(&event(&e)).await,
+            Input::Check if session_valid(&*self.state.store, &self.signin.token_hash, self.signin.role).await => {
+                Flow::Continue
+            }
+            Input::Check => {
+                let message = "您的登录已失效（已退出、账号被停用或角色已变更），请重新登录".to_owned();
+                let _ = out.send(&AgentServerMsg::Error { code: Code::Unauthorized, message }).await;
+                Flow::Close
+            }
+        }
+    }
+
+    fn awaiting_hello(&self) -> bool {
+        self.agent.is_none()
+    }
+
+    async fn invalid(&mut self, out: &mut Out<S>, e: FrameError) -> Flow {
+        self.error(out, e).await
+    }
+
+    async fn restarting(&mut self, out: &mut Out<S>) -> Flow {
+        out.send(&AgentServerMsg::Restarting { text: wording::RESTARTING_AGENT.into() }).await
+    }
+
+    async fn closed(mut self) {
+        if let Some((account, conn)) = self.agent.take() {
+            self.state.engine.hub().disconnect_agent(&account.id, conn).await;
+        }
+    }
+}
+
+impl Conn {
+    async fn error<S: Sink<Message> + Unpin>(&self, out: &mut Out<S>, e: impl ErrorCode + ToString) -> Flow {
+        let code = e.code();
+        self.state.metrics.error(code);
+        out.send(&AgentServerMsg::Error { code, message: e.to_string() }).await
+    }
+
+    async fn hello<S: Sink<Message> + Unpin>(&mut self, out: &mut Out<S>, status: Option<Presence>) -> Flow {
         let hub = std::sync::Arc::clone(self.state.engine.hub());
         let account = self.account.clone();
         tracing::Span::current().record("agent", account.id.as_str());
         let session = match hub.connect_agent(account, status.unwrap_or(Presence::Online)).await {
             Ok(s) => s,
-            Err(e) => return self.error(e.code(), e.to_string()).await,
+            Err(e) => return self.error(out, e).await,
         };
         let welcome = AgentServerMsg::Welcome {
             agent_id: session.account.id.clone(),
@@ -136,41 +195,22 @@ impl Conn {
         };
         self.agent = Some((session.account, session.conn));
         self.events = Some(session.events);
-        self.send(&welcome).await
+        out.send(&welcome).await
     }
 
-    async fn handle(&mut self, msg: AgentClientMsg) -> Flow {
-        if let AgentClientMsg::Ping = msg {
-            return self.send(&AgentServerMsg::Pong).await;
-        }
-        if let AgentClientMsg::Hello { status } = &msg
-            && self.agent.is_none()
-        {
-            return self.hello(*status).await;
-        }
-        let Some(agent) = self.agent.as_ref().map(|(a, _)| a.id.clone()) else {
-            return self.frame_error(FrameError::HelloRequired).await;
+    /// One page of open tickets older than `before`, and whether more remain.
+    async fn list_tickets<S: Sink<Message> + Unpin>(&self, out: &mut Out<S>, before: Option<i64>) -> Flow {
+        let hub = self.state.engine.hub();
+        let page = match hub.open_tickets_page(before).await {
+            Ok((page, _)) => page,
+            Err(e) => return self.error(out, e).await,
         };
-        if let AgentClientMsg::ListTickets { before } = msg {
-            return match self.state.engine.hub().open_tickets_page(before).await {
-                Ok((page, _)) => {
-                    let oldest = page.last().map(|t| t.id);
-                    let more = match oldest {
-                        Some(id) => {
-                            self.state.engine.hub().open_tickets_page(Some(id)).await.is_ok_and(|(p, _)| !p.is_empty())
-                        }
-                        None => false,
-                    };
-                    let tickets = page.iter().map(convert::ticket).collect();
-                    self.send(&AgentServerMsg::Tickets { tickets, more }).await
-                }
-                Err(e) => self.error(e.code(), e.to_string()).await,
-            };
-        }
-        match self.act(&agent, msg).await {
-            Ok(message_id) => self.send(&AgentServerMsg::Ack { message_id }).await,
-            Err(e) => self.error(e.code(), e.to_string()).await,
-        }
+        let more = match page.last() {
+            Some(t) => hub.open_tickets_page(Some(t.id)).await.is_ok_and(|(older, _)| !older.is_empty()),
+            None => false,
+        };
+        let tickets = page.iter().map(convert::ticket).collect();
+        out.send(&AgentServerMsg::Tickets { tickets, more }).await
     }
 
     async fn act(&mut self, agent: &str, msg: AgentClientMsg) -> Result<Option<i64>, ActError> {

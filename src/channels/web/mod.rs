@@ -7,17 +7,15 @@ pub(crate) mod convert;
 mod inbound;
 mod limit;
 pub mod protocol;
+mod socket;
 
 use std::future::Future;
 use std::sync::Arc;
 
 use axum::extract::State;
-use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
+use axum::extract::ws::{WebSocket, WebSocketUpgrade};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
-use futures_util::SinkExt;
-use futures_util::stream::SplitSink;
-use serde::Serialize;
 use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
@@ -48,6 +46,8 @@ pub struct WebState {
     pub connections: Arc<Semaphore>,
     /// Per-client bounds (sockets and messages per address, tickets per day).
     pub limits: Arc<ClientLimits>,
+    /// Notices that an account's sign-ins may have ended (agent sockets close).
+    pub revocations: crate::admin::Revocations,
     /// Cancelled when the server begins to shut down.
     pub shutdown: CancellationToken,
     /// Tracks socket tasks so that shutdown waits for them.
@@ -63,22 +63,15 @@ fn upgrade(ws: WebSocketUpgrade, state: &WebState) -> WebSocketUpgrade {
     ws.max_message_size(hard).max_frame_size(hard)
 }
 
+/// When a new socket must have sent `hello` (`limits.hello_secs` from now).
+fn hello_deadline(state: &WebState) -> tokio::time::Instant {
+    tokio::time::Instant::now() + std::time::Duration::from_secs(state.limits.settings().hello_secs.max(1))
+}
+
 /// Whether a socket loop keeps reading after handling an input.
 enum Flow {
     Continue,
     Close,
-}
-
-/// Queues one JSON frame; the socket loops flush after each input or event,
-/// so a reply of several frames costs one write.
-async fn feed<T: Serialize>(out: &mut SplitSink<WebSocket, Message>, msg: &T) -> Flow {
-    let Ok(text) = serde_json::to_string(msg) else {
-        return Flow::Continue;
-    };
-    match out.feed(Message::Text(text.into())).await {
-        Ok(()) => Flow::Continue,
-        Err(_) => Flow::Close,
-    }
 }
 
 /// Accepts a WebSocket when a connection slot is free, and runs `serve` on it
@@ -117,28 +110,18 @@ pub async fn agent_socket(State(state): State<WebState>, headers: HeaderMap, ws:
     if !crate::client::same_origin(&headers) {
         return ApiError::new(Code::BadOrigin, "请从控制台页面连接坐席工作台").into_response();
     }
-    let principal = match crate::admin::authenticate(&*state.store, &headers).await {
-        Ok((p, _)) => p,
+    // Subscribed before authenticating, so that a sign-out racing the upgrade is not missed.
+    let revoked = state.revocations.subscribe();
+    let (principal, session) = match crate::admin::authenticate(&*state.store, &headers).await {
+        Ok(pair) => pair,
         Err(e) => return e.into_response(),
     };
+    let signin =
+        agent::SignIn { token_hash: session.token_hash, user_id: principal.user_id, role: principal.role, revoked };
     let max_concurrent = match state.store.user(principal.user_id).await {
         Ok(u) => u.max_concurrent,
         Err(e) => return ApiError::from(e).into_response(),
     };
     let account = AgentAccount { id: principal.name.clone(), name: principal.name, max_concurrent };
-    accept(state, ws, move |socket, state| agent::serve(socket, state, account))
-}
-
-/// When a new socket must have sent `hello` (`limits.hello_secs` from now).
-fn hello_deadline(state: &WebState) -> tokio::time::Instant {
-    tokio::time::Instant::now() + std::time::Duration::from_secs(state.limits.settings().hello_secs.max(1))
-}
-
-/// Completes at `deadline` while `waiting` (no `hello` yet); never otherwise.
-async fn until_hello(waiting: bool, deadline: tokio::time::Instant) {
-    if waiting {
-        tokio::time::sleep_until(deadline).await;
-    } else {
-        std::future::pending::<()>().await;
-    }
+    accept(state, ws, move |socket, state| agent::serve(socket, state, account, signin))
 }

@@ -17,7 +17,7 @@ use super::render::{self, PLEASE_TYPE};
 use super::xml::{Content, EventKind, Inbound};
 use super::{Account, Mode, Settings, WechatState};
 use crate::api_error::ErrorCode;
-use crate::chat::{Reply, Session, SessionCache};
+use crate::chat::{Reply, Session, SessionCache, wording};
 use crate::handoff::VisitorEvent;
 use crate::ids::{Channel, SessionId, VisitorKey};
 use crate::store::{ConversationState, Sender};
@@ -170,17 +170,14 @@ async fn ask(state: &WechatState, acc: usize, openid: &str, text: &str) -> Optio
     let engine = &state.engine;
     // WeChat's servers carry every user, so the bound is per user, not per address.
     if !state.limits.allow(&format!("wechat:{openid}")) {
-        return Some("您发送消息过于频繁，请稍后再试。".into());
+        return Some(wording::TOO_FAST.into());
     }
     let in_bot = engine.hub().state_of(&s.id) == ConversationState::Bot;
     let note = text.trim().strip_prefix("留言").map(str::trim).filter(|t| in_bot && !t.is_empty());
     let result = if note.is_some() && !state.limits.allow_ticket(s.visitor.as_str(), None) {
-        Ok("今天的留言次数已达上限，请明天再试或拨打 12366 纳税服务热线。".to_owned())
+        Ok(wording::TOO_MANY_TICKETS.to_owned())
     } else if let Some(note) = note {
-        engine
-            .leave_message(&s, note, None)
-            .await
-            .map(|(_, t)| format!("已收到您的留言（编号 {}），客服答复后会通过本公众号发给您。", t.id))
+        engine.leave_message(&s, note, None).await.map(|(_, t)| wording::ticket_created_wechat(t.id))
     } else {
         let asked = match choice(text, &s.offered) {
             Some(id) if in_bot => engine.choose(&mut s, &id).await,

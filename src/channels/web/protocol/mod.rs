@@ -335,6 +335,9 @@ pub enum FrameError {
     /// Anything before `hello`.
     #[error("请先发送 hello 消息")]
     HelloRequired,
+    /// No `hello` within `limits.hello_secs` (the socket is then closed).
+    #[error("{}", crate::chat::wording::HELLO_TIMEOUT)]
+    HelloTimeout,
 }
 
 impl ErrorCode for FrameError {
@@ -347,6 +350,7 @@ impl ErrorCode for FrameError {
             FrameError::TooLarge(_) => Code::FrameTooLarge,
             FrameError::RateLimited => Code::RateLimited,
             FrameError::HelloRequired => Code::HelloRequired,
+            FrameError::HelloTimeout => Code::HelloTimeout,
         }
     }
 }

@@ -1,0 +1,279 @@
+//! The one WebSocket session loop: frames in, events from the hub, shutdown,
+//! frames out. The taxpayer socket and the agent console differ only in
+//! their [`Handler`].
+
+use std::future::Future;
+
+use axum::extract::ws::Message;
+use futures_util::{Sink, SinkExt, Stream, StreamExt};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use tokio_util::sync::CancellationToken;
+
+use super::Flow;
+use super::inbound::{Inbound, inbound};
+use super::limit::RateLimiter;
+use super::protocol::FrameError;
+
+/// The outgoing half of a socket: frames are queued with [`Out::send`] and
+/// written by the loop's flush after each input or event, so a reply of
+/// several frames costs one write.
+pub(super) struct Out<S> {
+    sink: S,
+}
+
+impl<S: Sink<Message> + Unpin> Out<S> {
+    /// Queues one JSON frame.
+    pub(super) async fn send<T: Serialize>(&mut self, msg: &T) -> Flow {
+        let Ok(text) = serde_json::to_string(msg) else {
+            return Flow::Continue;
+        };
+        match self.sink.feed(Message::Text(text.into())).await {
+            Ok(()) => Flow::Continue,
+            Err(_) => Flow::Close,
+        }
+    }
+
+    /// Writes what is queued.
+    pub(super) async fn flush(&mut self) -> Flow {
+        match self.sink.flush().await {
+            Ok(()) => Flow::Continue,
+            Err(_) => Flow::Close,
+        }
+    }
+}
+
+/// What one kind of socket does with its inputs.
+pub(super) trait Handler<S>: Send {
+    /// The client messages it accepts.
+    type In: DeserializeOwned;
+    /// What the hub pushes to it.
+    type Event: Send;
+    /// The `type` tags of `In` (anything else is an unknown type).
+    const TYPES: &'static [&'static str];
+
+    /// The next hub event; pending while there is no subscription yet.
+    fn next_event(&mut self) -> impl Future<Output = Option<Self::Event>> + Send;
+    /// Handles one valid client message.
+    fn message(&mut self, out: &mut Out<S>, msg: Self::In) -> impl Future<Output = Flow> + Send;
+    /// Forwards one hub event.
+    fn event(&mut self, out: &mut Out<S>, event: Self::Event) -> impl Future<Output = Flow> + Send;
+    /// Answers a frame that failed the checks (the connection stays open).
+    fn invalid(&mut self, out: &mut Out<S>, e: FrameError) -> impl Future<Output = Flow> + Send;
+    /// Whether the client has yet to send `hello` (the loop closes the
+    /// connection at [`FrameLimits::hello_by`] while it has not).
+    fn awaiting_hello(&self) -> bool;
+    /// Tells the client the server is restarting (the loop then closes).
+    fn restarting(&mut self, out: &mut Out<S>) -> impl Future<Output = Flow> + Send;
+    /// Releases what the connection held once it is closed.
+    fn closed(self) -> impl Future<Output = ()> + Send;
+}
+
+/// Per-connection frame limits.
+pub(super) struct FrameLimits {
+    /// Text frames above this size get an error frame.
+    pub max_bytes: usize,
+    /// Frames beyond this rate get an error frame.
+    pub limiter: RateLimiter,
+    /// When a connection without `hello` is closed (`limits.hello_secs`).
+    pub hello_by: tokio::time::Instant,
+}
+
+/// Completes at `deadline` while `waiting`; never otherwise.
+async fn until_hello(waiting: bool, deadline: tokio::time::Instant) {
+    if waiting {
+        tokio::time::sleep_until(deadline).await;
+    } else {
+        std::future::pending::<()>().await;
+    }
+}
+
+/// Runs one connection until the client closes, a write fails, the handler
+/// asks to close or `shutdown` is cancelled; then sends a close frame and
+/// hands the connection back to the handler's `closed`.
+pub(super) async fn run<H, S, I, E>(
+    mut handler: H,
+    sink: S,
+    mut input: I,
+    mut limits: FrameLimits,
+    shutdown: CancellationToken,
+) where
+    H: Handler<S>,
+    S: Sink<Message> + Unpin + Send,
+    I: Stream<Item = Result<Message, E>> + Unpin + Send,
+{
+    let mut out = Out { sink };
+    loop {
+        let awaiting_hello = handler.awaiting_hello();
+        let flow = tokio::select! {
+            _ = shutdown.cancelled() => {
+                let _ = handler.restarting(&mut out).await;
+                Flow::Close
+            }
+            Some(event) = handler.next_event() => handler.event(&mut out, event).await,
+            () = until_hello(awaiting_hello, limits.hello_by) => {
+                let _ = handler.invalid(&mut out, FrameError::HelloTimeout).await;
+                Flow::Close
+            }
+            frame = input.next() => match frame {
+                Some(Ok(m)) => match inbound::<H::In>(m, limits.max_bytes, &mut limits.limiter, H::TYPES) {
+                    Inbound::Msg(msg) => handler.message(&mut out, msg).await,
+                    Inbound::Invalid(e) => handler.invalid(&mut out, e).await,
+                    Inbound::Close => Flow::Close,
+                    Inbound::Ignore => Flow::Continue,
+                },
+                _ => Flow::Close,
+            },
+        };
+        if matches!(flow, Flow::Close) || matches!(out.flush().await, Flow::Close) {
+            break;
+        }
+    }
+    let _ = out.sink.send(Message::Close(None)).await;
+    handler.closed().await;
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::{Arc, Mutex};
+    use std::time::Duration;
+
+    use serde::Deserialize;
+    use tokio::sync::mpsc;
+
+    use super::*;
+    use crate::api_error::ErrorCode;
+
+    #[derive(Deserialize)]
+    #[serde(tag = "type", rename_all = "snake_case")]
+    enum Cmd {
+        Say { text: String },
+        Quit,
+    }
+
+    /// Echoes `say`, forwards events, records what happened.
+    struct Echo {
+        events: mpsc::Receiver<String>,
+        log: Arc<Mutex<Vec<String>>>,
+    }
+
+    impl<S: Sink<Message> + Unpin + Send> Handler<S> for Echo {
+        type In = Cmd;
+        type Event = String;
+        const TYPES: &'static [&'static str] = &["say", "quit"];
+
+        async fn next_event(&mut self) -> Option<String> {
+            self.events.recv().await
+        }
+        async fn message(&mut self, out: &mut Out<S>, msg: Cmd) -> Flow {
+            match msg {
+                Cmd::Say { text } => out.send(&format!("echo:{text}")).await,
+                Cmd::Quit => Flow::Close,
+            }
+        }
+        async fn event(&mut self, out: &mut Out<S>, event: String) -> Flow {
+            out.send(&format!("event:{event}")).await
+        }
+        async fn invalid(&mut self, out: &mut Out<S>, e: FrameError) -> Flow {
+            out.send(&format!("error:{}", e.code().as_str())).await
+        }
+        fn awaiting_hello(&self) -> bool {
+            false
+        }
+        async fn restarting(&mut self, out: &mut Out<S>) -> Flow {
+            out.send(&"restarting").await
+        }
+        async fn closed(self) {
+            self.log.lock().expect("log").push("closed".into());
+        }
+    }
+
+    struct Harness {
+        to_server: mpsc::UnboundedSender<Message>,
+        from_server: mpsc::UnboundedReceiver<Message>,
+        events: mpsc::Sender<String>,
+        shutdown: CancellationToken,
+        log: Arc<Mutex<Vec<String>>>,
+        task: tokio::task::JoinHandle<()>,
+    }
+
+    fn start(rate: u32) -> Harness {
+        let (to_server, rx_in) = mpsc::unbounded_channel::<Message>();
+        let (tx_out, from_server) = mpsc::unbounded_channel::<Message>();
+        let (events, rx_events) = mpsc::channel(8);
+        let log = Arc::new(Mutex::new(Vec::new()));
+        let input = Box::pin(futures_util::stream::unfold(rx_in, |mut rx| async move {
+            rx.recv().await.map(|m| (Ok::<_, ()>(m), rx))
+        }));
+        let sink = Box::pin(futures_util::sink::unfold(tx_out, |tx, m: Message| async move {
+            tx.send(m).map_err(|_| ())?;
+            Ok::<_, ()>(tx)
+        }));
+        let handler = Echo { events: rx_events, log: Arc::clone(&log) };
+        let hello_by = tokio::time::Instant::now() + Duration::from_secs(60);
+        let limits = FrameLimits { max_bytes: 64, limiter: RateLimiter::new(rate, rate), hello_by };
+        let shutdown = CancellationToken::new();
+        let task = tokio::spawn(run(handler, sink, input, limits, shutdown.clone()));
+        Harness { to_server, from_server, events, shutdown, log, task }
+    }
+
+    async fn next_text(h: &mut Harness) -> String {
+        let m = tokio::time::timeout(Duration::from_secs(5), h.from_server.recv()).await.expect("a frame in time");
+        match m.expect("open") {
+            Message::Text(t) => serde_json::from_str::<String>(t.as_str()).expect("a JSON string"),
+            other => format!("{other:?}"),
+        }
+    }
+
+    fn text(s: &str) -> Message {
+        Message::Text(s.into())
+    }
+
+    #[tokio::test]
+    async fn messages_events_and_bad_frames_are_handled_in_order() {
+        let mut h = start(100);
+        h.to_server.send(text(r#"{"type":"say","text":"你好"}"#)).expect("send");
+        assert_eq!(next_text(&mut h).await, "echo:你好");
+        h.events.send("queued".into()).await.expect("event");
+        assert_eq!(next_text(&mut h).await, "event:queued");
+        h.to_server.send(text(r#"{"type":"dance"}"#)).expect("send");
+        assert_eq!(next_text(&mut h).await, "error:unknown_type");
+        h.to_server.send(text(&"长".repeat(40))).expect("send");
+        assert_eq!(next_text(&mut h).await, "error:frame_too_large");
+        h.to_server.send(Message::Binary(vec![1, 2].into())).expect("send");
+        assert_eq!(next_text(&mut h).await, "error:binary_not_supported");
+        h.to_server.send(text(r#"{"type":"quit"}"#)).expect("send");
+        let close = h.from_server.recv().await.expect("close frame");
+        assert!(matches!(close, Message::Close(_)), "{close:?}");
+        h.task.await.expect("loop ends");
+        assert_eq!(*h.log.lock().expect("log"), vec!["closed".to_owned()]);
+    }
+
+    #[tokio::test]
+    async fn frames_beyond_the_rate_get_an_error_and_the_socket_stays_open() {
+        let mut h = start(1);
+        h.to_server.send(text(r#"{"type":"say","text":"一"}"#)).expect("send");
+        h.to_server.send(text(r#"{"type":"say","text":"二"}"#)).expect("send");
+        assert_eq!(next_text(&mut h).await, "echo:一");
+        assert_eq!(next_text(&mut h).await, "error:rate_limited");
+        assert!(!h.task.is_finished());
+    }
+
+    #[tokio::test]
+    async fn shutdown_tells_the_client_then_closes() {
+        let mut h = start(10);
+        h.shutdown.cancel();
+        assert_eq!(next_text(&mut h).await, "restarting");
+        assert!(matches!(h.from_server.recv().await, Some(Message::Close(_))));
+        h.task.await.expect("loop ends");
+        assert_eq!(h.log.lock().expect("log").len(), 1);
+    }
+
+    #[tokio::test]
+    async fn a_client_that_goes_away_ends_the_loop() {
+        let h = start(10);
+        drop(h.to_server);
+        h.task.await.expect("loop ends");
+        assert_eq!(h.log.lock().expect("log").len(), 1);
+    }
+}
