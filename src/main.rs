@@ -50,10 +50,7 @@ enum Command {
 }
 
 fn main() -> ExitCode {
-    tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::from_env("TAXBOT_LOG"))
-        .with_writer(std::io::stderr)
-        .init();
+    tracing_subscriber::fmt().with_env_filter(log_filter()).with_writer(std::io::stderr).init();
     let cli = Cli::parse();
     match run(cli) {
         Ok(code) => code,
@@ -75,4 +72,16 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Kb { command } => cli::kb::run(config, command, out),
         Command::User { command } => cli::user::run(config, command, out),
     }
+}
+
+/// `TAXBOT_LOG`, except that crates which log whole frames or headers (what
+/// taxpayers type, cookies) never log below `info`, whatever it says.
+fn log_filter() -> tracing_subscriber::EnvFilter {
+    let mut filter = tracing_subscriber::EnvFilter::from_env("TAXBOT_LOG");
+    for quiet in ["tungstenite=info", "tokio_tungstenite=info", "hyper=info", "hyper_util=info", "reqwest=info"] {
+        if let Ok(directive) = quiet.parse() {
+            filter = filter.add_directive(directive);
+        }
+    }
+    filter
 }

@@ -95,10 +95,14 @@ async fn run(state: &HttpState, client: ClientAddr, req: &AskRequest) -> Result<
         return Err(ApiError::new(Code::RateLimited, "提问过于频繁，请稍后再试"));
     }
     let engine = &state.engine;
-    let key = crate::ids::VisitorKey::api(&req.user_id).map_err(crate::chat::ChatError::from)?;
+    // A bridged bot may use an ID card or phone number as the user id: it is
+    // stored and shown only as a pseudonym.
+    crate::ids::VisitorKey::api(&req.user_id).map_err(crate::chat::ChatError::from)?;
+    let user_id = crate::text::pseudonym(&req.user_id, 128);
+    let key = crate::ids::VisitorKey::api(&user_id).map_err(crate::chat::ChatError::from)?;
     let mut session = match state.api_sessions.take(&key) {
         Some(s) => s,
-        None => engine.open_api(&req.user_id).await?,
+        None => engine.open_api(&user_id).await?,
     };
     state.metrics.message(Channel::Http);
     let asked = match (&req.choose, &req.text) {

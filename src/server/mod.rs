@@ -4,6 +4,7 @@
 //! the store).
 
 mod assets;
+mod headers;
 mod router;
 mod serve;
 mod state;

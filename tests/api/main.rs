@@ -3,8 +3,10 @@
 
 mod abuse_accounts;
 mod abuse_clients;
+mod abuse_headers;
 mod abuse_import;
 mod abuse_login;
+mod abuse_privacy;
 mod admin_auth;
 mod admin_client;
 mod admin_users;
