@@ -42,6 +42,9 @@ enum Command {
         #[command(subcommand)]
         command: cli::kb::Command,
     },
+    /// Anonymise conversations, tickets and audit details older than the retention
+    /// period ([privacy] retention_days, or --days); the server also does this by itself.
+    Purge(cli::purge::Args),
     /// Console accounts (agents, editors, admins).
     User {
         #[command(subcommand)]
@@ -71,6 +74,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Bench { command } => cli::bench::run(&config, command, out),
         Command::Kb { command } => cli::kb::run(config, command, out),
         Command::User { command } => cli::user::run(config, command, out),
+        Command::Purge(args) => cli::purge::run(config, &args, out),
     }
 }
 

@@ -15,6 +15,7 @@ pub mod chat;
 pub mod handoff;
 pub mod import;
 pub mod limits;
+pub mod privacy;
 pub mod search;
 pub mod server;
 pub mod store;
@@ -46,6 +47,8 @@ pub struct Config {
     pub import: import::Settings,
     /// What one client (address, visitor) may hold or send.
     pub limits: limits::Settings,
+    /// How long personal data is kept.
+    pub privacy: privacy::Settings,
 }
 
 /// Knowledge-base location.

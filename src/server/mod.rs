@@ -5,6 +5,7 @@
 
 mod assets;
 mod headers;
+mod retention;
 mod router;
 mod serve;
 mod state;
@@ -157,6 +158,7 @@ impl App {
             },
             admin: AdminState { store, admin: auth, knowledge, analytics, import: config.import.clone() },
         };
+        retention::spawn(Arc::clone(state.store()), config.privacy.clone(), shutdown.clone(), &state.web.tracker);
         state.analytics().spawn(shutdown);
         let header_read = Duration::from_secs(config.limits.header_read_secs.max(1));
         Ok(App { listener, state, serving: serve::Serving { limits, proxies, header_read } })

@@ -9,10 +9,12 @@ mod accounts;
 mod analytics;
 mod knowledge;
 mod model;
+mod retention;
 mod sqlite;
 mod sqlite_accounts;
 mod sqlite_analytics;
 mod sqlite_knowledge;
+mod sqlite_retention;
 
 use std::path::Path;
 
@@ -27,6 +29,7 @@ pub use model::{
     Agent, Conversation, ConversationState, Feedback, Message, NewMessage, QueueEntry, Rating, Sender, Ticket,
     TicketStatus,
 };
+pub use retention::{FORGOTTEN, PurgeCounts, RetentionStore};
 pub use sqlite::SqliteStore;
 
 use crate::api_error::{Code, ErrorCode};
@@ -61,7 +64,7 @@ pub type Result<T> = std::result::Result<T, StoreError>;
 
 /// Persistence used by the chat engine and the handoff hub.
 #[async_trait]
-pub trait Store: AccountStore + AnalyticsStore + KnowledgeStore + Send + Sync {
+pub trait Store: AccountStore + AnalyticsStore + KnowledgeStore + RetentionStore + Send + Sync {
     /// Checks the database answers.
     async fn ping(&self) -> Result<()>;
     /// Flushes and closes; later calls fail.

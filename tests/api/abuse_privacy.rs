@@ -43,3 +43,28 @@ async fn clusters_and_visitor_keys_never_show_personal_numbers() {
         assert!(!csv.contains(raw), "{raw} in the CSV");
     }
 }
+
+#[tokio::test]
+async fn a_purge_forgets_old_texts_and_keeps_the_counts() {
+    let app = spawn_app().await;
+    let body = json!({"user_id": "bot-1", "text": "手机13812345678，我的火星签证怎么续办"});
+    let res = app.http.post(app.url("/api/v1/ask")).json(&body).send().await.expect("ask");
+    assert!(res.status().is_success());
+    let login = json!({"name": "13812345678", "password": "wrong-password"});
+    app.http.post(app.url("/api/admin/login")).json(&login).send().await.expect("login");
+    let since = chrono::Utc::now() - chrono::Duration::days(1);
+    let before = app.store.questions_since(since, 100).await.expect("store").len();
+
+    let counts = app.store.purge_before(chrono::Utc::now() + chrono::Duration::minutes(1)).await.expect("purge");
+    assert!(counts.messages >= 2 && counts.audit >= 1, "{counts:?}");
+    let asked = app.store.questions_since(since, 100).await.expect("store");
+    assert_eq!(asked.len(), before, "the counts of the period stay");
+    assert!(asked.iter().all(|q| q.text == taxbot::store::FORGOTTEN), "{asked:?}");
+    let filter = taxbot::store::AuditFilter { limit: 100, ..Default::default() };
+    let audit = app.store.audit(&filter).await.expect("audit");
+    assert!(audit.iter().all(|e| !e.actor.contains("13812345678") && e.ip.is_none()), "{audit:?}");
+    let again = app.store.purge_before(chrono::Utc::now() + chrono::Duration::minutes(1)).await.expect("purge");
+    assert_eq!(again, taxbot::store::PurgeCounts::default(), "a second purge has nothing left to do");
+    let res = app.http.post(app.url("/api/v1/ask")).json(&body).send().await.expect("ask");
+    assert!(res.status().is_success(), "the server still answers");
+}
