@@ -3,6 +3,7 @@
 
 mod abuse_accounts;
 mod abuse_clients;
+mod abuse_frames;
 mod abuse_headers;
 mod abuse_import;
 mod abuse_login;

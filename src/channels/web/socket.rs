@@ -4,7 +4,7 @@
 
 use std::future::Future;
 
-use axum::extract::ws::Message;
+use axum::extract::ws::{CloseFrame, Message};
 use futures_util::{Sink, SinkExt, Stream, StreamExt};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -101,8 +101,10 @@ pub(super) async fn run<H, S, I, E>(
     H: Handler<S>,
     S: Sink<Message> + Unpin + Send,
     I: Stream<Item = Result<Message, E>> + Unpin + Send,
+    E: std::fmt::Display,
 {
     let mut out = Out { sink };
+    let mut close = None;
     loop {
         let awaiting_hello = handler.awaiting_hello();
         let flow = tokio::select! {
@@ -122,6 +124,10 @@ pub(super) async fn run<H, S, I, E>(
                     Inbound::Close => Flow::Close,
                     Inbound::Ignore => Flow::Continue,
                 },
+                Some(Err(e)) if too_big(&e) => {
+                    close = Some(CloseFrame { code: MESSAGE_TOO_BIG, reason: "消息过大".into() });
+                    Flow::Close
+                }
                 _ => Flow::Close,
             },
         };
@@ -129,8 +135,19 @@ pub(super) async fn run<H, S, I, E>(
             break;
         }
     }
-    let _ = out.sink.send(Message::Close(None)).await;
+    let _ = out.sink.send(Message::Close(close)).await;
     handler.closed().await;
+}
+
+/// The close code of a message over the transport limit (RFC 6455 §7.4.1).
+const MESSAGE_TOO_BIG: u16 = 1009;
+
+/// Whether a read failed because the message or frame exceeded the transport
+/// limit (the WebSocket library reports it as a capacity error; its type is
+/// the server framework's, so it is recognised by its text).
+fn too_big(e: &impl std::fmt::Display) -> bool {
+    let text = e.to_string();
+    text.contains("Space limit exceeded") || text.contains("too long") || text.contains("too big")
 }
 
 #[cfg(test)]
@@ -203,7 +220,7 @@ mod tests {
         let (events, rx_events) = mpsc::channel(8);
         let log = Arc::new(Mutex::new(Vec::new()));
         let input = Box::pin(futures_util::stream::unfold(rx_in, |mut rx| async move {
-            rx.recv().await.map(|m| (Ok::<_, ()>(m), rx))
+            rx.recv().await.map(|m| (Ok::<_, String>(m), rx))
         }));
         let sink = Box::pin(futures_util::sink::unfold(tx_out, |tx, m: Message| async move {
             tx.send(m).map_err(|_| ())?;

@@ -73,7 +73,7 @@ impl Bridge {
             settings: settings.clone(),
             accounts,
             sessions: SessionCache::new(settings.sessions),
-            dedupe: Dedupe::new(Duration::from_secs(settings.dedupe_secs), settings.dedupe_capacity),
+            dedupe: Dedupe::new(dedupe_window(settings), settings.dedupe_capacity),
             forwarded: Mutex::new(HashSet::new()),
         })
     }
@@ -160,6 +160,16 @@ fn choice(text: &str, offered: &[String]) -> Option<String> {
         .collect();
     let n: usize = digits.parse().ok()?;
     offered.get(n.checked_sub(1)?).cloned()
+}
+
+/// How long a message id is remembered: `dedupe_secs`, but never less than
+/// the time a captured request stays acceptable. A timestamp may be up to
+/// `max_clock_skew_secs` ahead of our clock when first delivered and is
+/// accepted until it is that far behind, so a replay inside that window must
+/// still find the id (otherwise it would be answered and stored twice).
+fn dedupe_window(settings: &crate::config::wechat::Settings) -> Duration {
+    let replayable = settings.max_clock_skew_secs.saturating_mul(2).saturating_add(1);
+    Duration::from_secs(settings.dedupe_secs.max(replayable))
 }
 
 async fn ask(state: &WechatState, acc: usize, openid: &str, text: &str) -> Option<String> {
