@@ -109,6 +109,10 @@ codes! {
     BadOrigin => "bad_origin",
     /// Too many failed sign-ins.
     TooManyAttempts => "too_many_attempts",
+    /// The HTTP API needs an API key (`api.allow_anonymous = false`).
+    ApiKeyRequired => "api_key_required",
+    /// An unknown or revoked API key.
+    InvalidApiKey => "invalid_api_key",
     /// A password below the minimum length.
     WeakPassword => "weak_password",
     /// An invalid user name.
@@ -160,7 +164,7 @@ impl Code {
             | WeakPassword | InvalidName | InvalidRole | InvalidEntry | InvalidImport => StatusCode::BAD_REQUEST,
             UnknownVisitor | ExpiredVisitor | NotFound | UnknownTicket => StatusCode::NOT_FOUND,
             ImportTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
-            Unauthorized | BadCredentials => StatusCode::UNAUTHORIZED,
+            Unauthorized | BadCredentials | ApiKeyRequired | InvalidApiKey => StatusCode::UNAUTHORIZED,
             Forbidden | Csrf | BadOrigin => StatusCode::FORBIDDEN,
             TooManyAttempts | RateLimited | TooManyConnections | TooManyTickets => StatusCode::TOO_MANY_REQUESTS,
             HelloTimeout => StatusCode::REQUEST_TIMEOUT,

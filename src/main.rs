@@ -42,6 +42,11 @@ enum Command {
         #[command(subcommand)]
         command: cli::kb::Command,
     },
+    /// API keys of integrations using /api/v1/ask (hashed at rest, revocable).
+    Apikey {
+        #[command(subcommand)]
+        command: cli::apikey::Command,
+    },
     /// Anonymise conversations, tickets and audit details older than the retention
     /// period ([privacy] retention_days, or --days); the server also does this by itself.
     Purge(cli::purge::Args),
@@ -75,6 +80,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Kb { command } => cli::kb::run(config, command, out),
         Command::User { command } => cli::user::run(config, command, out),
         Command::Purge(args) => cli::purge::run(config, &args, out),
+        Command::Apikey { command } => cli::apikey::run(config, command, out),
     }
 }
 

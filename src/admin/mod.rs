@@ -7,6 +7,7 @@
 //! mounted without a role. Feature modules contribute `routes(AdminRoutes) -> AdminRoutes`.
 
 pub mod analytics;
+pub mod api_keys;
 pub mod audit;
 mod audit_api;
 mod auth;
@@ -60,6 +61,9 @@ fn all(r: AdminRoutes) -> AdminRoutes {
         .add(Method::GET, "/api/admin/users", Role::Admin, users_api::list)
         .add(Method::POST, "/api/admin/users", Role::Admin, users_api::add)
         .add(Method::PUT, "/api/admin/users/{id}", Role::Admin, users_api::update)
+        .add(Method::GET, "/api/admin/apikeys", Role::Admin, api_keys::list)
+        .add(Method::POST, "/api/admin/apikeys", Role::Admin, api_keys::add)
+        .add(Method::DELETE, "/api/admin/apikeys/{id}", Role::Admin, api_keys::revoke)
         .add(Method::GET, "/api/admin/audit", Role::Admin, audit_api::list)
         .add(Method::GET, "/api/admin/audit.csv", Role::Admin, audit_api::csv);
     knowledge_api::routes(analytics::routes(r))

@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 
 pub mod admin;
 pub mod analytics;
+pub mod api;
 pub mod chat;
 pub mod handoff;
 pub mod import;
@@ -49,6 +50,8 @@ pub struct Config {
     pub limits: limits::Settings,
     /// How long personal data is kept.
     pub privacy: privacy::Settings,
+    /// Who may use the HTTP API (API keys, anonymous demo use).
+    pub api: api::Settings,
 }
 
 /// Knowledge-base location.

@@ -146,6 +146,8 @@ impl App {
                 metrics: Arc::clone(&metrics),
                 api_sessions: Arc::new(SessionCache::new(config.chat.api_sessions)),
                 limits: Arc::clone(&limits),
+                store: Arc::clone(&store),
+                allow_anonymous: config.api.allow_anonymous,
             },
             wechat: WechatState {
                 engine,
@@ -177,6 +179,11 @@ impl App {
     /// Serves until `stop` completes, then shuts down gracefully.
     pub async fn run_until_stopped(self, stop: impl Future<Output = ()> + Send + 'static) -> Result<(), StartError> {
         let App { listener, state, serving } = self;
+        if state.http.allow_anonymous {
+            tracing::warn!(
+                "api.allow_anonymous = true：/api/v1/ask 不需要 API 密钥（仅适合演示，生产环境请关闭并用 `taxbot apikey add` 发放密钥）"
+            );
+        }
         tracing::info!(addr = %listener.local_addr().map_err(StartError::Serve)?, "taxbot 已启动");
         let shutdown = state.web.shutdown.clone();
         let tracker = state.web.tracker.clone();

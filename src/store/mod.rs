@@ -7,12 +7,14 @@
 
 mod accounts;
 mod analytics;
+mod api_keys;
 mod knowledge;
 mod model;
 mod retention;
 mod sqlite;
 mod sqlite_accounts;
 mod sqlite_analytics;
+mod sqlite_api_keys;
 mod sqlite_knowledge;
 mod sqlite_retention;
 
@@ -24,6 +26,7 @@ use chrono::{DateTime, Utc};
 pub use crate::config::store::Settings;
 pub use accounts::{AccountStore, AdminSession, AuditEntry, AuditFilter, User};
 pub use analytics::{AnalyticsStore, AskedQuestion, HandoffRecord, RatingRecord, outcome as handoff_outcome};
+pub use api_keys::{ApiKey, ApiKeyStore};
 pub use knowledge::{KnowledgeStore, KnowledgeVersion, NewKnowledge};
 pub use model::{
     Agent, Conversation, ConversationState, Feedback, Message, NewMessage, QueueEntry, Rating, Sender, Ticket,
@@ -64,7 +67,7 @@ pub type Result<T> = std::result::Result<T, StoreError>;
 
 /// Persistence used by the chat engine and the handoff hub.
 #[async_trait]
-pub trait Store: AccountStore + AnalyticsStore + KnowledgeStore + RetentionStore + Send + Sync {
+pub trait Store: AccountStore + AnalyticsStore + ApiKeyStore + KnowledgeStore + RetentionStore + Send + Sync {
     /// Checks the database answers.
     async fn ping(&self) -> Result<()>;
     /// Flushes and closes; later calls fail.

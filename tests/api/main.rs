@@ -2,6 +2,7 @@
 //! clients, a real SQLite file per test. One binary so it links once.
 
 mod abuse_accounts;
+mod abuse_api_keys;
 mod abuse_clients;
 mod abuse_frames;
 mod abuse_headers;
