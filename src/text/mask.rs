@@ -60,7 +60,7 @@ fn mask_digit_runs(chars: &mut [char]) {
         }
         let end = run_end(chars, i);
         let digits = chars[i..end].iter().filter(|c| is_digit(**c) || is_check_letter(**c)).count();
-        if digits >= MIN_DIGITS {
+        if digits >= MIN_DIGITS && !date_like(&chars[i..end]) {
             let mut seen = 0;
             for c in &mut chars[i..end] {
                 if is_digit(*c) || is_check_letter(*c) {
@@ -72,6 +72,37 @@ fn mask_digit_runs(chars: &mut [char]) {
             }
         }
         i = end;
+    }
+}
+
+/// The value of a digit of any form.
+fn digit_value(c: char) -> Option<u32> {
+    if let Some(d) = c.to_digit(10) {
+        return Some(d);
+    }
+    if ('０'..='９').contains(&c) {
+        return Some(c as u32 - '０' as u32);
+    }
+    "〇一二三四五六七八九"
+        .chars()
+        .position(|d| d == c)
+        .or_else(|| "零壹贰叁肆伍陆柒捌玖".chars().position(|d| d == c))
+        .map(|p| p as u32)
+}
+
+/// A year range (`2024—2027`) or a date (`2024.01.31`, `2024/1/1`): tax
+/// questions are full of them, and no phone, ID or card number is written so.
+fn date_like(run: &[char]) -> bool {
+    let groups: Vec<(usize, u32)> = run
+        .split(|c| is_separator(*c))
+        .filter(|g| !g.is_empty())
+        .map(|g| (g.len(), g.iter().try_fold(0u32, |n, c| Some(n * 10 + digit_value(*c)?)).unwrap_or(u32::MAX)))
+        .collect();
+    let year = |&(len, v): &(usize, u32)| len == 4 && (1900..=2099).contains(&v);
+    match groups.as_slice() {
+        [a, b] => year(a) && year(b),
+        [y, (ml, m), (dl, d)] => year(y) && *ml <= 2 && *dl <= 2 && (1..=12).contains(m) && (1..=31).contains(d),
+        _ => false,
     }
 }
 
@@ -146,6 +177,10 @@ mod tests {
         assert_eq!(mask_numbers("110105１９４９１２３１００２ｘ"), "110*************２ｘ");
         assert_eq!(mask_numbers("发到 zhang.san@example.com 吧"), "发到 z********@example.com 吧");
         assert_eq!(mask_numbers("a@b 和 @example.com"), "a@b 和 @example.com");
+        for kept in ["2024—2027年的政策", "2024-01-31 之前", "2024.1.1起", "二〇二四—二〇二七年"] {
+            assert_eq!(mask_numbers(kept), kept, "years and dates are not personal numbers");
+        }
+        assert_eq!(mask_numbers("2010-1234"), "201*-**34", "a landline is not a year range");
     }
 
     #[test]
