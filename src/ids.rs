@@ -120,111 +120,89 @@ impl fmt::Display for SessionId {
 /// A 留言 ticket id, as the store numbers them.
 pub type TicketId = i64;
 
-/// The channel a conversation came through. The engine knows no more of a
-/// channel than this tag (and what it can do).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Channel {
-    /// The widget over `/ws/chat`.
-    Web,
-    /// The HTTP API (`/api/v1/ask…`).
-    Http,
-    /// A WeChat Official Account.
-    Wechat,
-}
-
-impl Channel {
-    /// Every channel.
-    pub const ALL: [Channel; 3] = [Channel::Web, Channel::Http, Channel::Wechat];
-
-    /// The tag as stored and as a metric label.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Channel::Web => "web",
-            Channel::Http => "http",
-            Channel::Wechat => "wechat",
+/// Declares a tag enum stored and shown as fixed lower-case words: the enum,
+/// `ALL`, `as_str`, `parse` (naming `what` in the error), `Display` and a
+/// serde form equal to the tag.
+macro_rules! tags {
+    (
+        $(#[$meta:meta])*
+        $name:ident ($what:literal) {
+            $($(#[$vmeta:meta])* $variant:ident => $tag:literal,)+
         }
-    }
-}
-
-impl fmt::Display for Channel {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// What a stored knowledge version holds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum KnowledgeKind {
-    /// One FAQ entry (keyed by its id).
-    Entry,
-    /// The synonym groups (keyed `-`).
-    Synonyms,
-    /// The tax dictionary (keyed `-`).
-    Dictionary,
-    /// The stopwords (keyed `-`).
-    Stopwords,
-}
-
-impl KnowledgeKind {
-    /// Every kind.
-    pub const ALL: [KnowledgeKind; 4] =
-        [KnowledgeKind::Entry, KnowledgeKind::Synonyms, KnowledgeKind::Dictionary, KnowledgeKind::Stopwords];
-
-    /// The tag as stored.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            KnowledgeKind::Entry => "entry",
-            KnowledgeKind::Synonyms => "synonyms",
-            KnowledgeKind::Dictionary => "dictionary",
-            KnowledgeKind::Stopwords => "stopwords",
+    ) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+        pub enum $name {
+            $($(#[$vmeta])* #[serde(rename = $tag)] $variant,)+
         }
-    }
 
-    /// The kind of a stored tag.
-    pub fn parse(tag: &str) -> Result<Self, InvalidIdentifier> {
-        Self::ALL
-            .into_iter()
-            .find(|k| k.as_str() == tag)
-            .ok_or_else(|| InvalidIdentifier { what: "知识版本类型", value: truncated(tag.to_owned()) })
-    }
-}
+        impl $name {
+            /// Every value, in declaration order.
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
 
-/// Where a stored knowledge version is in its life.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum VersionState {
-    /// Saved by an editor, not live.
-    Draft,
-    /// Live: the one the bot answers with.
-    Published,
-    /// Was published, replaced by a newer version.
-    Superseded,
-    /// A draft thrown away.
-    Discarded,
-}
+            /// The tag as stored.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $($name::$variant => $tag,)+
+                }
+            }
 
-impl VersionState {
-    /// Every state.
-    pub const ALL: [VersionState; 4] =
-        [VersionState::Draft, VersionState::Published, VersionState::Superseded, VersionState::Discarded];
-
-    /// The tag as stored.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            VersionState::Draft => "draft",
-            VersionState::Published => "published",
-            VersionState::Superseded => "superseded",
-            VersionState::Discarded => "discarded",
+            /// The value of a stored tag.
+            pub fn parse(tag: &str) -> Result<Self, InvalidIdentifier> {
+                Self::ALL
+                    .iter()
+                    .copied()
+                    .find(|k| k.as_str() == tag)
+                    .ok_or_else(|| InvalidIdentifier { what: $what, value: truncated(tag.to_owned()) })
+            }
         }
-    }
 
-    /// The state of a stored tag.
-    pub fn parse(tag: &str) -> Result<Self, InvalidIdentifier> {
-        Self::ALL
-            .into_iter()
-            .find(|k| k.as_str() == tag)
-            .ok_or_else(|| InvalidIdentifier { what: "知识版本状态", value: truncated(tag.to_owned()) })
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
+
+tags! {
+    /// The channel a conversation came through (stored, and a metric label).
+    /// The engine knows no more of a channel than this tag.
+    Channel("渠道") {
+        /// The widget over `/ws/chat`.
+        Web => "web",
+        /// The HTTP API (`/api/v1/ask…`).
+        Http => "http",
+        /// A WeChat Official Account.
+        Wechat => "wechat",
+    }
+}
+
+tags! {
+    /// What a stored knowledge version holds.
+    KnowledgeKind("知识版本类型") {
+        /// One FAQ entry (keyed by its id).
+        Entry => "entry",
+        /// The synonym groups (keyed `-`).
+        Synonyms => "synonyms",
+        /// The tax dictionary (keyed `-`).
+        Dictionary => "dictionary",
+        /// The stopwords (keyed `-`).
+        Stopwords => "stopwords",
+    }
+}
+
+tags! {
+    /// Where a stored knowledge version is in its life.
+    VersionState("知识版本状态") {
+        /// Saved by an editor, not live.
+        Draft => "draft",
+        /// Live: the one the bot answers with.
+        Published => "published",
+        /// Was published, replaced by a newer version.
+        Superseded => "superseded",
+        /// A draft thrown away.
+        Discarded => "discarded",
     }
 }
 
@@ -251,11 +229,11 @@ mod tests {
         assert_eq!(VisitorKey::api("u1").expect("valid").as_str(), "api:u1");
         let tags: Vec<&str> = Channel::ALL.iter().map(|c| c.as_str()).collect();
         assert_eq!(tags, ["web", "http", "wechat"]);
-        for k in KnowledgeKind::ALL {
+        for &k in KnowledgeKind::ALL {
             assert_eq!(KnowledgeKind::parse(k.as_str()), Ok(k));
             assert_eq!(serde_json::to_value(k).expect("json"), k.as_str());
         }
-        for s in VersionState::ALL {
+        for &s in VersionState::ALL {
             assert_eq!(VersionState::parse(s.as_str()), Ok(s));
             assert_eq!(serde_json::to_value(s).expect("json"), s.as_str());
         }

@@ -6,7 +6,7 @@
 //! |----------|------|
 //! | `cli`    | the `taxbot` commands behind `main.rs`, one file each (ask, eval, kb, user, serve, bench) |
 //! | `server` | startup (`AppState`, handed to handlers as sub-states by `FromRef`), the router, static assets, graceful shutdown |
-//! | `channels` | wire formats: `web` (WebSocket JSON), `http` (JSON + SSE API), `wechat` (公众号 XML), `hot` |
+//! | `channels` | wire formats: `web` (WebSocket JSON, one session loop for both sockets), `http` (JSON + SSE API), `wechat` (公众号 XML), `hot` |
 //! | `admin`  | console accounts and roles, sign-in sessions and CSRF, the admin route registry and routes, the audit log |
 //! | `knowledge` | the knowledge workflow: drafts, versions, review, publish, rollback, import/export, live index swap |
 //! | `chat`   | sessions, intents, follow-up context, turning a decision into replies and streamed chunks |
@@ -19,9 +19,10 @@
 //! | `bench`  | the WebSocket load generator (`taxbot bench ws`) |
 //!
 //! Leaves that any module may use and that use no layer: `ids` (ids and the
-//! `Channel` enum), `api_error` (error codes, statuses, `ApiError`), `metrics`,
-//! `client` (the caller's address behind trusted proxies, per-client limits)
-//! and `config` (the typed configuration, owning every section's type).
+//! `Channel`, `KnowledgeKind` and `VersionState` tags), `api_error` (error
+//! codes, statuses, `ApiError`), `json_body` (the JSON body extractor),
+//! `metrics`, `client` (the caller's address behind trusted proxies, per-client
+//! limits) and `config` (the typed configuration, owning every section's type).
 //!
 //! Imports point down the table only; within a layer a module may use a
 //! sibling that does not use it back (`chat` → `handoff`, `channels` →

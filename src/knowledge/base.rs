@@ -13,7 +13,7 @@ use super::KnowledgeError;
 /// Key of a word list.
 pub const LIST_KEY: &str = "-";
 
-/// A draft: its version, author and entry.
+/// A draft: its version, author and entry, and the row it was read from.
 #[derive(Debug, Clone)]
 pub struct Draft {
     /// Its version.
@@ -22,6 +22,8 @@ pub struct Draft {
     pub author: String,
     /// The entry.
     pub entry: Entry,
+    /// The stored row (what a publish of this draft stores, byte for byte).
+    pub row: NewKnowledge,
 }
 
 /// The current rows, parsed.
@@ -47,7 +49,9 @@ impl Current {
                     if state == VersionState::Published {
                         c.published.insert(r.key, entry);
                     } else {
-                        c.drafts.insert(r.key, Draft { version: r.version, author: r.author, entry });
+                        let row =
+                            NewKnowledge { kind: r.kind, key: r.key.clone(), content: r.content, summary: r.summary };
+                        c.drafts.insert(r.key, Draft { version: r.version, author: r.author, entry, row });
                     }
                 }
                 (_, VersionState::Published) => {

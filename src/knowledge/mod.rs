@@ -234,7 +234,7 @@ impl Knowledge {
             return Err(KnowledgeError::OwnDraft);
         }
         let snapshot = Self::build(current.base_with([&draft.entry])).await?;
-        let v = self.store.knowledge_publish_draft(KnowledgeKind::Entry, id, caller).await?;
+        let v = self.store.knowledge_publish_draft(&draft.row, draft.version, &draft.author, caller).await?;
         self.searcher.replace(snapshot);
         Ok(v)
     }

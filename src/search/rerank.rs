@@ -115,7 +115,7 @@ pub struct Signals {
 }
 
 impl Signals {
-    /// The signals in the order of [`Settings::weights`].
+    /// The signals in the order of [`Settings::rank_weights`].
     pub fn as_array(&self) -> [f32; 10] {
         [
             self.term_cosine,

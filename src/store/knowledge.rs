@@ -58,8 +58,19 @@ pub trait KnowledgeStore: Send + Sync {
     async fn knowledge_save_draft(&self, item: &NewKnowledge, author: &str) -> Result<i64>;
     /// Drops the draft of a key; `NotFound` when there is none.
     async fn knowledge_discard_draft(&self, kind: KnowledgeKind, key: &str) -> Result<()>;
-    /// Publishes the draft of a key (the published version before is superseded); returns its version.
-    async fn knowledge_publish_draft(&self, kind: KnowledgeKind, key: &str, reviewed_by: &str) -> Result<i64>;
+    /// Publishes `item`, the content of draft `draft_version` that the caller built and
+    /// checked, in one transaction (the published version before is superseded); returns
+    /// the published version. When the draft is still that content it becomes the
+    /// published version; when an editor saved a newer draft meanwhile (or discarded it),
+    /// `item` is published as a new version and the newer draft stays a draft, so what is
+    /// stored as published is always what the caller built.
+    async fn knowledge_publish_draft(
+        &self,
+        item: &NewKnowledge,
+        draft_version: i64,
+        author: &str,
+        reviewed_by: &str,
+    ) -> Result<i64>;
     /// Publishes new versions in one transaction (superseding the published ones; drafts stay);
     /// returns their version numbers.
     async fn knowledge_publish(&self, items: &[NewKnowledge], author: &str) -> Result<Vec<i64>>;

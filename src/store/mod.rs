@@ -17,6 +17,7 @@ mod sqlite_analytics;
 mod sqlite_api_keys;
 mod sqlite_knowledge;
 mod sqlite_retention;
+mod sqlite_rows;
 
 use std::path::Path;
 

@@ -6,15 +6,8 @@ use sqlx::Row;
 use sqlx::sqlite::SqliteRow;
 
 use super::accounts::{AccountStore, AdminSession, AuditEntry, AuditFilter, User};
+use super::sqlite_rows::{millis, time};
 use super::{Result, SqliteStore, StoreError};
-
-fn millis(t: DateTime<Utc>) -> i64 {
-    t.timestamp_millis()
-}
-
-fn time(ms: i64) -> DateTime<Utc> {
-    DateTime::from_timestamp_millis(ms).unwrap_or_default()
-}
 
 fn user(r: &SqliteRow) -> Result<User> {
     Ok(User {

@@ -6,7 +6,7 @@ use sqlx::Row;
 use sqlx::sqlite::SqliteRow;
 
 use super::api_keys::{ApiKey, ApiKeyStore};
-use super::sqlite::{millis, time};
+use super::sqlite_rows::{millis, time};
 use super::{Result, SqliteStore, StoreError};
 
 fn key(r: &SqliteRow) -> Result<ApiKey> {

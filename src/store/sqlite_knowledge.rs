@@ -1,11 +1,12 @@
 //! [`KnowledgeStore`] for the SQLite store.
 
 use async_trait::async_trait;
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use sqlx::Row;
 use sqlx::sqlite::SqliteRow;
 
 use super::knowledge::{KnowledgeStore, KnowledgeVersion, NewKnowledge};
+use super::sqlite_rows::time;
 use super::{Result, SqliteStore, StoreError};
 use crate::ids::{KnowledgeKind, VersionState};
 
@@ -17,7 +18,7 @@ fn version(r: &SqliteRow) -> Result<KnowledgeVersion> {
         content: r.try_get("content")?,
         state: VersionState::parse(r.try_get("state")?).map_err(|e| StoreError::Backend(e.to_string()))?,
         author: r.try_get("author")?,
-        created_at: DateTime::from_timestamp_millis(r.try_get("created_at")?).unwrap_or_default(),
+        created_at: time(r.try_get("created_at")?),
         reviewed_by: r.try_get("reviewed_by")?,
         summary: r.try_get("summary")?,
     })
@@ -105,31 +106,54 @@ impl KnowledgeStore for SqliteStore {
         if done.rows_affected() == 0 { Err(StoreError::NotFound) } else { Ok(()) }
     }
 
-    async fn knowledge_publish_draft(&self, kind: KnowledgeKind, key: &str, reviewed_by: &str) -> Result<i64> {
+    async fn knowledge_publish_draft(
+        &self,
+        item: &NewKnowledge,
+        draft_version: i64,
+        author: &str,
+        reviewed_by: &str,
+    ) -> Result<i64> {
+        let (kind, key) = (item.kind.as_str(), &item.key);
+        let now = Utc::now().timestamp_millis();
         let mut tx = self.writer().begin().await?;
-        let v: i64 =
-            sqlx::query_scalar("SELECT version FROM knowledge_versions WHERE kind = ? AND key = ? AND state = 'draft'")
-                .bind(kind.as_str())
-                .bind(key)
-                .fetch_optional(&mut *tx)
-                .await?
-                .ok_or(StoreError::NotFound)?;
+        let draft: Option<(i64, String)> = sqlx::query_as(
+            "SELECT version, content FROM knowledge_versions WHERE kind = ? AND key = ? AND state = 'draft'",
+        )
+        .bind(kind)
+        .bind(key)
+        .fetch_optional(&mut *tx)
+        .await?;
         sqlx::query(
             "UPDATE knowledge_versions SET state = 'superseded' WHERE kind = ? AND key = ? AND state = 'published'",
         )
-        .bind(kind.as_str())
+        .bind(kind)
         .bind(key)
         .execute(&mut *tx)
         .await?;
-        sqlx::query(
-            "UPDATE knowledge_versions SET state = 'published', reviewed_by = ? WHERE kind = ? AND key = ? AND version = ?",
-        )
-        .bind(reviewed_by)
-        .bind(kind.as_str())
-        .bind(key)
-        .bind(v)
-        .execute(&mut *tx)
-        .await?;
+        let unchanged = draft.as_ref().is_some_and(|(v, content)| *v == draft_version && *content == item.content);
+        let v = if unchanged {
+            sqlx::query(
+                "UPDATE knowledge_versions SET state = 'published', reviewed_by = ? \
+                 WHERE kind = ? AND key = ? AND version = ?",
+            )
+            .bind(reviewed_by)
+            .bind(kind)
+            .bind(key)
+            .bind(draft_version)
+            .execute(&mut *tx)
+            .await?;
+            draft_version
+        } else {
+            let v = insert_version(&mut tx, item, VersionState::Published, author, now).await?;
+            sqlx::query("UPDATE knowledge_versions SET reviewed_by = ? WHERE kind = ? AND key = ? AND version = ?")
+                .bind(reviewed_by)
+                .bind(kind)
+                .bind(key)
+                .bind(v)
+                .execute(&mut *tx)
+                .await?;
+            v
+        };
         tx.commit().await?;
         Ok(v)
     }

@@ -6,9 +6,8 @@ use tokio::sync::{broadcast, mpsc};
 use tokio::time::Instant;
 use tracing::Instrument;
 
-use super::limit::RateLimiter;
 use super::protocol::{AGENT_TYPES, AgentClientMsg, AgentServerMsg, FrameError};
-use super::socket::{FrameLimits, Handler, Out, run};
+use super::socket::{FrameLimits, Handler, Out, run, subscribed};
 use super::{Flow, WebState, convert};
 use crate::admin::{RECHECK_EVERY, Role, session_valid};
 use crate::api_error::{Code, ErrorCode};
@@ -69,11 +68,7 @@ pub(crate) async fn serve(socket: WebSocket, state: WebState, account: AgentAcco
     let span = tracing::info_span!("ws_agent", agent = tracing::field::Empty);
     async move {
         let (out, input) = socket.split();
-        let limits = FrameLimits {
-            max_bytes: state.server.max_frame_bytes,
-            limiter: RateLimiter::new(state.server.messages_per_sec, state.server.message_burst),
-            hello_by: super::hello_deadline(&state),
-        };
+        let limits = FrameLimits::of(&state);
         let shutdown = state.shutdown.clone();
         let next_check = Instant::now() + RECHECK_EVERY;
         let conn = Conn { state, account, agent: None, events: None, signin, next_check };
@@ -89,12 +84,7 @@ impl<S: Sink<Message> + Unpin + Send> Handler<S> for Conn {
     const TYPES: &'static [&'static str] = &AGENT_TYPES;
 
     async fn next_event(&mut self) -> Option<Input> {
-        let hub = async {
-            match &mut self.events {
-                Some(rx) => rx.recv().await,
-                None => std::future::pending().await,
-            }
-        };
+        let hub = subscribed(&mut self.events);
         let user_id = self.signin.user_id;
         let revoked = async {
             loop {

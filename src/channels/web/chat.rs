@@ -7,9 +7,8 @@ use futures_util::{Sink, StreamExt};
 use tokio::sync::mpsc;
 use tracing::Instrument;
 
-use super::limit::RateLimiter;
 use super::protocol::{CHAT_TYPES, ClientMsg, FrameError, ServerMsg};
-use super::socket::{FrameLimits, Handler, Out, run};
+use super::socket::{FrameLimits, Handler, Out, run, subscribed};
 use super::{Flow, WebState, convert};
 use crate::api_error::{Code, ErrorCode};
 use crate::chat::{Answer, ChatError, Reply, Session, wording};
@@ -31,12 +30,8 @@ pub(crate) async fn serve(socket: WebSocket, state: WebState, ip: std::net::IpAd
     let span = tracing::info_span!("ws_chat", session = tracing::field::Empty);
     async move {
         let (out, input) = socket.split();
-        let limits = FrameLimits {
-            max_bytes: state.server.max_frame_bytes,
-            limiter: RateLimiter::new(state.server.messages_per_sec, state.server.message_burst)
-                .per_address(std::sync::Arc::clone(&state.limits), ip),
-            hello_by: super::hello_deadline(&state),
-        };
+        let mut limits = FrameLimits::of(&state);
+        limits.limiter = limits.limiter.per_address(std::sync::Arc::clone(&state.limits), ip);
         state.metrics.ws_opened();
         let shutdown = state.shutdown.clone();
         let conn = Conn { state, session: None, events: None, ip };
@@ -52,10 +47,7 @@ impl<S: Sink<Message> + Unpin + Send> Handler<S> for Conn {
     const TYPES: &'static [&'static str] = &CHAT_TYPES;
 
     async fn next_event(&mut self) -> Option<VisitorEvent> {
-        match &mut self.events {
-            Some(rx) => rx.recv().await,
-            None => std::future::pending().await,
-        }
+        subscribed(&mut self.events).await
     }
 
     async fn message(&mut self, out: &mut Out<S>, msg: ClientMsg) -> Flow {

@@ -69,6 +69,14 @@ pub(super) trait Handler<S>: Send {
     fn closed(self) -> impl Future<Output = ()> + Send;
 }
 
+/// The next event of a subscription, or never while there is none yet.
+pub(super) async fn subscribed<T>(rx: &mut Option<tokio::sync::mpsc::Receiver<T>>) -> Option<T> {
+    match rx {
+        Some(rx) => rx.recv().await,
+        None => std::future::pending().await,
+    }
+}
+
 /// Per-connection frame limits.
 pub(super) struct FrameLimits {
     /// Text frames above this size get an error frame.
@@ -85,6 +93,17 @@ async fn until_hello(waiting: bool, deadline: tokio::time::Instant) {
         tokio::time::sleep_until(deadline).await;
     } else {
         std::future::pending::<()>().await;
+    }
+}
+
+impl FrameLimits {
+    /// The configured limits of a fresh connection.
+    pub(super) fn of(state: &super::WebState) -> Self {
+        FrameLimits {
+            max_bytes: state.server.max_frame_bytes,
+            limiter: RateLimiter::new(state.server.messages_per_sec, state.server.message_burst),
+            hello_by: super::hello_deadline(state),
+        }
     }
 }
 

@@ -1,7 +1,8 @@
 //! `kb import` into a knowledge-base directory: read the workbook or directory,
 //! decide what is added, changed or unchanged with the knowledge service's
 //! [`import_changes`] (the same decision as an import into the store), check
-//! the merged base as a whole, then rewrite only the files that changed.
+//! the merged base as a whole in a copy of the directory where only the
+//! changed files are rewritten, then swap the copy in (see [`super::swap`]).
 
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -11,6 +12,7 @@ use std::process::ExitCode;
 use anyhow::{Context, Result, bail};
 
 use super::is_xlsx;
+use super::swap::{self, Staged};
 use crate::kb::{self, Entry, KnowledgeBase, TOPICS_FILE};
 use crate::knowledge::import_changes;
 
@@ -42,46 +44,41 @@ pub fn read_import(source: &Path, limits: &kb::ImportLimits, out: &mut dyn Write
 
 /// Imports `source` into the knowledge-base directory `dir`: entries are added or replaced by
 /// id and the others kept, the word lists are replaced, and the topic plan too when the source
-/// has one. Nothing is written unless the merged base is valid; unchanged files keep their
-/// formatting and comments.
+/// has one. The directory is replaced all at once, and only when the merged base is valid;
+/// unchanged files keep their formatting and comments.
 pub fn import_dir(dir: &Path, source: &Path, limits: &kb::ImportLimits, out: &mut dyn Write) -> Result<ExitCode> {
+    for line in swap::recover(dir)? {
+        writeln!(out, "{line}")?;
+    }
     let incoming = read_import(source, limits, out)?;
     let target = super::load_base(dir)?;
     let published: BTreeMap<String, Entry> = target.entries.iter().map(|e| (e.id.to_string(), e.clone())).collect();
     let (counts, changes) = import_changes(&published, &incoming.entries);
-    let moved: Vec<PathBuf> = changes
-        .iter()
-        .filter_map(|(old, new)| old.filter(|old| old.category != new.category))
-        .map(|old| entry_path(dir, old))
-        .collect();
     let written: Vec<Entry> = changes.iter().map(|(_, new)| (*new).clone()).collect();
     let mut entries = published.clone();
     entries.extend(written.iter().map(|e| (e.id.to_string(), e.clone())));
     let topics = incoming.topics.clone().or_else(|| target.topics.clone());
     let merged = KnowledgeBase { entries: entries.into_values().collect(), lexicon: incoming.lexicon, topics };
-    check_merged(dir, &merged)?;
-    for old in &moved {
-        std::fs::remove_file(old).with_context(|| format!("无法删除换了分类的旧文件 {}", old.display()))?;
+
+    let staged = Staged::copy_of(dir)?;
+    let copy = staged.path();
+    for (old, new) in &changes {
+        if let Some(old) = old.filter(|old| old.category != new.category) {
+            let path = entry_path(copy, old);
+            std::fs::remove_file(&path).with_context(|| format!("无法删除换了分类的旧文件 {}", path.display()))?;
+        }
     }
     for e in &written {
-        write_file(&entry_path(dir, e), kb::entry_file(e))?;
+        write_file(&entry_path(copy, e), kb::entry_file(e))?;
     }
-    for (path, text) in changed_lists(dir, &target, &merged) {
+    for (path, text) in changed_lists(copy, &target, &merged) {
         write_file(&path, text)?;
     }
+    kb::load(copy).context("导入后的知识库有错误，未导入任何内容")?;
+    staged.commit()?;
     let (added, changed, unchanged) = (counts.added, counts.changed, counts.unchanged);
     writeln!(out, "已导入到 {}：新增 {added} 个，修改 {changed} 个，未变 {unchanged} 个条目", dir.display())?;
     Ok(ExitCode::SUCCESS)
-}
-
-/// Checks the merged base as a whole (a paraphrase may clash with a kept entry) by
-/// writing it to a staging directory beside `dir` and loading it back.
-fn check_merged(dir: &Path, merged: &KnowledgeBase) -> Result<()> {
-    let staging = staging_dir(dir)?;
-    let checked = kb::export_dir(merged, &staging).map(|()| kb::load(&staging));
-    let _ = std::fs::remove_dir_all(&staging);
-    checked?.context("导入后的知识库有错误，未导入任何内容")?;
-    Ok(())
 }
 
 /// The word-list and topic-plan files of `merged` whose content differs from `before`'s,
@@ -109,13 +106,4 @@ fn write_file(path: &Path, text: String) -> Result<()> {
         std::fs::create_dir_all(parent)?;
     }
     std::fs::write(path, text).with_context(|| format!("无法写入 {}", path.display()))
-}
-
-/// A fresh staging directory beside `dir`.
-fn staging_dir(dir: &Path) -> Result<PathBuf> {
-    let parent = dir.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let staging = parent.join(format!(".taxbot-import-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&staging);
-    std::fs::create_dir_all(&staging).with_context(|| format!("无法创建临时目录 {}", staging.display()))?;
-    Ok(staging)
 }

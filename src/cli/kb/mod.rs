@@ -3,6 +3,7 @@
 
 mod import;
 mod store;
+mod swap;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
