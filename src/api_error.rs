@@ -54,6 +54,12 @@ codes! {
     RateLimited => "rate_limited",
     /// A WebSocket message before `hello`.
     HelloRequired => "hello_required",
+    /// No `hello` within `limits.hello_secs` of connecting.
+    HelloTimeout => "hello_timeout",
+    /// Too many open connections from one address.
+    TooManyConnections => "too_many_connections",
+    /// Too many 留言 tickets from one visitor or address today.
+    TooManyTickets => "too_many_tickets",
     // Conversation.
     /// An empty question or message.
     EmptyText => "empty_text",
@@ -103,6 +109,10 @@ codes! {
     BadOrigin => "bad_origin",
     /// Too many failed sign-ins.
     TooManyAttempts => "too_many_attempts",
+    /// The HTTP API needs an API key (`api.allow_anonymous = false`).
+    ApiKeyRequired => "api_key_required",
+    /// An unknown or revoked API key.
+    InvalidApiKey => "invalid_api_key",
     /// A password below the minimum length.
     WeakPassword => "weak_password",
     /// An invalid user name.
@@ -114,6 +124,8 @@ codes! {
     InvalidEntry => "invalid_entry",
     /// An import that does not validate.
     InvalidImport => "invalid_import",
+    /// An imported file over one of the `[import]` bounds.
+    ImportTooLarge => "import_too_large",
     /// Publishing one's own draft under the review policy.
     OwnDraft => "own_draft",
     /// The knowledge base could not be read or indexed.
@@ -151,9 +163,11 @@ impl Code {
             | HelloRequired | EmptyText | TextTooLong | InvalidId | UnknownAnswer | UnknownChoice | InvalidRating
             | WeakPassword | InvalidName | InvalidRole | InvalidEntry | InvalidImport => StatusCode::BAD_REQUEST,
             UnknownVisitor | ExpiredVisitor | NotFound | UnknownTicket => StatusCode::NOT_FOUND,
-            Unauthorized | BadCredentials => StatusCode::UNAUTHORIZED,
+            ImportTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Unauthorized | BadCredentials | ApiKeyRequired | InvalidApiKey => StatusCode::UNAUTHORIZED,
             Forbidden | Csrf | BadOrigin => StatusCode::FORBIDDEN,
-            TooManyAttempts | RateLimited => StatusCode::TOO_MANY_REQUESTS,
+            TooManyAttempts | RateLimited | TooManyConnections | TooManyTickets => StatusCode::TOO_MANY_REQUESTS,
+            HelloTimeout => StatusCode::REQUEST_TIMEOUT,
             OwnDraft | AlreadyTaken | NotQueued | NotAssigned | AtCapacity | Conflict | TicketAnswered
             | RatingNotAllowed | TargetUnavailable => StatusCode::CONFLICT,
             Overloaded | StoreUnavailable | NotReady => StatusCode::SERVICE_UNAVAILABLE,

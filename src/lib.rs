@@ -21,7 +21,8 @@
 //! Leaves that any module may use and that use no layer: `ids` (ids and the
 //! `Channel`, `KnowledgeKind` and `VersionState` tags), `api_error` (error
 //! codes, statuses, `ApiError`), `json_body` (the JSON body extractor),
-//! `metrics`, and `config` (the typed configuration, owning every section's type).
+//! `metrics`, `client` (the caller's address behind trusted proxies, per-client
+//! limits) and `config` (the typed configuration, owning every section's type).
 //!
 //! Imports point down the table only; within a layer a module may use a
 //! sibling that does not use it back (`chat` → `handoff`, `channels` →
@@ -43,6 +44,7 @@ pub mod bench;
 pub mod channels;
 pub mod chat;
 pub mod cli;
+pub mod client;
 pub mod config;
 pub mod handoff;
 pub mod ids;

@@ -42,6 +42,14 @@ enum Command {
         #[command(subcommand)]
         command: cli::kb::Command,
     },
+    /// API keys of integrations using /api/v1/ask (hashed at rest, revocable).
+    Apikey {
+        #[command(subcommand)]
+        command: cli::apikey::Command,
+    },
+    /// Anonymise conversations, tickets and audit details older than the retention
+    /// period ([privacy] retention_days, or --days); the server also does this by itself.
+    Purge(cli::purge::Args),
     /// Console accounts (agents, editors, admins).
     User {
         #[command(subcommand)]
@@ -50,10 +58,7 @@ enum Command {
 }
 
 fn main() -> ExitCode {
-    tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::from_env("TAXBOT_LOG"))
-        .with_writer(std::io::stderr)
-        .init();
+    tracing_subscriber::fmt().with_env_filter(log_filter()).with_writer(std::io::stderr).init();
     let cli = Cli::parse();
     match run(cli) {
         Ok(code) => code,
@@ -74,5 +79,19 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Bench { command } => cli::bench::run(&config, command, out),
         Command::Kb { command } => cli::kb::run(config, command, out),
         Command::User { command } => cli::user::run(config, command, out),
+        Command::Purge(args) => cli::purge::run(config, &args, out),
+        Command::Apikey { command } => cli::apikey::run(config, command, out),
     }
+}
+
+/// `TAXBOT_LOG`, except that crates which log whole frames or headers (what
+/// taxpayers type, cookies) never log below `info`, whatever it says.
+fn log_filter() -> tracing_subscriber::EnvFilter {
+    let mut filter = tracing_subscriber::EnvFilter::from_env("TAXBOT_LOG");
+    for quiet in ["tungstenite=info", "tokio_tungstenite=info", "hyper=info", "hyper_util=info", "reqwest=info"] {
+        if let Ok(directive) = quiet.parse() {
+            filter = filter.add_directive(directive);
+        }
+    }
+    filter
 }

@@ -337,7 +337,8 @@ async fn export(State(s): State<AdminState>) -> Result<Response, ApiError> {
 }
 
 async fn import(State(s): State<AdminState>, who: Principal, body: Bytes) -> Result<Json<Value>, ApiError> {
-    let kb = tokio::task::spawn_blocking(move || kb::from_xlsx(&body))
+    let limits = s.import.clone();
+    let kb = tokio::task::spawn_blocking(move || kb::from_xlsx(&body, &limits))
         .await
         .map_err(|e| ApiError::new(Code::InvalidImport, e.to_string()))?
         .map_err(|e| match e {
@@ -349,7 +350,7 @@ async fn import(State(s): State<AdminState>, who: Principal, body: Bytes) -> Res
                     rows.iter().map(ToString::to_string).collect::<Vec<_>>().join("；")
                 ),
             ),
-            other => ApiError::new(Code::InvalidImport, other.to_string()),
+            other => ApiError::from(other),
         })?;
     let counts = s.knowledge.import(kb, &who.name).await?;
     audit::record(&s, &who, "kb.import", "xlsx", json!(counts)).await?;

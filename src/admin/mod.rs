@@ -7,10 +7,12 @@
 //! mounted without a role. Feature modules contribute `routes(AdminRoutes) -> AdminRoutes`.
 
 pub mod analytics;
+pub mod api_keys;
 pub mod audit;
 mod audit_api;
 mod auth;
 mod knowledge_api;
+mod revoke;
 mod role;
 mod routes;
 mod session;
@@ -24,11 +26,12 @@ use axum::http::Method;
 
 pub use crate::config::admin::Settings;
 pub use audit::Actor;
+pub use revoke::{RECHECK_EVERY, Revocations, session_valid};
 pub use role::Role;
 pub use routes::{AdminRoutes, RouteInfo};
 pub use session::{Principal, SESSION_COOKIE, authenticate};
 pub use state::AdminState;
-pub use throttle::{ClientIp, Throttle};
+pub use throttle::Throttle;
 
 /// Shared sign-in state kept in `AdminState`.
 #[derive(Debug)]
@@ -37,13 +40,16 @@ pub struct Auth {
     pub settings: Settings,
     /// Failed sign-ins.
     pub throttle: Throttle,
+    /// Tells open agent sockets that an account's sign-ins may have ended.
+    pub revocations: Revocations,
 }
 
 impl Auth {
     /// Sign-in state for `settings`.
     pub fn new(settings: Settings) -> Self {
         let window = std::time::Duration::from_secs(u64::from(settings.login_window_mins.max(1)) * 60);
-        Auth { throttle: Throttle::new(settings.max_login_failures, window), settings }
+        let throttle = Throttle::new(settings.max_login_failures, window);
+        Auth { throttle, settings, revocations: Revocations::default() }
     }
 }
 
@@ -55,6 +61,9 @@ fn all(r: AdminRoutes) -> AdminRoutes {
         .add(Method::GET, "/api/admin/users", Role::Admin, users_api::list)
         .add(Method::POST, "/api/admin/users", Role::Admin, users_api::add)
         .add(Method::PUT, "/api/admin/users/{id}", Role::Admin, users_api::update)
+        .add(Method::GET, "/api/admin/apikeys", Role::Admin, api_keys::list)
+        .add(Method::POST, "/api/admin/apikeys", Role::Admin, api_keys::add)
+        .add(Method::DELETE, "/api/admin/apikeys/{id}", Role::Admin, api_keys::revoke)
         .add(Method::GET, "/api/admin/audit", Role::Admin, audit_api::list)
         .add(Method::GET, "/api/admin/audit.csv", Role::Admin, audit_api::csv);
     knowledge_api::routes(analytics::routes(r))

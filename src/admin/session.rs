@@ -12,6 +12,7 @@ use sha2::{Digest, Sha256};
 use super::AdminState;
 use super::Role;
 use crate::api_error::ApiError;
+use crate::client::ClientAddr;
 use crate::store::{AdminSession, Store, User};
 
 /// Name of the session cookie.
@@ -102,17 +103,17 @@ pub async fn end(state: &AdminState, headers: &HeaderMap) -> Result<(), ApiError
 }
 
 /// The `Set-Cookie` value for `token` (empty token and zero age to clear it).
-pub fn set_cookie(state: &AdminState, headers: &HeaderMap, token: &str) -> String {
+pub fn set_cookie(state: &AdminState, client: ClientAddr, headers: &HeaderMap, token: &str) -> String {
     let max_age = if token.is_empty() { 0 } else { i64::from(state.admin.settings.session_hours.max(1)) * 3600 };
-    let secure = if over_tls(state, headers) { "; Secure" } else { "" };
+    let secure = if over_tls(state, client, headers) { "; Secure" } else { "" };
     format!("{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age}{secure}")
 }
 
 /// Whether the browser reached us over HTTPS (config, or a trusted proxy's header).
-fn over_tls(state: &AdminState, headers: &HeaderMap) -> bool {
+fn over_tls(state: &AdminState, client: ClientAddr, headers: &HeaderMap) -> bool {
     let settings = &state.admin.settings;
     settings.secure_cookies
-        || (settings.trust_proxy
+        || (client.via_proxy
             && headers
                 .get("x-forwarded-proto")
                 .and_then(|v| v.to_str().ok())
@@ -131,13 +132,13 @@ pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
         .map(|(_, v)| v.to_owned())
 }
 
-fn random_hex() -> String {
+pub(super) fn random_hex() -> String {
     let mut bytes = [0u8; 32];
     OsRng.fill_bytes(&mut bytes);
     hex(&bytes)
 }
 
-fn hash_token(token: &str) -> String {
+pub(super) fn hash_token(token: &str) -> String {
     hex(&Sha256::digest(token.as_bytes()))
 }
 

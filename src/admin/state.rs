@@ -20,4 +20,6 @@ pub struct AdminState {
     pub knowledge: Arc<Knowledge>,
     /// Hot questions, unanswered clusters and service figures.
     pub analytics: Arc<Analytics>,
+    /// Bounds of an imported workbook.
+    pub import: crate::kb::ImportLimits,
 }

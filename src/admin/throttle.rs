@@ -1,70 +1,124 @@
-//! Sign-in throttling: a sliding window of failed logins per account name and
-//! per client address; too many failures in the window get 429 until the
-//! oldest failure leaves the window.
+//! Sign-in throttling: a sliding window of attempts per (name, address) and,
+//! more loosely, per address.
+//!
+//! - Atomic: an attempt is counted when it *starts*, under one lock with the
+//!   check, and forgiven only if it succeeds; so concurrent wrong passwords
+//!   can never get past the limit (the check and the count used to be
+//!   separated by the password hash, which let dozens through).
+//! - Not a lock-out weapon: nothing is counted per name alone, so nobody can
+//!   lock an agent out by typing the agent's name wrong from elsewhere; the
+//!   per-address key (a few times the per-name limit) stops spraying many names.
+//! - Growing delays: every failure in a row from one (name, address) waits
+//!   twice as long before it is answered.
+//! - One audit row per throttled burst: [`Throttled::first`] says whether this
+//!   refusal is the first since the key filled up.
 
 use std::collections::{HashMap, VecDeque};
-use std::net::SocketAddr;
+use std::net::IpAddr;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use axum::extract::{ConnectInfo, FromRequestParts};
-use axum::http::request::Parts;
-
-use super::AdminState;
 use crate::api_error::{ApiError, Code};
 
-/// Failed logins remembered per key (`name:…` or `ip:…`).
+/// The per-address limit is this many times the per-(name, address) one.
+const ADDRESS_FACTOR: usize = 4;
+/// Keys remembered before idle ones are forgotten (bounds memory under a spray).
+const MAX_KEYS: usize = 10_000;
+/// Characters of a name used in a key (names are at most 32 characters; longer input is junk).
+const NAME_CHARS: usize = 64;
+/// The first failure's delay; each further failure in a row doubles it...
+const BASE_DELAY: Duration = Duration::from_millis(100);
+/// ...up to this.
+const MAX_DELAY: Duration = Duration::from_secs(5);
+
+/// Attempts remembered per key.
 #[derive(Debug)]
 pub struct Throttle {
     max_failures: usize,
     window: Duration,
-    failures: Mutex<HashMap<String, VecDeque<Instant>>>,
+    // A std mutex: held for a few map operations, never across `.await`.
+    keys: Mutex<HashMap<String, Key>>,
+}
+
+#[derive(Debug, Default)]
+struct Key {
+    attempts: VecDeque<Instant>,
+    /// A refusal of the current burst was reported (audited) already.
+    refused: bool,
+}
+
+/// The keys of one sign-in attempt.
+#[derive(Debug, Clone)]
+pub struct Attempt {
+    pair: String,
+    address: String,
+}
+
+/// A refused attempt.
+#[derive(Debug)]
+pub struct Throttled {
+    /// The 429 to answer.
+    pub error: ApiError,
+    /// Whether this is the first refusal of the burst (audit only that one).
+    pub first: bool,
 }
 
 impl Throttle {
-    /// At most `max_failures` failures per key within `window`.
+    /// At most `max_failures` attempts per (name, address) within `window`.
     pub fn new(max_failures: u32, window: Duration) -> Self {
-        Throttle { max_failures: max_failures.max(1) as usize, window, failures: Mutex::default() }
+        Throttle { max_failures: max_failures.max(1) as usize, window, keys: Mutex::default() }
     }
 
-    /// 429 `too_many_attempts` when any key is over the limit, saying when to retry.
-    pub fn check(&self, keys: &[String], now: Instant) -> Result<(), ApiError> {
-        let mut all = self.failures.lock().unwrap_or_else(|p| p.into_inner());
+    /// Checks and counts an attempt of `name` from `ip` in one step.
+    pub fn begin(&self, name: &str, ip: IpAddr, now: Instant) -> Result<Attempt, Throttled> {
+        let name: String = name.chars().take(NAME_CHARS).collect();
+        let attempt = Attempt { pair: format!("{name}@{ip}"), address: format!("ip:{ip}") };
+        let limits = [(&attempt.pair, self.max_failures), (&attempt.address, self.max_failures * ADDRESS_FACTOR)];
+        let mut all = self.keys.lock().unwrap_or_else(|p| p.into_inner());
+        if all.len() > MAX_KEYS {
+            all.retain(|_, k| k.attempts.back().is_some_and(|t| now.duration_since(*t) < self.window));
+        }
         let mut wait = Duration::ZERO;
-        for k in keys {
-            if let Some(q) = all.get_mut(k) {
-                prune(q, now, self.window);
-                if q.len() >= self.max_failures
-                    && let Some(oldest) = q.front()
-                {
-                    wait = wait.max(self.window.saturating_sub(now.duration_since(*oldest)));
-                }
+        let mut first = false;
+        for (key, max) in limits {
+            let k = all.entry(key.clone()).or_default();
+            prune(&mut k.attempts, now, self.window);
+            if k.attempts.len() < max {
+                k.refused = false;
+            } else if let Some(oldest) = k.attempts.front() {
+                wait = wait.max(self.window.saturating_sub(now.duration_since(*oldest)));
+                first |= !k.refused;
+                k.refused = true;
             }
         }
-        if wait.is_zero() {
-            return Ok(());
+        if !wait.is_zero() {
+            let minutes = wait.as_secs().div_ceil(60).max(1);
+            let error = ApiError::new(Code::TooManyAttempts, format!("登录失败次数过多，请 {minutes} 分钟后再试"));
+            return Err(Throttled { error, first });
         }
-        let minutes = wait.as_secs().div_ceil(60).max(1);
-        Err(ApiError::new(Code::TooManyAttempts, format!("登录失败次数过多，请 {minutes} 分钟后再试")))
+        for key in [&attempt.pair, &attempt.address] {
+            all.entry(key.clone()).or_default().attempts.push_back(now);
+        }
+        Ok(attempt)
     }
 
-    /// Counts a failure against every key.
-    pub fn fail(&self, keys: &[String], now: Instant) {
-        let mut all = self.failures.lock().unwrap_or_else(|p| p.into_inner());
-        for k in keys {
-            let q = all.entry(k.clone()).or_default();
-            prune(q, now, self.window);
-            q.push_back(now);
-        }
-        // Bound memory under a spray of names: forget keys with no recent failure.
-        if all.len() > 10_000 {
-            all.retain(|_, q| q.back().is_some_and(|t| now.duration_since(*t) < self.window));
+    /// Forgives a successful attempt: the pair starts afresh and the address
+    /// does not count it.
+    pub fn succeeded(&self, attempt: &Attempt) {
+        let mut all = self.keys.lock().unwrap_or_else(|p| p.into_inner());
+        all.remove(&attempt.pair);
+        if let Some(k) = all.get_mut(&attempt.address) {
+            k.attempts.pop_back();
         }
     }
 
-    /// Forgets the failures of `key` (after a successful login by that name).
-    pub fn clear(&self, key: &str) {
-        self.failures.lock().unwrap_or_else(|p| p.into_inner()).remove(key);
+    /// How long to wait before answering a failed attempt: doubling with each
+    /// failure of the pair within the window.
+    pub fn delay(&self, attempt: &Attempt) -> Duration {
+        let all = self.keys.lock().unwrap_or_else(|p| p.into_inner());
+        let failures = all.get(&attempt.pair).map_or(1, |k| k.attempts.len().max(1));
+        let factor = 1u32 << (failures - 1).min(16) as u32;
+        BASE_DELAY.saturating_mul(factor).min(MAX_DELAY)
     }
 }
 
@@ -74,51 +128,50 @@ fn prune(q: &mut VecDeque<Instant>, now: Instant, window: Duration) {
     }
 }
 
-/// The client's address: the socket peer, or the first `X-Forwarded-For`
-/// address when `admin.trust_proxy` is set.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ClientIp(pub Option<String>);
-
-impl FromRequestParts<AdminState> for ClientIp {
-    type Rejection = std::convert::Infallible;
-
-    async fn from_request_parts(parts: &mut Parts, state: &AdminState) -> Result<Self, Self::Rejection> {
-        if state.admin.settings.trust_proxy
-            && let Some(ip) = parts
-                .headers
-                .get("x-forwarded-for")
-                .and_then(|v| v.to_str().ok())
-                .and_then(|v| v.split(',').next())
-                .map(str::trim)
-                .filter(|v| !v.is_empty())
-        {
-            return Ok(ClientIp(Some(ip.to_owned())));
-        }
-        let peer = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip().to_string());
-        Ok(ClientIp(peer))
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn ip(s: &str) -> IpAddr {
+        s.parse().expect("ip")
+    }
+
     #[test]
-    fn blocks_after_the_limit_until_the_window_slides() {
+    fn a_pair_is_blocked_after_the_limit_until_the_window_slides() {
         let t = Throttle::new(3, Duration::from_secs(900));
-        let keys = ["name:a".to_owned(), "ip:1".to_owned()];
         let start = Instant::now();
         for i in 0..3 {
-            assert!(t.check(&keys, start).is_ok(), "attempt {i}");
-            t.fail(&keys, start + Duration::from_secs(i));
+            assert!(t.begin("a", ip("10.0.0.1"), start + Duration::from_secs(i)).is_ok(), "attempt {i}");
         }
-        let err = t.check(&keys, start + Duration::from_secs(10)).expect_err("blocked");
-        assert_eq!(err.code(), Code::TooManyAttempts);
-        // Another name from the same address is blocked too; another address for a fresh name is not.
-        assert!(t.check(&["name:b".to_owned(), "ip:1".to_owned()], start).is_err());
-        assert!(t.check(&["name:b".to_owned(), "ip:2".to_owned()], start).is_ok());
-        assert!(t.check(&keys, start + Duration::from_secs(901)).is_ok(), "the first failure left the window");
-        t.clear("name:a");
-        assert!(t.check(&["name:a".to_owned()], start + Duration::from_secs(10)).is_ok());
+        let refused = t.begin("a", ip("10.0.0.1"), start + Duration::from_secs(10)).expect_err("blocked");
+        assert_eq!(refused.error.code(), Code::TooManyAttempts);
+        assert!(refused.first);
+        assert!(!t.begin("a", ip("10.0.0.1"), start + Duration::from_secs(11)).expect_err("blocked").first);
+        assert!(t.begin("a", ip("10.0.0.2"), start).is_ok(), "the name is not locked for other addresses");
+        assert!(t.begin("b", ip("10.0.0.1"), start).is_ok(), "another name from the address is not locked yet");
+        assert!(t.begin("a", ip("10.0.0.1"), start + Duration::from_secs(901)).is_ok(), "the window slid");
+    }
+
+    #[test]
+    fn an_address_spraying_names_is_blocked_at_a_multiple_of_the_limit() {
+        let t = Throttle::new(2, Duration::from_secs(900));
+        let now = Instant::now();
+        for i in 0..8 {
+            assert!(t.begin(&format!("user{i}"), ip("10.0.0.9"), now).is_ok(), "name {i}");
+        }
+        assert!(t.begin("user99", ip("10.0.0.9"), now).is_err());
+    }
+
+    #[test]
+    fn success_is_forgiven_and_failures_grow_the_delay() {
+        let t = Throttle::new(5, Duration::from_secs(900));
+        let now = Instant::now();
+        let a = t.begin("a", ip("10.0.0.1"), now).expect("first");
+        assert_eq!(t.delay(&a), BASE_DELAY);
+        let a = t.begin("a", ip("10.0.0.1"), now).expect("second");
+        assert_eq!(t.delay(&a), BASE_DELAY * 2);
+        t.succeeded(&a);
+        let a = t.begin("a", ip("10.0.0.1"), now).expect("after success");
+        assert_eq!(t.delay(&a), BASE_DELAY);
     }
 }

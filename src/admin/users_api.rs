@@ -104,6 +104,7 @@ pub(super) async fn update(
     state.store.update_user(&user).await?;
     if end_sessions {
         state.store.delete_user_sessions(user.id).await?;
+        state.admin.revocations.notify(user.id);
     }
     for (action, detail) in actions {
         audit::record(&state, &principal, action, &user.name, detail).await?;

@@ -128,6 +128,16 @@ impl Analytics {
         };
         let work = tokio::task::spawn_blocking(move || {
             let mut cache = cache;
+            // Editors see clusters, examples and the CSV: personal numbers and
+            // e-mail addresses are masked before anything is grouped or shown
+            // (dismissals are made on what was shown, so they match too).
+            let questions: Vec<AskedQuestion> = questions
+                .into_iter()
+                .map(|mut q| {
+                    q.text = crate::text::mask_numbers(&q.text);
+                    q
+                })
+                .collect();
             let candidates: Vec<&AskedQuestion> = questions
                 .iter()
                 .filter(|q| !dismissed.contains(q.text.trim()))

@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use axum::Json;
 use axum::extract::{Query, State};
+use axum::http::{HeaderMap, header};
 use axum::response::sse::{Event, Sse};
 use axum::response::{IntoResponse, Response};
 use futures_util::StreamExt;
@@ -15,8 +16,9 @@ use serde::{Deserialize, Serialize};
 
 use super::web::convert;
 use super::web::protocol::{QuestionRef, ServerMsg, SourceRef};
-use crate::api_error::ApiError;
+use crate::api_error::{ApiError, Code};
 use crate::chat::{Asked, Engine, Reply, Session, SessionCache};
+use crate::client::ClientAddr;
 use crate::ids::Channel;
 use crate::json_body::JsonBody;
 use crate::metrics::Metrics;
@@ -30,6 +32,12 @@ pub struct HttpState {
     pub metrics: Arc<Metrics>,
     /// Follow-up context of HTTP API users.
     pub api_sessions: Arc<SessionCache>,
+    /// Questions per second per address.
+    pub limits: Arc<crate::client::ClientLimits>,
+    /// API keys.
+    pub store: Arc<dyn crate::store::Store>,
+    /// Whether requests without an API key are served (`api.allow_anonymous`).
+    pub allow_anonymous: bool,
 }
 
 /// `POST /api/v1/ask` body, and `GET /api/v1/ask/stream` query.
@@ -43,6 +51,10 @@ pub struct AskRequest {
     /// Instead of `text`: an entry id offered by an earlier `clarify`.
     #[serde(default)]
     pub choose: Option<String>,
+    /// The API key, for the SSE route only (`EventSource` cannot set headers);
+    /// otherwise send `Authorization: Bearer tbk_…`.
+    #[serde(default, skip_serializing)]
+    pub api_key: Option<String>,
 }
 
 /// `POST /api/v1/ask` response.
@@ -86,12 +98,57 @@ pub struct AskResponse {
     pub handoff: Option<ServerMsg>,
 }
 
-async fn run(state: &HttpState, req: &AskRequest) -> Result<(Session, Asked), ApiError> {
+/// The user id as stored: scoped to the caller's API key (`k<key number>/<user_id>`),
+/// so one integration cannot speak as another's users, and a pseudonym when it
+/// holds a personal number (a bridged bot may use an ID card or phone number).
+async fn scoped_user(state: &HttpState, headers: &HeaderMap, req: &AskRequest) -> Result<String, ApiError> {
+    let bearer = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .or_else(|| headers.get("x-api-key").and_then(|v| v.to_str().ok()))
+        .or(req.api_key.as_deref());
+    let scoped = match bearer {
+        Some(raw) => {
+            let key = crate::admin::api_keys::verify(&*state.store, raw).await?;
+            format!("k{}/{}", key.id, req.user_id)
+        }
+        None if !state.allow_anonymous => {
+            return Err(ApiError::new(Code::ApiKeyRequired, "需要 API 密钥：请求头 Authorization: Bearer tbk_…"));
+        }
+        None if looks_keyed(&req.user_id) => {
+            return Err(ApiError::new(Code::InvalidId, "匿名请求的用户编号不能以「k数字/」开头"));
+        }
+        None => req.user_id.clone(),
+    };
+    Ok(crate::text::pseudonym(&scoped, 128))
+}
+
+/// `k12/…`: the form of a keyed user id, which anonymous callers may not borrow.
+fn looks_keyed(user_id: &str) -> bool {
+    user_id
+        .strip_prefix('k')
+        .and_then(|rest| rest.split_once('/'))
+        .is_some_and(|(digits, _)| !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()))
+}
+
+async fn run(
+    state: &HttpState,
+    client: ClientAddr,
+    headers: &HeaderMap,
+    req: &AskRequest,
+) -> Result<(Session, Asked), ApiError> {
+    if !state.limits.allow(&format!("ip:{}", client.ip)) {
+        state.metrics.error(Code::RateLimited);
+        return Err(ApiError::new(Code::RateLimited, "提问过于频繁，请稍后再试"));
+    }
     let engine = &state.engine;
-    let key = crate::ids::VisitorKey::api(&req.user_id).map_err(crate::chat::ChatError::from)?;
+    crate::ids::VisitorKey::api(&req.user_id).map_err(crate::chat::ChatError::from)?;
+    let user_id = scoped_user(state, headers, req).await?;
+    let key = crate::ids::VisitorKey::api(&user_id).map_err(crate::chat::ChatError::from)?;
     let mut session = match state.api_sessions.take(&key) {
         Some(s) => s,
-        None => engine.open_api(&req.user_id).await?,
+        None => engine.open_api(&user_id).await?,
     };
     state.metrics.message(Channel::Http);
     let asked = match (&req.choose, &req.text) {
@@ -144,9 +201,11 @@ fn response(session: &Session, asked: Asked) -> AskResponse {
 /// `POST /api/v1/ask`.
 pub async fn ask(
     State(state): State<HttpState>,
+    client: ClientAddr,
+    headers: HeaderMap,
     JsonBody(req): JsonBody<AskRequest>,
 ) -> Result<Json<AskResponse>, ApiError> {
-    let (session, asked) = run(&state, &req).await?;
+    let (session, asked) = run(&state, client, &headers, &req).await?;
     Ok(Json(response(&session, asked)))
 }
 
@@ -186,13 +245,15 @@ fn event(msg: &ServerMsg) -> Event {
 /// events named like the WebSocket frames, paced like the widget's stream.
 pub async fn ask_stream(
     State(state): State<HttpState>,
+    client: ClientAddr,
+    headers: HeaderMap,
     query: Result<Query<AskRequest>, axum::extract::rejection::QueryRejection>,
 ) -> Response {
     let Query(req) = match query {
         Ok(q) => q,
         Err(e) => return ApiError::bad_query(e.body_text()).into_response(),
     };
-    let asked = match run(&state, &req).await {
+    let asked = match run(&state, client, &headers, &req).await {
         Ok((_, asked)) => asked,
         Err(e) => return e.into_response(),
     };

@@ -83,6 +83,9 @@ impl Engine {
         if text.is_empty() {
             return Err(ChatError::EmptyText);
         }
+        if text.chars().all(invisible) {
+            return Err(ChatError::NoVisibleText);
+        }
         if text.chars().count() > self.settings.max_message_chars {
             return Err(ChatError::TooLong(self.settings.max_message_chars));
         }
@@ -305,4 +308,11 @@ impl Engine {
         }
         Ok(self.hub.rate(&s.id, stars, comment).await?)
     }
+}
+/// Control characters, zero-width and other format characters, and spaces:
+/// nothing a person can read.
+fn invisible(c: char) -> bool {
+    c.is_control()
+        || c.is_whitespace()
+        || matches!(c, '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2060}'..='\u{2064}' | '\u{feff}')
 }

@@ -29,6 +29,9 @@ pub enum ChatError {
     /// Empty or blank text.
     #[error("消息不能为空，请输入您的问题")]
     EmptyText,
+    /// Only control or invisible characters (nothing a person can read).
+    #[error("消息中没有可见的文字（只有控制字符或不可见字符），请输入您的问题")]
+    NoVisibleText,
     /// Longer than `max_message_chars`.
     #[error("消息太长（最多 {0} 个字），请精简后再发送")]
     TooLong(usize),
@@ -64,7 +67,7 @@ pub enum ChatError {
 impl ErrorCode for ChatError {
     fn code(&self) -> Code {
         match self {
-            ChatError::EmptyText => Code::EmptyText,
+            ChatError::EmptyText | ChatError::NoVisibleText => Code::EmptyText,
             ChatError::TooLong(_) => Code::TextTooLong,
             ChatError::UnknownVisitor => Code::UnknownVisitor,
             ChatError::ExpiredVisitor => Code::ExpiredVisitor,

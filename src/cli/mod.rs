@@ -8,6 +8,8 @@
 //! | `eval.rs` | `eval`: answer quality on a labelled file, and the `--min-*` gates |
 //! | `kb/` | `kb check`, `kb export`, `kb expiring` (`mod.rs`), `kb import` into a directory (`import.rs`), both on the store (`store.rs`) |
 //! | `user.rs` | `user add`, `user passwd`, `user list` |
+//! | `apikey.rs` | `apikey add`, `apikey list`, `apikey revoke` |
+//! | `purge.rs` | `purge`: anonymise personal data past the retention period |
 //! | `serve.rs` | `serve` |
 //! | `bench.rs` | `bench ws` |
 //!
@@ -16,10 +18,12 @@
 //! `main`. Output goes to a `Write` given by the caller: [`Stdout`] in the binary,
 //! a buffer in tests.
 
+pub mod apikey;
 pub mod ask;
 pub mod bench;
 pub mod eval;
 pub mod kb;
+pub mod purge;
 pub mod serve;
 pub mod user;
 

@@ -21,8 +21,6 @@ pub struct Settings {
     pub session_hours: u32,
     /// Always mark the session cookie `Secure` (set when serving over HTTPS).
     pub secure_cookies: bool,
-    /// Trust `X-Forwarded-Proto` / `X-Forwarded-For` from a reverse proxy in front.
-    pub trust_proxy: bool,
     /// Failed sign-ins allowed per account name and per client address...
     pub max_login_failures: u32,
     /// ...within this many minutes (then 429 until the oldest failure is that old).
@@ -36,7 +34,6 @@ impl Default for Settings {
         Settings {
             session_hours: 12,
             secure_cookies: false,
-            trust_proxy: false,
             max_login_failures: 5,
             login_window_mins: 15,
             publish_policy: PublishPolicy::Single,

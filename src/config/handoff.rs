@@ -27,6 +27,10 @@ pub struct Settings {
     /// Events buffered per connected agent or taxpayer; a client that falls
     /// this far behind misses pushes (it can reload; messages are stored).
     pub event_buffer: usize,
+    /// Open 留言 tickets an agent's `agent.welcome` carries (newest first) and
+    /// the page size of `list_tickets` (a flood of tickets must not make the
+    /// welcome frame megabytes long).
+    pub welcome_tickets: usize,
 }
 
 impl Default for Settings {
@@ -37,6 +41,7 @@ impl Default for Settings {
             average_handle_secs: 240,
             transcript_messages: 30,
             event_buffer: 64,
+            welcome_tickets: 50,
         }
     }
 }

@@ -11,8 +11,12 @@ use serde::{Deserialize, Serialize};
 
 pub mod admin;
 pub mod analytics;
+pub mod api;
 pub mod chat;
 pub mod handoff;
+pub mod import;
+pub mod limits;
+pub mod privacy;
 pub mod search;
 pub mod server;
 pub mod store;
@@ -40,6 +44,14 @@ pub struct Config {
     pub admin: admin::Settings,
     /// Hot questions, unanswered clusters and service figures.
     pub analytics: analytics::Settings,
+    /// Bounds of an imported Excel workbook (console and `taxbot kb import`).
+    pub import: import::Settings,
+    /// What one client (address, visitor) may hold or send.
+    pub limits: limits::Settings,
+    /// How long personal data is kept.
+    pub privacy: privacy::Settings,
+    /// Who may use the HTTP API (API keys, anonymous demo use).
+    pub api: api::Settings,
 }
 
 /// Knowledge-base location.

@@ -25,6 +25,11 @@ pub struct Settings {
     /// new sockets refused with 503) so a load balancer sees the node leave
     /// before it stops accepting connections.
     pub drain_secs: u64,
+    /// Reverse proxies in front of the server (addresses or CIDR blocks such as
+    /// `10.0.0.0/8`): only from these are `X-Forwarded-For` and
+    /// `X-Forwarded-Proto` believed, and the client is the right-most address in
+    /// `X-Forwarded-For` that is not one of them. Empty: the socket peer is the client.
+    pub trust_proxy: Vec<String>,
 }
 
 impl Default for Settings {
@@ -37,6 +42,7 @@ impl Default for Settings {
             message_burst: 10,
             shutdown_grace_secs: 10,
             drain_secs: 2,
+            trust_proxy: Vec::new(),
         }
     }
 }

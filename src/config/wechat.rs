@@ -92,7 +92,9 @@ pub struct Settings {
     /// Callbacks whose timestamp is further than this from our clock are
     /// refused (replayed requests).
     pub max_clock_skew_secs: u64,
-    /// How long a message id is remembered: WeChat retries within ~15 s.
+    /// How long a message id is remembered: WeChat retries within ~15 s. The
+    /// server keeps ids at least `2 × max_clock_skew_secs + 1` seconds, as long
+    /// as a replayed request would pass the timestamp check.
     pub dedupe_secs: u64,
     /// Message ids remembered at most (oldest forgotten first).
     pub dedupe_capacity: usize,

@@ -17,8 +17,10 @@ pub struct AgentSession {
     pub conn: u64,
     /// Conversations this agent serves (after a reconnect or restart).
     pub active: Vec<ConversationView>,
-    /// Open 留言 tickets.
+    /// The newest open 留言 tickets (at most `welcome_tickets`).
     pub tickets: Vec<Ticket>,
+    /// How many tickets are open in all.
+    pub tickets_total: usize,
     /// Events for this console.
     pub events: mpsc::Receiver<AgentEvent>,
 }
@@ -53,10 +55,21 @@ impl Hub {
             let transcript = self.transcript(id).await?;
             active.push(self.view(id, transcript));
         }
-        let tickets = self.store.open_tickets().await?;
+        let (tickets, tickets_total) = self.open_tickets_page(None).await?;
         self.assign_waiting().await?;
         self.broadcast_queue().await;
-        Ok(AgentSession { account, conn, active, tickets, events })
+        Ok(AgentSession { account, conn, active, tickets, tickets_total, events })
+    }
+
+    /// One page of open tickets, newest first, older than ticket `before`
+    /// (from the newest when `None`), and how many are open in all.
+    pub async fn open_tickets_page(&self, before: Option<i64>) -> Result<(Vec<Ticket>, usize), HandoffError> {
+        let mut open = self.store.open_tickets().await?;
+        let total = open.len();
+        open.retain(|t| before.is_none_or(|b| t.id < b));
+        open.sort_by_key(|t| std::cmp::Reverse(t.id));
+        open.truncate(self.settings.welcome_tickets.max(1));
+        Ok((open, total))
     }
 
     /// Marks the agent offline when its console `conn` goes away; the

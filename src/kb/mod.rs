@@ -8,6 +8,7 @@ mod front_matter;
 mod load;
 mod xlsx;
 mod xlsx_import;
+mod xlsx_limits;
 
 use std::fmt;
 use std::path::PathBuf;
@@ -19,6 +20,7 @@ pub use front_matter::{FileProblem, parse_entry};
 pub use load::{CheckReport, duplicate_problems, load, load_checked, read_topics};
 pub use xlsx::{SOURCE_SEPARATOR, to_xlsx};
 pub use xlsx_import::{RowProblem, XlsxImportError, from_xlsx};
+pub use xlsx_limits::{ImportLimits, Limit};
 
 use crate::text::Lexicon;
 

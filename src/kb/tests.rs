@@ -119,7 +119,7 @@ fn xlsx_round_trip_gives_the_same_base() {
     let shipped = Path::new(env!("CARGO_MANIFEST_DIR")).join("knowledge-base");
     let kb = load(&shipped).unwrap_or_else(|e| panic!("{e}"));
     let bytes = to_xlsx(&kb).expect("writes");
-    let back = from_xlsx(&bytes).unwrap_or_else(|e| panic!("{e}"));
+    let back = from_xlsx(&bytes, &Default::default()).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(back.entries, kb.entries);
     assert_eq!(back.lexicon.words, kb.lexicon.words);
     assert_eq!(back.lexicon.synonym_groups, kb.lexicon.synonym_groups);
@@ -167,7 +167,8 @@ const ROW: [&str; 11] = [
 
 #[test]
 fn xlsx_import_reads_rows_and_source_lines() {
-    let kb = from_xlsx(&workbook(&[ROW], &[["专票", "100", "nz"]])).unwrap_or_else(|e| panic!("{e}"));
+    let kb =
+        from_xlsx(&workbook(&[ROW], &[["专票", "100", "nz"]]), &Default::default()).unwrap_or_else(|e| panic!("{e}"));
     let e = &kb.entries[0];
     assert_eq!(e.similar, vec!["增值税几个点", "增值税税率表"]);
     assert_eq!(e.sources[0].title, "《中华人民共和国增值税法》");
@@ -192,7 +193,9 @@ fn xlsx_import_reports_every_bad_row_by_sheet_and_row_and_imports_nothing() {
     no_source[3] = "另一个问法";
     no_source[5] = "只有标题没有文号";
     let bytes = workbook(&[ROW, no_date, duplicate, no_source], &[["专票", "很多", "nz"]]);
-    let Err(XlsxImportError::Invalid(problems)) = from_xlsx(&bytes) else { panic!("bad rows must be refused") };
+    let Err(XlsxImportError::Invalid(problems)) = from_xlsx(&bytes, &Default::default()) else {
+        panic!("bad rows must be refused")
+    };
     let text: Vec<String> = problems.iter().map(ToString::to_string).collect();
     let has = |needle: &str| text.iter().any(|t| t.contains(needle));
     assert!(has("工作表「知识条目」第 3 行：「生效日期」不是有效日期"), "{text:#?}");
@@ -204,15 +207,15 @@ fn xlsx_import_reports_every_bad_row_by_sheet_and_row_and_imports_nothing() {
 
 #[test]
 fn xlsx_import_refuses_junk_and_missing_sheets_or_columns() {
-    assert!(matches!(from_xlsx(b"not a zip"), Err(XlsxImportError::Unreadable(_))));
+    assert!(matches!(from_xlsx(b"not a zip", &Default::default()), Err(XlsxImportError::Unreadable(_))));
     let mut wb = rust_xlsxwriter::Workbook::new();
     wb.add_worksheet().set_name("别的").expect("name");
     let bytes = wb.save_to_buffer().expect("saves");
-    assert!(matches!(from_xlsx(&bytes), Err(XlsxImportError::MissingSheet("知识条目"))));
+    assert!(matches!(from_xlsx(&bytes, &Default::default()), Err(XlsxImportError::MissingSheet("知识条目"))));
     let mut wb = rust_xlsxwriter::Workbook::new();
     let ws = wb.add_worksheet().set_name("知识条目").expect("name");
     ws.write_string(0, 0, "编号").expect("write");
     let bytes = wb.save_to_buffer().expect("saves");
-    let err = from_xlsx(&bytes).expect_err("columns missing");
+    let err = from_xlsx(&bytes, &Default::default()).expect_err("columns missing");
     assert!(err.to_string().contains("缺少列「分类」"), "{err}");
 }

@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use std::fmt;
 use std::io::Cursor;
 use std::path::PathBuf;
+use std::time::{Duration, Instant};
 
 use calamine::{Data, Reader, Xlsx, open_workbook_from_rs};
 
@@ -16,7 +17,9 @@ use super::xlsx::{
     DICT_COLUMNS, DICT_SHEET, ENTRIES_SHEET, ENTRY_COLUMNS, STOPWORD_COLUMNS, STOPWORDS_SHEET, SYNONYM_COLUMNS,
     SYNONYMS_SHEET,
 };
+use super::xlsx_limits::{self, ImportLimits, Limit, Refusal};
 use super::{Entry, KnowledgeBase};
+use crate::api_error::{Code, ErrorCode};
 use crate::text::{self, Lexicon, LineProblem};
 
 /// One bad row of a workbook.
@@ -53,16 +56,47 @@ pub enum XlsxImportError {
         /// The column header.
         column: &'static str,
     },
+    /// Over one of the `[import]` bounds; nothing was read or imported.
+    #[error("Excel 文件超出限制：{limit}超过上限 {max}（配置项 {key}），未导入任何内容", key = .limit.key())]
+    TooLarge {
+        /// The bound.
+        limit: Limit,
+        /// Its configured value.
+        max: u64,
+    },
     /// Rows are invalid; nothing was imported.
     #[error("Excel 有 {} 处错误，未导入任何内容。首个：{}", .0.len(), .0.first().map(ToString::to_string).unwrap_or_default())]
     Invalid(Vec<RowProblem>),
 }
 
+impl ErrorCode for XlsxImportError {
+    fn code(&self) -> Code {
+        match self {
+            XlsxImportError::TooLarge { .. } => Code::ImportTooLarge,
+            _ => Code::InvalidImport,
+        }
+    }
+}
+
 /// A sheet's data rows: (Excel row number, cells in the order of the asked columns).
 type Rows = Vec<(u32, Vec<String>)>;
 
-/// Reads a workbook into a knowledge base, all or nothing.
-pub fn from_xlsx(bytes: &[u8]) -> Result<KnowledgeBase, XlsxImportError> {
+/// Reads a workbook into a knowledge base, all or nothing, after checking it
+/// against `limits` (see [`super::xlsx_limits`]).
+pub fn from_xlsx(bytes: &[u8], limits: &ImportLimits) -> Result<KnowledgeBase, XlsxImportError> {
+    let started = Instant::now();
+    xlsx_limits::check(bytes, limits).map_err(|refusal| match refusal {
+        Refusal::Over(limit) => XlsxImportError::TooLarge { limit, max: limit.value(limits) },
+        Refusal::Unreadable(e) => XlsxImportError::Unreadable(e),
+    })?;
+    let kb = read_workbook(bytes)?;
+    if started.elapsed() > Duration::from_secs(limits.max_seconds) {
+        return Err(XlsxImportError::TooLarge { limit: Limit::Seconds, max: limits.max_seconds });
+    }
+    Ok(kb)
+}
+
+fn read_workbook(bytes: &[u8]) -> Result<KnowledgeBase, XlsxImportError> {
     let mut wb: Xlsx<_> = open_workbook_from_rs(Cursor::new(bytes))
         .map_err(|e: calamine::XlsxError| XlsxImportError::Unreadable(e.to_string()))?;
     let entries = read_sheet(&mut wb, ENTRIES_SHEET, &ENTRY_COLUMNS, 8, true)?;

@@ -17,6 +17,8 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 
+use super::headers::{Policy, security_headers};
+
 const INDEX_HTML: &str = include_str!("../../web-widget/index.html");
 const WIDGET_JS: &str = include_str!("../../web-widget/widget.js");
 const RENDER_JS: &str = include_str!("../../web-widget/render.js");
@@ -44,8 +46,8 @@ const JS: &str = "text/javascript; charset=utf-8";
 pub(super) fn routes<S: Clone + Send + Sync + 'static>() -> Router<S> {
     let widget = Bytes::from(widget_js());
     Router::new()
-        .route("/", get(|| async { static_file(HTML, INDEX_HTML) }))
-        .route("/widget.js", get(move || async move { static_file(JS, widget) }))
+        .route("/", get(|| async { static_file(Policy::DemoPage, HTML, INDEX_HTML) }))
+        .route("/widget.js", get(move || async move { static_file(Policy::Widget, JS, widget) }))
         .route("/console", get(|| async { Redirect::permanent("/console/") }))
         .route("/console/", get(|| async { console_file(Path("index.html".into())).await }))
         .route("/console/{file}", get(console_file))
@@ -83,7 +85,7 @@ fn inline_module(script: &str, marker: &str, module: &str) -> String {
 
 async fn console_file(Path(file): Path<String>) -> Response {
     match find_console_file(&file) {
-        Some((content_type, body)) => static_file(content_type, body),
+        Some((content_type, body)) => static_file(Policy::Console, content_type, body),
         None => (StatusCode::NOT_FOUND, "not found").into_response(),
     }
 }
@@ -93,8 +95,9 @@ fn find_console_file(name: &str) -> Option<(&'static str, &'static str)> {
     CONSOLE_FILES.iter().find(|(file, _, _)| *file == name).map(|&(_, content_type, body)| (content_type, body))
 }
 
-fn static_file(content_type: &'static str, body: impl IntoResponse) -> Response {
-    ([(header::CONTENT_TYPE, HeaderValue::from_static(content_type))], body).into_response()
+fn static_file(policy: Policy, content_type: &'static str, body: impl IntoResponse) -> Response {
+    let headers = security_headers(policy);
+    (headers, [(header::CONTENT_TYPE, HeaderValue::from_static(content_type))], body).into_response()
 }
 
 #[cfg(test)]

@@ -4,7 +4,10 @@
 //! the store).
 
 mod assets;
+mod headers;
+mod retention;
 mod router;
+mod serve;
 mod state;
 
 use std::future::Future;
@@ -28,6 +31,7 @@ use crate::channels::web::WebState;
 use crate::channels::wechat::Bridge;
 use crate::channels::wechat::WechatState;
 use crate::chat::{Engine, SessionCache};
+use crate::client::{ClientLimits, TrustedProxies};
 use crate::config::Config;
 use crate::handoff::Hub;
 use crate::knowledge::Knowledge;
@@ -52,6 +56,9 @@ pub enum StartError {
     /// The handoff configuration is invalid.
     #[error("人工服务配置无效：{0}")]
     Handoff(String),
+    /// `server.trust_proxy` lists something that is not an address or a block.
+    #[error("配置无效：{0}")]
+    Proxies(String),
     /// The WeChat configuration is invalid.
     #[error("微信公众号配置无效：{0}")]
     Wechat(String),
@@ -72,6 +79,7 @@ pub enum StartError {
 pub struct App {
     listener: TcpListener,
     state: AppState,
+    serving: serve::Serving,
 }
 
 impl App {
@@ -91,6 +99,8 @@ impl App {
 
     async fn build_from(config: Config, searcher: Option<Arc<Searcher>>) -> Result<App, StartError> {
         let wechat = Bridge::new(&config.wechat).map_err(StartError::Wechat)?;
+        let proxies = Arc::new(TrustedProxies::parse(&config.server.trust_proxy).map_err(StartError::Proxies)?);
+        let limits = ClientLimits::new(config.limits.clone());
         let store: Arc<dyn Store> = Arc::new(store::open(&config.store).await?);
         let fail = |e: crate::knowledge::KnowledgeError| StartError::KnowledgeBase {
             dir: config.kb.dir.display().to_string(),
@@ -116,6 +126,7 @@ impl App {
             .await
             .map_err(|source| StartError::Bind { addr: config.server.bind.clone(), source })?;
         let metrics = Arc::new(Metrics::default());
+        let auth = Arc::new(Auth::new(config.admin.clone()));
         let shutdown = CancellationToken::new();
         let tracker = TaskTracker::new();
         let state = AppState {
@@ -125,6 +136,8 @@ impl App {
                 metrics: Arc::clone(&metrics),
                 server: Arc::new(config.server.clone()),
                 connections: Arc::new(Semaphore::new(config.server.max_connections.max(1))),
+                limits: Arc::clone(&limits),
+                revocations: auth.revocations.clone(),
                 shutdown: shutdown.clone(),
                 tracker: tracker.clone(),
             },
@@ -132,19 +145,25 @@ impl App {
                 engine: Arc::clone(&engine),
                 metrics: Arc::clone(&metrics),
                 api_sessions: Arc::new(SessionCache::new(config.chat.api_sessions)),
+                limits: Arc::clone(&limits),
+                store: Arc::clone(&store),
+                allow_anonymous: config.api.allow_anonymous,
             },
             wechat: WechatState {
                 engine,
                 store: Arc::clone(&store),
                 metrics,
                 wechat: Arc::new(wechat),
+                limits: Arc::clone(&limits),
                 shutdown: shutdown.clone(),
                 tracker,
             },
-            admin: AdminState { store, admin: Arc::new(Auth::new(config.admin.clone())), knowledge, analytics },
+            admin: AdminState { store, admin: auth, knowledge, analytics, import: config.import.clone() },
         };
+        retention::spawn(Arc::clone(state.store()), config.privacy.clone(), shutdown.clone(), &state.web.tracker);
         state.analytics().spawn(shutdown);
-        Ok(App { listener, state })
+        let header_read = Duration::from_secs(config.limits.header_read_secs.max(1));
+        Ok(App { listener, state, serving: serve::Serving { limits, proxies, header_read } })
     }
 
     /// The bound address (the real port when configured with port 0).
@@ -159,7 +178,12 @@ impl App {
 
     /// Serves until `stop` completes, then shuts down gracefully.
     pub async fn run_until_stopped(self, stop: impl Future<Output = ()> + Send + 'static) -> Result<(), StartError> {
-        let App { listener, state } = self;
+        let App { listener, state, serving } = self;
+        if state.http.allow_anonymous {
+            tracing::warn!(
+                "api.allow_anonymous = true：/api/v1/ask 不需要 API 密钥（仅适合演示，生产环境请关闭并用 `taxbot apikey add` 发放密钥）"
+            );
+        }
         tracing::info!(addr = %listener.local_addr().map_err(StartError::Serve)?, "taxbot 已启动");
         let shutdown = state.web.shutdown.clone();
         let tracker = state.web.tracker.clone();
@@ -179,15 +203,14 @@ impl App {
                 tokio::time::sleep(drain).await;
             }
         };
-        let app = app.into_make_service_with_connect_info::<SocketAddr>();
-        let served = axum::serve(listener, app).with_graceful_shutdown(signal).await;
+        serve::serve(listener, app, serving, signal, grace).await;
         tracker.close();
         if tokio::time::timeout(grace, tracker.wait()).await.is_err() {
             tracing::warn!("部分连接在 {grace:?} 内未结束，强制关闭");
         }
         store.close().await;
         tracing::info!("已关闭");
-        served.map_err(StartError::Serve)
+        Ok(())
     }
 }
 

@@ -7,12 +7,16 @@
 
 mod accounts;
 mod analytics;
+mod api_keys;
 mod knowledge;
 mod model;
+mod retention;
 mod sqlite;
 mod sqlite_accounts;
 mod sqlite_analytics;
+mod sqlite_api_keys;
 mod sqlite_knowledge;
+mod sqlite_retention;
 mod sqlite_rows;
 
 use std::path::Path;
@@ -23,11 +27,13 @@ use chrono::{DateTime, Utc};
 pub use crate::config::store::Settings;
 pub use accounts::{AccountStore, AdminSession, AuditEntry, AuditFilter, User};
 pub use analytics::{AnalyticsStore, AskedQuestion, HandoffRecord, RatingRecord, outcome as handoff_outcome};
+pub use api_keys::{ApiKey, ApiKeyStore};
 pub use knowledge::{KnowledgeStore, KnowledgeVersion, NewKnowledge};
 pub use model::{
     Agent, Conversation, ConversationState, Feedback, Message, NewMessage, QueueEntry, Rating, Sender, Ticket,
     TicketStatus,
 };
+pub use retention::{FORGOTTEN, PurgeCounts, RetentionStore};
 pub use sqlite::SqliteStore;
 
 use crate::api_error::{Code, ErrorCode};
@@ -62,7 +68,7 @@ pub type Result<T> = std::result::Result<T, StoreError>;
 
 /// Persistence used by the chat engine and the handoff hub.
 #[async_trait]
-pub trait Store: AccountStore + AnalyticsStore + KnowledgeStore + Send + Sync {
+pub trait Store: AccountStore + AnalyticsStore + ApiKeyStore + KnowledgeStore + RetentionStore + Send + Sync {
     /// Checks the database answers.
     async fn ping(&self) -> Result<()>;
     /// Flushes and closes; later calls fail.

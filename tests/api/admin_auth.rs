@@ -111,7 +111,7 @@ async fn wrong_password_unknown_user_and_disabled_accounts_get_401() {
 
 #[tokio::test]
 async fn cookies_are_secure_behind_a_trusted_tls_proxy() {
-    let app = crate::helpers::spawn_app_with(|c| c.admin.trust_proxy = true).await;
+    let app = crate::helpers::spawn_app_with(|c| c.server.trust_proxy = vec!["127.0.0.1".into()]).await;
     add_user(&*app.store, "admin", Role::Admin, "admin-password").await;
     let login = |proto: &'static str| {
         app.http

@@ -1,6 +1,14 @@
 //! Integration tests: the real server on port 0, real WebSocket and HTTP
 //! clients, a real SQLite file per test. One binary so it links once.
 
+mod abuse_accounts;
+mod abuse_api_keys;
+mod abuse_clients;
+mod abuse_frames;
+mod abuse_headers;
+mod abuse_import;
+mod abuse_login;
+mod abuse_privacy;
 mod admin_auth;
 mod admin_client;
 mod admin_users;

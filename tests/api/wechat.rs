@@ -201,6 +201,20 @@ async fn wechat_retries_are_answered_and_stored_once() {
 }
 
 #[tokio::test]
+async fn wechat_a_replay_after_the_dedupe_window_is_not_stored_twice() {
+    let app = app_with(None, |c| c.wechat.dedupe_secs = 1).await;
+    let body = text_msg("o_replay", QUESTION, "3002");
+    let first = post_plain(&app, &body).await;
+    assert!(first.1.is_some());
+    // Past dedupe_secs, well inside the 300 s timestamp window: a captured request replayed.
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    let replayed = post_plain(&app, &body).await;
+    assert_eq!(replayed, first);
+    let texts = conversation_messages(&app, "o_replay").await;
+    assert_eq!(texts.iter().filter(|t| t.as_str() == QUESTION).count(), 1, "{texts:?}");
+}
+
+#[tokio::test]
 async fn wechat_safe_mode_decrypts_and_encrypts() {
     let app = app_with(None, |_| {}).await;
     let c = Cryptor::new(KEY, APPID).expect("key");

@@ -2,16 +2,39 @@
 
 use axum::extract::ws::{Message, WebSocket};
 use futures_util::{Sink, StreamExt};
-use tokio::sync::mpsc;
+use tokio::sync::{broadcast, mpsc};
+use tokio::time::Instant;
 use tracing::Instrument;
 
 use super::protocol::{AGENT_TYPES, AgentClientMsg, AgentServerMsg, FrameError};
 use super::socket::{FrameLimits, Handler, Out, run, subscribed};
 use super::{Flow, WebState, convert};
+use crate::admin::{RECHECK_EVERY, Role, session_valid};
 use crate::api_error::{Code, ErrorCode};
 use crate::chat::wording;
 use crate::handoff::{AgentAccount, AgentEvent, HandoffError, Presence};
 use crate::ids::SessionId;
+
+/// The sign-in behind an agent socket, checked again whenever the console API
+/// says the account changed and every [`RECHECK_EVERY`].
+pub(super) struct SignIn {
+    /// The session (cookie token hash) the socket was opened with.
+    pub token_hash: String,
+    /// The account.
+    pub user_id: i64,
+    /// Its role when the socket opened (a change ends the sign-in).
+    pub role: Role,
+    /// Notices of accounts whose sign-ins may have ended.
+    pub revoked: broadcast::Receiver<i64>,
+}
+
+/// What the loop hands the agent socket besides frames.
+enum Input {
+    /// A hub event.
+    Hub(AgentEvent),
+    /// Time to check the sign-in.
+    Check,
+}
 
 /// The state of one agent console connection.
 struct Conn {
@@ -19,6 +42,8 @@ struct Conn {
     account: AgentAccount,
     agent: Option<(AgentAccount, u64)>,
     events: Option<mpsc::Receiver<AgentEvent>>,
+    signin: SignIn,
+    next_check: Instant,
 }
 
 fn event(e: &AgentEvent) -> AgentServerMsg {
@@ -39,13 +64,14 @@ fn event(e: &AgentEvent) -> AgentServerMsg {
 }
 
 /// Serves the agent console of `account` (a signed-in user) until it closes or the server stops.
-pub(crate) async fn serve(socket: WebSocket, state: WebState, account: AgentAccount) {
+pub(crate) async fn serve(socket: WebSocket, state: WebState, account: AgentAccount, signin: SignIn) {
     let span = tracing::info_span!("ws_agent", agent = tracing::field::Empty);
     async move {
         let (out, input) = socket.split();
-        let limits = FrameLimits::of(&state.server);
+        let limits = FrameLimits::of(&state);
         let shutdown = state.shutdown.clone();
-        let conn = Conn { state, account, agent: None, events: None };
+        let next_check = Instant::now() + RECHECK_EVERY;
+        let conn = Conn { state, account, agent: None, events: None, signin, next_check };
         run(conn, out, input, limits, shutdown).await;
     }
     .instrument(span)
@@ -54,11 +80,30 @@ pub(crate) async fn serve(socket: WebSocket, state: WebState, account: AgentAcco
 
 impl<S: Sink<Message> + Unpin + Send> Handler<S> for Conn {
     type In = AgentClientMsg;
-    type Event = AgentEvent;
+    type Event = Input;
     const TYPES: &'static [&'static str] = &AGENT_TYPES;
 
-    async fn next_event(&mut self) -> Option<AgentEvent> {
-        subscribed(&mut self.events).await
+    async fn next_event(&mut self) -> Option<Input> {
+        let hub = subscribed(&mut self.events);
+        let user_id = self.signin.user_id;
+        let revoked = async {
+            loop {
+                match self.signin.revoked.recv().await {
+                    Ok(id) if id != user_id => continue,
+                    // Ours, or notices were missed: check.
+                    Ok(_) | Err(broadcast::error::RecvError::Lagged(_)) => return,
+                    Err(broadcast::error::RecvError::Closed) => std::future::pending::<()>().await,
+                }
+            }
+        };
+        tokio::select! {
+            e = hub => e.map(Input::Hub),
+            () = revoked => Some(Input::Check),
+            () = tokio::time::sleep_until(self.next_check) => {
+                self.next_check = Instant::now() + RECHECK_EVERY;
+                Some(Input::Check)
+            }
+        }
     }
 
     async fn message(&mut self, out: &mut Out<S>, msg: AgentClientMsg) -> Flow {
@@ -73,14 +118,31 @@ impl<S: Sink<Message> + Unpin + Send> Handler<S> for Conn {
         let Some(agent) = self.agent.as_ref().map(|(a, _)| a.id.clone()) else {
             return self.error(out, FrameError::HelloRequired).await;
         };
+        if let AgentClientMsg::ListTickets { before } = msg {
+            return self.list_tickets(out, before).await;
+        }
         match self.act(&agent, msg).await {
             Ok(message_id) => out.send(&AgentServerMsg::Ack { message_id }).await,
             Err(e) => self.error(out, e).await,
         }
     }
 
-    async fn event(&mut self, out: &mut Out<S>, e: AgentEvent) -> Flow {
-        out.send(&event(&e)).await
+    async fn event(&mut self, out: &mut Out<S>, input: Input) -> Flow {
+        match input {
+            Input::Hub(e) => out.send(&event(&e)).await,
+            Input::Check if session_valid(&*self.state.store, &self.signin.token_hash, self.signin.role).await => {
+                Flow::Continue
+            }
+            Input::Check => {
+                let message = "您的登录已失效（已退出、账号被停用或角色已变更），请重新登录".to_owned();
+                let _ = out.send(&AgentServerMsg::Error { code: Code::Unauthorized, message }).await;
+                Flow::Close
+            }
+        }
+    }
+
+    fn awaiting_hello(&self) -> bool {
+        self.agent.is_none()
     }
 
     async fn invalid(&mut self, out: &mut Out<S>, e: FrameError) -> Flow {
@@ -119,10 +181,26 @@ impl Conn {
             max_concurrent: session.account.max_concurrent,
             active: session.active.iter().map(convert::conversation).collect(),
             tickets: session.tickets.iter().map(convert::ticket).collect(),
+            tickets_total: session.tickets_total,
         };
         self.agent = Some((session.account, session.conn));
         self.events = Some(session.events);
         out.send(&welcome).await
+    }
+
+    /// One page of open tickets older than `before`, and whether more remain.
+    async fn list_tickets<S: Sink<Message> + Unpin>(&self, out: &mut Out<S>, before: Option<i64>) -> Flow {
+        let hub = self.state.engine.hub();
+        let page = match hub.open_tickets_page(before).await {
+            Ok((page, _)) => page,
+            Err(e) => return self.error(out, e).await,
+        };
+        let more = match page.last() {
+            Some(t) => hub.open_tickets_page(Some(t.id)).await.is_ok_and(|(older, _)| !older.is_empty()),
+            None => false,
+        };
+        let tickets = page.iter().map(convert::ticket).collect();
+        out.send(&AgentServerMsg::Tickets { tickets, more }).await
     }
 
     async fn act(&mut self, agent: &str, msg: AgentClientMsg) -> Result<Option<i64>, ActError> {
@@ -151,7 +229,7 @@ impl Conn {
                 hub.answer_ticket(agent, ticket_id, text.trim()).await?;
             }
             AgentClientMsg::Hello { .. } => return Err(ActError::AlreadyHello),
-            AgentClientMsg::Ping => {}
+            AgentClientMsg::Ping | AgentClientMsg::ListTickets { .. } => {}
         }
         Ok(None)
     }

@@ -21,17 +21,20 @@ struct Conn {
     state: WebState,
     session: Option<Session>,
     events: Option<mpsc::Receiver<VisitorEvent>>,
+    /// The client's address (daily 留言 bound).
+    ip: std::net::IpAddr,
 }
 
 /// Serves one taxpayer connection until it closes or the server stops.
-pub(crate) async fn serve(socket: WebSocket, state: WebState) {
+pub(crate) async fn serve(socket: WebSocket, state: WebState, ip: std::net::IpAddr) {
     let span = tracing::info_span!("ws_chat", session = tracing::field::Empty);
     async move {
         let (out, input) = socket.split();
-        let limits = FrameLimits::of(&state.server);
+        let mut limits = FrameLimits::of(&state);
+        limits.limiter = limits.limiter.per_address(std::sync::Arc::clone(&state.limits), ip);
         state.metrics.ws_opened();
         let shutdown = state.shutdown.clone();
-        let conn = Conn { state, session: None, events: None };
+        let conn = Conn { state, session: None, events: None, ip };
         run(conn, out, input, limits, shutdown).await;
     }
     .instrument(span)
@@ -68,6 +71,10 @@ impl<S: Sink<Message> + Unpin + Send> Handler<S> for Conn {
 
     async fn invalid(&mut self, out: &mut Out<S>, e: FrameError) -> Flow {
         self.frame_error(out, e).await
+    }
+
+    fn awaiting_hello(&self) -> bool {
+        self.session.is_none()
     }
 
     async fn restarting(&mut self, out: &mut Out<S>) -> Flow {
@@ -184,6 +191,9 @@ impl Conn {
                 Ok(()) => ((None, None), None),
                 Err(e) => return self.chat_error(out, e).await,
             },
+            ClientMsg::LeaveMessage { .. } if !self.state.limits.allow_ticket(s.visitor.as_str(), Some(self.ip)) => {
+                return self.error(out, Code::TooManyTickets, wording::TOO_MANY_TICKETS.into()).await;
+            }
             ClientMsg::LeaveMessage { text, contact } => match engine.leave_message(s, &text, contact).await {
                 Ok((message_id, ticket)) => {
                     if let Flow::Close = ack(out, None, Some(message_id)).await {

@@ -14,7 +14,7 @@ use std::sync::Arc;
 
 use axum::extract::State;
 use axum::extract::ws::{WebSocket, WebSocketUpgrade};
-use axum::http::{HeaderMap, header};
+use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
@@ -24,6 +24,7 @@ pub use limit::RateLimiter;
 
 use crate::api_error::{ApiError, Code};
 use crate::chat::Engine;
+use crate::client::{ClientAddr, ClientLimits};
 use crate::config::server::Settings as Limits;
 use crate::handoff::AgentAccount;
 use crate::metrics::Metrics;
@@ -43,6 +44,10 @@ pub struct WebState {
     pub server: Arc<Limits>,
     /// Open WebSocket connections are capped by these permits.
     pub connections: Arc<Semaphore>,
+    /// Per-client bounds (sockets and messages per address, tickets per day).
+    pub limits: Arc<ClientLimits>,
+    /// Notices that an account's sign-ins may have ended (agent sockets close).
+    pub revocations: crate::admin::Revocations,
     /// Cancelled when the server begins to shut down.
     pub shutdown: CancellationToken,
     /// Tracks socket tasks so that shutdown waits for them.
@@ -56,6 +61,11 @@ const TRANSPORT_FACTOR: usize = 8;
 fn upgrade(ws: WebSocketUpgrade, state: &WebState) -> WebSocketUpgrade {
     let hard = state.server.max_frame_bytes.saturating_mul(TRANSPORT_FACTOR);
     ws.max_message_size(hard).max_frame_size(hard)
+}
+
+/// When a new socket must have sent `hello` (`limits.hello_secs` from now).
+fn hello_deadline(state: &WebState) -> tokio::time::Instant {
+    tokio::time::Instant::now() + std::time::Duration::from_secs(state.limits.settings().hello_secs.max(1))
 }
 
 /// Whether a socket loop keeps reading after handling an input.
@@ -84,36 +94,37 @@ where
     })
 }
 
-/// `GET /ws/chat`: a taxpayer connection.
-pub async fn chat_socket(State(state): State<WebState>, ws: WebSocketUpgrade) -> Response {
-    accept(state, ws, chat::serve)
+/// `GET /ws/chat`: a taxpayer connection (at most `limits.connections_per_address` per address).
+pub async fn chat_socket(State(state): State<WebState>, client: ClientAddr, ws: WebSocketUpgrade) -> Response {
+    let Some(guard) = state.limits.open(client.ip) else {
+        let message = "您的网络地址打开的咨询窗口过多，请关闭部分窗口后再试";
+        return ApiError::new(Code::TooManyConnections, message).into_response();
+    };
+    accept(state, ws, move |socket, state| async move {
+        chat::serve(socket, state, client.ip).await;
+        drop(guard);
+    })
 }
 
 /// `GET /ws/agent`: the agent console of the user signed in to the console
 /// (session cookie; any role may serve). A browser's `Origin` must match
 /// `Host`, so another site cannot open the socket with the agent's cookie.
 pub async fn agent_socket(State(state): State<WebState>, headers: HeaderMap, ws: WebSocketUpgrade) -> Response {
-    if !same_origin(&headers) {
+    if !crate::client::same_origin(&headers) {
         return ApiError::new(Code::BadOrigin, "请从控制台页面连接坐席工作台").into_response();
     }
-    let principal = match crate::admin::authenticate(&*state.store, &headers).await {
-        Ok((p, _)) => p,
+    // Subscribed before authenticating, so that a sign-out racing the upgrade is not missed.
+    let revoked = state.revocations.subscribe();
+    let (principal, session) = match crate::admin::authenticate(&*state.store, &headers).await {
+        Ok(pair) => pair,
         Err(e) => return e.into_response(),
     };
+    let signin =
+        agent::SignIn { token_hash: session.token_hash, user_id: principal.user_id, role: principal.role, revoked };
     let max_concurrent = match state.store.user(principal.user_id).await {
         Ok(u) => u.max_concurrent,
         Err(e) => return ApiError::from(e).into_response(),
     };
     let account = AgentAccount { id: principal.name.clone(), name: principal.name, max_concurrent };
-    accept(state, ws, move |socket, state| agent::serve(socket, state, account))
-}
-
-/// True without an `Origin` (not a browser) or when its host is the request's `Host`.
-fn same_origin(headers: &HeaderMap) -> bool {
-    let Some(origin) = headers.get(header::ORIGIN) else {
-        return true;
-    };
-    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok());
-    let origin_host = origin.to_str().ok().and_then(|o| o.split_once("://")).map(|(_, rest)| rest);
-    matches!((origin_host, host), (Some(o), Some(h)) if o.eq_ignore_ascii_case(h))
+    accept(state, ws, move |socket, state| agent::serve(socket, state, account, signin))
 }

@@ -15,7 +15,6 @@ use super::Flow;
 use super::inbound::{Inbound, inbound};
 use super::limit::RateLimiter;
 use super::protocol::FrameError;
-use crate::config::server::Settings as Limits;
 
 /// The outgoing half of a socket: frames are queued with [`Out::send`] and
 /// written by the loop's flush after each input or event, so a reply of
@@ -62,6 +61,9 @@ pub(super) trait Handler<S>: Send {
     fn event(&mut self, out: &mut Out<S>, event: Self::Event) -> impl Future<Output = Flow> + Send;
     /// Answers a frame that failed the checks (the connection stays open).
     fn invalid(&mut self, out: &mut Out<S>, e: FrameError) -> impl Future<Output = Flow> + Send;
+    /// Whether the client has yet to send `hello` (the loop closes the
+    /// connection at [`FrameLimits::hello_by`] while it has not).
+    fn awaiting_hello(&self) -> bool;
     /// Tells the client the server is restarting (the loop then closes).
     fn restarting(&mut self, out: &mut Out<S>) -> impl Future<Output = Flow> + Send;
     /// Releases what the connection held once it is closed.
@@ -85,15 +87,27 @@ pub(super) struct FrameLimits {
     /// After shutdown begins, work still running this long is cut short so
     /// the client gets `server.restarting` and a close frame within the grace period.
     pub finish_within: Duration,
+    /// When a connection without `hello` is closed (`limits.hello_secs`).
+    pub hello_by: tokio::time::Instant,
+}
+
+/// Completes at `deadline` while `waiting`; never otherwise.
+async fn until_hello(waiting: bool, deadline: tokio::time::Instant) {
+    if waiting {
+        tokio::time::sleep_until(deadline).await;
+    } else {
+        std::future::pending::<()>().await;
+    }
 }
 
 impl FrameLimits {
     /// The configured limits of a fresh connection.
-    pub(super) fn of(server: &Limits) -> Self {
+    pub(super) fn of(state: &super::WebState) -> Self {
         FrameLimits {
-            max_bytes: server.max_frame_bytes,
-            limiter: RateLimiter::new(server.messages_per_sec, server.message_burst),
-            finish_within: Duration::from_secs(server.shutdown_grace_secs) / 2,
+            max_bytes: state.server.max_frame_bytes,
+            limiter: RateLimiter::new(state.server.messages_per_sec, state.server.message_burst),
+            hello_by: super::hello_deadline(state),
+            finish_within: Duration::from_secs(state.server.shutdown_grace_secs) / 2,
         }
     }
 }
@@ -122,14 +136,21 @@ pub(super) async fn run<H, S, I, E>(
     H: Handler<S>,
     S: Sink<Message> + Unpin + Send,
     I: Stream<Item = Result<Message, E>> + Unpin + Send,
+    E: std::fmt::Display,
 {
     let mut out = Out { sink };
     let finish_within = limits.finish_within;
+    let mut close = None;
     let stopping = loop {
+        let awaiting_hello = handler.awaiting_hello();
         let step = async {
             tokio::select! {
                 _ = shutdown.cancelled() => None,
                 Some(event) = handler.next_event() => Some(handler.event(&mut out, event).await),
+                () = until_hello(awaiting_hello, limits.hello_by) => {
+                    let _ = handler.invalid(&mut out, FrameError::HelloTimeout).await;
+                    Some(Flow::Close)
+                }
                 frame = input.next() => Some(match frame {
                     Some(Ok(m)) => match inbound::<H::In>(m, limits.max_bytes, &mut limits.limiter, H::TYPES) {
                         Inbound::Msg(msg) => handler.message(&mut out, msg).await,
@@ -137,6 +158,10 @@ pub(super) async fn run<H, S, I, E>(
                         Inbound::Close => Flow::Close,
                         Inbound::Ignore => Flow::Continue,
                     },
+                    Some(Err(e)) if too_big(&e) => {
+                        close = Some(CloseFrame { code: MESSAGE_TOO_BIG, reason: "消息过大".into() });
+                        Flow::Close
+                    }
                     _ => Flow::Close,
                 }),
             }
@@ -158,9 +183,20 @@ pub(super) async fn run<H, S, I, E>(
         let _ = handler.restarting(&mut out).await;
         let _ = out.sink.send(going_away()).await;
     } else {
-        let _ = out.sink.send(Message::Close(None)).await;
+        let _ = out.sink.send(Message::Close(close)).await;
     }
     handler.closed().await;
+}
+
+/// The close code of a message over the transport limit (RFC 6455 §7.4.1).
+const MESSAGE_TOO_BIG: u16 = 1009;
+
+/// Whether a read failed because the message or frame exceeded the transport
+/// limit (the WebSocket library reports it as a capacity error; its type is
+/// the server framework's, so it is recognised by its text).
+fn too_big(e: &impl std::fmt::Display) -> bool {
+    let text = e.to_string();
+    text.contains("Space limit exceeded") || text.contains("too long") || text.contains("too big")
 }
 
 #[cfg(test)]
@@ -208,6 +244,9 @@ mod tests {
         async fn invalid(&mut self, out: &mut Out<S>, e: FrameError) -> Flow {
             out.send(&format!("error:{}", e.code().as_str())).await
         }
+        fn awaiting_hello(&self) -> bool {
+            false
+        }
         async fn restarting(&mut self, out: &mut Out<S>) -> Flow {
             out.send(&"restarting").await
         }
@@ -231,16 +270,18 @@ mod tests {
         let (events, rx_events) = mpsc::channel(8);
         let log = Arc::new(Mutex::new(Vec::new()));
         let input = Box::pin(futures_util::stream::unfold(rx_in, |mut rx| async move {
-            rx.recv().await.map(|m| (Ok::<_, ()>(m), rx))
+            rx.recv().await.map(|m| (Ok::<_, String>(m), rx))
         }));
         let sink = Box::pin(futures_util::sink::unfold(tx_out, |tx, m: Message| async move {
             tx.send(m).map_err(|_| ())?;
             Ok::<_, ()>(tx)
         }));
         let handler = Echo { events: rx_events, log: Arc::clone(&log) };
+        let hello_by = tokio::time::Instant::now() + Duration::from_secs(60);
         let limits = FrameLimits {
             max_bytes: 64,
             limiter: RateLimiter::new(rate, rate),
+            hello_by,
             finish_within: Duration::from_millis(100),
         };
         let shutdown = CancellationToken::new();

@@ -73,7 +73,7 @@ impl Bridge {
             settings: settings.clone(),
             accounts,
             sessions: SessionCache::new(settings.sessions),
-            dedupe: Dedupe::new(Duration::from_secs(settings.dedupe_secs), settings.dedupe_capacity),
+            dedupe: Dedupe::new(dedupe_window(settings), settings.dedupe_capacity),
             forwarded: Mutex::new(HashSet::new()),
         })
     }
@@ -162,15 +162,31 @@ fn choice(text: &str, offered: &[String]) -> Option<String> {
     offered.get(n.checked_sub(1)?).cloned()
 }
 
+/// How long a message id is remembered: `dedupe_secs`, but never less than
+/// the time a captured request stays acceptable. A timestamp may be up to
+/// `max_clock_skew_secs` ahead of our clock when first delivered and is
+/// accepted until it is that far behind, so a replay inside that window must
+/// still find the id (otherwise it would be answered and stored twice).
+fn dedupe_window(settings: &crate::config::wechat::Settings) -> Duration {
+    let replayable = settings.max_clock_skew_secs.saturating_mul(2).saturating_add(1);
+    Duration::from_secs(settings.dedupe_secs.max(replayable))
+}
+
 async fn ask(state: &WechatState, acc: usize, openid: &str, text: &str) -> Option<String> {
     let mut s = match session(state, acc, openid).await {
         Ok(s) => s,
         Err(e) => return Some(e),
     };
     let engine = &state.engine;
+    // WeChat's servers carry every user, so the bound is per user, not per address.
+    if !state.limits.allow(&format!("wechat:{openid}")) {
+        return Some(wording::TOO_FAST.into());
+    }
     let in_bot = engine.hub().state_of(&s.id) == ConversationState::Bot;
     let note = text.trim().strip_prefix("留言").map(str::trim).filter(|t| in_bot && !t.is_empty());
-    let result = if let Some(note) = note {
+    let result = if note.is_some() && !state.limits.allow_ticket(s.visitor.as_str(), None) {
+        Ok(wording::TOO_MANY_TICKETS.to_owned())
+    } else if let Some(note) = note {
         engine.leave_message(&s, note, None).await.map(|(_, t)| wording::ticket_created_wechat(t.id))
     } else {
         let asked = match choice(text, &s.offered) {

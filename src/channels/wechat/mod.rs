@@ -46,6 +46,8 @@ pub struct WechatState {
     pub metrics: Arc<Metrics>,
     /// The accounts and their per-user state.
     pub wechat: Arc<Bridge>,
+    /// Per-user message rate and daily tickets.
+    pub limits: Arc<crate::client::ClientLimits>,
     /// Cancelled when the server begins to shut down.
     pub shutdown: CancellationToken,
     /// Tracks late-answer tasks so that shutdown waits for them.

@@ -61,12 +61,12 @@ pub fn parse(body: &[u8]) -> Result<Fields, XmlError> {
                 if depth == 1 {
                     saw_root = true;
                 } else if depth == 2 {
-                    let name = String::from_utf8_lossy(e.name().as_ref()).into_owned();
+                    let name = e.name().as_ref().to_owned();
                     current = Some((name, String::new()));
                 }
             }
             Event::Empty(e) if depth == 1 => {
-                let name = String::from_utf8_lossy(e.name().as_ref()).into_owned();
+                let name = e.name().as_ref().to_owned();
                 fields.insert(name, String::new());
             }
             Event::Empty(_) => saw_root |= depth == 0,
@@ -79,15 +79,25 @@ pub fn parse(body: &[u8]) -> Result<Fields, XmlError> {
                 depth = depth.saturating_sub(1);
             }
             Event::Text(t) if depth == 2 => {
-                let s = t.unescape().map_err(|e| bad(&e))?;
                 if let Some((_, value)) = current.as_mut() {
-                    value.push_str(&s);
+                    value.push_str(&t.xml10_content());
+                }
+            }
+            // Entity and character references arrive as their own events.
+            Event::GeneralRef(r) if depth == 2 => {
+                let resolved = match r.resolve_char_ref().map_err(|e| bad(&e))? {
+                    Some(c) => c.to_string(),
+                    None => quick_xml::escape::resolve_predefined_entity(&r)
+                        .ok_or_else(|| XmlError::Malformed(format!("未知实体 &{};", &*r)))?
+                        .to_owned(),
+                };
+                if let Some((_, value)) = current.as_mut() {
+                    value.push_str(&resolved);
                 }
             }
             Event::CData(c) if depth == 2 => {
-                let s = std::str::from_utf8(c.as_ref()).map_err(|e| bad(&e))?;
                 if let Some((_, value)) = current.as_mut() {
-                    value.push_str(s);
+                    value.push_str(&c.xml10_content());
                 }
             }
             Event::DocType(_) => return Err(XmlError::Malformed("不接受 DOCTYPE".into())),

@@ -18,13 +18,13 @@ use crate::knowledge::import_changes;
 
 /// Reads a workbook or a knowledge-base directory to import, all or nothing; the
 /// problems of a workbook are printed one per line.
-pub fn read_import(source: &Path, out: &mut dyn Write) -> Result<KnowledgeBase> {
+pub fn read_import(source: &Path, limits: &kb::ImportLimits, out: &mut dyn Write) -> Result<KnowledgeBase> {
     if !source.exists() {
         bail!("找不到 {}", source.display());
     }
     let incoming = if is_xlsx(source) {
         let bytes = std::fs::read(source).with_context(|| format!("无法读取 {}", source.display()))?;
-        match kb::from_xlsx(&bytes) {
+        match kb::from_xlsx(&bytes, limits) {
             Err(kb::XlsxImportError::Invalid(problems)) => {
                 for p in &problems {
                     writeln!(out, "{p}")?;
@@ -46,11 +46,11 @@ pub fn read_import(source: &Path, out: &mut dyn Write) -> Result<KnowledgeBase> 
 /// id and the others kept, the word lists are replaced, and the topic plan too when the source
 /// has one. The directory is replaced all at once, and only when the merged base is valid;
 /// unchanged files keep their formatting and comments.
-pub fn import_dir(dir: &Path, source: &Path, out: &mut dyn Write) -> Result<ExitCode> {
+pub fn import_dir(dir: &Path, source: &Path, limits: &kb::ImportLimits, out: &mut dyn Write) -> Result<ExitCode> {
     for line in swap::recover(dir)? {
         writeln!(out, "{line}")?;
     }
-    let incoming = read_import(source, out)?;
+    let incoming = read_import(source, limits, out)?;
     let target = super::load_base(dir)?;
     let published: BTreeMap<String, Entry> = target.entries.iter().map(|e| (e.id.to_string(), e.clone())).collect();
     let (counts, changes) = import_changes(&published, &incoming.entries);

@@ -71,7 +71,7 @@ pub fn run(config: Config, command: Command, out: &mut dyn Write) -> Result<Exit
         Command::Export { kb, dest, data_dir: Some(dir) } => store::export(config, &kb, dir, &dest, out),
         Command::Import { kb, source, data_dir: Some(dir) } => store::import(config, &kb, dir, &source, out),
         Command::Export { kb, dest, data_dir: None } => write_base(&load_base(&kb.dir(&config))?, &dest, out),
-        Command::Import { kb, source, data_dir: None } => import_dir(&kb.dir(&config), &source, out),
+        Command::Import { kb, source, data_dir: None } => import_dir(&kb.dir(&config), &source, &config.import, out),
         Command::Expiring { kb, days } => expiring(&kb.dir(&config), days, out),
     }
 }

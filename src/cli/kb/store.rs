@@ -29,8 +29,9 @@ pub fn export(config: Config, arg: &KbArg, data_dir: PathBuf, dest: &Path, out: 
 /// Imports `source` into the store as new published versions by `cli` (audited). Entries and
 /// word lists only: the topic plan is not versioned in the store.
 pub fn import(config: Config, arg: &KbArg, data_dir: PathBuf, source: &Path, out: &mut dyn Write) -> Result<ExitCode> {
+    let limits = config.import.clone();
     with_knowledge(config, arg, data_dir, async |knowledge, store| {
-        let incoming = read_import(source, out)?;
+        let incoming = read_import(source, &limits, out)?;
         let counts = knowledge.import(incoming, "cli").await?;
         let target = source.display().to_string();
         audit::record_from(store, "cli", "kb.import", &target, serde_json::json!(counts), None).await?;

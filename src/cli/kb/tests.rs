@@ -117,7 +117,7 @@ fn importing_a_directory_adds_changes_and_moves_entries_and_rewrites_only_those(
         base.entries.retain(|e| e.id.as_str() != "IIT-003");
     });
     let mut out = Vec::new();
-    assert_eq!(import_dir(&dir, &source, &mut out).expect("imports"), ExitCode::SUCCESS);
+    assert_eq!(import_dir(&dir, &source, &Default::default(), &mut out).expect("imports"), ExitCode::SUCCESS);
     assert_eq!(text(out), format!("已导入到 {}：新增 1 个，修改 2 个，未变 5 个条目\n", dir.display()));
     let after = load_base(&dir).expect("still valid");
     assert_eq!(after.entries.len(), 9, "IIT-003, left out of the import, is kept");
@@ -136,7 +136,7 @@ fn an_import_that_clashes_with_a_kept_entry_writes_nothing() {
         base.entries.retain(|e| e.id.as_str() == "VAT-001");
         base.entries[0].similar.push(taken);
     });
-    let err = import_dir(&dir, &source, &mut Vec::new()).expect_err("clash");
+    let err = import_dir(&dir, &source, &Default::default(), &mut Vec::new()).expect_err("clash");
     assert!(format!("{err:#}").contains("导入后的知识库有错误，未导入任何内容"), "{err:#}");
     let before = fs::read_to_string(fixture_kb().join("faq/VAT/VAT-001.md")).expect("read");
     assert_eq!(fs::read_to_string(dir.join("faq/VAT/VAT-001.md")).expect("read"), before);
@@ -148,7 +148,7 @@ fn an_imported_directory_replaces_the_topic_plan_and_a_workbook_keeps_it() {
     let plan_before = fs::read_to_string(dir.join(TOPICS_FILE)).expect("plan");
     let workbook = dir.parent().expect("parent").join("kb.xlsx");
     write_base(&load_base(&fixture_kb()).expect("loads"), &workbook, &mut Vec::new()).expect("exports");
-    import_dir(&dir, &workbook, &mut Vec::new()).expect("imports");
+    import_dir(&dir, &workbook, &Default::default(), &mut Vec::new()).expect("imports");
     assert_eq!(fs::read_to_string(dir.join(TOPICS_FILE)).expect("plan"), plan_before);
     let (_src, source) = import_source(|base| {
         let plan = base.topics.as_mut().expect("a plan");
@@ -156,7 +156,7 @@ fn an_imported_directory_replaces_the_topic_plan_and_a_workbook_keeps_it() {
         let category = plan.topics[0].category.clone();
         plan.topics.push(kb::Topic { id, category, question: "新主题？".into(), scope_note: "范围。".into() });
     });
-    import_dir(&dir, &source, &mut Vec::new()).expect("imports");
+    import_dir(&dir, &source, &Default::default(), &mut Vec::new()).expect("imports");
     let plan_after = fs::read_to_string(dir.join(TOPICS_FILE)).expect("plan");
     assert_eq!(plan_after, format!("{plan_before}IIT-098\tIIT\t新主题？\t范围。\n"));
 }
@@ -164,9 +164,9 @@ fn an_imported_directory_replaces_the_topic_plan_and_a_workbook_keeps_it() {
 #[test]
 fn a_missing_or_unknown_import_source_is_refused() {
     let (_tmp, dir) = fixture_copy();
-    let err = import_dir(&dir, &dir.join("nowhere"), &mut Vec::new()).expect_err("missing");
+    let err = import_dir(&dir, &dir.join("nowhere"), &Default::default(), &mut Vec::new()).expect_err("missing");
     assert!(err.to_string().starts_with("找不到"), "{err}");
-    let err = import_dir(&dir, &dir.join(TOPICS_FILE), &mut Vec::new()).expect_err("not a base");
+    let err = import_dir(&dir, &dir.join(TOPICS_FILE), &Default::default(), &mut Vec::new()).expect_err("not a base");
     assert!(err.to_string().contains("只能导入 .xlsx 文件或知识库目录"), "{err}");
 }
 

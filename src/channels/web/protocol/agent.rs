@@ -55,6 +55,13 @@ pub enum AgentClientMsg {
         /// The answer.
         text: String,
     },
+    /// The next page of open tickets, older than ticket `before` (newest first
+    /// when absent); answered with `tickets`.
+    ListTickets {
+        /// The oldest ticket number the console has.
+        #[serde(default)]
+        before: Option<i64>,
+    },
     /// Keep-alive.
     Ping,
 }
@@ -102,8 +109,20 @@ pub enum AgentServerMsg {
         max_concurrent: u32,
         /// Conversations this agent serves.
         active: Vec<ConversationInfo>,
-        /// Open tickets.
+        /// The newest open tickets (at most `handoff.welcome_tickets`; fetch
+        /// older ones with `list_tickets`).
         tickets: Vec<TicketInfo>,
+        /// How many tickets are open in all.
+        #[serde(default)]
+        tickets_total: usize,
+    },
+    /// A page of open tickets (reply to `list_tickets`).
+    #[serde(rename = "tickets")]
+    Tickets {
+        /// Newest first.
+        tickets: Vec<TicketInfo>,
+        /// Whether older ones remain.
+        more: bool,
     },
     /// The queue (pushed whenever it changes).
     #[serde(rename = "queue")]

@@ -27,6 +27,9 @@ pub enum FrameError {
     /// Anything before `hello`.
     #[error("请先发送 hello 消息")]
     HelloRequired,
+    /// No `hello` within `limits.hello_secs` (the socket is then closed).
+    #[error("{}", crate::chat::wording::HELLO_TIMEOUT)]
+    HelloTimeout,
 }
 
 impl ErrorCode for FrameError {
@@ -39,6 +42,7 @@ impl ErrorCode for FrameError {
             FrameError::TooLarge(_) => Code::FrameTooLarge,
             FrameError::RateLimited => Code::RateLimited,
             FrameError::HelloRequired => Code::HelloRequired,
+            FrameError::HelloTimeout => Code::HelloTimeout,
         }
     }
 }
@@ -48,7 +52,8 @@ pub const CHAT_TYPES: [&str; 9] =
     ["hello", "ask", "choose", "feedback", "request_human", "cancel_human", "leave_message", "rate", "ping"];
 
 /// Client message types of `/ws/agent`.
-pub const AGENT_TYPES: [&str; 8] = ["hello", "status", "accept", "send", "transfer", "close", "answer_ticket", "ping"];
+pub const AGENT_TYPES: [&str; 9] =
+    ["hello", "status", "accept", "send", "transfer", "close", "answer_ticket", "list_tickets", "ping"];
 
 /// Decodes a text frame into `T`, telling bad JSON, unknown types and
 /// invalid fields apart. Never panics.

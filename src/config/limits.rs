@@ -1,0 +1,45 @@
+//! `[limits]` settings: what one client (one address, one visitor) may hold or send.
+
+use serde::{Deserialize, Serialize};
+
+/// Per-client bounds, so that one client cannot starve the others.
+///
+/// A whole office behind one NAT address shares these, so they are set well
+/// above what one person does (a person asks a question every few seconds and
+/// keeps a tab or two open) and far below what a script does.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Settings {
+    /// Open connections from one address: TCP connections from a peer that is
+    /// not a trusted proxy, and WebSockets per client address. More are closed
+    /// at once (TCP) or answered 503 `overloaded` (WebSocket).
+    pub connections_per_address: u32,
+    /// Seconds a client has to send a request's headers (also how long an idle
+    /// keep-alive connection stays open); slower ones are disconnected.
+    pub header_read_secs: u64,
+    /// Seconds a new WebSocket has to send `hello`; then it is closed.
+    pub hello_secs: u64,
+    /// Questions (and other messages) per second from one address on every
+    /// channel (per user on WeChat), on average...
+    pub asks_per_sec: u32,
+    /// ...and in a burst; more get `rate_limited`.
+    pub ask_burst: u32,
+    /// 留言 tickets one visitor may leave per day.
+    pub tickets_per_visitor_per_day: u32,
+    /// 留言 tickets one address may leave per day.
+    pub tickets_per_address_per_day: u32,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            connections_per_address: 100,
+            header_read_secs: 10,
+            hello_secs: 10,
+            asks_per_sec: 5,
+            ask_burst: 20,
+            tickets_per_visitor_per_day: 5,
+            tickets_per_address_per_day: 50,
+        }
+    }
+}
