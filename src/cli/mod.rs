@@ -19,6 +19,7 @@
 pub mod ask;
 pub mod bench;
 pub mod eval;
+pub mod eval_chat;
 pub mod kb;
 pub mod serve;
 pub mod user;
