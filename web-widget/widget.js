@@ -357,6 +357,7 @@ form.compose{display:flex;gap:8px;padding:10px;border-top:1px solid #e1e5ea;back
       if (m.offer_human) el.append(h("div", { class: "chips" }, h("button", { class: "chip", type: "button", onclick: () => humanBtn.click() }, "转人工客服")));
     },
     text(m) { typing(false); add(botBubble()).append(h("div", null, m.text)); },
+    out_of_scope(m) { typing(false); add(botBubble()).append(h("div", { class: "out-of-scope" }, m.text)); },
     "human.offer"(m) { handlers.no_match({ text: m.text, offer_human: true }); },
     queue(m) { typing(false); queued(m); },
     "agent.joined"(m) { typing(false); joined(m.agent_name); sys(`客服「${m.agent_name}」已接入，请描述您的问题`); },

@@ -176,21 +176,29 @@ impl Engine {
             Decision::Clarify { candidates } => {
                 let candidates: Vec<Suggestion> = candidates.iter().map(|c| Suggestion::of(&c.entry)).collect();
                 s.offered = candidates.iter().map(|c| c.entry_id.clone()).collect();
-                ("您是不是想问以下问题？请点选：", Ok(candidates))
+                ("您是不是想问以下问题？请点选：".to_owned(), Ok(candidates))
             }
             Decision::NoMatch { .. } => {
                 s.offered.clear();
                 let text = "抱歉，暂时没有找到可靠的答案。您可以换个说法再问，或转人工客服。";
-                (text, Err(()))
+                (text.to_owned(), Err(false))
+            }
+            Decision::OutOfScope { service } => {
+                s.offered.clear();
+                (reply::out_of_scope_text(service), Err(true))
             }
         };
-        let mut bot = NewMessage::plain(&s.id, Sender::Bot, text);
-        bot.decision = Some(if decision.is_ok() { "clarify" } else { "no_match" });
+        let mut bot = NewMessage::plain(&s.id, Sender::Bot, &text);
+        bot.decision = Some(match decision {
+            Ok(_) => "clarify",
+            Err(false) => "no_match",
+            Err(true) => "out_of_scope",
+        });
         let (message_id, reply_id) = self.store_exchange(question, bot).await?;
-        let text = text.to_owned();
         let reply = match decision {
             Ok(candidates) => Reply::Clarify { message_id: reply_id, text, candidates },
-            Err(()) => Reply::NoMatch { message_id: reply_id, text },
+            Err(false) => Reply::NoMatch { message_id: reply_id, text },
+            Err(true) => Reply::OutOfScope { message_id: reply_id, text },
         };
         Ok(Asked { message_id, reply })
     }

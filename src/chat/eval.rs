@@ -49,6 +49,7 @@ impl TurnOutcome {
             Reply::Clarify { candidates, .. } => {
                 TurnOutcome::Clarify(candidates.iter().map(|c| c.entry_id.clone()).collect())
             }
+            Reply::OutOfScope { .. } => TurnOutcome::OutOfScope,
             Reply::NoMatch { .. } => TurnOutcome::Other("no_match"),
             Reply::Text { .. } => TurnOutcome::Other("text"),
             Reply::Relayed => TurnOutcome::Other("relayed"),

@@ -15,6 +15,7 @@ mod query;
 mod rerank;
 mod retrieve;
 mod schema;
+mod scope;
 mod vectors;
 
 use std::sync::Arc;
@@ -30,6 +31,8 @@ pub use query::{MAX_QUESTION_CHARS, QueryTerms};
 use crate::kb::EntryId;
 use rerank::QueryVector;
 pub use rerank::Signals;
+use scope::Scope;
+pub use scope::{GENERAL_CONTACT, Service};
 
 /// Why a search could not run.
 #[derive(Debug, thiserror::Error)]
@@ -118,12 +121,21 @@ impl Searcher {
     pub fn ask_after(&self, question: &str, previous: Option<&Turn>) -> Result<Outcome, SearchError> {
         let snap = self.snapshot();
         let question = query::truncate(question);
+        let scope = scope::classify(&crate::text::normalize_text(question));
+        if let Scope::Service(service) = scope {
+            return Ok(Self::out_of_scope(Some(service)));
+        }
         let analysis = snap.analyzer.analyze(question);
+        let tax_words = analysis.terms.iter().any(|t| snap.analyzer.is_domain_term(&t.text));
         let thin = analysis.content_words <= THIN_QUESTION_WORDS
             || (analysis.content_words <= 4 && FOLLOW_UP_CUES.iter().any(|c| question.trim_start().starts_with(c)));
         let own = QueryTerms::from_analysis(analysis);
         let alone = self.match_terms(&snap, own.clone(), None)?;
         let Some(previous) = previous.filter(|p| thin && !p.terms.is_empty()) else {
+            // Nothing in the base comes close and not one word of tax vocabulary: not a tax question.
+            if scope == Scope::Unanchored && !tax_words && matches!(alone.decision, Decision::NoMatch { .. }) {
+                return Ok(Outcome { decision: Decision::OutOfScope { service: None }, ..alone });
+            }
             return Ok(alone);
         };
         if matches!(alone.decision, Decision::Answer { .. }) {
@@ -131,6 +143,17 @@ impl Searcher {
         }
         let merged = self.match_terms(&snap, own.merged_with(&previous.terms), Some(&own))?;
         if merged.ranked.is_empty() { Ok(alone) } else { Ok(Outcome { used_context: true, ..merged }) }
+    }
+
+    /// The outcome for a message that is not a tax question: nothing ranked,
+    /// and nothing for a follow-up to borrow.
+    fn out_of_scope(service: Option<&'static Service>) -> Outcome {
+        Outcome {
+            decision: Decision::OutOfScope { service },
+            ranked: Vec::new(),
+            turn: Turn::default(),
+            used_context: false,
+        }
     }
 
     /// Ranks and decides. With an `anchor` (a follow-up's own terms), entries
