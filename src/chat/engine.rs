@@ -122,6 +122,10 @@ impl Engine {
                 Ok(Asked { message_id, reply })
             }
             Some(i) => {
+                if i == Intent::Reset {
+                    s.previous = None;
+                    s.offered.clear();
+                }
                 let text = intent::small_talk_reply(i);
                 let bot = NewMessage::plain(&s.id, Sender::Bot, text);
                 let (message_id, reply_id) = self.store_exchange(question, bot).await?;

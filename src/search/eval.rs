@@ -158,15 +158,22 @@ pub struct SignalRow {
     pub gold: bool,
     /// The reranker's signals.
     pub signals: super::Signals,
+    /// The calibrated confidence (for tuning the decision thresholds).
+    pub confidence: f32,
+    /// The decision on the case (`answer`, `clarify`, …), the same on each of its rows.
+    pub decision: &'static str,
 }
 
 /// Every retrieved candidate of every case with its signals.
 pub fn signal_rows(searcher: &Searcher, cases: &[EvalCase]) -> Result<Vec<SignalRow>, SearchError> {
     let mut rows = Vec::new();
     for (case, c) in cases.iter().enumerate() {
-        for cand in searcher.ask(&c.query)?.ranked {
+        let outcome = searcher.ask(&c.query)?;
+        let decision = outcome.decision.kind();
+        for cand in outcome.ranked {
             let gold = c.gold.as_deref() == Some(cand.entry.id.as_str());
-            rows.push(SignalRow { case, id: cand.entry.id.to_string(), gold, signals: cand.signals });
+            let (id, signals, confidence) = (cand.entry.id.to_string(), cand.signals, cand.confidence.get());
+            rows.push(SignalRow { case, id, gold, signals, confidence, decision });
         }
     }
     Ok(rows)
