@@ -13,6 +13,10 @@ use crate::kb::Entry;
 use crate::search::{Decision, Outcome, Searcher, Turn};
 use crate::store::{ConversationState, Feedback, Message, NewMessage, Sender, Store, StoreError, Ticket};
 
+/// Related questions shown under a direct answer: enough to go on, few
+/// enough for a phone screen.
+const RELATED_QUESTIONS: usize = 3;
+
 /// The conversation engine shared by every channel.
 pub struct Engine {
     pub(super) searcher: Arc<Searcher>,
@@ -167,14 +171,7 @@ impl Engine {
         let (text, decision) = match outcome.decision {
             Decision::Answer { entry, confidence } => {
                 s.offered.clear();
-                let floor = self.searcher.settings().clarify_threshold;
-                let related = outcome
-                    .ranked
-                    .iter()
-                    .filter(|c| c.entry.id != entry.id && c.confidence.get() >= floor)
-                    .take(3)
-                    .map(|c| Suggestion::of(&c.entry))
-                    .collect();
+                let related = self.related(&entry, &outcome.ranked);
                 return self.store_answer(question, entry, Some(confidence.get()), related).await;
             }
             Decision::Clarify { candidates } => {
@@ -205,6 +202,11 @@ impl Engine {
             Err(true) => Reply::OutOfScope { message_id: reply_id, text },
         };
         Ok(Asked { message_id, reply })
+    }
+
+    /// "您可能还想问" under an answer: linked, runner-up and nearest entries.
+    fn related(&self, entry: &Entry, ranked: &[crate::search::Candidate]) -> Vec<Suggestion> {
+        self.searcher.related(entry, ranked, RELATED_QUESTIONS).iter().map(|e| Suggestion::of(e)).collect()
     }
 
     async fn store_answer(
@@ -254,7 +256,8 @@ impl Engine {
         s.previous =
             Some(Turn { terms: s.previous.take().map(|t| t.terms).unwrap_or_default(), entry: Some(entry.id.clone()) });
         let question = NewMessage::plain(&s.id, Sender::Visitor, &entry.question);
-        self.store_answer(question, entry, None, Vec::new()).await
+        let related = self.related(&entry, &[]);
+        self.store_answer(question, entry, None, related).await
     }
 
     /// Stores a vote on an answer; returns whether to offer a human now

@@ -13,6 +13,7 @@ pub mod eval;
 mod explain;
 mod profile;
 mod query;
+mod related;
 mod rerank;
 mod retrieve;
 mod schema;
