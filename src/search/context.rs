@@ -4,7 +4,8 @@
 //! and never pulled into the previous topic.
 
 use super::scope::{self, Scope, Service};
-use super::{Decision, Focus, Outcome, QueryTerms, SearchError, Searcher, Turn, query};
+use super::{Decision, Focus, Outcome, QueryTerms, SearchError, Searcher, Snapshot, Turn, query};
+use crate::text::Analysis;
 use crate::kb::EntryId;
 
 /// Words that open a follow-up ("那个体户呢？", "如果是…").
@@ -32,12 +33,10 @@ impl Searcher {
         if let Scope::Service(service) = scope {
             return Ok(Self::out_of_scope(Some(service)));
         }
-        let analysis = snap.analyzer.analyze(question);
+        let (analysis, own, alone) = self.best_reading(&snap, question)?;
         let tax_words = analysis.terms.iter().any(|t| snap.analyzer.is_domain_term(&t.text));
         let thin = analysis.content_words <= THIN_QUESTION_WORDS
             || (analysis.content_words <= 4 && FOLLOW_UP_CUES.iter().any(|c| question.trim_start().starts_with(c)));
-        let own = QueryTerms::from_analysis(analysis);
-        let alone = self.match_terms(&snap, own.clone(), None)?;
         let previous_entry = previous.and_then(|p| p.entry.as_ref());
         let Some(previous) = previous.filter(|p| thin && !p.terms.is_empty()) else {
             // Nothing in the base comes close and not one word of tax vocabulary: not a tax question.
@@ -55,6 +54,23 @@ impl Searcher {
             return Ok(without_repeat(alone, previous_entry));
         }
         Ok(settle(alone, merged, previous_entry))
+    }
+
+    /// Matches the question as typed and, when it has sound-alikes of tax
+    /// words (voice input: 发漂, 汇酸), as respelled; keeps the reading whose
+    /// best candidate is more confident, so a respelling only ever helps.
+    fn best_reading(&self, snap: &Snapshot, question: &str) -> Result<(Analysis, QueryTerms, Outcome), SearchError> {
+        let read = |text: &str| -> Result<(Analysis, QueryTerms, Outcome), SearchError> {
+            let analysis = snap.analyzer.analyze(text);
+            let terms = QueryTerms::from_analysis(analysis.clone());
+            let outcome = self.match_terms(snap, terms.clone(), None)?;
+            Ok((analysis, terms, outcome))
+        };
+        let typed = read(question)?;
+        let Some(respelled) = snap.analyzer.respell(question) else { return Ok(typed) };
+        let other = read(&respelled)?;
+        let best = |o: &Outcome| o.ranked.first().map_or(0.0, |c| c.confidence.get());
+        Ok(if best(&other.2) > best(&typed.2) { other } else { typed })
     }
 
     /// The outcome for a message that is not a tax question: nothing ranked,
