@@ -5,8 +5,8 @@
 
 use super::scope::{self, Scope, Service};
 use super::{Decision, Focus, Outcome, QueryTerms, SearchError, Searcher, Snapshot, Turn, query};
-use crate::text::Analysis;
 use crate::kb::EntryId;
+use crate::text::Analysis;
 
 /// Words that open a follow-up ("那个体户呢？", "如果是…").
 const FOLLOW_UP_CUES: [&str; 6] = ["那", "那么", "如果", "要是", "还有", "另外"];
@@ -29,9 +29,15 @@ impl Searcher {
     pub fn ask_after(&self, question: &str, previous: Option<&Turn>) -> Result<Outcome, SearchError> {
         let snap = self.snapshot();
         let question = query::truncate(question);
-        let scope = scope::classify(&crate::text::normalize_text(question));
+        let mut scope = scope::classify(&crate::text::normalize_text(question));
         if let Scope::Service(service) = scope {
-            return Ok(Self::out_of_scope(Some(service)));
+            // A voice-typed tax word (个睡 → 个税) still anchors the question in
+            // tax, unless the service is one only a strong anchor overrides.
+            let respelled = if service.is_strong() { None } else { snap.analyzer.respell(question) };
+            match respelled.map(|r| scope::classify(&r)) {
+                Some(Scope::Tax) => scope = Scope::Tax,
+                _ => return Ok(Self::out_of_scope(Some(service))),
+            }
         }
         let (analysis, own, alone) = self.best_reading(&snap, question)?;
         let tax_words = analysis.terms.iter().any(|t| snap.analyzer.is_domain_term(&t.text));
@@ -76,7 +82,12 @@ impl Searcher {
     /// The outcome for a message that is not a tax question: nothing ranked,
     /// and nothing for a follow-up to borrow.
     pub(super) fn out_of_scope(service: Option<&'static Service>) -> Outcome {
-        Outcome { decision: Decision::OutOfScope { service }, ranked: Vec::new(), turn: Turn::default(), used_context: false }
+        Outcome {
+            decision: Decision::OutOfScope { service },
+            ranked: Vec::new(),
+            turn: Turn::default(),
+            used_context: false,
+        }
     }
 }
 
@@ -87,7 +98,9 @@ fn settle(alone: Outcome, merged: Outcome, previous: Option<&EntryId>) -> Outcom
             && Some(&m.entry.id) != previous
             && a.confidence.get().min(m.confidence.get()) >= AGREEMENT_CONFIDENCE;
         if agree {
-            let decision = Decision::Answer { entry: m.entry.clone(), confidence: if m.confidence.get() >= a.confidence.get() { m.confidence } else { a.confidence },
+            let decision = Decision::Answer {
+                entry: m.entry.clone(),
+                confidence: if m.confidence.get() >= a.confidence.get() { m.confidence } else { a.confidence },
             };
             let turn = Turn { terms: merged.turn.terms.clone(), entry: Some(m.entry.id.clone()) };
             return Outcome { decision, turn, used_context: true, ..merged };

@@ -99,7 +99,6 @@ struct Focus<'a> {
 /// The lead credited to a sole candidate (about the lead of a clear winner).
 const NO_RUNNER_UP_LEAD: f32 = 10.0;
 
-
 impl Searcher {
     /// Starts serving `snapshot`.
     pub fn new(snapshot: Snapshot, settings: Settings) -> Self {

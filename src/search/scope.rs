@@ -19,6 +19,13 @@ pub struct Service {
     cues: &'static [&'static str],
 }
 
+impl Service {
+    /// Whether only a strong tax anchor (税, 发票…) keeps a message naming it in scope.
+    pub fn is_strong(&self) -> bool {
+        self.strong
+    }
+}
+
 /// Where to ask about anything public that is not tax.
 pub const GENERAL_CONTACT: &str = "12345政务服务便民热线";
 
@@ -45,6 +52,7 @@ const SERVICES: &[Service] = &[
         strong: false,
         cues: &[
             "医保报销",
+            "看病",
             "报销比例",
             "医保卡",
             "医保电子凭证",

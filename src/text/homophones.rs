@@ -61,7 +61,8 @@ impl Homophones {
                     return None;
                 }
                 let target = self.by_sound.get(&sound(&word)?)?.as_ref()?;
-                (*target != word && target.chars().count() == len && target.len() == word.len()).then(|| (len, target.clone()))
+                (*target != word && target.chars().count() == len && target.len() == word.len())
+                    .then(|| (len, target.clone()))
             });
             match hit {
                 Some((len, target)) => {
