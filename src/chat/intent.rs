@@ -26,7 +26,8 @@ const HUMAN: [&str; 8] = ["转人工", "人工客服", "人工服务", "找人�
 const GREETING: [&str; 8] = ["你好", "您好", "在吗", "在不在", "hello", "hi", "哈喽", "早上好"];
 const THANKS: [&str; 6] = ["谢谢", "多谢", "感谢", "thanks", "thank you", "谢啦"];
 const GOODBYE: [&str; 5] = ["再见", "拜拜", "bye", "没有了", "没问题了"];
-const RESET: [&str; 8] = ["换个问题", "换个话题", "问点别的", "问别的", "问其他", "重新开始", "新问题", "另一个问题"];
+/// Without a final 的, which `detect` trims ("问点别的" → "问点别").
+const RESET: [&str; 8] = ["换个问题", "换个话题", "问点别", "问别", "问其他", "重新开始", "新问题", "另一个问题"];
 
 /// Detects the intent of `text`, or `None` for a question to match.
 pub fn detect(text: &str) -> Option<Intent> {

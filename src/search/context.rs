@@ -46,7 +46,9 @@ impl Searcher {
         let previous_entry = previous.and_then(|p| p.entry.as_ref());
         let Some(previous) = previous.filter(|p| thin && !p.terms.is_empty()) else {
             // Nothing in the base comes close and not one word of tax vocabulary: not a tax question.
-            if scope == Scope::Unanchored && !tax_words && matches!(alone.decision, Decision::NoMatch { .. }) {
+            let says_something = !own.is_empty();
+            if scope == Scope::Unanchored && says_something && !tax_words && matches!(alone.decision, Decision::NoMatch { .. })
+            {
                 return Ok(Outcome { decision: Decision::OutOfScope { service: None }, ..alone });
             }
             return Ok(without_repeat(alone, previous_entry));
@@ -54,12 +56,14 @@ impl Searcher {
         if matches!(alone.decision, Decision::Answer { .. }) {
             return Ok(alone);
         }
+        // A tax word the previous turn did not use ("年终奖" after a VAT question) names a new topic.
+        let new_topic = own.terms.iter().any(|t| snap.analyzer.is_domain_term(t) && !previous.terms.terms.contains(t));
         let focus = Focus { anchor: &own, previous: previous_entry };
         let merged = self.match_terms(&snap, own.merged_with(&previous.terms), Some(focus))?;
         if merged.ranked.is_empty() {
             return Ok(without_repeat(alone, previous_entry));
         }
-        Ok(settle(alone, merged, previous_entry))
+        Ok(settle(alone, merged, previous_entry, new_topic))
     }
 
     /// Matches the question as typed and, when it has sound-alikes of tax
@@ -91,8 +95,9 @@ impl Searcher {
     }
 }
 
-/// Chooses between a follow-up matched alone and with the previous turn's words.
-fn settle(alone: Outcome, merged: Outcome, previous: Option<&EntryId>) -> Outcome {
+/// Chooses between a follow-up matched alone and with the previous turn's
+/// words; `new_topic`: the follow-up names a tax word the previous turn did not.
+fn settle(alone: Outcome, merged: Outcome, previous: Option<&EntryId>, new_topic: bool) -> Outcome {
     if let (Some(a), Some(m)) = (alone.ranked.first(), merged.ranked.first()) {
         let agree = a.entry.id == m.entry.id
             && Some(&m.entry.id) != previous
@@ -106,10 +111,11 @@ fn settle(alone: Outcome, merged: Outcome, previous: Option<&EntryId>) -> Outcom
             return Outcome { decision, turn, used_context: true, ..merged };
         }
     }
-    let stands_alone = alone
-        .ranked
-        .first()
-        .is_some_and(|c| c.confidence.get() >= SELF_CONTAINED_CONFIDENCE && Some(&c.entry.id) != previous);
+    let stands_alone = new_topic
+        && alone
+            .ranked
+            .first()
+            .is_some_and(|c| c.confidence.get() >= SELF_CONTAINED_CONFIDENCE && Some(&c.entry.id) != previous);
     if stands_alone || offers_only(&merged, previous) {
         return without_repeat(alone, previous);
     }

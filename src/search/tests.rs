@@ -82,7 +82,7 @@ fn analyzer() -> Arc<Analyzer> {
 
 #[test]
 fn every_entry_answered_comes_with_related_questions() {
-    let s = searcher();
+    let s = shipped();
     for e in s.snapshot().entries() {
         let related = s.related(e, &[], 3);
         assert!(!related.is_empty(), "{} has no related questions", e.id);
