@@ -47,7 +47,10 @@ impl Searcher {
         let Some(previous) = previous.filter(|p| thin && !p.terms.is_empty()) else {
             // Nothing in the base comes close and not one word of tax vocabulary: not a tax question.
             let says_something = !own.is_empty();
-            if scope == Scope::Unanchored && says_something && !tax_words && matches!(alone.decision, Decision::NoMatch { .. })
+            if scope == Scope::Unanchored
+                && says_something
+                && !tax_words
+                && matches!(alone.decision, Decision::NoMatch { .. })
             {
                 return Ok(Outcome { decision: Decision::OutOfScope { service: None }, ..alone });
             }
@@ -63,7 +66,14 @@ impl Searcher {
         if merged.ranked.is_empty() {
             return Ok(without_repeat(alone, previous_entry));
         }
-        Ok(settle(alone, merged, previous_entry, new_topic))
+        let settled = settle(alone, merged, previous_entry, new_topic);
+        // With no answered topic to follow up on, a message without one word of
+        // tax vocabulary that nothing matches is not a tax question either.
+        let unrelated = scope == Scope::Unanchored && !tax_words && !own.is_empty() && previous_entry.is_none();
+        if unrelated && matches!(settled.decision, Decision::NoMatch { .. }) {
+            return Ok(Outcome { decision: Decision::OutOfScope { service: None }, ..settled });
+        }
+        Ok(settled)
     }
 
     /// Matches the question as typed and, when it has sound-alikes of tax
