@@ -76,9 +76,10 @@ impl Searcher {
         Ok(settled)
     }
 
-    /// Matches the question as typed and, when it has sound-alikes of tax
-    /// words (voice input: 发漂, 汇酸), as respelled; keeps the reading whose
-    /// best candidate is more confident, so a respelling only ever helps.
+    /// Matches the question as typed and, when that is not a confident answer
+    /// and it has sound-alikes of tax words (voice input: 发漂, 汇酸), as
+    /// respelled; keeps the reading whose best candidate is more confident, so
+    /// a respelling only ever helps.
     fn best_reading(&self, snap: &Snapshot, question: &str) -> Result<(Analysis, QueryTerms, Outcome), SearchError> {
         let read = |text: &str| -> Result<(Analysis, QueryTerms, Outcome), SearchError> {
             let analysis = snap.analyzer.analyze(text);
@@ -87,6 +88,10 @@ impl Searcher {
             Ok((analysis, terms, outcome))
         };
         let typed = read(question)?;
+        // A confident answer needs no second reading (and most questions are typed, not spoken).
+        if matches!(typed.2.decision, Decision::Answer { .. }) {
+            return Ok(typed);
+        }
         let Some(respelled) = snap.analyzer.respell(question) else { return Ok(typed) };
         let other = read(&respelled)?;
         let best = |o: &Outcome| o.ranked.first().map_or(0.0, |c| c.confidence.get());

@@ -44,25 +44,27 @@ impl Homophones {
     /// `text` with each sound-alike of a tax word replaced by it, longest
     /// first; runs that are words themselves (`is_word`) are left alone. The
     /// result has the same characters count and byte length (Chinese characters
-    /// replace Chinese characters), so offsets into `text` stay valid.
+    /// replace Chinese characters), so offsets into `text` stay valid. Each
+    /// character's sound is looked up once; a window costs a string and a hash
+    /// lookup, and `is_word` is asked only about windows that sound like a tax word.
     pub fn correct(&self, text: &str, is_word: impl Fn(&str) -> bool) -> Option<String> {
         let chars: Vec<char> = text.chars().collect();
+        let sounds: Vec<Option<String>> = chars.iter().map(|&c| char_sound(c)).collect();
         let mut out: Option<Vec<char>> = None;
+        let mut key = String::new();
         let mut i = 0;
         while i < chars.len() {
             let longest = MAX_CHARS.min(chars.len() - i);
             let hit = (MIN_CHARS..=longest).rev().find_map(|len| {
-                let window = &chars[i..i + len];
-                if !window.iter().all(|c| is_han(*c)) {
-                    return None;
+                key.clear();
+                for s in &sounds[i..i + len] {
+                    key.push_str(s.as_deref()?);
+                    key.push(' ');
                 }
-                let word: String = window.iter().collect();
-                if is_word(&word) {
-                    return None;
-                }
-                let target = self.by_sound.get(&sound(&word)?)?.as_ref()?;
-                (*target != word && target.chars().count() == len && target.len() == word.len())
-                    .then(|| (len, target.clone()))
+                let target = self.by_sound.get(key.as_str())?.as_ref()?;
+                let word: String = chars[i..i + len].iter().collect();
+                let fits = *target != word && target.chars().count() == len && target.len() == word.len();
+                (fits && !is_word(&word)).then(|| (len, target.clone()))
             });
             match hit {
                 Some((len, target)) => {
@@ -79,15 +81,24 @@ impl Homophones {
     }
 }
 
+/// The folded toneless pinyin of a Chinese character, or `None`.
+fn char_sound(c: char) -> Option<String> {
+    if !is_han(c) {
+        return None;
+    }
+    c.to_pinyin().map(|p| fold(p.plain()))
+}
+
 fn is_han(c: char) -> bool {
     ('\u{4e00}'..='\u{9fff}').contains(&c)
 }
 
-/// The folded toneless pinyin of `word`, or `None` if a character has none.
+/// The folded toneless pinyin of `word` (syllables each followed by a space),
+/// or `None` if a character has none.
 fn sound(word: &str) -> Option<String> {
     let mut out = String::with_capacity(word.len() * 2);
-    for p in word.to_pinyin() {
-        out.push_str(&fold(p?.plain()));
+    for c in word.chars() {
+        out.push_str(&char_sound(c)?);
         out.push(' ');
     }
     Some(out)
