@@ -20,7 +20,7 @@ pub struct Metrics {
     ws_total: AtomicU64,
     /// Taxpayer messages, indexed like [`Channel::ALL`].
     messages: [AtomicU64; Channel::ALL.len()],
-    decisions: [AtomicU64; 3],
+    decisions: [AtomicU64; 4],
     first_delta: [AtomicU64; BUCKETS.len() + 1],
     first_delta_sum_us: AtomicU64,
     /// Error codes are a small fixed set, so the map stays small; the lock is
@@ -51,6 +51,7 @@ impl Metrics {
         let i = match kind {
             "answer" => 0,
             "clarify" => 1,
+            "out_of_scope" => 3,
             _ => 2,
         };
         self.decisions[i].fetch_add(1, Ordering::Relaxed);
@@ -87,7 +88,7 @@ impl Metrics {
         }
         let _ = writeln!(o, "# HELP taxbot_decisions_total Bot decisions sent on the web channel.");
         let _ = writeln!(o, "# TYPE taxbot_decisions_total counter");
-        for (i, k) in ["answer", "clarify", "no_match"].iter().enumerate() {
+        for (i, k) in ["answer", "clarify", "no_match", "out_of_scope"].iter().enumerate() {
             let _ = writeln!(o, "taxbot_decisions_total{{decision=\"{k}\"}} {}", load(&self.decisions[i]));
         }
         let _ = writeln!(o, "# HELP taxbot_first_delta_seconds Time from ask to the first answer.delta.");

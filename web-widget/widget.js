@@ -94,6 +94,7 @@ form.compose{display:flex;gap:8px;padding:10px;border-top:1px solid #e1e5ea;back
     svgIcon(), h("span", null, title), badge);
   const conn = h("div", { class: "conn", role: "status" }, "");
   const humanBtn = h("button", { class: "human", type: "button" }, "转人工");
+  const freshBtn = h("button", { class: "human", type: "button", title: "不再沿用上一个问题的话题" }, "换个问题");
   const closeBtn = h("button", { class: "x", type: "button", "aria-label": "关闭对话窗口" }, "×");
   const banner = h("div", { class: "banner", role: "status", hidden: true });
   const log = h("div", { class: "log", role: "log", "aria-live": "polite", "aria-label": "对话记录", tabindex: "0" });
@@ -101,7 +102,7 @@ form.compose{display:flex;gap:8px;padding:10px;border-top:1px solid #e1e5ea;back
   const sendBtn = h("button", { type: "submit" }, "发送");
   const compose = h("form", { class: "compose" }, input, sendBtn);
   const panel = h("div", { class: "panel", role: "dialog", "aria-label": title, hidden: true },
-    h("header", null, h("div", { class: "hd" }, h("h2", null, title), conn), humanBtn, closeBtn),
+    h("header", null, h("div", { class: "hd" }, h("h2", null, title), conn), freshBtn, humanBtn, closeBtn),
     banner, log, compose);
   shadow.append(h("style", null, css), h("div", { class: "root" }, launcher, panel));
   (document.body || document.documentElement).append(host);
@@ -263,6 +264,7 @@ form.compose{display:flex;gap:8px;padding:10px;border-top:1px solid #e1e5ea;back
     banner.replaceChildren(...(content || []));
     banner.hidden = !content;
     humanBtn.hidden = !!content;
+    freshBtn.hidden = !!content;
   }
   function queued(m) {
     const mins = Math.max(1, Math.round((m.estimated_wait_secs || 0) / 60));
@@ -301,6 +303,7 @@ form.compose{display:flex;gap:8px;padding:10px;border-top:1px solid #e1e5ea;back
     if (e.key === "Enter" && !e.shiftKey && !e.isComposing) { e.preventDefault(); compose.requestSubmit(); }
   });
   humanBtn.onclick = () => { if (send({ type: "request_human" })) typing(true); };
+  freshBtn.onclick = () => ask("换个问题");
 
   // ---- Server frames ----
   function welcome(m) {
@@ -357,6 +360,7 @@ form.compose{display:flex;gap:8px;padding:10px;border-top:1px solid #e1e5ea;back
       if (m.offer_human) el.append(h("div", { class: "chips" }, h("button", { class: "chip", type: "button", onclick: () => humanBtn.click() }, "转人工客服")));
     },
     text(m) { typing(false); add(botBubble()).append(h("div", null, m.text)); },
+    out_of_scope(m) { typing(false); add(botBubble()).append(h("div", { class: "out-of-scope" }, m.text)); },
     "human.offer"(m) { handlers.no_match({ text: m.text, offer_human: true }); },
     queue(m) { typing(false); queued(m); },
     "agent.joined"(m) { typing(false); joined(m.agent_name); sys(`客服「${m.agent_name}」已接入，请描述您的问题`); },

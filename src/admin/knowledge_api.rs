@@ -16,7 +16,6 @@ use crate::api_error::{ApiError, Code};
 use crate::json_body::JsonBody;
 use crate::kb::{self, Entry};
 use crate::knowledge::{KnowledgeKind, PublishPolicy};
-use crate::search::Decision;
 use crate::text::{DictWord, Lexicon};
 
 /// Largest accepted Excel import (and word list: the shipped dictionary alone is ~100 KB of JSON).
@@ -227,11 +226,7 @@ async fn try_question(
         return Err(ApiError::new(Code::EmptyText, "请输入要试问的问题"));
     }
     let (outcome, drafted) = s.knowledge.try_question(&question).await?;
-    let decision = match outcome.decision {
-        Decision::Answer { .. } => "answer",
-        Decision::Clarify { .. } => "clarify",
-        Decision::NoMatch { .. } => "no_match",
-    };
+    let decision = outcome.decision.kind();
     let candidates: Vec<Value> = outcome
         .ranked
         .iter()

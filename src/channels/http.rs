@@ -64,7 +64,7 @@ pub struct AskResponse {
     pub session_id: String,
     /// Stored id of the user's message.
     pub message_id: i64,
-    /// `answer`, `clarify`, `no_match`, `text`, `handoff` or `relayed`.
+    /// `answer`, `clarify`, `no_match`, `out_of_scope`, `text`, `handoff` or `relayed`.
     pub decision: String,
     /// Answers: the entry.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -185,6 +185,10 @@ fn response(session: &Session, asked: Asked) -> AskResponse {
             r.decision = "no_match".into();
             r.text = Some(text);
         }
+        Reply::OutOfScope { text, .. } => {
+            r.decision = "out_of_scope".into();
+            r.text = Some(text);
+        }
         Reply::Text { text, .. } => {
             r.decision = "text".into();
             r.text = Some(text);
@@ -228,6 +232,7 @@ fn frames(asked: Asked) -> Vec<(ServerMsg, bool)> {
         Reply::NoMatch { message_id, text } => {
             out.push((ServerMsg::NoMatch { message_id, text, offer_human: true }, false))
         }
+        Reply::OutOfScope { message_id, text } => out.push((ServerMsg::OutOfScope { message_id, text }, false)),
         Reply::Text { message_id, text } => out.push((ServerMsg::Text { message_id, text }, false)),
         Reply::Handoff(s) => out.push((convert::handoff(&s), false)),
         Reply::Relayed => {}

@@ -13,6 +13,10 @@ use crate::kb::Entry;
 use crate::search::{Decision, Outcome, Searcher, Turn};
 use crate::store::{ConversationState, Feedback, Message, NewMessage, Sender, Store, StoreError, Ticket};
 
+/// Related questions shown under a direct answer: enough to go on, few
+/// enough for a phone screen.
+const RELATED_QUESTIONS: usize = 3;
+
 /// The conversation engine shared by every channel.
 pub struct Engine {
     pub(super) searcher: Arc<Searcher>,
@@ -125,6 +129,10 @@ impl Engine {
                 Ok(Asked { message_id, reply })
             }
             Some(i) => {
+                if i == Intent::Reset {
+                    s.previous = None;
+                    s.offered.clear();
+                }
                 let text = intent::small_talk_reply(i);
                 let bot = NewMessage::plain(&s.id, Sender::Bot, text);
                 let (message_id, reply_id) = self.store_exchange(question, bot).await?;
@@ -166,36 +174,42 @@ impl Engine {
         let (text, decision) = match outcome.decision {
             Decision::Answer { entry, confidence } => {
                 s.offered.clear();
-                let floor = self.searcher.settings().clarify_threshold;
-                let related = outcome
-                    .ranked
-                    .iter()
-                    .filter(|c| c.entry.id != entry.id && c.confidence.get() >= floor)
-                    .take(3)
-                    .map(|c| Suggestion::of(&c.entry))
-                    .collect();
+                let related = self.related(&entry, &outcome.ranked);
                 return self.store_answer(question, entry, Some(confidence.get()), related).await;
             }
             Decision::Clarify { candidates } => {
                 let candidates: Vec<Suggestion> = candidates.iter().map(|c| Suggestion::of(&c.entry)).collect();
                 s.offered = candidates.iter().map(|c| c.entry_id.clone()).collect();
-                ("您是不是想问以下问题？请点选：", Ok(candidates))
+                ("您是不是想问以下问题？请点选：".to_owned(), Ok(candidates))
             }
             Decision::NoMatch { .. } => {
                 s.offered.clear();
                 let text = "抱歉，暂时没有找到可靠的答案。您可以换个说法再问，或转人工客服。";
-                (text, Err(()))
+                (text.to_owned(), Err(false))
+            }
+            Decision::OutOfScope { service } => {
+                s.offered.clear();
+                (reply::out_of_scope_text(service), Err(true))
             }
         };
-        let mut bot = NewMessage::plain(&s.id, Sender::Bot, text);
-        bot.decision = Some(if decision.is_ok() { "clarify" } else { "no_match" });
+        let mut bot = NewMessage::plain(&s.id, Sender::Bot, &text);
+        bot.decision = Some(match decision {
+            Ok(_) => "clarify",
+            Err(false) => "no_match",
+            Err(true) => "out_of_scope",
+        });
         let (message_id, reply_id) = self.store_exchange(question, bot).await?;
-        let text = text.to_owned();
         let reply = match decision {
             Ok(candidates) => Reply::Clarify { message_id: reply_id, text, candidates },
-            Err(()) => Reply::NoMatch { message_id: reply_id, text },
+            Err(false) => Reply::NoMatch { message_id: reply_id, text },
+            Err(true) => Reply::OutOfScope { message_id: reply_id, text },
         };
         Ok(Asked { message_id, reply })
+    }
+
+    /// "您可能还想问" under an answer: linked, runner-up and nearest entries.
+    fn related(&self, entry: &Entry, ranked: &[crate::search::Candidate]) -> Vec<Suggestion> {
+        self.searcher.related(entry, ranked, RELATED_QUESTIONS).iter().map(|e| Suggestion::of(e)).collect()
     }
 
     async fn store_answer(
@@ -245,7 +259,8 @@ impl Engine {
         s.previous =
             Some(Turn { terms: s.previous.take().map(|t| t.terms).unwrap_or_default(), entry: Some(entry.id.clone()) });
         let question = NewMessage::plain(&s.id, Sender::Visitor, &entry.question);
-        self.store_answer(question, entry, None, Vec::new()).await
+        let related = self.related(&entry, &[]);
+        self.store_answer(question, entry, None, related).await
     }
 
     /// Stores a vote on an answer; returns whether to offer a human now

@@ -14,6 +14,8 @@ pub enum Intent {
     Goodbye,
     /// 转人工, 人工客服…
     Human,
+    /// 换个问题, 问点别的…: start afresh, without the previous topic.
+    Reset,
 }
 
 /// Messages longer than this are questions even if they start with 你好:
@@ -24,6 +26,8 @@ const HUMAN: [&str; 8] = ["转人工", "人工客服", "人工服务", "找人�
 const GREETING: [&str; 8] = ["你好", "您好", "在吗", "在不在", "hello", "hi", "哈喽", "早上好"];
 const THANKS: [&str; 6] = ["谢谢", "多谢", "感谢", "thanks", "thank you", "谢啦"];
 const GOODBYE: [&str; 5] = ["再见", "拜拜", "bye", "没有了", "没问题了"];
+/// Without a final 的, which `detect` trims ("问点别的" → "问点别").
+const RESET: [&str; 8] = ["换个问题", "换个话题", "问点别", "问别", "问其他", "重新开始", "新问题", "另一个问题"];
 
 /// Detects the intent of `text`, or `None` for a question to match.
 pub fn detect(text: &str) -> Option<Intent> {
@@ -36,6 +40,8 @@ pub fn detect(text: &str) -> Option<Intent> {
     let hit = |words: &[&str]| words.iter().any(|w| core.contains(w));
     if hit(&HUMAN) {
         Some(Intent::Human)
+    } else if hit(&RESET) {
+        Some(Intent::Reset)
     } else if hit(&THANKS) {
         Some(Intent::Thanks)
     } else if hit(&GOODBYE) {
@@ -54,6 +60,7 @@ pub fn small_talk_reply(intent: Intent) -> &'static str {
         Intent::Thanks => "不客气！还有其他问题可以继续问我。",
         Intent::Goodbye => "感谢您的咨询，再见！",
         Intent::Human => "正在为您转接人工客服。",
+        Intent::Reset => "好的，我们换个问题。请直接输入您想咨询的新问题。",
     }
 }
 
@@ -68,6 +75,8 @@ mod tests {
         assert_eq!(detect("转人工"), Some(Intent::Human));
         assert_eq!(detect("请转人工客服"), Some(Intent::Human));
         assert_eq!(detect("再见"), Some(Intent::Goodbye));
+        assert_eq!(detect("换个问题"), Some(Intent::Reset));
+        assert_eq!(detect("我想问点别的"), Some(Intent::Reset));
         assert_eq!(detect("你好，个体户怎么交增值税"), None);
         assert_eq!(detect("小规模纳税人免税标准"), None);
         assert_eq!(detect(""), None);

@@ -6,6 +6,7 @@
 //! that acknowledges after calling the engine never acknowledges a lost message.
 
 mod engine;
+pub mod eval;
 mod intent;
 mod open;
 mod reply;

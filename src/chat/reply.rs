@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use crate::handoff::HandoffStatus;
 use crate::kb::Entry;
+use crate::search::{GENERAL_CONTACT, Service};
 
 /// A question the taxpayer can pick (clarification, related or hot question).
 #[derive(Debug, Clone, PartialEq)]
@@ -57,6 +58,13 @@ pub enum Reply {
         /// The candidates, best first.
         candidates: Vec<Suggestion>,
     },
+    /// Not a tax question: said so, with where to ask (no human offered).
+    OutOfScope {
+        /// Stored message id.
+        message_id: i64,
+        /// The reply.
+        text: String,
+    },
     /// Nothing reliable: a human is offered.
     NoMatch {
         /// Stored message id.
@@ -82,6 +90,21 @@ pub fn expired_text(entry: &Entry) -> String {
         "您问的「{}」所依据的{document}已于{until}到期失效，目前没有现行有效的答复。政策可能已有新规定，建议转人工客服确认。",
         entry.question
     )
+}
+
+/// What the bot says to a question that is not about tax: that it is not,
+/// and where to ask when the service is known.
+pub fn out_of_scope_text(service: Option<&Service>) -> String {
+    match service {
+        Some(s) => format!(
+            "这不属于涉税咨询范围，我只能解答税收、发票和社保费缴纳等税费问题。{}方面的问题请咨询{}。",
+            s.name, s.contact
+        ),
+        None => format!(
+            "这不属于涉税咨询范围，我只能解答税收、发票和社保费缴纳等税费问题。其他政务服务问题可以拨打{}咨询。",
+            GENERAL_CONTACT
+        ),
+    }
 }
 
 /// Characters after which a chunk may end: sentence ends and line breaks.

@@ -94,6 +94,10 @@ fn write_decision(out: &mut dyn Write, decision: &Decision) -> Result<()> {
             }
         }
         Decision::NoMatch { .. } => writeln!(out, "决定：未找到可靠答案，建议转人工")?,
+        Decision::OutOfScope { service } => match service {
+            Some(s) => writeln!(out, "决定：非涉税问题（{}，请咨询{}）", s.name, s.contact)?,
+            None => writeln!(out, "决定：非涉税问题")?,
+        },
     }
     Ok(())
 }

@@ -22,6 +22,7 @@ pub mod apikey;
 pub mod ask;
 pub mod bench;
 pub mod eval;
+pub mod eval_chat;
 pub mod kb;
 pub mod purge;
 pub mod serve;

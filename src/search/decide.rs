@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use crate::kb::Entry;
 
 use super::rerank::Signals;
+use super::scope::Service;
 use crate::config::search::Settings;
 
 /// A confidence in [0, 1], comparable across questions.
@@ -57,15 +58,21 @@ pub enum Decision {
         /// The best candidate, if any, for logs and editors.
         nearest: Option<Candidate>,
     },
+    /// Not a tax question (公积金, 医保报销, 快递…): say so and where to ask.
+    OutOfScope {
+        /// The public service it is about, when the lexicon knows it.
+        service: Option<&'static Service>,
+    },
 }
 
 impl Decision {
-    /// `answer`, `clarify` or `no_match`.
+    /// `answer`, `clarify`, `no_match` or `out_of_scope`.
     pub fn kind(&self) -> &'static str {
         match self {
             Decision::Answer { .. } => "answer",
             Decision::Clarify { .. } => "clarify",
             Decision::NoMatch { .. } => "no_match",
+            Decision::OutOfScope { .. } => "out_of_scope",
         }
     }
 

@@ -7,14 +7,18 @@ use serde::{Deserialize, Serialize};
 
 use super::{Decision, SearchError, Searcher};
 
-/// One labelled question: `{"query": "...", "gold": "<entry id>" | null}`.
+/// One labelled question: `{"query": "...", "gold": "<entry id>" | null}`,
+/// optionally with a `kind` (e.g. `voice`) reported as its own line; other
+/// fields are ignored.
 #[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct EvalCase {
     /// The question as a taxpayer typed it.
     pub query: String,
     /// The entry that answers it, or `None` when the base must not answer.
     pub gold: Option<String>,
+    /// A style or subset name, reported as its own line (`kind:<name>`).
+    #[serde(default)]
+    pub kind: Option<String>,
 }
 
 /// Why an evaluation file could not be read.
@@ -35,16 +39,22 @@ pub enum EvalError {
 
 /// Parses JSON Lines (blank lines skipped).
 pub fn parse_cases(text: &str) -> Result<Vec<EvalCase>, EvalError> {
-    let mut cases = Vec::new();
-    for (i, line) in text.lines().enumerate() {
+    let cases = parse_lines::<EvalCase>(text.lines().enumerate().collect())?;
+    if cases.is_empty() { Err(EvalError::Empty) } else { Ok(cases) }
+}
+
+/// Parses numbered JSON lines (0-based numbers; blank lines skipped) into `T`.
+pub fn parse_lines<T: serde::de::DeserializeOwned>(lines: Vec<(usize, &str)>) -> Result<Vec<T>, EvalError> {
+    let mut out = Vec::new();
+    for (i, line) in lines {
         if line.trim().is_empty() {
             continue;
         }
-        let case =
+        let item =
             serde_json::from_str(line).map_err(|e| EvalError::BadLine { line: i + 1, message: e.to_string() })?;
-        cases.push(case);
+        out.push(item);
     }
-    if cases.is_empty() { Err(EvalError::Empty) } else { Ok(cases) }
+    Ok(out)
 }
 
 /// Quality figures, all fractions in [0, 1].
@@ -66,6 +76,8 @@ pub struct Metrics {
     pub resolved: f64,
     /// Share of all questions that got `Clarify`.
     pub clarify_rate: f64,
+    /// Share of null questions told that they are not tax questions (`OutOfScope`).
+    pub out_of_scope: f64,
 }
 
 /// Counters behind [`Metrics`].
@@ -82,6 +94,7 @@ struct Tally {
     nulls_rejected: usize,
     resolved: usize,
     clarified: usize,
+    out_of_scope: usize,
 }
 
 fn ratio(a: usize, b: usize, empty: f64) -> f64 {
@@ -99,6 +112,7 @@ impl Tally {
             null_rejection: ratio(self.nulls_rejected, self.nulls, 1.0),
             resolved: ratio(self.resolved, self.gold, 0.0),
             clarify_rate: ratio(self.clarified, self.n, 0.0),
+            out_of_scope: ratio(self.out_of_scope, self.nulls, 0.0),
         }
     }
 }
@@ -124,6 +138,8 @@ pub struct EvalReport {
     pub overall: Metrics,
     /// Figures per category of the gold entry (`null` for null questions).
     pub per_category: BTreeMap<String, Metrics>,
+    /// Figures per `kind` of the cases that have one.
+    pub per_kind: BTreeMap<String, Metrics>,
     /// Gold ids that are not in the knowledge base.
     pub unknown_gold: Vec<String>,
     /// Wrong or unresolved questions: gold not first, a wrong answer, or an answered null question.
@@ -142,15 +158,22 @@ pub struct SignalRow {
     pub gold: bool,
     /// The reranker's signals.
     pub signals: super::Signals,
+    /// The calibrated confidence (for tuning the decision thresholds).
+    pub confidence: f32,
+    /// The decision on the case (`answer`, `clarify`, …), the same on each of its rows.
+    pub decision: &'static str,
 }
 
 /// Every retrieved candidate of every case with its signals.
 pub fn signal_rows(searcher: &Searcher, cases: &[EvalCase]) -> Result<Vec<SignalRow>, SearchError> {
     let mut rows = Vec::new();
     for (case, c) in cases.iter().enumerate() {
-        for cand in searcher.ask(&c.query)?.ranked {
+        let outcome = searcher.ask(&c.query)?;
+        let decision = outcome.decision.kind();
+        for cand in outcome.ranked {
             let gold = c.gold.as_deref() == Some(cand.entry.id.as_str());
-            rows.push(SignalRow { case, id: cand.entry.id.to_string(), gold, signals: cand.signals });
+            let (id, signals, confidence) = (cand.entry.id.to_string(), cand.signals, cand.confidence.get());
+            rows.push(SignalRow { case, id, gold, signals, confidence, decision });
         }
     }
     Ok(rows)
@@ -163,6 +186,7 @@ pub fn evaluate(searcher: &Searcher, cases: &[EvalCase]) -> Result<EvalReport, S
         snap.entries().iter().map(|e| (e.id.as_str(), e.category.as_str())).collect();
     let mut overall = Tally::default();
     let mut per_category: BTreeMap<String, Tally> = BTreeMap::new();
+    let mut per_kind: BTreeMap<String, Tally> = BTreeMap::new();
     let mut unknown_gold = Vec::new();
     let mut misses = Vec::new();
     for case in cases {
@@ -176,7 +200,11 @@ pub fn evaluate(searcher: &Searcher, cases: &[EvalCase]) -> Result<EvalReport, S
         };
         let rank = case.gold.as_ref().and_then(|g| outcome.ranked.iter().position(|c| c.entry.id.as_str() == g));
         let answered = outcome.decision.answered().map(|e| e.id.as_str());
-        for tally in [&mut overall, per_category.entry(category.to_owned()).or_default()] {
+        let mut tallies = vec![&mut overall, per_category.entry(category.to_owned()).or_default()];
+        if let Some(kind) = &case.kind {
+            tallies.push(per_kind.entry(kind.clone()).or_default());
+        }
+        for tally in tallies {
             tally.n += 1;
             tally.clarified += usize::from(matches!(outcome.decision, Decision::Clarify { .. }));
             if answered.is_some() {
@@ -184,7 +212,10 @@ pub fn evaluate(searcher: &Searcher, cases: &[EvalCase]) -> Result<EvalReport, S
                 tally.answered_right += usize::from(answered == case.gold.as_deref());
             }
             match &case.gold {
-                None => tally.nulls_rejected += usize::from(answered.is_none()),
+                None => {
+                    tally.nulls_rejected += usize::from(answered.is_none());
+                    tally.out_of_scope += usize::from(outcome.decision.kind() == "out_of_scope");
+                }
                 Some(_) => {
                     tally.gold += 1;
                     tally.top1 += usize::from(rank == Some(0));
@@ -214,6 +245,7 @@ pub fn evaluate(searcher: &Searcher, cases: &[EvalCase]) -> Result<EvalReport, S
     Ok(EvalReport {
         overall: overall.metrics(),
         per_category: per_category.into_iter().map(|(k, t)| (k, t.metrics())).collect(),
+        per_kind: per_kind.into_iter().map(|(k, t)| (k, t.metrics())).collect(),
         unknown_gold,
         misses,
     })
@@ -224,20 +256,32 @@ impl EvalReport {
     pub fn table(&self) -> String {
         let mut out = String::new();
         let header = format!(
-            "{:<10} {:>5} {:>6} {:>8} {:>6} {:>9} {:>8} {:>8} {:>8}\n",
-            "category", "n", "top1", "recall@3", "mrr", "ans.prec", "null.rej", "resolved", "clarify"
+            "{:<14} {:>5} {:>6} {:>8} {:>6} {:>9} {:>8} {:>8} {:>8} {:>8}\n",
+            "category", "n", "top1", "recall@3", "mrr", "ans.prec", "null.rej", "resolved", "clarify", "oos"
         );
         out.push_str(&header);
         let mut row = |name: &str, m: &Metrics| {
             let _ = writeln!(
                 out,
-                "{:<10} {:>5} {:>6.3} {:>8.3} {:>6.3} {:>9.3} {:>8.3} {:>8.3} {:>8.3}",
-                name, m.n, m.top1, m.recall3, m.mrr, m.answered_precision, m.null_rejection, m.resolved, m.clarify_rate
+                "{:<14} {:>5} {:>6.3} {:>8.3} {:>6.3} {:>9.3} {:>8.3} {:>8.3} {:>8.3} {:>8.3}",
+                name,
+                m.n,
+                m.top1,
+                m.recall3,
+                m.mrr,
+                m.answered_precision,
+                m.null_rejection,
+                m.resolved,
+                m.clarify_rate,
+                m.out_of_scope
             );
         };
         row("overall", &self.overall);
         for (name, m) in &self.per_category {
             row(name, m);
+        }
+        for (name, m) in &self.per_kind {
+            row(&format!("kind:{name}"), m);
         }
         if !self.unknown_gold.is_empty() {
             let _ = writeln!(out, "unknown gold ids: {}", self.unknown_gold.join(", "));

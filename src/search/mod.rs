@@ -7,14 +7,17 @@
 
 mod bayes;
 mod build;
+mod context;
 mod decide;
 pub mod eval;
 mod explain;
 mod profile;
 mod query;
+mod related;
 mod rerank;
 mod retrieve;
 mod schema;
+mod scope;
 mod vectors;
 
 use std::sync::Arc;
@@ -30,6 +33,7 @@ pub use query::{MAX_QUESTION_CHARS, QueryTerms};
 use crate::kb::EntryId;
 use rerank::QueryVector;
 pub use rerank::Signals;
+pub use scope::{GENERAL_CONTACT, Service};
 
 /// Why a search could not run.
 #[derive(Debug, thiserror::Error)]
@@ -73,19 +77,27 @@ pub struct Searcher {
     settings: Settings,
 }
 
-/// Words that open a follow-up ("那个体户呢？", "如果是…").
-const FOLLOW_UP_CUES: [&str; 6] = ["那", "那么", "如果", "要是", "还有", "另外"];
-
 /// Ranking-score penalty of a follow-up candidate that shares no word with the
 /// follow-up itself: enough to lose to one that does, not so much that it
 /// cannot win when nothing does.
 const OFF_ANCHOR_PENALTY: f32 = 2.0;
 
+/// Ranking-score penalty of the entry just answered, in a follow-up: the
+/// taxpayer has read it and asks something more; it still wins when nothing
+/// else fits.
+const PREVIOUS_ENTRY_PENALTY: f32 = 1.0;
+
+/// What a follow-up is matched against besides its terms.
+#[derive(Debug, Clone, Copy)]
+struct Focus<'a> {
+    /// The follow-up's own terms.
+    anchor: &'a QueryTerms,
+    /// The entry the previous turn was answered with.
+    previous: Option<&'a EntryId>,
+}
+
 /// The lead credited to a sole candidate (about the lead of a clear winner).
 const NO_RUNNER_UP_LEAD: f32 = 10.0;
-
-/// A question saying at most this many content words leans on the turn before.
-const THIN_QUESTION_WORDS: usize = 2;
 
 impl Searcher {
     /// Starts serving `snapshot`.
@@ -113,35 +125,12 @@ impl Searcher {
         self.ask_after(question, None)
     }
 
-    /// Matches a question, borrowing the previous turn's terms when the question
-    /// alone is too thin ("那个体户呢？", "要什么材料") to be answered by itself.
-    pub fn ask_after(&self, question: &str, previous: Option<&Turn>) -> Result<Outcome, SearchError> {
-        let snap = self.snapshot();
-        let question = query::truncate(question);
-        let analysis = snap.analyzer.analyze(question);
-        let thin = analysis.content_words <= THIN_QUESTION_WORDS
-            || (analysis.content_words <= 4 && FOLLOW_UP_CUES.iter().any(|c| question.trim_start().starts_with(c)));
-        let own = QueryTerms::from_analysis(analysis);
-        let alone = self.match_terms(&snap, own.clone(), None)?;
-        let Some(previous) = previous.filter(|p| thin && !p.terms.is_empty()) else {
-            return Ok(alone);
-        };
-        if matches!(alone.decision, Decision::Answer { .. }) {
-            return Ok(alone);
-        }
-        let merged = self.match_terms(&snap, own.merged_with(&previous.terms), Some(&own))?;
-        if merged.ranked.is_empty() { Ok(alone) } else { Ok(Outcome { used_context: true, ..merged }) }
-    }
-
     /// Ranks and decides. With an `anchor` (a follow-up's own terms), entries
     /// that share none of those terms are demoted: "那个体户呢？" asks about
     /// 个体户, not again about the previous turn's subject.
-    fn match_terms(
-        &self,
-        snap: &Snapshot,
-        terms: QueryTerms,
-        anchor: Option<&QueryTerms>,
-    ) -> Result<Outcome, SearchError> {
+    fn match_terms(&self, snap: &Snapshot, terms: QueryTerms, focus: Option<Focus>) -> Result<Outcome, SearchError> {
+        let anchor = focus.map(|f| f.anchor);
+        let previous = focus.and_then(|f| f.previous);
         let s = &self.settings;
         let ords = retrieve::retrieve(snap, &terms, s.retrieve_k)?;
         let qv = QueryVector::new(snap, &terms, s.unknown_factor);
@@ -161,6 +150,9 @@ impl Searcher {
                 let mut score = rerank::score(&signals, s);
                 if anchor_ids.as_ref().is_some_and(|ids| !rerank::mentions_any(snap, ord, ids)) {
                     score -= OFF_ANCHOR_PENALTY;
+                }
+                if previous.is_some_and(|id| *id == snap.entries[ord].id) {
+                    score -= PREVIOUS_ENTRY_PENALTY;
                 }
                 (ord, signals, score)
             })

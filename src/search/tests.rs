@@ -80,6 +80,16 @@ fn analyzer() -> Arc<Analyzer> {
     Arc::new(Analyzer::new(&Lexicon { words, synonym_groups, stopwords }))
 }
 
+#[test]
+fn every_entry_answered_comes_with_related_questions() {
+    let s = shipped();
+    for e in s.snapshot().entries() {
+        let related = s.related(e, &[], 3);
+        assert!(!related.is_empty(), "{} has no related questions", e.id);
+        assert!(related.iter().all(|r| r.id != e.id), "{} relates to itself", e.id);
+    }
+}
+
 fn searcher() -> Searcher {
     Searcher::new(Snapshot::build(entries(), analyzer()).expect("build"), Settings::default())
 }

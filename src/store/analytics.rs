@@ -34,7 +34,7 @@ pub struct AskedQuestion {
     pub text: String,
     /// When.
     pub asked_at: DateTime<Utc>,
-    /// `answer`, `clarify` or `no_match`.
+    /// `answer`, `clarify`, `no_match` or `out_of_scope`.
     pub decision: String,
     /// The answered entry.
     pub entry_id: Option<String>,

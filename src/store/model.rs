@@ -104,7 +104,7 @@ pub struct NewMessage {
     pub sender: Sender,
     /// The text (an answer's full Markdown).
     pub text: String,
-    /// For bot replies to a question: `answer`, `clarify` or `no_match`.
+    /// For bot replies to a question: `answer`, `clarify`, `no_match` or `out_of_scope`.
     pub decision: Option<&'static str>,
     /// The answered entry.
     pub entry_id: Option<String>,

@@ -2,6 +2,7 @@
 //! canonicalise synonyms → drop stopwords, plus character bigrams that guard
 //! against segmentation mismatch and typos.
 
+mod homophones;
 mod lexicon;
 mod mask;
 mod normalize;
@@ -11,6 +12,7 @@ mod tokenizer;
 
 use rustc_hash::{FxHashMap, FxHashSet};
 
+pub use homophones::Homophones;
 pub use lexicon::{DictWord, Lexicon, LineProblem, parse_dict, parse_stopwords, parse_synonyms};
 pub use mask::{mask_numbers, pseudonym};
 pub use normalize::{Normalized, normalize, normalize_text};
@@ -67,6 +69,8 @@ pub struct Analyzer {
     rewrites: FxHashMap<String, Rewrite>,
     /// Canonical forms of the tax dictionary's and the synonym lists' words.
     domain: FxHashSet<String>,
+    /// Sound-alikes of those words (voice input: 发漂 → 发票), fixed in questions.
+    homophones: Homophones,
 }
 
 impl Analyzer {
@@ -86,7 +90,9 @@ impl Analyzer {
         for word in &stopwords {
             rewrites.insert(word.clone(), Rewrite::Drop);
         }
-        Analyzer { segmenter: Segmenter::new(lexicon), stopwords, rewrites, domain }
+        let spoken = lexicon.words.iter().map(|w| w.word.as_str());
+        let homophones = Homophones::new(spoken.chain(lexicon.synonym_groups.iter().flatten().map(String::as_str)));
+        Analyzer { segmenter: Segmenter::new(lexicon), stopwords, rewrites, domain, homophones }
     }
 
     /// Whether a canonical term is tax vocabulary (in the dictionary or the
@@ -98,6 +104,13 @@ impl Analyzer {
     /// Whether `word` (normalised) is a stopword.
     pub fn is_stopword(&self, word: &str) -> bool {
         self.stopwords.contains(word)
+    }
+
+    /// `input` normalised, with the sound-alikes of tax words that are not
+    /// words themselves rewritten (发漂 → 发票, 汇酸 → 汇算); `None` when there
+    /// are none. A second reading of a voice-typed question, not a replacement.
+    pub fn respell(&self, input: &str) -> Option<String> {
+        self.homophones.correct(&normalize_text(input), |w| self.segmenter.knows(w))
     }
 
     /// Analyses `input` (any user text; never panics).

@@ -25,6 +25,11 @@ pub struct Segmenter {
 }
 
 impl Segmenter {
+    /// Whether jieba's dictionaries (general and tax) have `word`.
+    pub fn knows(&self, word: &str) -> bool {
+        self.jieba.has_word(word)
+    }
+
     /// Builds the segmenter (about 150 ms: do it once and share it).
     pub fn new(lexicon: &Lexicon) -> Self {
         let mut jieba = Jieba::new();

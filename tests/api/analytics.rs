@@ -22,7 +22,8 @@ async fn get_json(app: &TestApp, path: &str) -> (u16, Value) {
 async fn ask_no_answer(app: &TestApp, text: &str) {
     let (mut v, _) = app.visitor(None).await;
     v.send_json(json!({"type": "ask", "text": text})).await;
-    v.recv_until(|m| matches!(m, ServerMsg::NoMatch { .. } | ServerMsg::Clarify { .. })).await;
+    v.recv_until(|m| matches!(m, ServerMsg::NoMatch { .. } | ServerMsg::Clarify { .. } | ServerMsg::OutOfScope { .. }))
+        .await;
 }
 
 #[tokio::test]

@@ -19,7 +19,10 @@ async fn editors_read_figures_and_csv_and_dismiss_clusters() {
     {
         let (mut v, _) = app.visitor(None).await;
         v.send_json(json!({"type": "ask", "text": q})).await;
-        v.recv_until(|m| matches!(m, ServerMsg::NoMatch { .. } | ServerMsg::Clarify { .. })).await;
+        v.recv_until(|m| {
+            matches!(m, ServerMsg::NoMatch { .. } | ServerMsg::Clarify { .. } | ServerMsg::OutOfScope { .. })
+        })
+        .await;
     }
     app.analytics.refresh().await.expect("recount");
 

@@ -68,9 +68,17 @@ async fn small_talk_no_match_and_unhelpful_answers_offer_a_human() {
     c.send_json(serde_json::json!({"type": "ask", "text": "你好"})).await;
     let m = c.recv_until(|m| matches!(m, ServerMsg::Text { .. })).await;
     assert!(matches!(m, ServerMsg::Text { .. }));
-    c.send_json(serde_json::json!({"type": "ask", "text": "今天天气怎么样"})).await;
+    // A tax question the base cannot answer offers a human; a question that
+    // is not about tax at all is told so (and where to ask), without one.
+    c.send_json(serde_json::json!({"type": "ask", "text": "船舶吨税按什么标准征收"})).await;
     let m = c.recv_until(|m| !matches!(m, ServerMsg::Ack { .. })).await;
     assert!(matches!(m, ServerMsg::NoMatch { offer_human: true, .. }), "{m:?}");
+    c.send_json(serde_json::json!({"type": "ask", "text": "今天天气怎么样"})).await;
+    let m = c.recv_until(|m| !matches!(m, ServerMsg::Ack { .. })).await;
+    assert!(matches!(&m, ServerMsg::OutOfScope { text, .. } if text.starts_with("这不属于涉税咨询")), "{m:?}");
+    c.send_json(serde_json::json!({"type": "ask", "text": "公积金怎么提取"})).await;
+    let m = c.recv_until(|m| !matches!(m, ServerMsg::Ack { .. })).await;
+    assert!(matches!(&m, ServerMsg::OutOfScope { text, .. } if text.contains("12329")), "{m:?}");
 
     let app = spawn_app_with(always_answer).await;
     let (mut c, _) = app.visitor(None).await;

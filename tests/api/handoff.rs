@@ -28,7 +28,7 @@ async fn no_match_to_agent_and_back_with_a_stored_rating() {
     let (mut v, welcome) = app.visitor(None).await;
     let (session_id, _) = session_of(&welcome);
 
-    v.send_json(json!({"type": "ask", "text": "今天天气怎么样"})).await;
+    v.send_json(json!({"type": "ask", "text": "船舶吨税按什么标准征收"})).await;
     v.recv_until(|m| matches!(m, ServerMsg::NoMatch { .. })).await;
     v.send_json(json!({"type": "request_human"})).await;
     let q = v.recv_until(|m| matches!(m, ServerMsg::Queue { .. })).await;
@@ -37,7 +37,10 @@ async fn no_match_to_agent_and_back_with_a_stored_rating() {
     let queue = agent.recv_until(|m| matches!(m, AgentServerMsg::Queue { items } if !items.is_empty())).await;
     let AgentServerMsg::Queue { items } = queue else { unreachable!() };
     assert_eq!(items[0].session_id, session_id);
-    assert!(items[0].transcript.iter().any(|h| h.text == "今天天气怎么样"), "the agent sees the bot transcript");
+    assert!(
+        items[0].transcript.iter().any(|h| h.text == "船舶吨税按什么标准征收"),
+        "the agent sees the bot transcript"
+    );
 
     agent.send_json(json!({"type": "accept", "session_id": session_id})).await;
     agent.recv_until(|m| matches!(m, AgentServerMsg::Assigned { .. })).await;

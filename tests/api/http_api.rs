@@ -24,6 +24,9 @@ async fn ask_returns_the_decision_and_continues_by_user_id() {
     assert_eq!(second.decision, "text");
     let other: AskResponse = post("wx-2", "你好").await.expect("request").json().await.expect("json");
     assert_ne!(other.session_id, first.session_id);
+    let elsewhere: AskResponse = post("wx-2", "我的快递丢了").await.expect("request").json().await.expect("json");
+    assert_eq!(elsewhere.decision, "out_of_scope");
+    assert!(elsewhere.text.as_deref().is_some_and(|t| t.contains("12305")), "{elsewhere:?}");
 }
 
 #[tokio::test]

@@ -22,7 +22,19 @@ fn every_protocol_example_parses() {
         }
     }
     assert!(examples >= 30, "only {examples} examples");
-    for t in ["hello", "welcome", "ask", "answer.delta", "clarify", "choose", "no_match", "error", "rate", "queue"] {
+    for t in [
+        "hello",
+        "welcome",
+        "ask",
+        "answer.delta",
+        "clarify",
+        "choose",
+        "no_match",
+        "out_of_scope",
+        "error",
+        "rate",
+        "queue",
+    ] {
         assert!(types.contains(t), "no example of {t}");
     }
 }

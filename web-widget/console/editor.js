@@ -8,7 +8,7 @@ import { h, toast } from "./lib.js";
 import { markdown } from "./render.js";
 
 const STATES = { draft: "草稿", published: "已发布", superseded: "已被取代", discarded: "已放弃" };
-const DECISIONS = { answer: "直接回答", clarify: "反问确认（“您是不是想问…”）", no_match: "无法匹配（转人工）" };
+const DECISIONS = { answer: "直接回答", clarify: "反问确认（“您是不是想问…”）", no_match: "无法匹配（转人工）", out_of_scope: "非涉税问题（告知咨询渠道）" };
 const enc = encodeURIComponent;
 const lines = (text) => text.split("\n").map((l) => l.trim()).filter(Boolean);
 const today = () => new Date(Date.now() + 8 * 3600e3).toISOString().slice(0, 10); // 中国日期

@@ -228,6 +228,10 @@ impl Conn {
                 self.state.metrics.decision("clarify");
                 ServerMsg::Clarify { message_id, text, candidates: convert::questions(&candidates) }
             }
+            Reply::OutOfScope { message_id, text } => {
+                self.state.metrics.decision("out_of_scope");
+                ServerMsg::OutOfScope { message_id, text }
+            }
             Reply::NoMatch { message_id, text } => {
                 self.state.metrics.decision("no_match");
                 ServerMsg::NoMatch { message_id, text, offer_human: true }

@@ -212,6 +212,7 @@ fn render_reply(reply: Reply) -> String {
         Reply::Answer(a) => render::answer(&a),
         Reply::Clarify { candidates, .. } => render::choices("您是不是想问以下问题？", &candidates),
         Reply::NoMatch { text, .. } => render::no_match(&text),
+        Reply::OutOfScope { text, .. } => text,
         Reply::Text { text, .. } => text,
         Reply::Relayed => String::new(),
         Reply::Handoff(s) => render::handoff(&s),

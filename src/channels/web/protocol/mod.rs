@@ -38,7 +38,7 @@ pub struct HistoryItem {
     pub from: String,
     /// The text.
     pub text: String,
-    /// Bot replies: `answer`, `clarify` or `no_match`.
+    /// Bot replies: `answer`, `clarify`, `no_match` or `out_of_scope`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub decision: Option<String>,
     /// Bot answers: the entry.
@@ -216,6 +216,14 @@ pub enum ServerMsg {
         text: String,
         /// Candidates, best first.
         candidates: Vec<QuestionRef>,
+    },
+    /// Not a tax question: the reply says so and where to ask; no human is offered.
+    #[serde(rename = "out_of_scope")]
+    OutOfScope {
+        /// Stored message id.
+        message_id: i64,
+        /// The reply.
+        text: String,
     },
     /// No reliable answer; a human is offered.
     #[serde(rename = "no_match")]

@@ -1,0 +1,156 @@
+//! Follow-up context: per turn, does the message stand alone or continue the
+//! previous topic? A follow-up ("那个体户呢？", "这个要什么材料") borrows the
+//! previous turn's words; a self-contained new question is matched on its own
+//! and never pulled into the previous topic.
+
+use super::scope::{self, Scope, Service};
+use super::{Decision, Focus, Outcome, QueryTerms, SearchError, Searcher, Snapshot, Turn, query};
+use crate::kb::EntryId;
+use crate::text::Analysis;
+
+/// Words that open a follow-up ("那个体户呢？", "如果是…").
+const FOLLOW_UP_CUES: [&str; 6] = ["那", "那么", "如果", "要是", "还有", "另外"];
+
+/// A question saying at most this many content words leans on the turn before.
+const THIN_QUESTION_WORDS: usize = 2;
+
+/// A thin question whose own best match is at least this confident, and is
+/// not the entry just answered, stands alone ("年终奖怎么交税" after a VAT
+/// question has its own topic word).
+const SELF_CONTAINED_CONFIDENCE: f32 = 0.45;
+
+/// When a follow-up alone and with the previous turn's words points to the
+/// same new entry, each at least this confident, the two readings agree: answer.
+const AGREEMENT_CONFIDENCE: f32 = 0.5;
+
+impl Searcher {
+    /// Matches a question, borrowing the previous turn's terms when the question
+    /// alone is too thin ("那个体户呢？", "要什么材料") to be answered by itself.
+    pub fn ask_after(&self, question: &str, previous: Option<&Turn>) -> Result<Outcome, SearchError> {
+        let snap = self.snapshot();
+        let question = query::truncate(question);
+        let mut scope = scope::classify(&crate::text::normalize_text(question));
+        if let Scope::Service(service) = scope {
+            // A voice-typed tax word (个睡 → 个税) still anchors the question in
+            // tax, unless the service is one only a strong anchor overrides.
+            let respelled = if service.is_strong() { None } else { snap.analyzer.respell(question) };
+            match respelled.map(|r| scope::classify(&r)) {
+                Some(Scope::Tax) => scope = Scope::Tax,
+                _ => return Ok(Self::out_of_scope(Some(service))),
+            }
+        }
+        let (analysis, own, alone) = self.best_reading(&snap, question)?;
+        let tax_words = analysis.terms.iter().any(|t| snap.analyzer.is_domain_term(&t.text));
+        let thin = analysis.content_words <= THIN_QUESTION_WORDS
+            || (analysis.content_words <= 4 && FOLLOW_UP_CUES.iter().any(|c| question.trim_start().starts_with(c)));
+        let previous_entry = previous.and_then(|p| p.entry.as_ref());
+        let Some(previous) = previous.filter(|p| thin && !p.terms.is_empty()) else {
+            // Nothing in the base comes close and not one word of tax vocabulary: not a tax question.
+            let says_something = !own.is_empty();
+            if scope == Scope::Unanchored
+                && says_something
+                && !tax_words
+                && matches!(alone.decision, Decision::NoMatch { .. })
+            {
+                return Ok(Outcome { decision: Decision::OutOfScope { service: None }, ..alone });
+            }
+            return Ok(without_repeat(alone, previous_entry));
+        };
+        if matches!(alone.decision, Decision::Answer { .. }) {
+            return Ok(alone);
+        }
+        // A tax word the previous turn did not use ("年终奖" after a VAT question) names a new topic.
+        let new_topic = own.terms.iter().any(|t| snap.analyzer.is_domain_term(t) && !previous.terms.terms.contains(t));
+        let focus = Focus { anchor: &own, previous: previous_entry };
+        let merged = self.match_terms(&snap, own.merged_with(&previous.terms), Some(focus))?;
+        if merged.ranked.is_empty() {
+            return Ok(without_repeat(alone, previous_entry));
+        }
+        let settled = settle(alone, merged, previous_entry, new_topic);
+        // With no answered topic to follow up on, a message without one word of
+        // tax vocabulary that nothing matches is not a tax question either.
+        let unrelated = scope == Scope::Unanchored && !tax_words && !own.is_empty() && previous_entry.is_none();
+        if unrelated && matches!(settled.decision, Decision::NoMatch { .. }) {
+            return Ok(Outcome { decision: Decision::OutOfScope { service: None }, ..settled });
+        }
+        Ok(settled)
+    }
+
+    /// Matches the question as typed and, when that is not a confident answer
+    /// and it has sound-alikes of tax words (voice input: 发漂, 汇酸), as
+    /// respelled; keeps the reading whose best candidate is more confident, so
+    /// a respelling only ever helps.
+    fn best_reading(&self, snap: &Snapshot, question: &str) -> Result<(Analysis, QueryTerms, Outcome), SearchError> {
+        let read = |text: &str| -> Result<(Analysis, QueryTerms, Outcome), SearchError> {
+            let analysis = snap.analyzer.analyze(text);
+            let terms = QueryTerms::from_analysis(analysis.clone());
+            let outcome = self.match_terms(snap, terms.clone(), None)?;
+            Ok((analysis, terms, outcome))
+        };
+        let typed = read(question)?;
+        // A confident answer needs no second reading (and most questions are typed, not spoken).
+        if matches!(typed.2.decision, Decision::Answer { .. }) {
+            return Ok(typed);
+        }
+        let Some(respelled) = snap.analyzer.respell(question) else { return Ok(typed) };
+        let other = read(&respelled)?;
+        let best = |o: &Outcome| o.ranked.first().map_or(0.0, |c| c.confidence.get());
+        Ok(if best(&other.2) > best(&typed.2) { other } else { typed })
+    }
+
+    /// The outcome for a message that is not a tax question: nothing ranked,
+    /// and nothing for a follow-up to borrow.
+    pub(super) fn out_of_scope(service: Option<&'static Service>) -> Outcome {
+        Outcome {
+            decision: Decision::OutOfScope { service },
+            ranked: Vec::new(),
+            turn: Turn::default(),
+            used_context: false,
+        }
+    }
+}
+
+/// Chooses between a follow-up matched alone and with the previous turn's
+/// words; `new_topic`: the follow-up names a tax word the previous turn did not.
+fn settle(alone: Outcome, merged: Outcome, previous: Option<&EntryId>, new_topic: bool) -> Outcome {
+    if let (Some(a), Some(m)) = (alone.ranked.first(), merged.ranked.first()) {
+        let agree = a.entry.id == m.entry.id
+            && Some(&m.entry.id) != previous
+            && a.confidence.get().min(m.confidence.get()) >= AGREEMENT_CONFIDENCE;
+        if agree {
+            let decision = Decision::Answer {
+                entry: m.entry.clone(),
+                confidence: if m.confidence.get() >= a.confidence.get() { m.confidence } else { a.confidence },
+            };
+            let turn = Turn { terms: merged.turn.terms.clone(), entry: Some(m.entry.id.clone()) };
+            return Outcome { decision, turn, used_context: true, ..merged };
+        }
+    }
+    let stands_alone = new_topic
+        && alone
+            .ranked
+            .first()
+            .is_some_and(|c| c.confidence.get() >= SELF_CONTAINED_CONFIDENCE && Some(&c.entry.id) != previous);
+    if stands_alone || offers_only(&merged, previous) {
+        return without_repeat(alone, previous);
+    }
+    Outcome { used_context: true, ..merged }
+}
+
+/// Whether the outcome is a clarification whose every candidate is `previous`.
+fn offers_only(o: &Outcome, previous: Option<&EntryId>) -> bool {
+    match (&o.decision, previous) {
+        (Decision::Clarify { candidates }, Some(p)) => candidates.iter().all(|c| &c.entry.id == p),
+        _ => false,
+    }
+}
+
+/// A clarification offering only the entry just answered repeats it instead of
+/// helping: the taxpayer is offered a human instead.
+fn without_repeat(o: Outcome, previous: Option<&EntryId>) -> Outcome {
+    if offers_only(&o, previous) {
+        let nearest = o.ranked.first().cloned();
+        return Outcome { decision: Decision::NoMatch { nearest }, ..o };
+    }
+    o
+}
