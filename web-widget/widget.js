@@ -44,7 +44,7 @@ header h2{margin:0;font-size:16px;font-weight:600}
 .hd{flex:1;min-width:0}
 .conn{font-size:12px;opacity:.9}
 .conn.off::before{content:"● ";color:#ffd54f}
-.human,.x{border:1px solid rgba(255,255,255,.7);background:transparent;color:#fff;border-radius:16px;padding:3px 10px;font-size:13px}
+.human,.fresh,.x{border:1px solid rgba(255,255,255,.7);background:transparent;color:#fff;border-radius:16px;padding:3px 10px;font-size:13px}
 .x{border:0;font-size:22px;line-height:1;padding:2px 6px}
 .banner{padding:8px 12px;background:#fff7e6;border-bottom:1px solid #f0d9a8;font-size:13px;display:flex;gap:8px;align-items:center}
 .banner span{flex:1}
@@ -94,7 +94,7 @@ form.compose{display:flex;gap:8px;padding:10px;border-top:1px solid #e1e5ea;back
     svgIcon(), h("span", null, title), badge);
   const conn = h("div", { class: "conn", role: "status" }, "");
   const humanBtn = h("button", { class: "human", type: "button" }, "转人工");
-  const freshBtn = h("button", { class: "human", type: "button", title: "不再沿用上一个问题的话题" }, "换个问题");
+  const freshBtn = h("button", { class: "fresh", type: "button", title: "不再沿用上一个问题的话题" }, "换个问题");
   const closeBtn = h("button", { class: "x", type: "button", "aria-label": "关闭对话窗口" }, "×");
   const banner = h("div", { class: "banner", role: "status", hidden: true });
   const log = h("div", { class: "log", role: "log", "aria-live": "polite", "aria-label": "对话记录", tabindex: "0" });
