@@ -8,6 +8,7 @@
 mod accounts;
 mod analytics;
 mod api_keys;
+mod handoff;
 mod knowledge;
 mod model;
 mod retention;
@@ -15,6 +16,7 @@ mod sqlite;
 mod sqlite_accounts;
 mod sqlite_analytics;
 mod sqlite_api_keys;
+mod sqlite_handoff;
 mod sqlite_knowledge;
 mod sqlite_retention;
 mod sqlite_rows;
@@ -28,6 +30,7 @@ pub use crate::config::store::Settings;
 pub use accounts::{AccountStore, AdminSession, AuditEntry, AuditFilter, User};
 pub use analytics::{AnalyticsStore, AskedQuestion, HandoffRecord, RatingRecord, outcome as handoff_outcome};
 pub use api_keys::{ApiKey, ApiKeyStore};
+pub use handoff::{HandoffChange, HandoffRecordChange, QueueChange};
 pub use knowledge::{KnowledgeStore, KnowledgeVersion, NewKnowledge};
 pub use model::{
     Agent, Conversation, ConversationState, Feedback, Message, NewMessage, QueueEntry, Rating, Sender, Ticket,
@@ -108,6 +111,10 @@ pub trait Store: AccountStore + AnalyticsStore + ApiKeyStore + KnowledgeStore + 
 
     /// Puts a conversation in the queue (idempotent).
     async fn enqueue(&self, e: &QueueEntry) -> Result<()>;
+    /// Applies one handoff state change in one transaction, or nothing
+    /// ([`StoreError::Conflict`] when the conversation is no longer in the
+    /// state the change expects).
+    async fn apply_handoff(&self, change: &HandoffChange) -> Result<()>;
     /// Takes a conversation out of the queue (idempotent).
     async fn dequeue(&self, conversation: &SessionId) -> Result<()>;
     /// The queue, first come first.

@@ -5,8 +5,8 @@ use chrono::Utc;
 
 use taxbot::ids::{SessionId, VisitorKey, VisitorToken};
 use taxbot::store::{
-    self, Agent, Conversation, ConversationState, Feedback, NewMessage, QueueEntry, Rating, Sender, Store, StoreError,
-    Ticket, TicketStatus,
+    self, Agent, Conversation, ConversationState, Feedback, HandoffChange, HandoffRecordChange, NewMessage,
+    QueueChange, QueueEntry, Rating, Sender, Store, StoreError, Ticket, TicketStatus,
 };
 
 async fn story(s: &dyn Store) {
@@ -96,8 +96,71 @@ async fn sqlite_store_keeps_the_whole_story_across_reopen() {
     let settings = store::Settings { data_dir: dir.path().join("nested/data"), max_connections: 2 };
     let s = store::open(&settings).await.expect("open creates the directory");
     story(&s).await;
+    handoff_changes(&s).await;
     s.close().await;
     let again = store::open(&settings).await.expect("reopen");
     assert_eq!(again.agents().await.expect("agents").len(), 1);
     assert_eq!(again.open_tickets().await.expect("tickets").len(), 0);
+}
+
+/// Handoff changes apply whole or not at all, checked against the stored state.
+async fn handoff_changes(s: &dyn Store) {
+    use ConversationState::{Bot, Human, Queued};
+    let visitor = VisitorKey::web(&VisitorToken::generate());
+    s.touch_visitor(&visitor, Utc::now()).await.expect("touch");
+    let c = Conversation {
+        id: SessionId::generate(),
+        visitor,
+        channel: "web".into(),
+        state: Bot,
+        agent_id: None,
+        served_by: None,
+        awaiting_rating: false,
+        resolution: None,
+        created_at: Utc::now(),
+    };
+    s.create_conversation(&c).await.expect("create");
+    let messages = async || s.messages(&c.id, 100).await.expect("messages").len();
+    let queued_at = Utc::now();
+    let request = HandoffChange::new(&c.id, (Bot, None), (Queued, None))
+        .queue(QueueChange::Enqueue(queued_at))
+        .record(HandoffRecordChange::Requested)
+        .notice("已为您转接人工客服，请稍候。");
+    s.apply_handoff(&request).await.expect("request");
+    assert_eq!(s.conversation(&c.id).await.expect("c").state, Queued);
+    assert_eq!(s.queue().await.expect("queue").iter().filter(|e| e.conversation_id == c.id).count(), 1);
+    assert_eq!(messages().await, 1, "the notice is stored with the change");
+    assert!(matches!(s.apply_handoff(&request).await, Err(StoreError::Conflict(_))), "not bot any more");
+    assert_eq!(messages().await, 1, "a refused change writes nothing");
+
+    let wrong_agent = HandoffChange::new(&c.id, (Human, Some("a9")), (Bot, None)).resolution("x");
+    assert!(matches!(s.apply_handoff(&wrong_agent).await, Err(StoreError::Conflict(_))));
+    let assign = HandoffChange::new(&c.id, (Queued, None), (Human, Some("a1")))
+        .queue(QueueChange::Remove)
+        .record(HandoffRecordChange::Connected);
+    s.apply_handoff(&assign).await.expect("assign");
+    let served = s.conversation(&c.id).await.expect("c");
+    assert_eq!(
+        (served.state, served.agent_id.as_deref(), served.served_by.as_deref()),
+        (Human, Some("a1"), Some("a1"))
+    );
+    assert!(s.queue().await.expect("queue").iter().all(|e| e.conversation_id != c.id));
+    let by_other = HandoffChange::new(&c.id, (Human, Some("a2")), (Bot, None)).resolution("x");
+    assert!(matches!(s.apply_handoff(&by_other).await, Err(StoreError::Conflict(_))), "served by a1, not a2");
+
+    let close = HandoffChange::new(&c.id, (Human, Some("a1")), (Bot, None)).resolution("已解答").notice("结束");
+    s.apply_handoff(&close).await.expect("close");
+    let closed = s.conversation(&c.id).await.expect("c");
+    assert_eq!(
+        (
+            closed.state,
+            closed.agent_id,
+            closed.served_by.as_deref(),
+            closed.awaiting_rating,
+            closed.resolution.as_deref()
+        ),
+        (Bot, None, Some("a1"), true, Some("已解答"))
+    );
+    let missing = HandoffChange::new(&SessionId::generate(), (Bot, None), (Queued, None));
+    assert!(matches!(s.apply_handoff(&missing).await, Err(StoreError::NotFound)));
 }
