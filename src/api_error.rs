@@ -56,6 +56,8 @@ codes! {
     HelloRequired => "hello_required",
     /// No `hello` within `limits.hello_secs` of connecting.
     HelloTimeout => "hello_timeout",
+    /// Nothing from the client within `limits.idle_secs`.
+    IdleTimeout => "idle_timeout",
     /// Too many open connections from one address.
     TooManyConnections => "too_many_connections",
     /// Too many 留言 tickets from one visitor or address today.
@@ -167,7 +169,7 @@ impl Code {
             Unauthorized | BadCredentials | ApiKeyRequired | InvalidApiKey => StatusCode::UNAUTHORIZED,
             Forbidden | Csrf | BadOrigin => StatusCode::FORBIDDEN,
             TooManyAttempts | RateLimited | TooManyConnections | TooManyTickets => StatusCode::TOO_MANY_REQUESTS,
-            HelloTimeout => StatusCode::REQUEST_TIMEOUT,
+            HelloTimeout | IdleTimeout => StatusCode::REQUEST_TIMEOUT,
             OwnDraft | AlreadyTaken | NotQueued | NotAssigned | AtCapacity | Conflict | TicketAnswered
             | RatingNotAllowed | TargetUnavailable => StatusCode::CONFLICT,
             Overloaded | StoreUnavailable | NotReady => StatusCode::SERVICE_UNAVAILABLE,

@@ -377,7 +377,11 @@ form.compose{display:flex;gap:8px;padding:10px;border-top:1px solid #e1e5ea;back
       if (cards.length) cards[cards.length - 1].replaceChildren(h("div", { role: "status" }, m.text));
       else sys(m.text);
     },
-    "ticket.answer"(m) { add(botBubble(`留言答复（编号 ${m.ticket_id}）`)).append(h("div", null, `您的留言：${m.question}`), h("div", null, m.answer)); },
+    "ticket.answer"(m) {
+      add(botBubble(`留言答复（编号 ${m.ticket_id}）`)).append(h("div", null, `您的留言：${m.question}`), h("div", null, m.answer));
+      // Shown: the server stops offering it on the next visit.
+      send({ type: "ack_ticket", ticket_id: m.ticket_id });
+    },
     "server.restarting"() { setConn(false, "服务正在重启，稍后自动重连…"); },
     pong() {},
     error(m) {

@@ -316,6 +316,11 @@ impl Engine {
         Ok((message_id, ticket))
     }
 
+    /// Confirms the visitor was shown the answer of their 留言 `ticket`.
+    pub async fn ack_ticket(&self, s: &Session, ticket: i64) -> Result<(), ChatError> {
+        Ok(self.hub.ack_ticket(&s.visitor, ticket).await?)
+    }
+
     /// Rates the human conversation just closed.
     pub async fn rate(&self, s: &Session, stars: u8, comment: Option<String>) -> Result<(), ChatError> {
         if !(1..=5).contains(&stars) {

@@ -38,7 +38,7 @@ impl Engine {
             rejected,
             history,
             hot: self.hot_questions(),
-            answered_tickets: self.hub.take_answered(&key).await?,
+            answered_tickets: self.hub.unacknowledged_answers(&key).await?,
             handoff,
             awaiting_rating: conversation.awaiting_rating,
         })

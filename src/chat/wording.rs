@@ -17,6 +17,8 @@ pub const TOO_FAST: &str = "您发送消息过于频繁，请稍后再试。";
 
 /// Closes a socket that sent no `hello` in time.
 pub const HELLO_TIMEOUT: &str = "连接后未及时发送 hello，连接已关闭";
+/// Error text: the client sent nothing for `limits.idle_secs`.
+pub const IDLE_TIMEOUT: &str = "连接长时间无活动，已关闭；重新连接即可继续会话";
 
 /// Confirms a 留言 ticket in the web widget, where the answer will appear.
 pub fn ticket_created(ticket_id: i64) -> String {

@@ -19,6 +19,13 @@ pub struct Settings {
     pub header_read_secs: u64,
     /// Seconds a new WebSocket has to send `hello`; then it is closed.
     pub hello_secs: u64,
+    /// Seconds a WebSocket may stay silent (no message and no ping from the
+    /// client; its pongs do not count) before it is closed. The widget and
+    /// the console send a `ping` every 25 s.
+    pub idle_secs: u64,
+    /// Seconds between the server's WebSocket pings (keep proxies from
+    /// dropping a quiet connection, and find dead peers).
+    pub ping_secs: u64,
     /// Questions (and other messages) per second from one address on every
     /// channel (per user on WeChat), on average...
     pub asks_per_sec: u32,
@@ -36,6 +43,8 @@ impl Default for Settings {
             connections_per_address: 100,
             header_read_secs: 10,
             hello_secs: 10,
+            idle_secs: 120,
+            ping_secs: 30,
             asks_per_sec: 5,
             ask_burst: 20,
             tickets_per_visitor_per_day: 5,

@@ -198,8 +198,8 @@ impl Hub {
         Ok(())
     }
 
-    /// Answers a 留言 ticket; the taxpayer gets it now if connected, else when
-    /// they return.
+    /// Answers a 留言 ticket; the taxpayer gets it now if connected, and again
+    /// on each visit until their client acknowledges it.
     pub async fn answer_ticket(&self, agent: &str, ticket: i64, text: &str) -> Result<Ticket, HandoffError> {
         let t = match self.store.answer_ticket(ticket, agent, text).await {
             Ok(t) => t,
@@ -210,9 +210,8 @@ impl Hub {
         let mut m = NewMessage::plain(&t.conversation_id, Sender::Agent, &format!("【留言 {} 的答复】{text}", t.id));
         m.agent_id = Some(agent.to_owned());
         self.store.append_message(&m).await?;
-        if self.push_visitor(&t.conversation_id, VisitorEvent::TicketAnswered(t.clone())) {
-            self.store.mark_delivered(t.id).await?;
-        }
+        // Delivered only when the taxpayer's client acknowledges it.
+        self.push_visitor(&t.conversation_id, VisitorEvent::TicketAnswered(t.clone()));
         Ok(t)
     }
 }

@@ -123,14 +123,21 @@ impl Hub {
         Ok(ticket)
     }
 
-    /// Answered tickets the visitor has not seen; they count as delivered
-    /// once returned.
-    pub async fn take_answered(&self, visitor: &VisitorKey) -> Result<Vec<Ticket>, HandoffError> {
-        let tickets = self.store.undelivered_answers(visitor).await?;
-        for t in &tickets {
-            self.store.mark_delivered(t.id).await?;
+    /// Answered tickets the visitor has not acknowledged yet (see
+    /// [`Hub::ack_ticket`]): offered again on every visit until then.
+    pub async fn unacknowledged_answers(&self, visitor: &VisitorKey) -> Result<Vec<Ticket>, HandoffError> {
+        Ok(self.store.undelivered_answers(visitor).await?)
+    }
+
+    /// Marks the answer of `ticket` as delivered, once the visitor's client
+    /// confirms it showed it (or a channel that pushes confirms the push).
+    /// Only the visitor's own answered tickets can be acknowledged.
+    pub async fn ack_ticket(&self, visitor: &VisitorKey, ticket: i64) -> Result<(), HandoffError> {
+        let pending = self.store.undelivered_answers(visitor).await?;
+        if !pending.iter().any(|t| t.id == ticket) {
+            return Err(HandoffError::UnknownTicket);
         }
-        Ok(tickets)
+        Ok(self.store.mark_delivered(ticket).await?)
     }
 
     /// Stores a 1-5 star rating of the human conversation just closed.

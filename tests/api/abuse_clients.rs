@@ -97,6 +97,47 @@ async fn a_connection_flood_from_one_address_is_capped_and_closed_without_hello(
 }
 
 #[tokio::test]
+async fn a_socket_that_falls_silent_after_hello_is_pinged_then_closed() {
+    let app = spawn_app_with(|c| {
+        always_answer(c);
+        c.limits.connections_per_address = 8;
+        c.limits.idle_secs = 2;
+        c.limits.ping_secs = 1;
+    })
+    .await;
+    let mut silent = Vec::new();
+    for _ in 0..3 {
+        let mut ws = ws_from(&app, "127.0.0.5").await.expect("connects");
+        ws.send(Message::text(json!({"type": "hello"}).to_string())).await.expect("hello");
+        silent.push(ws);
+    }
+    // Each one is pinged (the client library answers with pongs, which do not
+    // count as activity) and closed with idle_timeout.
+    let mut pinged = false;
+    for ws in &mut silent {
+        let mut codes = Vec::new();
+        while let Ok(Some(Ok(m))) = tokio::time::timeout(WAIT, ws.next()).await {
+            match m {
+                Message::Ping(_) => pinged = true,
+                Message::Text(t) => {
+                    let v: Value = serde_json::from_str(t.as_str()).expect("json frame");
+                    codes.extend(v["code"].as_str().map(str::to_owned));
+                }
+                Message::Close(_) => break,
+                _ => {}
+            }
+        }
+        assert_eq!(codes, ["idle_timeout"]);
+    }
+    assert!(pinged, "the server pings quiet sockets");
+    drop(silent);
+    let mut again = ws_from(&app, "127.0.0.5").await.expect("a new socket connects");
+    again.send(Message::text(json!({"type": "hello"}).to_string())).await.expect("hello");
+    let first = tokio::time::timeout(WAIT, again.next()).await.expect("in time").expect("open").expect("frame");
+    assert!(matches!(&first, Message::Text(t) if t.as_str().contains("welcome")), "{first:?}");
+}
+
+#[tokio::test]
 async fn a_slowloris_is_disconnected_and_holds_nothing() {
     let app = spawn_app_with(|c| {
         always_answer(c);

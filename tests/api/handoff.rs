@@ -111,6 +111,46 @@ async fn after_hours_ticket_is_answered_and_seen_on_return() {
 }
 
 #[tokio::test]
+async fn a_ticket_answer_counts_as_delivered_only_when_the_client_confirms_it() {
+    let app = spawn_app_with(|c| c.handoff.hours.days = Vec::new()).await;
+    let (mut v, welcome) = app.visitor(None).await;
+    let (_, token) = session_of(&welcome);
+    v.send_json(json!({"type": "leave_message", "text": "请问退税多久到账？"})).await;
+    let ServerMsg::TicketCreated { ticket_id, .. } =
+        v.recv_until(|m| matches!(m, ServerMsg::TicketCreated { .. })).await
+    else {
+        unreachable!()
+    };
+
+    // Pushed to a connection that is open but never shows it (no ack).
+    let (mut agent, _) = app.agent(AGENT_1).await;
+    agent.send_json(json!({"type": "answer_ticket", "ticket_id": ticket_id, "text": "十个工作日内。"})).await;
+    agent.recv_until(|m| matches!(m, AgentServerMsg::Ack { .. })).await;
+    let pushed = v.recv_until(|m| matches!(m, ServerMsg::TicketAnswerMsg(_))).await;
+    assert!(matches!(&pushed, ServerMsg::TicketAnswerMsg(a) if a.ticket_id == ticket_id), "{pushed:?}");
+    drop(v);
+
+    // The next visit offers it again.
+    let (mut back, _) = app.visitor(Some(&token)).await;
+    let again = back.recv().await;
+    assert!(matches!(&again, ServerMsg::TicketAnswerMsg(a) if a.ticket_id == ticket_id), "{again:?}");
+
+    // Somebody else cannot confirm it for them.
+    let (mut other, _) = app.visitor(None).await;
+    other.send_json(json!({"type": "ack_ticket", "ticket_id": ticket_id})).await;
+    let e = other.recv_until(|m| error_code(m).is_some()).await;
+    assert_eq!(error_code(&e), Some("unknown_ticket"));
+
+    back.send_json(json!({"type": "ack_ticket", "ticket_id": ticket_id})).await;
+    back.recv_until(|m| matches!(m, ServerMsg::Ack { .. })).await;
+    drop(back);
+    let (mut third, _) = app.visitor(Some(&token)).await;
+    third.send_json(json!({"type": "ping"})).await;
+    let next = third.recv().await;
+    assert!(matches!(next, ServerMsg::Pong), "a confirmed answer is not offered again: {next:?}");
+}
+
+#[tokio::test]
 async fn a_restart_keeps_the_queue_the_tickets_and_the_history() {
     let app = spawn_app().await;
     // An agent who is away: nobody online, so the first visitor leaves a message.

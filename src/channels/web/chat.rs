@@ -204,6 +204,10 @@ impl Conn {
                 }
                 Err(e) => return self.chat_error(out, e).await,
             },
+            ClientMsg::AckTicket { ticket_id } => match engine.ack_ticket(s, ticket_id).await {
+                Ok(()) => ((None, None), None),
+                Err(e) => return self.chat_error(out, e).await,
+            },
             ClientMsg::Rate { stars, comment } => match engine.rate(s, stars, comment).await {
                 Ok(()) => ((None, None), None),
                 Err(e) => return self.chat_error(out, e).await,

@@ -58,9 +58,20 @@ pub struct WebState {
 /// transport; below it an oversize frame only earns an `error` frame.
 const TRANSPORT_FACTOR: usize = 8;
 
+/// Initial read buffer of a socket (grows for a larger frame).
+const READ_BUFFER: usize = 4 * 1024;
+/// Bytes queued before a write goes out (each step flushes anyway).
+const WRITE_BUFFER: usize = 4 * 1024;
+
 fn upgrade(ws: WebSocketUpgrade, state: &WebState) -> WebSocketUpgrade {
     let hard = state.server.max_frame_bytes.saturating_mul(TRANSPORT_FACTOR);
-    ws.max_message_size(hard).max_frame_size(hard)
+    // Small buffers: most sockets are idle most of the time (the defaults,
+    // 128 KiB each, made an idle connection cost about 130 KB).
+    ws.max_message_size(hard)
+        .max_frame_size(hard)
+        .read_buffer_size(READ_BUFFER)
+        .write_buffer_size(WRITE_BUFFER)
+        .max_write_buffer_size(hard.max(WRITE_BUFFER) * 2)
 }
 
 /// When a new socket must have sent `hello` (`limits.hello_secs` from now).

@@ -35,6 +35,14 @@ impl<S: Sink<Message> + Unpin> Out<S> {
         }
     }
 
+    /// Queues a WebSocket ping.
+    pub(super) async fn ping(&mut self) -> Flow {
+        match self.sink.feed(Message::Ping(Default::default())).await {
+            Ok(()) => Flow::Continue,
+            Err(_) => Flow::Close,
+        }
+    }
+
     /// Writes what is queued.
     pub(super) async fn flush(&mut self) -> Flow {
         match self.sink.flush().await {
@@ -89,6 +97,10 @@ pub(super) struct FrameLimits {
     pub finish_within: Duration,
     /// When a connection without `hello` is closed (`limits.hello_secs`).
     pub hello_by: tokio::time::Instant,
+    /// A connection the client left silent this long is closed (`limits.idle_secs`).
+    pub idle_after: Duration,
+    /// How often the server pings (`limits.ping_secs`).
+    pub ping_every: Duration,
 }
 
 /// Completes at `deadline` while `waiting`; never otherwise.
@@ -108,6 +120,8 @@ impl FrameLimits {
             limiter: RateLimiter::new(state.server.messages_per_sec, state.server.message_burst),
             hello_by: super::hello_deadline(state),
             finish_within: Duration::from_secs(state.server.shutdown_grace_secs) / 2,
+            idle_after: Duration::from_secs(state.limits.settings().idle_secs.max(1)),
+            ping_every: Duration::from_secs(state.limits.settings().ping_secs.max(1)),
         }
     }
 }
@@ -141,23 +155,39 @@ pub(super) async fn run<H, S, I, E>(
     let mut out = Out { sink };
     let finish_within = limits.finish_within;
     let mut close = None;
+    let (mut heard, mut pinged) = (tokio::time::Instant::now(), tokio::time::Instant::now());
     let stopping = loop {
         let awaiting_hello = handler.awaiting_hello();
+        let wake = (pinged + limits.ping_every).min(heard + limits.idle_after);
         let step = async {
             tokio::select! {
                 _ = shutdown.cancelled() => None,
+                () = tokio::time::sleep_until(wake) => Some({
+                    let now = tokio::time::Instant::now();
+                    if now >= heard + limits.idle_after {
+                        let _ = handler.invalid(&mut out, FrameError::IdleTimeout).await;
+                        Flow::Close
+                    } else {
+                        pinged = now;
+                        out.ping().await
+                    }
+                }),
                 Some(event) = handler.next_event() => Some(handler.event(&mut out, event).await),
                 () = until_hello(awaiting_hello, limits.hello_by) => {
                     let _ = handler.invalid(&mut out, FrameError::HelloTimeout).await;
                     Some(Flow::Close)
                 }
                 frame = input.next() => Some(match frame {
-                    Some(Ok(m)) => match inbound::<H::In>(m, limits.max_bytes, &mut limits.limiter, H::TYPES) {
+                    Some(Ok(m)) => {
+                        if !matches!(m, Message::Pong(_)) {
+                            heard = tokio::time::Instant::now();
+                        }
+                        match inbound::<H::In>(m, limits.max_bytes, &mut limits.limiter, H::TYPES) {
                         Inbound::Msg(msg) => handler.message(&mut out, msg).await,
                         Inbound::Invalid(e) => handler.invalid(&mut out, e).await,
                         Inbound::Close => Flow::Close,
                         Inbound::Ignore => Flow::Continue,
-                    },
+                    }},
                     Some(Err(e)) if too_big(&e) => {
                         close = Some(CloseFrame { code: MESSAGE_TOO_BIG, reason: "消息过大".into() });
                         Flow::Close
@@ -262,6 +292,7 @@ mod tests {
         shutdown: CancellationToken,
         log: Arc<Mutex<Vec<String>>>,
         task: tokio::task::JoinHandle<()>,
+        started: tokio::time::Instant,
     }
 
     fn start(rate: u32) -> Harness {
@@ -283,10 +314,13 @@ mod tests {
             limiter: RateLimiter::new(rate, rate),
             hello_by,
             finish_within: Duration::from_millis(100),
+            idle_after: Duration::from_secs(120),
+            ping_every: Duration::from_secs(30),
         };
         let shutdown = CancellationToken::new();
         let task = tokio::spawn(run(handler, sink, input, limits, shutdown.clone()));
-        Harness { to_server, from_server, events, shutdown, log, task }
+        let started = tokio::time::Instant::now();
+        Harness { to_server, from_server, events, shutdown, log, task, started }
     }
 
     async fn next_text(h: &mut Harness) -> String {
@@ -355,6 +389,46 @@ mod tests {
         assert!(is_going_away(h.from_server.recv().await));
         h.task.await.expect("loop ends");
         assert_eq!(h.log.lock().expect("log").len(), 1, "the connection is released");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_silent_client_is_pinged_then_closed_and_its_pongs_do_not_keep_it_open() {
+        let mut h = start(10);
+        // Pings every 30 s; answering them is not activity.
+        for _ in 0..3 {
+            let m = h.from_server.recv().await.expect("a frame");
+            assert!(matches!(m, Message::Ping(_)), "{m:?}");
+            h.to_server.send(Message::Pong(Default::default())).expect("pong");
+        }
+        match h.from_server.recv().await.expect("the error frame") {
+            Message::Text(t) => {
+                assert_eq!(serde_json::from_str::<String>(t.as_str()).expect("json"), "error:idle_timeout")
+            }
+            other => panic!("unexpected {other:?}"),
+        }
+        assert!(matches!(h.from_server.recv().await, Some(Message::Close(_))));
+        h.task.await.expect("loop ends");
+        assert!(tokio::time::Instant::now() >= h.started + Duration::from_secs(120));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_client_that_keeps_talking_stays_open() {
+        let mut h = start(10);
+        for i in 0..10 {
+            tokio::time::sleep(Duration::from_secs(100)).await;
+            h.to_server.send(text(&format!(r#"{{"type":"say","text":"{i}"}}"#))).expect("send");
+            loop {
+                match h.from_server.recv().await.expect("open") {
+                    Message::Ping(_) => continue,
+                    Message::Text(t) => {
+                        assert_eq!(serde_json::from_str::<String>(t.as_str()).expect("json"), format!("echo:{i}"));
+                        break;
+                    }
+                    other => panic!("unexpected {other:?}"),
+                }
+            }
+        }
+        assert!(!h.task.is_finished());
     }
 
     #[tokio::test]

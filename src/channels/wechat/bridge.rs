@@ -251,6 +251,7 @@ async fn run_forwarder(
             e = rx.recv() => e,
         };
         let Some(event) = event else { return };
+        let mut ticket = None;
         let (text, last) = match event {
             VisitorEvent::Queue(_) => continue,
             VisitorEvent::AgentJoined { agent_name } => {
@@ -259,11 +260,17 @@ async fn run_forwarder(
             VisitorEvent::AgentMessage { text, .. } => (text, false),
             VisitorEvent::Closed { .. } => ("人工服务已结束。如还有问题，请直接输入。".to_owned(), true),
             VisitorEvent::TicketAnswered(t) => {
-                let text = format!("【留言 {} 的答复】{}", t.id, t.answer.unwrap_or_default());
+                let text = format!("【留言 {} 的答复】{}", t.id, t.answer.as_deref().unwrap_or_default());
+                ticket = Some(t);
                 (text, state.engine.hub().state_of(id) == ConversationState::Bot)
             }
         };
-        deliver(state, acc, openid, id, &text).await;
+        let delivered = deliver(state, acc, openid, id, &text).await;
+        if let Some(t) = ticket.filter(|_| delivered)
+            && let Err(e) = state.engine.hub().ack_ticket(&t.visitor, t.id).await
+        {
+            tracing::warn!(error = %e, ticket = t.id, "微信：留言答复已送达，但未能记为已送达");
+        }
         if last {
             drop(rx);
             return;
@@ -271,20 +278,21 @@ async fn run_forwarder(
     }
 }
 
-/// Sends `text` through the customer-service API, or tells the agent why not.
-async fn deliver(state: &WechatState, acc: usize, openid: &str, id: &SessionId, text: &str) {
+/// Sends `text` through the customer-service API, or tells the agent why not;
+/// true when WeChat accepted it.
+async fn deliver(state: &WechatState, acc: usize, openid: &str, id: &SessionId, text: &str) -> bool {
     let result = match &state.wechat.accounts[acc].cs {
         None => Err(CsError::NotConfigured),
         Some(_) if !within_window(state, id).await => Err(CsError::OutOfWindow),
         Some(cs) => cs.send_text(openid, &render::fit(text)).await,
     };
-    if let Err(e) = result {
-        tracing::warn!(code = %e.code(), error = %e, "微信：消息未能送达用户");
-        let hub = state.engine.hub();
-        if let Err(e2) = hub.undeliverable(id, e.code(), &e.to_string()).await {
-            tracing::warn!(error = %e2, "微信：无法通知客服消息未送达");
-        }
+    let Err(e) = result else { return true };
+    tracing::warn!(code = %e.code(), error = %e, "微信：消息未能送达用户");
+    let hub = state.engine.hub();
+    if let Err(e2) = hub.undeliverable(id, e.code(), &e.to_string()).await {
+        tracing::warn!(error = %e2, "微信：无法通知客服消息未送达");
     }
+    false
 }
 
 /// Whether the user wrote within the reply window (WeChat refuses pushes after).

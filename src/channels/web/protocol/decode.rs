@@ -30,6 +30,9 @@ pub enum FrameError {
     /// No `hello` within `limits.hello_secs` (the socket is then closed).
     #[error("{}", crate::chat::wording::HELLO_TIMEOUT)]
     HelloTimeout,
+    /// Nothing from the client within `limits.idle_secs` (the socket is then closed).
+    #[error("{}", crate::chat::wording::IDLE_TIMEOUT)]
+    IdleTimeout,
 }
 
 impl ErrorCode for FrameError {
@@ -43,13 +46,24 @@ impl ErrorCode for FrameError {
             FrameError::RateLimited => Code::RateLimited,
             FrameError::HelloRequired => Code::HelloRequired,
             FrameError::HelloTimeout => Code::HelloTimeout,
+            FrameError::IdleTimeout => Code::IdleTimeout,
         }
     }
 }
 
 /// Client message types of `/ws/chat`.
-pub const CHAT_TYPES: [&str; 9] =
-    ["hello", "ask", "choose", "feedback", "request_human", "cancel_human", "leave_message", "rate", "ping"];
+pub const CHAT_TYPES: [&str; 10] = [
+    "hello",
+    "ask",
+    "choose",
+    "feedback",
+    "request_human",
+    "cancel_human",
+    "leave_message",
+    "ack_ticket",
+    "rate",
+    "ping",
+];
 
 /// Client message types of `/ws/agent`.
 pub const AGENT_TYPES: [&str; 9] =

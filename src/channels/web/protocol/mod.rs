@@ -122,6 +122,12 @@ pub enum ClientMsg {
         #[serde(default)]
         contact: Option<String>,
     },
+    /// Confirms that a `ticket.answer` was shown; until then it is offered
+    /// again on every visit.
+    AckTicket {
+        /// From `ticket.answer`.
+        ticket_id: i64,
+    },
     /// Rates the human conversation just closed.
     Rate {
         /// 1-5.
