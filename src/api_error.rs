@@ -273,11 +273,69 @@ impl<E: ErrorCode> From<E> for ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let status = self.code.status();
-        if status.is_server_error() {
-            tracing::error!(code = %self.code, message = %self.message, "request failed");
+        if status.is_server_error()
+            && let Some(suppressed) = error_log::admit(self.code)
+        {
+            tracing::error!(code = %self.code, message = %self.message, suppressed, "request failed");
         }
         let body = serde_json::json!({"error": {"code": self.code, "message": self.message}});
         (status, Json(body)).into_response()
+    }
+}
+
+/// Rate limit of repeated error lines: during an outage every request fails
+/// the same way, and one line per request buries the log.
+pub mod error_log {
+    use std::collections::HashMap;
+    use std::sync::Mutex;
+    use std::time::{Duration, Instant};
+
+    use super::Code;
+
+    /// At most one line per code in this window.
+    const WINDOW: Duration = Duration::from_secs(10);
+
+    static SEEN: Mutex<Option<HashMap<Code, (Instant, u64)>>> = Mutex::new(None);
+
+    /// Whether an error with `code` is logged now; `Some(n)` with the number
+    /// of lines of this code left out since the last one logged.
+    pub fn admit(code: Code) -> Option<u64> {
+        admit_at(code, Instant::now())
+    }
+
+    fn admit_at(code: Code, now: Instant) -> Option<u64> {
+        let mut seen = SEEN.lock().unwrap_or_else(|p| p.into_inner());
+        let seen = seen.get_or_insert_with(HashMap::new);
+        match seen.get_mut(&code) {
+            Some((last, left_out)) if now.duration_since(*last) < WINDOW => {
+                *left_out += 1;
+                None
+            }
+            Some((last, left_out)) => {
+                *last = now;
+                Some(std::mem::take(left_out))
+            }
+            None => {
+                seen.insert(code, (now, 0));
+                Some(0)
+            }
+        }
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+
+        #[test]
+        fn one_line_per_code_per_window_with_the_count_left_out() {
+            let t = Instant::now();
+            assert_eq!(admit_at(Code::SearchFailed, t), Some(0));
+            for i in 1..=700 {
+                assert_eq!(admit_at(Code::SearchFailed, t + Duration::from_millis(i)), None);
+            }
+            assert_eq!(admit_at(Code::WechatUnreachable, t), Some(0), "another code has its own window");
+            assert_eq!(admit_at(Code::SearchFailed, t + WINDOW + Duration::from_millis(1)), Some(700));
+        }
     }
 }
 

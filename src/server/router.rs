@@ -37,13 +37,19 @@ async fn healthz() -> &'static str {
     "ok"
 }
 
-/// Readiness: the store answers and the server is not shutting down.
+/// How long `/readyz` waits for the store's write check.
+const READY_PROBE: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// Readiness: the store takes writes and the server is not shutting down.
 async fn readyz(State(state): State<AppState>) -> Result<&'static str, ApiError> {
     if state.web.shutdown.is_cancelled() {
         return Err(ApiError::not_ready("正在关闭"));
     }
-    state.store().ping().await.map_err(ApiError::not_ready)?;
-    Ok("ready")
+    match tokio::time::timeout(READY_PROBE, state.store().ping()).await {
+        Ok(Ok(())) => Ok("ready"),
+        Ok(Err(e)) => Err(ApiError::not_ready(e)),
+        Err(_) => Err(ApiError::not_ready("存储在 2 秒内未完成写入检查")),
+    }
 }
 
 async fn metrics(State(state): State<AppState>) -> Response {

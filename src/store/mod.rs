@@ -72,7 +72,8 @@ pub type Result<T> = std::result::Result<T, StoreError>;
 /// Persistence used by the chat engine and the handoff hub.
 #[async_trait]
 pub trait Store: AccountStore + AnalyticsStore + ApiKeyStore + KnowledgeStore + RetentionStore + Send + Sync {
-    /// Checks the database answers.
+    /// Checks the database answers and takes a write (a full disk or a
+    /// stuck lock fails it while reads may still work).
     async fn ping(&self) -> Result<()>;
     /// Flushes and closes; later calls fail.
     async fn close(&self);

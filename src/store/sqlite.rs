@@ -86,7 +86,10 @@ macro_rules! select_conversations {
 #[async_trait]
 impl Store for SqliteStore {
     async fn ping(&self) -> Result<()> {
-        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        sqlx::query("INSERT INTO health (id, checked_at) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET checked_at = excluded.checked_at")
+            .bind(millis(Utc::now()))
+            .execute(self.writer())
+            .await?;
         Ok(())
     }
 

@@ -44,3 +44,36 @@ async fn a_draining_node_is_not_ready_refuses_new_sockets_and_tells_every_client
     assert!(slow.seen.iter().any(|m| matches!(m, ServerMsg::Restarting { .. })));
     stopping.await.expect("the server stops");
 }
+
+#[tokio::test]
+async fn a_store_that_takes_no_writes_makes_the_node_not_ready_until_it_recovers() {
+    use sqlx::Connection;
+    let app = spawn_app_with(always_answer).await;
+    let readyz = app.url("/readyz");
+    let http = reqwest::Client::new();
+    assert_eq!(http.get(&readyz).send().await.expect("readyz").status(), StatusCode::OK);
+
+    // Another process holds the database's write lock (a stuck writer, or a
+    // disk that takes no writes): reads still work, writes wait and fail.
+    let db = format!("sqlite://{}", app.dir.path().join("taxbot.db").display());
+    let mut other = sqlx::SqliteConnection::connect(&db).await.expect("second connection");
+    sqlx::query("BEGIN EXCLUSIVE").execute(&mut other).await.expect("lock");
+    let r = tokio::time::timeout(Duration::from_secs(10), http.get(&readyz).send())
+        .await
+        .expect("readyz answers in time")
+        .expect("readyz");
+    assert_eq!(r.status(), StatusCode::SERVICE_UNAVAILABLE);
+    let body: serde_json::Value = r.json().await.expect("json");
+    assert_eq!(body["error"]["code"], "not_ready", "{body}");
+
+    sqlx::query("COMMIT").execute(&mut other).await.expect("unlock");
+    let mut ready = false;
+    for _ in 0..50 {
+        if http.get(&readyz).send().await.expect("readyz").status() == StatusCode::OK {
+            ready = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(ready, "ready again once the store takes writes");
+}

@@ -101,8 +101,10 @@ impl Conn {
     }
 
     async fn chat_error<S: Sink<Message> + Unpin>(&self, out: &mut Out<S>, e: ChatError) -> Flow {
-        if matches!(e, ChatError::Store(_) | ChatError::Search(_)) {
-            tracing::error!(error = %e, "chat request failed");
+        if matches!(e, ChatError::Store(_) | ChatError::Search(_))
+            && let Some(suppressed) = crate::api_error::error_log::admit(e.code())
+        {
+            tracing::error!(error = %e, suppressed, "chat request failed");
         }
         self.error(out, e.code(), e.to_string()).await
     }
