@@ -17,6 +17,7 @@ mod analytics_admin;
 mod chat_ws;
 mod config_layers;
 mod handoff;
+mod handoff_kill;
 mod handoff_race;
 mod helpers;
 mod http_api;
