@@ -49,6 +49,7 @@ header h2{margin:0;font-size:16px;font-weight:600}
 .banner{padding:8px 12px;background:#fff7e6;border-bottom:1px solid #f0d9a8;font-size:13px;display:flex;gap:8px;align-items:center}
 .banner span{flex:1}
 .banner button{border:1px solid #c58b1a;background:#fff;border-radius:14px;padding:2px 10px;font-size:12px}
+.pill{position:absolute;left:50%;bottom:72px;transform:translateX(-50%);border:0;border-radius:16px;padding:5px 14px;background:#b8262b;color:#fff;font-size:13px;box-shadow:0 2px 8px rgba(0,0,0,.25)}
 .log{flex:1;overflow-y:auto;padding:12px;background:#f5f6f8;display:flex;flex-direction:column;gap:10px}
 .msg{max-width:88%;padding:8px 12px;border-radius:10px;background:#fff;box-shadow:0 1px 2px rgba(0,0,0,.08);word-wrap:break-word;white-space:normal}
 .msg p{margin:0 0 6px}.msg p:last-child{margin-bottom:0}
@@ -61,12 +62,16 @@ header h2{margin:0;font-size:16px;font-weight:600}
 .msg.unsent{background:#8a8f98}
 .sys{align-self:center;font-size:12px;color:#607080;text-align:center;max-width:90%}
 .src{margin-top:6px;padding-top:6px;border-top:1px dashed #d5dae0;font-size:12px;color:#506070}
+.src .dates{margin-top:4px}
 .src ul{margin:2px 0 0;padding-left:16px}
 .chips{display:flex;flex-wrap:wrap;gap:6px;margin-top:6px}
 .chip{border:1px solid #b8262b;color:#b8262b;background:#fff;border-radius:14px;padding:3px 10px;font-size:13px;text-align:left}
 .chip:hover{background:#fdf0f0}
 .fb{display:flex;gap:6px;margin-top:6px;align-items:center;font-size:12px;color:#607080}
-.fb button{border:1px solid #d5dae0;background:#fff;border-radius:12px;padding:1px 8px}
+.fb button{display:inline-flex;align-items:center;justify-content:center;min-width:32px;min-height:28px;border:1px solid #d5dae0;background:#fff;border-radius:14px;padding:2px 8px;color:#506070}
+.fb svg{width:16px;height:16px;fill:currentColor}
+.fb button[aria-pressed=true]{color:#b8262b}
+@media (pointer:coarse){.fb button{min-width:44px;min-height:36px}}
 .fb button[aria-pressed=true]{background:#fdf0f0;border-color:#b8262b}
 .card{align-self:stretch;background:#fff;border:1px solid #e1e5ea;border-radius:10px;padding:10px;display:flex;flex-direction:column;gap:6px}
 .card label{font-size:13px}
@@ -98,17 +103,32 @@ form.compose{display:flex;gap:8px;padding:10px;border-top:1px solid #e1e5ea;back
   const closeBtn = h("button", { class: "x", type: "button", "aria-label": "关闭对话窗口" }, "×");
   const banner = h("div", { class: "banner", role: "status", hidden: true });
   const log = h("div", { class: "log", role: "log", "aria-live": "polite", "aria-label": "对话记录", tabindex: "0" });
-  const input = h("textarea", { "aria-label": "输入您的问题", placeholder: "请输入您的问题，按 Enter 发送", maxlength: "500", rows: "1" });
+  // Touch keyboards have no "Enter sends" habit: the hint is only for a real keyboard.
+  const touch = matchMedia("(pointer: coarse)").matches;
+  const input = h("textarea", { "aria-label": "输入您的问题", placeholder: touch ? "请输入您的问题" : "请输入您的问题，按 Enter 发送", maxlength: "500", rows: "1" });
+  const pill = h("button", { class: "pill", type: "button", hidden: true }, "新消息 ↓");
   const sendBtn = h("button", { type: "submit" }, "发送");
   const compose = h("form", { class: "compose" }, input, sendBtn);
   const panel = h("div", { class: "panel", role: "dialog", "aria-label": title, hidden: true },
     h("header", null, h("div", { class: "hd" }, h("h2", null, title), conn), freshBtn, humanBtn, closeBtn),
-    banner, log, compose);
+    banner, log, pill, compose);
   shadow.append(h("style", null, css), h("div", { class: "root" }, launcher, panel));
   (document.body || document.documentElement).append(host);
   performance.mark("taxbot:launcher");
   requestAnimationFrame(() => performance.mark("taxbot:launcher-painted"));
 
+  // 👍/👎 as inline SVG: phones without an emoji font showed empty boxes.
+  function thumb(down) {
+    const ns = "http://www.w3.org/2000/svg";
+    const s = document.createElementNS(ns, "svg");
+    s.setAttribute("viewBox", "0 0 24 24");
+    s.setAttribute("aria-hidden", "true");
+    if (down) s.setAttribute("transform", "rotate(180)");
+    const p = document.createElementNS(ns, "path");
+    p.setAttribute("d", "M2 21h4V9H2v12zm20-11a2 2 0 0 0-2-2h-6.3l1-4.6v-.3c0-.4-.2-.8-.4-1.1L13.2 1 6.6 7.6C6.2 8 6 8.5 6 9v10a2 2 0 0 0 2 2h9c.8 0 1.5-.5 1.8-1.2l3-7.1c.1-.2.2-.5.2-.7v-2z");
+    s.append(p);
+    return s;
+  }
   function svgIcon() {
     const ns = "http://www.w3.org/2000/svg";
     const s = document.createElementNS(ns, "svg");
@@ -128,8 +148,20 @@ form.compose{display:flex;gap:8px;padding:10px;border-top:1px solid #e1e5ea;back
   const answers = new Map(); // answer_id -> {el, body, text, end}
   const bubbles = new Map(); // ref -> visitor bubble
 
-  const scroll = () => { log.scrollTop = log.scrollHeight; };
-  const add = (el) => { log.insertBefore(el, typingEl && typingEl.isConnected ? typingEl : null); scroll(); bump(); return el; };
+  // The latest message stays in view while the reader is at the bottom; one who
+  // scrolled up on purpose keeps their place and gets a "新消息" pill instead.
+  // A MutationObserver follows every change (chips and sources are appended
+  // after a bubble is added, answers grow while they stream).
+  let pinned = true;
+  const atBottom = () => log.scrollHeight - log.scrollTop - log.clientHeight < 24;
+  const scroll = (force) => {
+    if (force) pinned = true;
+    if (pinned) { log.scrollTop = log.scrollHeight; pill.hidden = true; } else pill.hidden = false;
+  };
+  log.addEventListener("scroll", () => { pinned = atBottom(); if (pinned) pill.hidden = true; });
+  pill.onclick = () => { scroll(true); input.focus(); };
+  new MutationObserver(() => scroll()).observe(log, { childList: true, subtree: true, characterData: true });
+  const add = (el) => { log.insertBefore(el, typingEl && typingEl.isConnected ? typingEl : null); bump(); return el; };
   const bump = () => { if (panel.hidden) { unread++; badge.textContent = unread; badge.hidden = false; } };
   const sys = (text) => add(h("div", { class: "sys" }, text));
   const chips = (items, onPick, label) => h("div", { class: "chips", role: "group", "aria-label": label },
@@ -145,6 +177,7 @@ form.compose{display:flex;gap:8px;padding:10px;border-top:1px solid #e1e5ea;back
   function visitorBubble(text, ref) {
     const st = h("span", { class: "st" });
     const el = add(h("div", { class: "msg me" }, h("span", { class: "sr" }, "我："), text, st));
+    scroll(true); // what the reader just sent is where they look
     if (ref) bubbles.set(ref, { el, st });
     return el;
   }
@@ -167,21 +200,27 @@ form.compose{display:flex;gap:8px;padding:10px;border-top:1px solid #e1e5ea;back
     scroll();
     typingTimer = setTimeout(() => typing(false), 20000);
   }
-  function feedbackRow(id) {
-    const up = h("button", { type: "button", "aria-pressed": "false", "aria-label": "有帮助" }, "👍");
-    const down = h("button", { type: "button", "aria-pressed": "false", "aria-label": "没帮助" }, "👎");
-    const row = h("div", { class: "fb" }, h("span", null, "这个回答有帮助吗？"), up, down);
+  // One vote per answer, changeable: the pressed button shows the current one.
+  function feedbackRow(id, helpful) {
+    const up = h("button", { type: "button", "aria-pressed": "false", "aria-label": "有帮助", title: "有帮助" }, thumb(false));
+    const down = h("button", { type: "button", "aria-pressed": "false", "aria-label": "没帮助", title: "没帮助" }, thumb(true));
+    const note = h("span", { role: "status" });
+    const row = h("div", { class: "fb" }, h("span", null, "这个回答有帮助吗？"), up, down, note);
+    const show = (v) => {
+      up.setAttribute("aria-pressed", String(v === true));
+      down.setAttribute("aria-pressed", String(v === false));
+    };
+    if (helpful === true || helpful === false) { show(helpful); note.textContent = "已评价，可更改"; }
     const done = (helpful, comment) => {
       if (!send({ type: "feedback", answer_id: id, helpful, comment: comment || undefined })) return;
-      up.disabled = down.disabled = true;
-      (helpful ? up : down).setAttribute("aria-pressed", "true");
-      row.lastChild.after(h("span", { role: "status" }, "感谢反馈"));
+      show(helpful);
+      note.textContent = "感谢反馈";
       if (pendingNo && pendingNo.id === id) { pendingNo.form.remove(); pendingNo = null; }
     };
-    up.onclick = () => done(true);
+    up.onclick = () => { if (up.getAttribute("aria-pressed") !== "true") done(true); };
     down.onclick = () => {
+      if (down.getAttribute("aria-pressed") === "true") return;
       if (pendingNo) pendingNo.submit();
-      down.setAttribute("aria-pressed", "true");
       const reason = h("input", { type: "text", "aria-label": "没帮助的原因（选填）", placeholder: "哪里没有帮到您？（选填）", maxlength: "200" });
       const form = h("form", { class: "card" }, h("label", null, "没帮助的原因（选填）"), reason,
         h("div", { class: "chips" }, h("button", { class: "go", type: "submit" }, "提交"),
@@ -216,16 +255,21 @@ form.compose{display:flex;gap:8px;padding:10px;border-top:1px solid #e1e5ea;back
     finishAnswer(a.el, m.answer_id, m);
     scroll();
   }
-  function finishAnswer(el, id, m) {
-    if (m && m.sources && m.sources.length) {
-      el.append(h("div", { class: "src" }, "政策依据：",
-        h("ul", null, m.sources.map((s) => h("li", null, `${s.title}${s.wenhao ? `（${s.wenhao}）` : ""}`))),
-        m.effective_until ? `本政策执行至 ${m.effective_until}` : null));
-    }
+  // "依据…（文号），现行有效，更新于 YYYY-MM-DD": where the answer comes from and how current it is.
+  function citationBlock(c) {
+    if (!c || !c.sources || !c.sources.length) return null;
+    const status = c.effective_until ? `现行有效，执行至 ${c.effective_until}` : "现行有效";
+    return h("div", { class: "src" }, "政策依据：",
+      h("ul", null, c.sources.map((s) => h("li", null, `${s.title}${s.wenhao ? `（${s.wenhao}）` : ""}`))),
+      h("div", { class: "dates" }, `${status}，自 ${c.effective_from} 起施行${c.reviewed ? `，更新于 ${c.reviewed}` : ""}`));
+  }
+  function finishAnswer(el, id, m, helpful) {
+    const cite = citationBlock(m);
+    if (cite) el.append(cite);
     if (m && m.related && m.related.length) {
       el.append(h("div", { class: "who" }, "相关问题："), chips(m.related, (q) => ask(q.question), "相关问题"));
     }
-    el.append(feedbackRow(id));
+    el.append(feedbackRow(id, helpful));
   }
 
   // ---- Cards: leave a message, rating ----
@@ -321,7 +365,7 @@ form.compose{display:flex;gap:8px;padding:10px;border-top:1px solid #e1e5ea;back
       if (it.from === "visitor") { visitorBubble(it.text); recent.push(it.text); }
       else if (it.from === "agent") add(botBubble("客服")).append(h("div", null, it.text));
       else if (it.from === "system") sys(it.text);
-      else if (it.decision === "answer") { const el = add(botBubble()); el.append(h("div", null, markdown(it.text))); finishAnswer(el, it.id); }
+      else if (it.decision === "answer") { const el = add(botBubble()); el.append(h("div", null, markdown(it.text))); finishAnswer(el, it.id, it.citation, it.helpful); }
       else add(botBubble()).append(h("div", null, it.text));
     }
     // Asks sent before the connection dropped may already be stored: keep only the others.
@@ -333,6 +377,7 @@ form.compose{display:flex;gap:8px;padding:10px;border-top:1px solid #e1e5ea;back
     if (m.handoff && m.handoff.state === "connected") joined(m.handoff.agent_name);
     if (m.awaiting_rating) ratingCard();
     unread = 0; badge.hidden = true;
+    scroll(true);
     flush();
   }
   const handlers = {
@@ -442,7 +487,7 @@ form.compose{display:flex;gap:8px;padding:10px;border-top:1px solid #e1e5ea;back
     try { sessionStorage.setItem(KEY + ".open", "1"); } catch { /* ignore */ }
     if (!started) connect();
     input.focus();
-    scroll();
+    scroll(true);
   }
   function close() {
     panel.hidden = true;
@@ -454,6 +499,15 @@ form.compose{display:flex;gap:8px;padding:10px;border-top:1px solid #e1e5ea;back
   launcher.onclick = open;
   closeBtn.onclick = close;
   panel.addEventListener("keydown", (e) => { if (e.key === "Escape") { e.stopPropagation(); close(); } });
+  // A dialog keeps Tab inside it: from the last control back to the first.
+  panel.addEventListener("keydown", (e) => {
+    if (e.key !== "Tab") return;
+    const all = [...panel.querySelectorAll("button, textarea, input, [tabindex='0']")].filter((el) => !el.disabled && el.getClientRects().length);
+    if (!all.length) return;
+    const first = all[0], last = all[all.length - 1], at = shadow.activeElement;
+    if (!e.shiftKey && at === last) { e.preventDefault(); first.focus(); }
+    else if (e.shiftKey && at === first) { e.preventDefault(); last.focus(); }
+  });
 
   let wasOpen = false;
   try { wasOpen = sessionStorage.getItem(KEY + ".open") === "1"; } catch { /* ignore */ }

@@ -40,6 +40,11 @@ pub struct Opened {
     pub rejected: Option<ChatError>,
     /// Earlier messages of a resumed conversation, oldest first.
     pub history: Vec<Message>,
+    /// The entries (from the current base) the answers in `history` came
+    /// from, so their sources and dates are shown again.
+    pub history_entries: std::collections::HashMap<String, std::sync::Arc<crate::kb::Entry>>,
+    /// The visitor's vote on answers in `history` (answer id → helpful).
+    pub votes: std::collections::HashMap<i64, bool>,
     /// Hot questions to offer.
     pub hot: Vec<Suggestion>,
     /// 留言 answers the visitor has not seen yet.

@@ -28,6 +28,17 @@ impl Engine {
             }
             None => (self.create_conversation(&key, Channel::Web).await?, Vec::new()),
         };
+        let votes = match history.is_empty() {
+            true => Default::default(),
+            false => self.store.votes(&conversation.id).await?.into_iter().collect(),
+        };
+        let snap = self.searcher.snapshot();
+        let history_entries = history
+            .iter()
+            .filter_map(|m| m.body.entry_id.as_deref())
+            .filter_map(|id| snap.entries().iter().find(|e| e.id.as_str() == id))
+            .map(|e| (e.id.to_string(), std::sync::Arc::clone(e)))
+            .collect();
         let handoff = match self.hub.state_of(&conversation.id) {
             ConversationState::Bot => None,
             _ => Some(self.hub.current_status(&conversation.id)),
@@ -37,6 +48,8 @@ impl Engine {
             token,
             rejected,
             history,
+            history_entries,
+            votes,
             hot: self.hot_questions(),
             answered_tickets: self.hub.unacknowledged_answers(&key).await?,
             handoff,

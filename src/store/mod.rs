@@ -103,8 +103,11 @@ pub trait Store: AccountStore + AnalyticsStore + ApiKeyStore + KnowledgeStore + 
     /// The last `limit` messages of a conversation, oldest first.
     async fn messages(&self, conversation: &SessionId, limit: u32) -> Result<Vec<Message>>;
 
-    /// Stores a vote on an answer.
+    /// Stores a vote on an answer; it replaces an earlier vote on the same
+    /// answer (one vote per answer, changeable).
     async fn add_feedback(&self, f: &Feedback) -> Result<()>;
+    /// The votes on a conversation's answers: (answer message id, helpful).
+    async fn votes(&self, conversation: &SessionId) -> Result<Vec<(i64, bool)>>;
     /// Stores a rating.
     async fn add_rating(&self, r: &Rating) -> Result<()>;
     /// Ratings of a conversation.

@@ -249,7 +249,8 @@ impl Store for SqliteStore {
     async fn add_feedback(&self, f: &Feedback) -> Result<()> {
         sqlx::query(
             "INSERT INTO feedback (message_id, conversation_id, helpful, comment, created_at) \
-             VALUES (?, ?, ?, ?, ?)",
+             VALUES (?, ?, ?, ?, ?) ON CONFLICT (message_id) DO UPDATE SET \
+             helpful = excluded.helpful, comment = excluded.comment, created_at = excluded.created_at",
         )
         .bind(f.message_id)
         .bind(f.conversation_id.as_str())
@@ -259,6 +260,15 @@ impl Store for SqliteStore {
         .execute(&self.writer)
         .await?;
         Ok(())
+    }
+
+    async fn votes(&self, conversation: &SessionId) -> Result<Vec<(i64, bool)>> {
+        let rows =
+            sqlx::query("SELECT message_id, helpful FROM feedback WHERE conversation_id = ? ORDER BY message_id")
+                .bind(conversation.as_str())
+                .fetch_all(&self.pool)
+                .await?;
+        rows.iter().map(|r| Ok((r.try_get("message_id")?, r.try_get::<i64, _>("helpful")? != 0))).collect()
     }
 
     async fn add_rating(&self, r: &Rating) -> Result<()> {

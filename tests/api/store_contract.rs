@@ -45,9 +45,18 @@ async fn story(s: &dyn Store) {
     assert_eq!(hot, [("VAT-001".to_owned(), 1)]);
     assert!(matches!(s.message(a + 100).await, Err(StoreError::NotFound)));
 
-    s.add_feedback(&Feedback { message_id: a, conversation_id: c.id.clone(), helpful: false, comment: None })
+    s.add_feedback(&Feedback { message_id: a, conversation_id: c.id.clone(), helpful: true, comment: None })
         .await
         .expect("feedback");
+    s.add_feedback(&Feedback {
+        message_id: a,
+        conversation_id: c.id.clone(),
+        helpful: false,
+        comment: Some("没说清楚".into()),
+    })
+    .await
+    .expect("a changed vote");
+    assert_eq!(s.votes(&c.id).await.expect("votes"), [(a, false)], "one vote per answer, the latest");
 
     s.enqueue(&QueueEntry { conversation_id: c.id.clone(), enqueued_at: Utc::now() }).await.expect("enqueue");
     s.enqueue(&QueueEntry { conversation_id: c.id.clone(), enqueued_at: Utc::now() }).await.expect("idempotent");

@@ -127,6 +127,80 @@ describe("widget", () => {
     await context.close();
   });
 
+  test("one vote per answer, changeable; a reload keeps the sources, the dates and the vote", async () => {
+    const context = await newContext(browser, server);
+    const page = await context.newPage();
+    await page.goto(server.url + "/");
+    await openWidget(page);
+    await widgetAsk(page, "个体工商户怎么开具发票？");
+    const answer = page.locator("taxbot-widget .msg.bot").filter({ has: page.locator(".fb") }).last();
+    await answer.locator(".src").waitFor();
+    assert.match(await answer.locator(".src").innerText(), /（[^）]+）[\s\S]*现行有效[^\n]*，自 \d{4}-\d{2}-\d{2} 起施行，更新于 \d{4}-\d{2}-\d{2}/);
+    const [{ id }] = sql(server, "SELECT id FROM messages WHERE sender = 'bot' AND decision = 'answer' ORDER BY id DESC LIMIT 1");
+
+    await answer.getByRole("button", { name: "有帮助" }).click();
+    await answer.getByText("感谢反馈").waitFor();
+    await eventually(() => sql(server, `SELECT helpful FROM feedback WHERE message_id = ${id}`).length === 1);
+    await answer.getByRole("button", { name: "没帮助" }).click(); // changed their mind
+    await page.locator("taxbot-widget input[aria-label='没帮助的原因（选填）']").press("Enter");
+    const votes = await eventually(() => { const r = sql(server, `SELECT helpful FROM feedback WHERE message_id = ${id}`); return r[0]?.helpful === 0 && r; });
+    assert.deepEqual(votes, [{ helpful: 0 }], "one vote per answer, the latest");
+    assert.equal(await answer.getByRole("button", { name: "没帮助" }).getAttribute("aria-pressed"), "true");
+    assert.equal(await answer.getByRole("button", { name: "有帮助" }).getAttribute("aria-pressed"), "false");
+
+    await page.reload();
+    const again = page.locator("taxbot-widget .msg.bot").filter({ has: page.locator(".fb") }).last();
+    await again.locator(".src").waitFor();
+    assert.match(await again.locator(".src").innerText(), /更新于 \d{4}-\d{2}-\d{2}/);
+    assert.equal(await again.getByRole("button", { name: "没帮助" }).getAttribute("aria-pressed"), "true");
+    await context.close();
+  });
+
+  test("the newest message stays in view; one who scrolled up keeps their place and gets a 新消息 pill", async () => {
+    const context = await newContext(browser, server, { viewport: { width: 800, height: 520 } });
+    const page = await context.newPage();
+    await page.goto(server.url + "/");
+    await openWidget(page);
+    const inView = () => page.evaluate(() => {
+      const log = document.querySelector("taxbot-widget").shadowRoot.querySelector(".log");
+      const last = log.lastElementChild.getBoundingClientRect(), box = log.getBoundingClientRect();
+      return last.bottom <= box.bottom + 1 && log.scrollHeight - log.scrollTop - log.clientHeight < 24;
+    });
+    for (const q of ["个体工商户怎么开具发票？", "专票丢了怎么办", "个税汇算什么时候办"]) {
+      await widgetAsk(page, q);
+      await page.locator("taxbot-widget .msg.bot .fb").nth(-1).waitFor();
+      await page.waitForFunction(() => !document.querySelector("taxbot-widget").shadowRoot.querySelector(".msg.bot[aria-busy=true]"));
+      assert.ok(await inView(), `the end of the reply to ${q} is in view`);
+    }
+    // Scroll up while the next answer streams in.
+    const before = await page.locator("taxbot-widget .msg.bot .fb").count();
+    await widgetAsk(page, "小规模纳税人增值税免征额是多少");
+    await page.locator("taxbot-widget .msg.bot[aria-busy=true]").waitFor();
+    await page.evaluate(() => { const log = document.querySelector("taxbot-widget").shadowRoot.querySelector(".log"); log.scrollTop = 0; log.dispatchEvent(new Event("scroll")); });
+    await eventually(async () => (await page.locator("taxbot-widget .msg.bot .fb").count()) > before);
+    const pill = page.locator("taxbot-widget .pill");
+    await pill.waitFor();
+    assert.equal(await page.evaluate(() => document.querySelector("taxbot-widget").shadowRoot.querySelector(".log").scrollTop), 0, "the reader's place is kept");
+    await pill.click();
+    await pill.waitFor({ state: "hidden" });
+    assert.ok(await inView(), "the pill brings the newest message into view");
+    await context.close();
+  });
+
+  test("keyboard: Tab stays inside the open widget", async () => {
+    const context = await newContext(browser, server);
+    const page = await context.newPage();
+    await page.goto(server.url + "/");
+    await openWidget(page);
+    const inside = () => page.evaluate(() => document.activeElement?.tagName === "TAXBOT-WIDGET" && !!document.activeElement.shadowRoot.activeElement);
+    await page.locator("taxbot-widget textarea").focus();
+    for (let i = 0; i < 25; i++) {
+      await page.keyboard.press("Tab");
+      assert.ok(await inside(), `focus still in the widget after ${i + 1} Tab presses`);
+    }
+    await context.close();
+  });
+
   test("phone: full-screen panel under 480 px", async () => {
     const context = await newContext(browser, server, { viewport: { width: 375, height: 700 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 });
     const page = await context.newPage();
@@ -134,8 +208,16 @@ describe("widget", () => {
     await openWidget(page);
     const box = await page.locator("taxbot-widget .panel").boundingBox();
     assert.deepEqual([box.x, box.y, box.width, box.height], [0, 0, 375, 700]);
+    const placeholder = await page.locator("taxbot-widget textarea").getAttribute("placeholder");
+    assert.ok(!/Enter/.test(placeholder), `no Enter hint on a touch screen: ${placeholder}`);
     await page.locator("taxbot-widget .chip").first().tap();
     await page.locator("taxbot-widget .msg.bot .fb").last().waitFor();
+    for (const name of ["有帮助", "没帮助"]) {
+      const b = page.locator("taxbot-widget .msg.bot .fb").last().getByRole("button", { name });
+      const size = await b.boundingBox();
+      assert.ok(size.width >= 24 && size.height >= 24, `${name} is ${size.width}×${size.height} px`);
+      assert.equal(await b.locator("svg").count(), 1, `${name} is drawn as an SVG icon, not an emoji`);
+    }
     await shot(page, "08-widget-mobile");
     await context.close();
   });

@@ -131,7 +131,11 @@ impl Conn {
             resumed: !opened.history.is_empty(),
             greeting: self.state.engine.settings().greeting.clone(),
             hot_questions: convert::questions(&opened.hot),
-            history: opened.history.iter().map(convert::history).collect(),
+            history: opened
+                .history
+                .iter()
+                .map(|m| convert::replayed(m, &opened.history_entries, &opened.votes))
+                .collect(),
             handoff: opened.handoff.as_ref().and_then(convert::handoff_info),
             awaiting_rating: opened.awaiting_rating,
         };

@@ -1,12 +1,16 @@
 //! Domain values → wire messages.
 
+use std::collections::HashMap;
+use std::sync::Arc;
+
 use chrono::SecondsFormat;
 
 use super::protocol::{
-    ConversationInfo, HandoffInfo, HistoryItem, QuestionRef, ServerMsg, SourceRef, TicketAnswer, TicketInfo,
+    Citation, ConversationInfo, HandoffInfo, HistoryItem, QuestionRef, ServerMsg, SourceRef, TicketAnswer, TicketInfo,
 };
 use crate::chat::{Answer, Suggestion};
 use crate::handoff::{ConversationView, HandoffStatus, OfflineReason, VisitorEvent};
+use crate::kb::Entry;
 use crate::store::{Message, Ticket};
 
 pub(crate) fn question(s: &Suggestion) -> QuestionRef {
@@ -24,6 +28,8 @@ pub(crate) fn history(m: &Message) -> HistoryItem {
         text: m.body.text.clone(),
         decision: m.decision.clone(),
         entry_id: m.body.entry_id.clone(),
+        citation: None,
+        helpful: None,
         at: m.body.created_at.to_rfc3339_opts(SecondsFormat::Millis, true),
     }
 }
@@ -77,7 +83,29 @@ pub(crate) fn answer_end(a: &Answer) -> ServerMsg {
         related: questions(&a.related),
         effective_from: a.entry.effective_from.to_string(),
         effective_until: a.entry.effective_until.map(|d| d.to_string()),
+        reviewed: a.entry.reviewed.to_string(),
     }
+}
+
+/// The sources and dates of `entry`.
+pub(crate) fn citation(entry: &Entry) -> Citation {
+    Citation {
+        sources: entry.sources.iter().map(|s| SourceRef { title: s.title.clone(), wenhao: s.wenhao.clone() }).collect(),
+        effective_from: entry.effective_from.to_string(),
+        effective_until: entry.effective_until.map(|d| d.to_string()),
+        reviewed: entry.reviewed.to_string(),
+    }
+}
+
+/// A history item replayed to the taxpayer: answers carry their citation
+/// and the taxpayer's vote.
+pub(crate) fn replayed(m: &Message, entries: &HashMap<String, Arc<Entry>>, votes: &HashMap<i64, bool>) -> HistoryItem {
+    let mut item = history(m);
+    if item.decision.as_deref() == Some("answer") {
+        item.citation = item.entry_id.as_ref().and_then(|id| entries.get(id)).map(|e| citation(e));
+        item.helpful = votes.get(&m.id).copied();
+    }
+    item
 }
 
 pub(crate) fn handoff_info(s: &HandoffStatus) -> Option<HandoffInfo> {

@@ -44,8 +44,29 @@ pub struct HistoryItem {
     /// Bot answers: the entry.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub entry_id: Option<String>,
+    /// Bot answers replayed to the taxpayer: the entry's sources and dates
+    /// as `answer.end` gave them (from the current base).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub citation: Option<Citation>,
+    /// Bot answers replayed to the taxpayer: their vote (true = 👍).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub helpful: Option<bool>,
     /// RFC 3339 time.
     pub at: String,
+}
+
+/// Where an answer comes from and how current it is.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Citation {
+    /// Policy documents cited.
+    pub sources: Vec<SourceRef>,
+    /// When the rule took effect (YYYY-MM-DD).
+    pub effective_from: String,
+    /// When a time-limited rule ends.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub effective_until: Option<String>,
+    /// When an editor last reviewed the entry (YYYY-MM-DD).
+    pub reviewed: String,
 }
 
 /// Handoff status in a welcome.
@@ -212,6 +233,9 @@ pub enum ServerMsg {
         /// When a time-limited rule ends.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         effective_until: Option<String>,
+        /// When an editor last reviewed the entry (YYYY-MM-DD).
+        #[serde(default)]
+        reviewed: String,
     },
     /// "您是不是想问…": pick one with `choose`.
     #[serde(rename = "clarify")]
