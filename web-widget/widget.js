@@ -20,6 +20,12 @@
     get(k, d) { try { const v = localStorage.getItem(KEY + k); return v == null ? d : JSON.parse(v); } catch { return d; } },
     set(k, v) { try { localStorage.setItem(KEY + k, JSON.stringify(v)); } catch { /* private mode: keep in memory */ } },
   };
+  // What lives only as long as the tab (an unsent 留言 with a phone number is
+  // not kept on a shared computer).
+  const tabStore = {
+    get(k, d) { try { const v = sessionStorage.getItem(KEY + k); return v == null ? d : JSON.parse(v); } catch { return d; } },
+    set(k, v) { try { if (v == null) sessionStorage.removeItem(KEY + k); else sessionStorage.setItem(KEY + k, JSON.stringify(v)); } catch { /* ignore */ } },
+  };
 
   // ---- DOM builder h() and the allow-list Markdown renderer markdown() ----
   // One copy for the widget and the console: the server puts web-widget/render.js
@@ -273,9 +279,23 @@ form.compose{display:flex;gap:8px;padding:10px;border-top:1px solid #e1e5ea;back
   }
 
   // ---- Cards: leave a message, rating ----
-  function leaveMessageCard(text) {
+  // The 留言 form and what is typed in it survive a reload (kept in the
+  // session until sent), and go away once an agent queue or agent takes over.
+  let ticketForm = null;
+  function dropTicketForm() {
+    if (ticketForm) ticketForm.remove();
+    ticketForm = null;
+    tabStore.set(".ticketDraft", null);
+  }
+  function leaveMessageCard(text, draft) {
+    if (ticketForm) ticketForm.remove();
     const body = h("textarea", { rows: "3", maxlength: "500", "aria-label": "留言内容" });
     const contact = h("input", { type: "text", maxlength: "60", "aria-label": "联系方式（选填）", placeholder: "手机或邮箱（选填）" });
+    body.value = (draft && draft.body) || "";
+    contact.value = (draft && draft.contact) || "";
+    const keep = () => tabStore.set(".ticketDraft", { text, body: body.value, contact: contact.value });
+    body.oninput = contact.oninput = keep;
+    keep();
     const form = h("form", { class: "card", "aria-label": "留言" }, h("div", null, text),
       h("label", null, "留言内容", body), h("label", null, "联系方式（选填）", contact), h("button", { class: "go", type: "submit" }, "提交留言"));
     form.onsubmit = (e) => {
@@ -283,10 +303,12 @@ form.compose{display:flex;gap:8px;padding:10px;border-top:1px solid #e1e5ea;back
       const t = body.value.trim();
       if (!t) { body.focus(); return; }
       if (send({ type: "leave_message", text: t, contact: contact.value.trim() || undefined })) {
+        tabStore.set(".ticketDraft", null);
+        ticketForm = null;
         form.replaceChildren(h("div", null, "留言提交中…"));
       }
     };
-    add(form);
+    ticketForm = add(form);
     body.focus();
   }
   function ratingCard() {
@@ -311,11 +333,14 @@ form.compose{display:flex;gap:8px;padding:10px;border-top:1px solid #e1e5ea;back
     freshBtn.hidden = !!content;
   }
   function queued(m) {
-    const mins = Math.max(1, Math.round((m.estimated_wait_secs || 0) / 60));
-    setBanner([h("span", null, `正在为您转接人工客服：排队第 ${m.position} 位，预计等待约 ${mins} 分钟`),
+    dropTicketForm();
+    const mins = Math.round((m.estimated_wait_secs || 0) / 60);
+    const wait = m.estimated_wait_secs > 0 ? `预计等待约 ${Math.max(1, mins)} 分钟` : "客服即将接入";
+    setBanner([h("span", null, `正在为您转接人工客服：排队第 ${m.position} 位，${wait}`),
       h("button", { type: "button", onclick: () => send({ type: "cancel_human" }) && setBanner(null) }, "取消排队")]);
   }
   function joined(name) {
+    dropTicketForm();
     agentName = name;
     setBanner([h("span", null, `人工客服「${name}」正在为您服务`)]);
   }
@@ -376,6 +401,8 @@ form.compose{display:flex;gap:8px;padding:10px;border-top:1px solid #e1e5ea;back
     if (m.handoff && m.handoff.state === "queued") queued(m.handoff);
     if (m.handoff && m.handoff.state === "connected") joined(m.handoff.agent_name);
     if (m.awaiting_rating) ratingCard();
+    const draft = tabStore.get(".ticketDraft", null);
+    if (draft && !m.handoff) leaveMessageCard(draft.text, draft);
     unread = 0; badge.hidden = true;
     scroll(true);
     flush();

@@ -82,6 +82,24 @@ impl Live {
         self.agents.values().filter(|a| a.presence == Presence::Online && a.conn.is_some()).count()
     }
 
+    /// Conversations the online agents can still take now.
+    pub fn free_slots(&self) -> u64 {
+        self.agents
+            .values()
+            .filter(|a| a.presence == Presence::Online && a.conn.is_some())
+            .map(|a| u64::from(a.account.max_concurrent).saturating_sub(a.active.len() as u64))
+            .sum()
+    }
+
+    /// Estimated wait of the conversation at queue `position` (1 = next):
+    /// none while an online agent has room for it, else one average
+    /// handling time per round of the online agents.
+    pub fn estimated_wait_secs(&self, position: usize, average_handle_secs: u64) -> u64 {
+        let ahead = (position as u64).saturating_sub(self.free_slots());
+        let online = self.online_agents().max(1) as u64;
+        ahead * average_handle_secs / online
+    }
+
     pub fn agent_senders(&self) -> Vec<mpsc::Sender<AgentEvent>> {
         self.agents.values().filter_map(|a| a.conn.as_ref().map(|(_, tx)| tx.clone())).collect()
     }
@@ -198,5 +216,20 @@ mod tests {
         online(&mut live, "b");
         live.assign(SessionId::generate(), "a");
         assert_eq!(live.least_loaded().as_deref(), Some("b"));
+    }
+
+    #[test]
+    fn the_wait_counts_only_the_conversations_no_online_agent_has_room_for() {
+        let mut live = Live::default();
+        live.add_agent(agent("a", 2));
+        live.add_agent(agent("b", 1));
+        assert_eq!(live.estimated_wait_secs(1, 240), 240, "nobody online: one handling time per place");
+        online(&mut live, "a");
+        assert_eq!(live.estimated_wait_secs(1, 240), 0, "an idle agent takes the first at once");
+        assert_eq!(live.estimated_wait_secs(2, 240), 0);
+        assert_eq!(live.estimated_wait_secs(3, 240), 240);
+        online(&mut live, "b");
+        live.assign(SessionId::generate(), "b");
+        assert_eq!(live.estimated_wait_secs(4, 240), 240, "two places beyond the free slots, two agents online");
     }
 }

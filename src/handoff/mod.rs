@@ -290,12 +290,12 @@ impl Hub {
     async fn broadcast_queue(&self) {
         let (waiting, visitors, agents) = {
             let live = self.live();
-            let online = live.online_agents().max(1) as u64;
             let per = self.settings.average_handle_secs;
             let mut visitors = Vec::new();
             for (i, (id, _)) in live.queue.iter().enumerate() {
                 if let Some(tx) = live.visitors.get(id) {
-                    let status = QueueStatus { position: i + 1, estimated_wait_secs: (i as u64 + 1) * per / online };
+                    let status =
+                        QueueStatus { position: i + 1, estimated_wait_secs: live.estimated_wait_secs(i + 1, per) };
                     visitors.push((tx.clone(), status));
                 }
             }
@@ -332,10 +332,9 @@ impl Hub {
 
     fn queue_status(&self, id: &SessionId) -> Option<QueueStatus> {
         let live = self.live();
-        let online = live.online_agents().max(1) as u64;
         live.position(id).map(|p| QueueStatus {
             position: p,
-            estimated_wait_secs: p as u64 * self.settings.average_handle_secs / online,
+            estimated_wait_secs: live.estimated_wait_secs(p, self.settings.average_handle_secs),
         })
     }
 

@@ -48,8 +48,14 @@ describe("after hours (留言)", () => {
     const form = page.getByRole("form", { name: "留言" });
     await form.waitFor();
     assert.match(await form.innerText(), /不是人工服务时间/);
-    await form.getByLabel("留言内容").fill("请问出口退税多久到账？");
+    await form.getByLabel("留言内容").fill("请问出口退税");
     await form.getByLabel("联系方式（选填）").fill("13800000000");
+    // A reload keeps the half-written 留言.
+    await page.reload();
+    await form.waitFor();
+    assert.equal(await form.getByLabel("留言内容").inputValue(), "请问出口退税");
+    assert.equal(await form.getByLabel("联系方式（选填）").inputValue(), "13800000000");
+    await form.getByLabel("留言内容").fill("请问出口退税多久到账？");
     await shot(page, "10-widget-leave-message");
     await form.getByRole("button", { name: "提交留言" }).click();
     await page.getByText(/留言已收到，编号 \d+/).waitFor();
