@@ -62,7 +62,8 @@ impl Analytics {
     /// questions to the hot sink.
     pub async fn refresh(&self) -> Result<Arc<Report>, StoreError> {
         let report = Arc::new(self.compute().await?);
-        (self.hot_sink)(report.hot(Period::Week).iter().map(|h| h.id.clone()).collect());
+        let min = self.settings.hot_min_askers;
+        (self.hot_sink)(report.hot(Period::Week).iter().filter(|h| h.count >= min).map(|h| h.id.clone()).collect());
         self.report.store(Arc::clone(&report));
         Ok(report)
     }

@@ -106,22 +106,23 @@ impl Engine {
     }
 
     /// Hot questions: the entries the analytics counted most asked this
-    /// week, topped up with the first entries of the knowledge base. Reads
+    /// week (by enough different visitors), topped up with the editors'
+    /// starter questions (`chat.starter_questions`); expired entries are
+    /// skipped. Reads
     /// the cached list only: a greeting never waits for counting.
     pub fn hot_questions(&self) -> Vec<Suggestion> {
         let n = self.settings.hot_questions;
         let snap = self.searcher.snapshot();
         let ids = self.hot.load();
-        let mut out: Vec<Suggestion> = ids
-            .iter()
-            .filter_map(|id| snap.entries.iter().find(|e| e.id.as_str() == id))
-            .take(n)
-            .map(|e| Suggestion::of(e))
-            .collect();
-        for e in snap.entries.iter() {
+        let mut out: Vec<Suggestion> = Vec::with_capacity(n);
+        let today = chrono::Utc::now().date_naive();
+        for id in ids.iter().chain(&self.settings.starter_questions) {
             if out.len() >= n {
                 break;
             }
+            let Some(e) = snap.entries.iter().find(|e| e.id.as_str() == id && !e.expired_on(today)) else {
+                continue;
+            };
             if !out.iter().any(|s| s.entry_id == e.id.as_str()) {
                 out.push(Suggestion::of(e));
             }

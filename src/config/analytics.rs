@@ -18,6 +18,10 @@ pub struct Settings {
     pub figure_days: u32,
     /// An open 留言 ticket older than this many hours is overdue.
     pub ticket_overdue_hours: u64,
+    /// A question is offered to taxpayers as hot only once this many
+    /// different visitors got its answer in the last week (one visitor's
+    /// clicks do not make everyone's hot list).
+    pub hot_min_askers: u64,
 }
 
 impl Default for Settings {
@@ -29,6 +33,7 @@ impl Default for Settings {
             max_questions: 100_000,
             figure_days: 30,
             ticket_overdue_hours: 24,
+            hot_min_askers: 3,
         }
     }
 }

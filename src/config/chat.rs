@@ -19,6 +19,9 @@ pub struct Settings {
     pub max_message_chars: usize,
     /// Hot questions offered in the welcome.
     pub hot_questions: usize,
+    /// Entry ids offered first to a new visitor while there are not enough
+    /// hot questions (a fresh install, a quiet week): the editors' starters.
+    pub starter_questions: Vec<String>,
     /// Consecutive unhelpful answers before a human is offered.
     pub unhelpful_before_human: u32,
     /// Messages replayed to a returning visitor.
@@ -41,6 +44,7 @@ impl Default for Settings {
             visitor_ttl_days: 30,
             max_message_chars: 500,
             hot_questions: 5,
+            starter_questions: ["IIT-001", "VAT-007", "INV-001", "SAD-001", "SSF-001"].map(String::from).to_vec(),
             unhelpful_before_human: 2,
             history_messages: 100,
             match_concurrency: 2,

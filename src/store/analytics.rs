@@ -79,7 +79,7 @@ pub struct RatingRecord {
 /// Persistence of the analytics (a supertrait of [`super::Store`]).
 #[async_trait]
 pub trait AnalyticsStore: Send + Sync {
-    /// Entries answered since `since`, by distinct conversations, most first.
+    /// Entries answered since `since`, by distinct visitors, most first.
     async fn hot_counts(&self, since: DateTime<Utc>, limit: u32) -> Result<Vec<(String, u64)>>;
     /// Visitor questions with the bot's reply since `since`, newest first, at most `limit`.
     async fn questions_since(&self, since: DateTime<Utc>, limit: u32) -> Result<Vec<AskedQuestion>>;

@@ -30,9 +30,10 @@ ORDER BY b.id DESC LIMIT ?";
 impl AnalyticsStore for SqliteStore {
     async fn hot_counts(&self, since: DateTime<Utc>, limit: u32) -> Result<Vec<(String, u64)>> {
         let rows = sqlx::query(
-            "SELECT entry_id, COUNT(DISTINCT conversation_id) AS n FROM messages \
-             WHERE decision = 'answer' AND created_at >= ? AND entry_id IS NOT NULL \
-             GROUP BY entry_id ORDER BY n DESC, entry_id LIMIT ?",
+            "SELECT m.entry_id, COUNT(DISTINCT c.visitor) AS n FROM messages m \
+             JOIN conversations c ON c.id = m.conversation_id \
+             WHERE m.decision = 'answer' AND m.created_at >= ? AND m.entry_id IS NOT NULL \
+             GROUP BY m.entry_id ORDER BY n DESC, m.entry_id LIMIT ?",
         )
         .bind(millis(since))
         .bind(i64::from(limit))
