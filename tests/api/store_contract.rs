@@ -93,9 +93,9 @@ async fn story(s: &dyn Store) {
 #[tokio::test]
 async fn sqlite_store_keeps_the_whole_story_across_reopen() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let settings = store::Settings { data_dir: dir.path().join("nested/data"), max_connections: 2 };
+    let settings = store::Settings { data_dir: dir.path().join("nested/data"), max_connections: 2, url: None };
     let s = store::open(&settings).await.expect("open creates the directory");
-    story(&s).await;
+    story(s.as_ref()).await;
     s.close().await;
     let again = store::open(&settings).await.expect("reopen");
     assert_eq!(again.agents().await.expect("agents").len(), 1);
