@@ -6,7 +6,7 @@ use tokio::sync::mpsc;
 use super::{AgentAccount, AgentEvent, ConversationView, HandoffError, Hub, Presence, VisitorEvent};
 use crate::api_error::Code;
 use crate::ids::SessionId;
-use crate::store::{ConversationState, NewMessage, Sender, StoreError, Ticket};
+use crate::store::{ConversationState, HandoffChange, NewMessage, QueueChange, Sender, StoreError, Ticket};
 
 /// What an agent console receives when it connects.
 #[derive(Debug)]
@@ -56,7 +56,7 @@ impl Hub {
             active.push(self.view(id, transcript));
         }
         let (tickets, tickets_total) = self.open_tickets_page(None).await?;
-        self.assign_waiting().await?;
+        self.assign_waiting_now().await?;
         self.broadcast_queue().await;
         Ok(AgentSession { account, conn, active, tickets, tickets_total, events })
     }
@@ -96,15 +96,18 @@ impl Hub {
             let a = live.agents.get_mut(agent).ok_or(HandoffError::Unauthorized)?;
             a.presence = presence;
         }
-        self.assign_waiting().await?;
+        self.assign_waiting_now().await?;
         self.broadcast_queue().await;
         Ok(())
     }
 
     /// Takes a waiting conversation; fails if another agent was first.
     pub async fn accept(&self, agent: &str, id: &SessionId) -> Result<(), HandoffError> {
-        self.live().claim(id, agent)?;
-        self.connect(id, agent).await?;
+        {
+            let _turn = self.turn.lock().await;
+            self.live().check_claim(id, agent)?;
+            self.connect(id, agent, (ConversationState::Queued, None)).await?;
+        }
         self.broadcast_queue().await;
         Ok(())
     }
@@ -145,57 +148,52 @@ impl Hub {
     /// Hands a conversation to another agent, or back to the head of the
     /// queue when `to` is `None`.
     pub async fn transfer(&self, agent: &str, id: &SessionId, to: Option<&str>) -> Result<(), HandoffError> {
-        self.check_assigned(agent, id)?;
-        match to {
-            Some(target) => {
-                {
-                    let mut live = self.live();
-                    if target == agent || !live.available(target) {
+        {
+            let _turn = self.turn.lock().await;
+            self.check_assigned(agent, id)?;
+            let serving = (ConversationState::Human, Some(agent));
+            match to {
+                Some(target) => {
+                    if target == agent || !self.live().available(target) {
                         return Err(HandoffError::TargetUnavailable);
                     }
-                    live.unassign(id);
-                    live.assign(id.clone(), target);
+                    self.connect(id, target, serving).await?;
                 }
-                self.connect(id, target).await?;
-            }
-            None => {
-                // Back to the head of the queue: stamped just before the
-                // current head, so the order also survives a restart.
-                let enqueued_at = {
+                None => {
+                    // Back to the head of the queue: stamped just before the
+                    // current head, so the order also survives a restart.
+                    let head = self.live().queue.first().map(|(_, t)| *t);
+                    let at = head.map_or_else(chrono::Utc::now, |t| t - chrono::Duration::milliseconds(1));
+                    let change = HandoffChange::new(id, serving, (ConversationState::Queued, None))
+                        .queue(QueueChange::Enqueue(at));
+                    self.store.apply_handoff(&change).await?;
                     let mut live = self.live();
                     live.unassign(id);
-                    let head = live.queue.first().map(|(_, t)| *t);
-                    let at = head.map_or_else(chrono::Utc::now, |t| t - chrono::Duration::milliseconds(1));
                     live.queue.insert(0, (id.clone(), at));
-                    at
-                };
-                self.store.enqueue(&crate::store::QueueEntry { conversation_id: id.clone(), enqueued_at }).await?;
-                self.set_state(id, ConversationState::Queued, None).await?;
+                }
             }
+            self.push_agent(agent, AgentEvent::Released { session_id: id.clone() });
+            self.assign_waiting().await?;
         }
-        self.push_agent(agent, AgentEvent::Released { session_id: id.clone() });
-        self.assign_waiting().await?;
         self.broadcast_queue().await;
         Ok(())
     }
 
     /// Ends a human conversation with a resolution; the taxpayer is asked to rate it.
     pub async fn close(&self, agent: &str, id: &SessionId, resolution: &str) -> Result<(), HandoffError> {
-        self.check_assigned(agent, id)?;
-        let mut c = self.store.conversation(id).await?;
-        c.state = ConversationState::Bot;
-        c.agent_id = None;
-        c.served_by = Some(agent.to_owned());
-        c.awaiting_rating = true;
-        c.resolution = Some(resolution.to_owned());
-        self.store.update_conversation(&c).await?;
-        self.store
-            .append_message(&NewMessage::plain(id, Sender::System, "人工服务已结束，欢迎为本次服务评分。"))
-            .await?;
-        self.live().unassign(id);
-        self.push_visitor(id, VisitorEvent::Closed { resolution: resolution.to_owned() });
-        self.push_agent(agent, AgentEvent::Released { session_id: id.clone() });
-        self.assign_waiting().await?;
+        {
+            let _turn = self.turn.lock().await;
+            self.check_assigned(agent, id)?;
+            let change =
+                HandoffChange::new(id, (ConversationState::Human, Some(agent)), (ConversationState::Bot, None))
+                    .resolution(resolution)
+                    .notice("人工服务已结束，欢迎为本次服务评分。");
+            self.store.apply_handoff(&change).await?;
+            self.live().unassign(id);
+            self.push_visitor(id, VisitorEvent::Closed { resolution: resolution.to_owned() });
+            self.push_agent(agent, AgentEvent::Released { session_id: id.clone() });
+            self.assign_waiting().await?;
+        }
         self.broadcast_queue().await;
         Ok(())
     }

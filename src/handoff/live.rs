@@ -112,8 +112,17 @@ impl Live {
     }
 
     /// Takes `id` out of the queue for `agent`, checking it is still waiting
-    /// and the agent has room. Atomic with respect to other agents.
+    /// and the agent has room.
+    #[cfg(test)]
     pub fn claim(&mut self, id: &SessionId, agent: &str) -> Result<(), HandoffError> {
+        self.check_claim(id, agent)?;
+        self.dequeue(id);
+        self.assign(id.clone(), agent);
+        Ok(())
+    }
+
+    /// Whether `agent` may take `id` out of the queue now.
+    pub fn check_claim(&self, id: &SessionId, agent: &str) -> Result<(), HandoffError> {
         if self.assigned.get(id).is_some_and(|a| a != agent) {
             return Err(HandoffError::AlreadyTaken);
         }
@@ -124,8 +133,6 @@ impl Live {
         if !a.has_room() {
             return Err(HandoffError::AtCapacity);
         }
-        self.dequeue(id);
-        self.assign(id.clone(), agent);
         Ok(())
     }
 

@@ -11,6 +11,7 @@
 mod agent;
 mod hours;
 mod live;
+mod reconcile;
 mod visitor;
 
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -209,6 +210,10 @@ pub struct Hub {
     /// Held only for in-memory bookkeeping, never across `.await`: a `std`
     /// mutex is cheaper than an async one and cannot deadlock a task.
     live: Mutex<Live>,
+    /// Held by every handoff state change from its check to its in-memory
+    /// update, across the store transaction in between, so changes apply to
+    /// the store and to `live` in the same order.
+    turn: tokio::sync::Mutex<()>,
 }
 
 impl Hub {
@@ -216,6 +221,7 @@ impl Hub {
     /// and rebuilds the queue and the assignments from the store.
     pub async fn start(store: Arc<dyn Store>, settings: Settings) -> Result<Hub, String> {
         let schedule = Schedule::parse(&settings.hours)?;
+        reconcile::reconcile(store.as_ref()).await.map_err(|e| e.to_string())?;
         let mut live = Live::default();
         for a in store.agents().await.map_err(|e| e.to_string())? {
             live.add_agent(AgentAccount { id: a.id, name: a.name, max_concurrent: a.max_concurrent });
@@ -228,12 +234,23 @@ impl Hub {
                 live.assign(c.id, &agent);
             }
         }
-        Ok(Hub { store, settings, schedule, live: Mutex::new(live) })
+        Ok(Hub { store, settings, schedule, live: Mutex::new(live), turn: tokio::sync::Mutex::new(()) })
     }
 
     fn live(&self) -> MutexGuard<'_, Live> {
         // A panic while holding the lock leaves plain bookkeeping data; keep going.
         self.live.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// [`Hub::assign_waiting`] for callers that do not hold the turn.
+    async fn assign_waiting_now(&self) -> Result<(), HandoffError> {
+        let _turn = self.turn.lock().await;
+        self.assign_waiting().await
+    }
+
+    /// The agent serving `id` now, as the hub sees it.
+    pub fn agent_of(&self, id: &SessionId) -> Option<String> {
+        self.live().assigned.get(id).cloned()
     }
 
     /// Bot, queued or human, as the hub sees it now.

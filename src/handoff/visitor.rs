@@ -5,45 +5,47 @@ use chrono::Utc;
 
 use super::{AgentEvent, Assignment, HandoffError, HandoffStatus, Hub, OfflineReason, VisitorEvent};
 use crate::ids::{SessionId, VisitorKey};
-use crate::store::{ConversationState, NewMessage, QueueEntry, Rating, Sender, Ticket, TicketStatus, handoff_outcome};
+use crate::store::{
+    ConversationState, HandoffChange, HandoffRecordChange, NewMessage, QueueChange, Rating, Sender, StoreError, Ticket,
+    TicketStatus, handoff_outcome,
+};
 
 impl Hub {
     /// Asks for a human: joins the queue when agents are on duty, otherwise
     /// offers a 留言 ticket.
     pub async fn request(&self, id: &SessionId) -> Result<HandoffStatus, HandoffError> {
-        let connected = {
-            let live = self.live();
-            live.assigned.get(id).map(|agent| live.agent_name(agent))
-        };
-        if let Some(agent_name) = connected {
-            return Ok(HandoffStatus::Connected { agent_name });
-        }
-        if let Some(status) = self.queue_status(id) {
-            return Ok(HandoffStatus::Queued(status));
-        }
-        let reason = if !self.schedule.is_open(Utc::now()) {
-            Some(OfflineReason::OutsideHours)
-        } else if self.live().online_agents() == 0 {
-            Some(OfflineReason::NoAgent)
-        } else {
-            None
-        };
-        if let Some(reason) = reason {
-            self.store.handoff_requested(id, Utc::now(), handoff_outcome::OFFLINE).await?;
-            return Ok(HandoffStatus::Offline { reason, hours: self.hours().to_owned() });
-        }
-        let entry = QueueEntry { conversation_id: id.clone(), enqueued_at: Utc::now() };
-        self.store.enqueue(&entry).await?;
-        self.store.handoff_requested(id, entry.enqueued_at, handoff_outcome::QUEUED).await?;
-        self.set_state(id, ConversationState::Queued, None).await?;
-        self.store.append_message(&NewMessage::plain(id, Sender::System, "已为您转接人工客服，请稍候。")).await?;
         {
-            let mut live = self.live();
-            if live.position(id).is_none() {
-                live.queue.push((id.clone(), entry.enqueued_at));
+            let _turn = self.turn.lock().await;
+            let connected = {
+                let live = self.live();
+                live.assigned.get(id).map(|agent| live.agent_name(agent))
+            };
+            if let Some(agent_name) = connected {
+                return Ok(HandoffStatus::Connected { agent_name });
             }
+            if let Some(status) = self.queue_status(id) {
+                return Ok(HandoffStatus::Queued(status));
+            }
+            let reason = if !self.schedule.is_open(Utc::now()) {
+                Some(OfflineReason::OutsideHours)
+            } else if self.live().online_agents() == 0 {
+                Some(OfflineReason::NoAgent)
+            } else {
+                None
+            };
+            if let Some(reason) = reason {
+                self.store.handoff_requested(id, Utc::now(), handoff_outcome::OFFLINE).await?;
+                return Ok(HandoffStatus::Offline { reason, hours: self.hours().to_owned() });
+            }
+            let at = Utc::now();
+            let change = HandoffChange::new(id, (ConversationState::Bot, None), (ConversationState::Queued, None))
+                .queue(QueueChange::Enqueue(at))
+                .record(HandoffRecordChange::Requested)
+                .notice("已为您转接人工客服，请稍候。");
+            self.store.apply_handoff(&change).await?;
+            self.live().queue.push((id.clone(), at));
+            self.assign_waiting().await?;
         }
-        self.assign_waiting().await?;
         self.broadcast_queue().await;
         Ok(self.current_status(id))
     }
@@ -65,12 +67,17 @@ impl Hub {
 
     /// Leaves the queue (the taxpayer gave up waiting).
     pub async fn cancel(&self, id: &SessionId) -> Result<(), HandoffError> {
-        if !self.live().dequeue(id) {
-            return Err(HandoffError::NotQueued);
+        {
+            let _turn = self.turn.lock().await;
+            if self.live().position(id).is_none() {
+                return Err(HandoffError::NotQueued);
+            }
+            let change = HandoffChange::new(id, (ConversationState::Queued, None), (ConversationState::Bot, None))
+                .queue(QueueChange::Remove)
+                .record(HandoffRecordChange::Cancelled);
+            self.store.apply_handoff(&change).await?;
+            self.live().dequeue(id);
         }
-        self.store.dequeue(id).await?;
-        self.store.handoff_cancelled(id).await?;
-        self.set_state(id, ConversationState::Bot, None).await?;
         self.broadcast_queue().await;
         Ok(())
     }
@@ -128,6 +135,9 @@ impl Hub {
 
     /// Stores a 1-5 star rating of the human conversation just closed.
     pub async fn rate(&self, id: &SessionId, stars: u8, comment: Option<String>) -> Result<(), HandoffError> {
+        // The whole conversation record is written back: no handoff change may
+        // run in between.
+        let _turn = self.turn.lock().await;
         let mut c = self.store.conversation(id).await?;
         if !c.awaiting_rating {
             return Err(HandoffError::NothingToRate);
@@ -140,53 +150,60 @@ impl Hub {
         Ok(())
     }
 
-    /// Persists a conversation's handoff state.
-    pub(super) async fn set_state(
-        &self,
-        id: &SessionId,
-        state: ConversationState,
-        agent: Option<&str>,
-    ) -> Result<(), HandoffError> {
-        let mut c = self.store.conversation(id).await?;
-        c.state = state;
-        c.agent_id = agent.map(str::to_owned);
-        if let Some(a) = agent {
-            c.served_by = Some(a.to_owned());
-            c.awaiting_rating = false;
-        }
-        self.store.update_conversation(&c).await?;
-        Ok(())
-    }
-
     /// In least-load mode, gives waiting conversations to agents with room.
+    /// The caller holds the hub's turn.
     pub(super) async fn assign_waiting(&self) -> Result<(), HandoffError> {
         if self.settings.assignment != Assignment::LeastLoad {
             return Ok(());
         }
         loop {
-            let claimed = {
-                let mut live = self.live();
+            let next = {
+                let live = self.live();
                 let head = live.queue.first().map(|(id, _)| id.clone());
                 match (head, live.least_loaded()) {
-                    (Some(id), Some(agent)) => live.claim(&id, &agent).ok().map(|()| (id, agent)),
+                    (Some(id), Some(agent)) => Some((id, agent)),
                     _ => None,
                 }
             };
-            let Some((id, agent)) = claimed else {
+            let Some((id, agent)) = next else {
                 return Ok(());
             };
-            self.connect(&id, &agent).await?;
+            match self.connect(&id, &agent, (ConversationState::Queued, None)).await {
+                Ok(()) => {}
+                Err(HandoffError::Store(StoreError::Conflict(why))) => {
+                    // The store disagrees with the picture in memory (it can
+                    // only after an outside change): drop it from the queue
+                    // rather than loop on it.
+                    tracing::warn!(conversation = %id, %why, "queued conversation is not queued in the store; dropped from the queue");
+                    self.live().dequeue(&id);
+                }
+                Err(e) => return Err(e),
+            }
         }
     }
 
-    /// Persists and announces that `agent` now serves `id` (already claimed).
-    pub(super) async fn connect(&self, id: &SessionId, agent: &str) -> Result<(), HandoffError> {
-        self.store.dequeue(id).await?;
-        self.store.handoff_connected(id, agent, Utc::now()).await?;
-        self.set_state(id, ConversationState::Human, Some(agent)).await?;
+    /// Stores and announces that `agent` now serves `id`, which was in state
+    /// `from` (queued, or served by another agent for a transfer). The caller
+    /// holds the hub's turn and has checked the agent may take it.
+    pub(super) async fn connect(
+        &self,
+        id: &SessionId,
+        agent: &str,
+        from: (ConversationState, Option<&str>),
+    ) -> Result<(), HandoffError> {
         let agent_name = self.live().agent_name(agent);
-        let notice = format!("客服 {agent_name} 为您服务。");
-        self.store.append_message(&NewMessage::plain(id, Sender::System, &notice)).await?;
+        let mut change = HandoffChange::new(id, from, (ConversationState::Human, Some(agent)))
+            .notice(format!("客服 {agent_name} 为您服务。"));
+        if from.0 == ConversationState::Queued {
+            change = change.queue(QueueChange::Remove).record(HandoffRecordChange::Connected);
+        }
+        self.store.apply_handoff(&change).await?;
+        {
+            let mut live = self.live();
+            live.dequeue(id);
+            live.unassign(id);
+            live.assign(id.clone(), agent);
+        }
         self.push_visitor(id, VisitorEvent::AgentJoined { agent_name });
         let transcript = self.transcript(id).await?;
         let view = self.view(id, transcript);

@@ -10,12 +10,14 @@
 mod accounts;
 mod analytics;
 mod api_keys;
+mod handoff;
 mod knowledge;
 mod model;
 mod postgres;
 mod postgres_accounts;
 mod postgres_analytics;
 mod postgres_api_keys;
+mod postgres_handoff;
 mod postgres_knowledge;
 mod postgres_retention;
 mod retention;
@@ -24,6 +26,7 @@ mod sqlite;
 mod sqlite_accounts;
 mod sqlite_analytics;
 mod sqlite_api_keys;
+mod sqlite_handoff;
 mod sqlite_knowledge;
 mod sqlite_retention;
 
@@ -33,10 +36,11 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
-pub use crate::config::store::Settings;
+pub use crate::config::store::{Settings, redact_url};
 pub use accounts::{AccountStore, AdminSession, AuditEntry, AuditFilter, User};
 pub use analytics::{AnalyticsStore, AskedQuestion, HandoffRecord, RatingRecord, outcome as handoff_outcome};
 pub use api_keys::{ApiKey, ApiKeyStore};
+pub use handoff::{HandoffChange, HandoffRecordChange, QueueChange};
 pub use knowledge::{KnowledgeStore, KnowledgeVersion, NewKnowledge};
 pub use model::{
     Agent, Conversation, ConversationState, Feedback, Message, NewMessage, QueueEntry, Rating, Sender, Ticket,
@@ -118,6 +122,10 @@ pub trait Store: AccountStore + AnalyticsStore + ApiKeyStore + KnowledgeStore + 
 
     /// Puts a conversation in the queue (idempotent).
     async fn enqueue(&self, e: &QueueEntry) -> Result<()>;
+    /// Applies one handoff state change in one transaction, or nothing
+    /// ([`StoreError::Conflict`] when the conversation is no longer in the
+    /// state the change expects).
+    async fn apply_handoff(&self, change: &HandoffChange) -> Result<()>;
     /// Takes a conversation out of the queue (idempotent).
     async fn dequeue(&self, conversation: &SessionId) -> Result<()>;
     /// The queue, first come first.
@@ -147,7 +155,11 @@ pub trait Store: AccountStore + AnalyticsStore + ApiKeyStore + KnowledgeStore + 
 /// missing). Either way the embedded migrations are applied.
 pub async fn open(settings: &Settings) -> Result<Arc<dyn Store>> {
     match settings.url.as_deref().map(str::trim).filter(|u| !u.is_empty()) {
-        Some(url) => Ok(Arc::new(open_url(url, settings.max_connections).await?)),
+        Some(url) => {
+            let store = open_url(url, settings.max_connections).await?;
+            tracing::info!(url = %redact_url(url), "PostgreSQL store opened");
+            Ok(Arc::new(store))
+        }
         None => Ok(Arc::new(open_sqlite(settings).await?)),
     }
 }
@@ -169,18 +181,4 @@ pub async fn open_url(url: &str, max_connections: u32) -> Result<PostgresStore> 
         )));
     }
     PostgresStore::open(url, max_connections).await
-}
-
-/// A database address without its password, for messages and logs.
-pub fn redact_url(url: &str) -> String {
-    match (url.find("://"), url.rfind('@')) {
-        (Some(s), Some(at)) if at > s => {
-            let cred = &url[s + 3..at];
-            match cred.find(':') {
-                Some(c) => format!("{}{}:***{}", &url[..s + 3], &cred[..c], &url[at..]),
-                None => url.to_owned(),
-            }
-        }
-        _ => url.to_owned(),
-    }
 }

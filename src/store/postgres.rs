@@ -226,6 +226,10 @@ impl Store for PostgresStore {
         Ok(())
     }
 
+    async fn apply_handoff(&self, change: &super::HandoffChange) -> Result<()> {
+        self.apply_handoff_change(change).await
+    }
+
     async fn dequeue(&self, conversation: &SessionId) -> Result<()> {
         sqlx::query("DELETE FROM queue_entries WHERE conversation_id = $1")
             .bind(conversation.as_str())

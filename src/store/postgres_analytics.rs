@@ -2,7 +2,7 @@
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use sqlx::Row;
+use sqlx::{PgExecutor, Row};
 
 use super::analytics::{AnalyticsStore, AskedQuestion, HandoffRecord, RatingRecord, outcome};
 use super::rows::StoredRow;
@@ -76,38 +76,15 @@ impl AnalyticsStore for PostgresStore {
     }
 
     async fn handoff_requested(&self, conversation: &SessionId, at: DateTime<Utc>, outcome: &str) -> Result<()> {
-        sqlx::query(
-            "INSERT INTO handoffs (conversation_id, channel, requested_at, outcome) \
-             SELECT id, channel, $1, $2 FROM conversations WHERE id = $3",
-        )
-        .bind(at)
-        .bind(outcome)
-        .bind(conversation.as_str())
-        .execute(self.pool())
-        .await?;
-        Ok(())
+        handoff_requested(self.pool(), conversation, at, outcome).await
     }
 
     async fn handoff_connected(&self, conversation: &SessionId, agent: &str, at: DateTime<Utc>) -> Result<()> {
-        sqlx::query(update_latest_queued!("accepted_at = $3, agent_id = $4, outcome = $5"))
-            .bind(conversation.as_str())
-            .bind(outcome::QUEUED)
-            .bind(at)
-            .bind(agent)
-            .bind(outcome::CONNECTED)
-            .execute(self.pool())
-            .await?;
-        Ok(())
+        handoff_connected(self.pool(), conversation, agent, at).await
     }
 
     async fn handoff_cancelled(&self, conversation: &SessionId) -> Result<()> {
-        sqlx::query(update_latest_queued!("outcome = $3"))
-            .bind(conversation.as_str())
-            .bind(outcome::QUEUED)
-            .bind(outcome::CANCELLED)
-            .execute(self.pool())
-            .await?;
-        Ok(())
+        handoff_cancelled(self.pool(), conversation).await
     }
 
     async fn handoffs_since(&self, since: DateTime<Utc>) -> Result<Vec<HandoffRecord>> {
@@ -161,4 +138,52 @@ impl AnalyticsStore for PostgresStore {
     async fn dismissed_questions(&self) -> Result<Vec<String>> {
         Ok(sqlx::query_scalar("SELECT text FROM dismissed_questions").fetch_all(self.pool()).await?)
     }
+}
+
+/// Records a request for a human (also inside a handoff transaction).
+pub(super) async fn handoff_requested<'e>(
+    db: impl PgExecutor<'e>,
+    conversation: &SessionId,
+    at: DateTime<Utc>,
+    outcome: &str,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO handoffs (conversation_id, channel, requested_at, outcome) \
+         SELECT id, channel, $1, $2 FROM conversations WHERE id = $3",
+    )
+    .bind(at)
+    .bind(outcome)
+    .bind(conversation.as_str())
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// Records that an agent took the waiting request.
+pub(super) async fn handoff_connected<'e>(
+    db: impl PgExecutor<'e>,
+    conversation: &SessionId,
+    agent: &str,
+    at: DateTime<Utc>,
+) -> Result<()> {
+    sqlx::query(update_latest_queued!("accepted_at = $3, agent_id = $4, outcome = $5"))
+        .bind(conversation.as_str())
+        .bind(outcome::QUEUED)
+        .bind(at)
+        .bind(agent)
+        .bind(outcome::CONNECTED)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+/// Records that the taxpayer left the queue.
+pub(super) async fn handoff_cancelled<'e>(db: impl PgExecutor<'e>, conversation: &SessionId) -> Result<()> {
+    sqlx::query(update_latest_queued!("outcome = $3"))
+        .bind(conversation.as_str())
+        .bind(outcome::QUEUED)
+        .bind(outcome::CANCELLED)
+        .execute(db)
+        .await?;
+    Ok(())
 }

@@ -2,7 +2,7 @@
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use sqlx::Row;
+use sqlx::{Row, SqliteExecutor};
 
 use super::analytics::{AnalyticsStore, AskedQuestion, HandoffRecord, RatingRecord, outcome};
 use super::rows::{millis, time};
@@ -64,44 +64,15 @@ impl AnalyticsStore for SqliteStore {
     }
 
     async fn handoff_requested(&self, conversation: &SessionId, at: DateTime<Utc>, outcome: &str) -> Result<()> {
-        sqlx::query(
-            "INSERT INTO handoffs (conversation_id, channel, requested_at, outcome) \
-             SELECT id, channel, ?, ? FROM conversations WHERE id = ?",
-        )
-        .bind(millis(at))
-        .bind(outcome)
-        .bind(conversation.as_str())
-        .execute(self.writer())
-        .await?;
-        Ok(())
+        handoff_requested(self.writer(), conversation, at, outcome).await
     }
 
     async fn handoff_connected(&self, conversation: &SessionId, agent: &str, at: DateTime<Utc>) -> Result<()> {
-        sqlx::query(
-            "UPDATE handoffs SET accepted_at = ?, agent_id = ?, outcome = ? \
-             WHERE id = (SELECT MAX(id) FROM handoffs WHERE conversation_id = ?) AND outcome = ?",
-        )
-        .bind(millis(at))
-        .bind(agent)
-        .bind(outcome::CONNECTED)
-        .bind(conversation.as_str())
-        .bind(outcome::QUEUED)
-        .execute(self.writer())
-        .await?;
-        Ok(())
+        handoff_connected(self.writer(), conversation, agent, at).await
     }
 
     async fn handoff_cancelled(&self, conversation: &SessionId) -> Result<()> {
-        sqlx::query(
-            "UPDATE handoffs SET outcome = ? \
-             WHERE id = (SELECT MAX(id) FROM handoffs WHERE conversation_id = ?) AND outcome = ?",
-        )
-        .bind(outcome::CANCELLED)
-        .bind(conversation.as_str())
-        .bind(outcome::QUEUED)
-        .execute(self.writer())
-        .await?;
-        Ok(())
+        handoff_cancelled(self.writer(), conversation).await
     }
 
     async fn handoffs_since(&self, since: DateTime<Utc>) -> Result<Vec<HandoffRecord>> {
@@ -159,4 +130,58 @@ impl AnalyticsStore for SqliteStore {
         let rows = sqlx::query("SELECT text FROM dismissed_questions").fetch_all(self.pool()).await?;
         rows.iter().map(|r| Ok(r.try_get("text")?)).collect()
     }
+}
+
+/// Records a request for a human (also inside a handoff transaction).
+pub(super) async fn handoff_requested<'e>(
+    db: impl SqliteExecutor<'e>,
+    conversation: &SessionId,
+    at: DateTime<Utc>,
+    outcome: &str,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO handoffs (conversation_id, channel, requested_at, outcome) \
+         SELECT id, channel, ?, ? FROM conversations WHERE id = ?",
+    )
+    .bind(millis(at))
+    .bind(outcome)
+    .bind(conversation.as_str())
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// Records that an agent took the waiting request.
+pub(super) async fn handoff_connected<'e>(
+    db: impl SqliteExecutor<'e>,
+    conversation: &SessionId,
+    agent: &str,
+    at: DateTime<Utc>,
+) -> Result<()> {
+    sqlx::query(
+        "UPDATE handoffs SET accepted_at = ?, agent_id = ?, outcome = ? \
+         WHERE id = (SELECT MAX(id) FROM handoffs WHERE conversation_id = ?) AND outcome = ?",
+    )
+    .bind(millis(at))
+    .bind(agent)
+    .bind(outcome::CONNECTED)
+    .bind(conversation.as_str())
+    .bind(outcome::QUEUED)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// Records that the taxpayer left the queue.
+pub(super) async fn handoff_cancelled<'e>(db: impl SqliteExecutor<'e>, conversation: &SessionId) -> Result<()> {
+    sqlx::query(
+        "UPDATE handoffs SET outcome = ? \
+         WHERE id = (SELECT MAX(id) FROM handoffs WHERE conversation_id = ?) AND outcome = ?",
+    )
+    .bind(outcome::CANCELLED)
+    .bind(conversation.as_str())
+    .bind(outcome::QUEUED)
+    .execute(db)
+    .await?;
+    Ok(())
 }

@@ -1,5 +1,6 @@
 //! Integration tests: the real server on port 0, real WebSocket and HTTP
-//! clients, a real SQLite file per test. One binary so it links once.
+//! clients, a real SQLite file per test (and a fresh PostgreSQL database for the
+//! tests that run on both stores). One binary so it links once.
 
 mod abuse_accounts;
 mod abuse_api_keys;
@@ -17,11 +18,13 @@ mod analytics_admin;
 mod chat_ws;
 mod config_layers;
 mod handoff;
+mod handoff_race;
 mod helpers;
 mod http_api;
 mod kb_import_fault;
 mod knowledge_expiry;
 mod knowledge_store;
+mod postgres;
 mod protocol_docs;
 mod publish_race;
 mod shutdown;
