@@ -10,6 +10,7 @@
 mod accounts;
 mod analytics;
 mod api_keys;
+mod copy;
 mod handoff;
 mod knowledge;
 mod model;
@@ -40,6 +41,7 @@ pub use crate::config::store::{Settings, redact_url};
 pub use accounts::{AccountStore, AdminSession, AuditEntry, AuditFilter, User};
 pub use analytics::{AnalyticsStore, AskedQuestion, HandoffRecord, RatingRecord, outcome as handoff_outcome};
 pub use api_keys::{ApiKey, ApiKeyStore};
+pub use copy::{CopyError, CopyReport, copy_sqlite_to_postgres};
 pub use handoff::{HandoffChange, HandoffRecordChange, QueueChange};
 pub use knowledge::{KnowledgeStore, KnowledgeVersion, NewKnowledge};
 pub use model::{

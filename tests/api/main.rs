@@ -24,6 +24,7 @@ mod http_api;
 mod kb_import_fault;
 mod knowledge_expiry;
 mod knowledge_store;
+mod migrate;
 mod postgres;
 mod protocol_docs;
 mod publish_race;

@@ -38,27 +38,57 @@ fn with_database(url: &str, db: &str) -> String {
 }
 
 impl TestDatabase {
-    /// Creates an empty database, or `None` when the PostgreSQL tests are
-    /// skipped on purpose; panics when no server is given.
-    pub async fn create() -> Option<TestDatabase> {
-        let admin_url = match std::env::var(URL_VAR) {
-            Ok(url) if !url.trim().is_empty() => url,
+    /// The server's address, `None` when skipped on purpose; panics when
+    /// no server is given.
+    fn admin_url() -> Option<String> {
+        match std::env::var(URL_VAR) {
+            Ok(url) if !url.trim().is_empty() => Some(url),
             _ if std::env::var(SKIP_VAR).is_ok_and(|v| v == "1") => {
                 eprintln!("PostgreSQL test skipped: {SKIP_VAR}=1 and no {URL_VAR}");
-                return None;
+                None
             }
             _ => panic!(
                 "{URL_VAR} is not set: run the tests under scripts/with-postgres \
                  (e.g. `scripts/with-postgres cargo test --release`), or set {SKIP_VAR}=1 to skip \
                  the PostgreSQL tests on purpose"
             ),
-        };
+        }
+    }
+
+    /// Creates an empty database, or `None` when the PostgreSQL tests are
+    /// skipped on purpose; panics when no server is given.
+    pub async fn create() -> Option<TestDatabase> {
+        let admin_url = Self::admin_url()?;
         let name = format!("t_{}", uuid::Uuid::new_v4().simple());
         let mut admin = sqlx::PgConnection::connect(&admin_url).await.expect("connect to the test PostgreSQL");
         sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
             .execute(&mut admin)
             .await
             .expect("create test database");
+        let _ = admin.close().await;
+        Some(TestDatabase { url: with_database(&admin_url, &name), admin_url, name })
+    }
+
+    /// The database that stands for the data directory `dir`: created on
+    /// first use, the same one when an app restarts on that directory.
+    pub async fn for_data_dir(dir: &std::path::Path) -> Option<TestDatabase> {
+        use std::hash::{Hash, Hasher};
+        let admin_url = Self::admin_url()?;
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        dir.hash(&mut h);
+        let name = format!("d_{:016x}", h.finish());
+        let mut admin = sqlx::PgConnection::connect(&admin_url).await.expect("connect to the test PostgreSQL");
+        let exists: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)")
+            .bind(&name)
+            .fetch_one(&mut admin)
+            .await
+            .expect("list databases");
+        if !exists {
+            sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+                .execute(&mut admin)
+                .await
+                .expect("create test database");
+        }
         let _ = admin.close().await;
         Some(TestDatabase { url: with_database(&admin_url, &name), admin_url, name })
     }

@@ -93,7 +93,7 @@ async fn story(s: &dyn Store) {
 }
 
 /// Every story, on one store.
-async fn all_stories(s: &dyn Store) {
+pub async fn all_stories(s: &dyn Store) {
     story(s).await;
     handoff_changes(s).await;
     accounts_and_keys(s).await;
