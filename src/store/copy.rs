@@ -5,7 +5,8 @@
 //! The two schemas have the same tables and columns; only times (Unix
 //! milliseconds → `timestamptz`) and flags (0/1 → `boolean`) change type.
 //! PostgreSQL's `seq` columns (SQLite's rowid order) follow the copy order,
-//! which is rowid order.
+//! which is rowid order. A NUL character in SQLite text (PostgreSQL `text`
+//! cannot hold it) becomes U+FFFD, as the PostgreSQL store writes it.
 
 use chrono::{DateTime, Utc};
 use sqlx::postgres::Postgres;
@@ -207,20 +208,20 @@ const BATCH_ROWS: usize = 500;
 #[derive(Debug, thiserror::Error)]
 pub enum CopyError {
     /// Reading the SQLite store failed.
-    #[error("读取 SQLite 数据失败（{table}）：{source}")]
+    #[error("读取 SQLite 数据失败（{table}）：{cause}")]
     Source {
         /// The table.
         table: &'static str,
         /// The cause.
-        source: StoreError,
+        cause: StoreError,
     },
     /// Writing the PostgreSQL store failed.
-    #[error("写入 PostgreSQL 失败（{table}）：{source}")]
+    #[error("写入 PostgreSQL 失败（{table}）：{cause}")]
     Target {
         /// The table.
         table: &'static str,
         /// The cause.
-        source: StoreError,
+        cause: StoreError,
     },
     /// The target already holds data: a copy would mix two histories.
     #[error("目标数据库不是空的：表 {table} 已有 {rows} 行（只能迁移到新建的空数据库）")]
@@ -260,7 +261,7 @@ enum Value {
 
 fn read(row: &SqliteRow, col: &str, kind: Kind) -> Result<Value, sqlx::Error> {
     Ok(match kind {
-        Text => Value::Text(row.try_get(col)?),
+        Text => Value::Text(row.try_get::<Option<String>, _>(col)?.map(|t| super::postgres::text(&t).into_owned())),
         Int => Value::Int(row.try_get(col)?),
         Float => Value::Float(row.try_get(col)?),
         Time => Value::Time(row.try_get::<Option<i64>, _>(col)?.map(time)),
@@ -276,8 +277,8 @@ fn count_sql(table: &Table) -> sqlx::AssertSqlSafe<String> {
 /// Copies every row of `from` into `to`, which must be empty (its migrations
 /// applied), in one transaction; then compares the row counts of every table.
 pub async fn copy_sqlite_to_postgres(from: &SqliteStore, to: &PostgresStore) -> Result<CopyReport, CopyError> {
-    let target = |table: &'static str| move |e: sqlx::Error| CopyError::Target { table, source: e.into() };
-    let source = |table: &'static str| move |e: sqlx::Error| CopyError::Source { table, source: e.into() };
+    let target = |table: &'static str| move |e: sqlx::Error| CopyError::Target { table, cause: e.into() };
+    let source = |table: &'static str| move |e: sqlx::Error| CopyError::Source { table, cause: e.into() };
     for table in TABLES {
         let rows: i64 = sqlx::query_scalar(count_sql(table)).fetch_one(to.pool()).await.map_err(target(table.name))?;
         if rows > 0 {

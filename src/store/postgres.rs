@@ -99,7 +99,7 @@ impl Store for PostgresStore {
         .bind(&c.agent_id)
         .bind(&c.served_by)
         .bind(c.awaiting_rating)
-        .bind(&c.resolution)
+        .bind(c.resolution.as_deref().map(text))
         .bind(c.created_at)
         .execute(&self.pool)
         .await?;
@@ -115,7 +115,7 @@ impl Store for PostgresStore {
         .bind(&c.agent_id)
         .bind(&c.served_by)
         .bind(c.awaiting_rating)
-        .bind(&c.resolution)
+        .bind(c.resolution.as_deref().map(text))
         .bind(c.id.as_str())
         .execute(&self.pool)
         .await?;
@@ -186,7 +186,7 @@ impl Store for PostgresStore {
         .bind(f.message_id)
         .bind(f.conversation_id.as_str())
         .bind(f.helpful)
-        .bind(&f.comment)
+        .bind(f.comment.as_deref().map(text))
         .execute(&self.pool)
         .await?;
         Ok(())
@@ -200,7 +200,7 @@ impl Store for PostgresStore {
         .bind(r.conversation_id.as_str())
         .bind(&r.agent_id)
         .bind(i64::from(r.stars))
-        .bind(&r.comment)
+        .bind(r.comment.as_deref().map(text))
         .execute(&self.pool)
         .await?;
         Ok(())
@@ -250,8 +250,8 @@ impl Store for PostgresStore {
         )
         .bind(t.conversation_id.as_str())
         .bind(t.visitor.as_str())
-        .bind(&t.text)
-        .bind(&t.contact)
+        .bind(text(&t.text))
+        .bind(t.contact.as_deref().map(text))
         .bind(t.created_at)
         .fetch_one(&self.pool)
         .await?;
@@ -276,7 +276,7 @@ impl Store for PostgresStore {
             "UPDATE tickets SET status = 'answered', answer = $1, agent_id = $2, answered_at = now() \
              WHERE id = $3 RETURNING *",
         )
-        .bind(answer)
+        .bind(text(answer))
         .bind(agent_id)
         .bind(id)
         .fetch_one(&mut *tx)
@@ -321,7 +321,7 @@ impl Store for PostgresStore {
     }
 
     async fn agents(&self) -> Result<Vec<Agent>> {
-        let rows = sqlx::query("SELECT * FROM agents ORDER BY id").fetch_all(&self.pool).await?;
+        let rows = sqlx::query("SELECT * FROM agents ORDER BY id COLLATE \"C\"").fetch_all(&self.pool).await?;
         rows.iter().map(agent).collect()
     }
 }
@@ -332,7 +332,7 @@ type InsertId<'q> = sqlx::query::QueryScalar<'q, sqlx::Postgres, i64, sqlx::post
 fn bind_message<'q>(q: InsertId<'q>, m: &'q NewMessage) -> InsertId<'q> {
     q.bind(m.conversation_id.as_str())
         .bind(m.sender.as_str())
-        .bind(&m.text)
+        .bind(text(&m.text))
         .bind(m.decision)
         .bind(&m.entry_id)
         .bind(m.confidence.map(f64::from))
@@ -346,4 +346,11 @@ pub(super) fn unique_conflict(e: sqlx::Error, what: impl FnOnce() -> String) -> 
         sqlx::Error::Database(d) if d.is_unique_violation() => StoreError::Conflict(what()),
         other => other.into(),
     }
+}
+
+/// Free text as PostgreSQL can hold it: `text` cannot contain NUL (SQLite
+/// can), so a NUL a client sent is stored as U+FFFD instead of failing the
+/// whole write.
+pub(super) fn text(s: &str) -> std::borrow::Cow<'_, str> {
+    if s.contains('\0') { std::borrow::Cow::Owned(s.replace('\0', "\u{fffd}")) } else { std::borrow::Cow::Borrowed(s) }
 }

@@ -122,10 +122,11 @@ impl AccountStore for PostgresStore {
     }
 
     async fn audit(&self, f: &AuditFilter) -> Result<Vec<AuditEntry>> {
+        // ILIKE: SQLite's LIKE ignores ASCII case, so the filter matches the same rows.
         let action_prefix = f.action.as_ref().filter(|a| a.ends_with('.')).map(|a| format!("{a}%"));
         let rows = sqlx::query(
             "SELECT * FROM audit_log WHERE ($1::text IS NULL OR actor = $1) \
-             AND ($2::text IS NULL OR action = $2 OR action LIKE $3) \
+             AND ($2::text IS NULL OR action = $2 OR action ILIKE $3) \
              AND ($4::timestamptz IS NULL OR at >= $4) AND ($5::timestamptz IS NULL OR at < $5) \
              ORDER BY at DESC, id DESC LIMIT $6",
         )

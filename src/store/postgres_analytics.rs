@@ -5,6 +5,7 @@ use chrono::{DateTime, Utc};
 use sqlx::{PgExecutor, Row};
 
 use super::analytics::{AnalyticsStore, AskedQuestion, HandoffRecord, RatingRecord, outcome};
+use super::postgres::text;
 use super::rows::StoredRow;
 use super::{PostgresStore, Result};
 use crate::ids::SessionId;
@@ -127,7 +128,7 @@ impl AnalyticsStore for PostgresStore {
             "INSERT INTO dismissed_questions (text, dismissed_by, dismissed_at) \
              SELECT t, $2, $3 FROM UNNEST($1::text[]) AS t ON CONFLICT (text) DO NOTHING",
         )
-        .bind(texts)
+        .bind(texts.iter().map(|t| text(t).into_owned()).collect::<Vec<String>>())
         .bind(by)
         .bind(at)
         .execute(self.pool())

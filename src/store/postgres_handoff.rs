@@ -9,6 +9,7 @@
 use sqlx::Row;
 
 use super::handoff::{HandoffChange, HandoffRecordChange, QueueChange};
+use super::postgres::text;
 use super::postgres_analytics::{handoff_cancelled, handoff_connected, handoff_requested};
 use super::{ConversationState, PostgresStore, Result, Sender, StoreError, handoff_outcome};
 
@@ -41,7 +42,7 @@ impl PostgresStore {
         .bind(change.to.as_str())
         .bind(&change.to_agent)
         .bind(awaiting_rating)
-        .bind(&change.resolution)
+        .bind(change.resolution.as_deref().map(text))
         .bind(change.at)
         .bind(id)
         .execute(&mut *tx)
@@ -76,7 +77,7 @@ impl PostgresStore {
             sqlx::query("INSERT INTO messages (conversation_id, sender, text, created_at) VALUES ($1, $2, $3, $4)")
                 .bind(id)
                 .bind(Sender::System.as_str())
-                .bind(notice)
+                .bind(text(notice))
                 .bind(change.at)
                 .execute(&mut *tx)
                 .await?;

@@ -150,9 +150,16 @@ impl KnowledgeStore for PostgresStore {
     async fn knowledge_publish(&self, items: &[NewKnowledge], author: &str) -> Result<Vec<i64>> {
         let now = stored(Utc::now());
         let mut tx = self.pool().begin().await?;
+        // Every key locked first, in one order: two nodes publishing
+        // overlapping sets cannot deadlock on each other's locks.
+        let mut keys: Vec<(&str, &str)> = items.iter().map(|i| (i.kind.as_str(), i.key.as_str())).collect();
+        keys.sort_unstable();
+        keys.dedup();
+        for (kind, key) in keys {
+            lock_key(&mut tx, kind, key).await?;
+        }
         let mut out = Vec::with_capacity(items.len());
         for item in items {
-            lock_key(&mut tx, item.kind.as_str(), &item.key).await?;
             supersede(&mut tx, item.kind.as_str(), &item.key).await?;
             out.push(insert_version(&mut tx, item, VersionState::Published, author, now, None).await?);
         }

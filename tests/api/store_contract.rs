@@ -99,6 +99,72 @@ pub async fn all_stories(s: &dyn Store) {
     accounts_and_keys(s).await;
     knowledge_versions(s).await;
     analytics_and_retention(s).await;
+    odd_text(s).await;
+    overlapping_publishes(s).await;
+}
+
+/// Text PostgreSQL cannot hold as such (NUL) is still stored, not refused.
+async fn odd_text(s: &dyn Store) {
+    let visitor = VisitorKey::web(&VisitorToken::generate());
+    s.touch_visitor(&visitor, Utc::now()).await.expect("touch");
+    let c = Conversation {
+        id: SessionId::generate(),
+        visitor: visitor.clone(),
+        channel: "web".into(),
+        state: ConversationState::Bot,
+        agent_id: None,
+        served_by: None,
+        awaiting_rating: false,
+        resolution: None,
+        created_at: Utc::now(),
+    };
+    s.create_conversation(&c).await.expect("create");
+    let odd = "个税\0汇算'; DROP TABLE messages; --";
+    let id = s.append_message(&NewMessage::plain(&c.id, Sender::Visitor, odd)).await.expect("a NUL is stored");
+    let back = s.message(id).await.expect("message").body.text;
+    assert_eq!(back.replace('\u{fffd}', "\0"), odd, "kept, or the NUL as U+FFFD");
+    let t = s
+        .create_ticket(&Ticket {
+            id: 0,
+            conversation_id: c.id.clone(),
+            visitor,
+            text: odd.into(),
+            contact: Some("\0".into()),
+            status: TicketStatus::Open,
+            answer: None,
+            agent_id: None,
+            created_at: Utc::now(),
+        })
+        .await
+        .expect("ticket with a NUL");
+    s.answer_ticket(t.id, "a1", odd).await.expect("answer with a NUL");
+    s.dismiss_questions(&[odd.to_owned()], "编辑甲", Utc::now()).await.expect("dismiss a NUL");
+}
+
+/// Two writers publishing the same keys in opposite orders both succeed.
+async fn overlapping_publishes(s: &dyn Store) {
+    let item = |key: &str, n: usize| NewKnowledge {
+        kind: KnowledgeKind::Entry,
+        key: key.into(),
+        content: format!("{key} {n}"),
+        summary: String::new(),
+    };
+    let one = async {
+        for n in 0..15 {
+            s.knowledge_publish(&[item("K-A", n), item("K-B", n), item("K-C", n)], "甲").await.expect("publish a,b,c");
+        }
+    };
+    let other = async {
+        for n in 0..15 {
+            s.knowledge_publish(&[item("K-C", n), item("K-B", n), item("K-A", n)], "乙").await.expect("publish c,b,a");
+        }
+    };
+    tokio::join!(one, other);
+    for key in ["K-A", "K-B", "K-C"] {
+        let versions = s.knowledge_versions(KnowledgeKind::Entry, key).await.expect("versions");
+        assert_eq!(versions.len(), 30, "{key}");
+        assert_eq!(versions.iter().filter(|v| v.state == VersionState::Published).count(), 1, "{key}");
+    }
 }
 
 #[tokio::test]
@@ -279,6 +345,11 @@ async fn accounts_and_keys(s: &dyn Store) {
         .await
         .expect("audit");
     assert_eq!(exact.len(), 1);
+    let shouted = s
+        .audit(&AuditFilter { action: Some("USER.".into()), limit: 10, ..AuditFilter::default() })
+        .await
+        .expect("audit");
+    assert_eq!(shouted.len(), 2, "the prefix ignores ASCII case on both stores");
     let by_actor = s
         .audit(&AuditFilter {
             actor: Some("?".into()),
