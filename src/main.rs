@@ -50,6 +50,9 @@ enum Command {
     /// Anonymise conversations, tickets and audit details older than the retention
     /// period ([privacy] retention_days, or --days); the server also does this by itself.
     Purge(cli::purge::Args),
+    /// Copy a SQLite store (--from sqlite:PATH) into a new, empty PostgreSQL
+    /// database (--to postgres://…), checked by the row count of every table.
+    Migrate(cli::migrate::Args),
     /// Console accounts (agents, editors, admins).
     User {
         #[command(subcommand)]
@@ -80,6 +83,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Kb { command } => cli::kb::run(config, command, out),
         Command::User { command } => cli::user::run(config, command, out),
         Command::Purge(args) => cli::purge::run(config, &args, out),
+        Command::Migrate(args) => cli::migrate::run(&args, out),
         Command::Apikey { command } => cli::apikey::run(config, command, out),
     }
 }

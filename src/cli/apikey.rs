@@ -43,7 +43,7 @@ pub fn run(mut config: Config, command: Command, out: &mut dyn Write) -> Result<
     }
     super::runtime()?.block_on(async move {
         let store = crate::store::open(&config.store).await?;
-        let result = execute(&store, command, out).await;
+        let result = execute(store.as_ref(), command, out).await;
         store.close().await;
         result.map(|()| ExitCode::SUCCESS)
     })

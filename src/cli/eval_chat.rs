@@ -55,7 +55,7 @@ pub fn run(
     store_settings.data_dir = dir.0.clone();
     super::runtime()?.block_on(async move {
         let store: Arc<dyn crate::store::Store> =
-            Arc::new(crate::store::open(&store_settings).await.context("无法打开评测用的临时数据库")?);
+            Arc::new(crate::store::open_sqlite(&store_settings).await.context("无法打开评测用的临时数据库")?);
         let hub = Hub::start(Arc::clone(&store), config.handoff.clone()).await.map_err(anyhow::Error::msg)?;
         let engine = Engine::new(searcher, store, Arc::new(hub), config.chat.clone());
         let dialogues = if dialogues.is_empty() { None } else { Some(eval::play(&engine, dialogues).await?) };

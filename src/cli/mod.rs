@@ -10,6 +10,7 @@
 //! | `user.rs` | `user add`, `user passwd`, `user list` |
 //! | `apikey.rs` | `apikey add`, `apikey list`, `apikey revoke` |
 //! | `purge.rs` | `purge`: anonymise personal data past the retention period |
+//! | `migrate.rs` | `migrate`: copy a SQLite store into an empty PostgreSQL database |
 //! | `serve.rs` | `serve` |
 //! | `bench.rs` | `bench ws` |
 //!
@@ -24,6 +25,7 @@ pub mod bench;
 pub mod eval;
 pub mod eval_chat;
 pub mod kb;
+pub mod migrate;
 pub mod purge;
 pub mod serve;
 pub mod user;

@@ -8,7 +8,6 @@ use anyhow::{Result, bail};
 
 use super::DataDirArg;
 use crate::config::Config;
-use crate::store::{RetentionStore as _, Store as _};
 
 /// `taxbot purge` arguments.
 #[derive(clap::Args, Debug, Clone, Default)]

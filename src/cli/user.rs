@@ -48,7 +48,7 @@ pub fn run(mut config: Config, command: Command, out: &mut dyn Write) -> Result<
     }
     super::runtime()?.block_on(async move {
         let store = crate::store::open(&config.store).await?;
-        let result = execute(&store, command, read_password, out).await;
+        let result = execute(store.as_ref(), command, read_password, out).await;
         store.close().await;
         result.map(|()| ExitCode::SUCCESS)
     })
@@ -125,7 +125,7 @@ mod tests {
     async fn adds_lists_and_changes_the_password_of_an_account_with_an_audit_trail() {
         let dir = tempfile::tempdir().expect("tempdir");
         let settings = crate::store::Settings { data_dir: dir.path().to_path_buf(), ..Default::default() };
-        let store = crate::store::open(&settings).await.expect("opens");
+        let store = crate::store::open_sqlite(&settings).await.expect("opens");
         assert!(user(&store, list(), "").await.expect("lists").starts_with("还没有用户"));
         let add = Command::Add { name: "王编辑".into(), role: "editor".into(), data: DataDirArg::default() };
         assert_eq!(

@@ -101,7 +101,7 @@ impl App {
         let wechat = Bridge::new(&config.wechat).map_err(StartError::Wechat)?;
         let proxies = Arc::new(TrustedProxies::parse(&config.server.trust_proxy).map_err(StartError::Proxies)?);
         let limits = ClientLimits::new(config.limits.clone());
-        let store: Arc<dyn Store> = Arc::new(store::open(&config.store).await?);
+        let store: Arc<dyn Store> = store::open(&config.store).await?;
         let fail = |e: crate::knowledge::KnowledgeError| StartError::KnowledgeBase {
             dir: config.kb.dir.display().to_string(),
             message: e.to_string(),

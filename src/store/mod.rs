@@ -2,16 +2,27 @@
 //! directions, with the decision and confidence of bot answers), feedback,
 //! ratings, the human queue, tickets and agents.
 //!
-//! SQLite is the embedded default; the trait is shaped (plain values in and
-//! out, no SQL types) so that a PostgreSQL implementation can follow.
+//! SQLite is the embedded default; PostgreSQL (`[store] url = "postgres://…"`)
+//! serves several nodes sharing one database. Both implement the whole trait
+//! with the same behaviour (plain values in and out, no SQL types), checked by
+//! the same contract tests.
 
 mod accounts;
 mod analytics;
 mod api_keys;
+mod copy;
 mod handoff;
 mod knowledge;
 mod model;
+mod postgres;
+mod postgres_accounts;
+mod postgres_analytics;
+mod postgres_api_keys;
+mod postgres_handoff;
+mod postgres_knowledge;
+mod postgres_retention;
 mod retention;
+mod rows;
 mod sqlite;
 mod sqlite_accounts;
 mod sqlite_analytics;
@@ -19,23 +30,25 @@ mod sqlite_api_keys;
 mod sqlite_handoff;
 mod sqlite_knowledge;
 mod sqlite_retention;
-mod sqlite_rows;
 
 use std::path::Path;
+use std::sync::Arc;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
-pub use crate::config::store::Settings;
+pub use crate::config::store::{Settings, redact_url};
 pub use accounts::{AccountStore, AdminSession, AuditEntry, AuditFilter, User};
 pub use analytics::{AnalyticsStore, AskedQuestion, HandoffRecord, RatingRecord, outcome as handoff_outcome};
 pub use api_keys::{ApiKey, ApiKeyStore};
+pub use copy::{CopyError, CopyReport, copy_sqlite_to_postgres};
 pub use handoff::{HandoffChange, HandoffRecordChange, QueueChange};
 pub use knowledge::{KnowledgeStore, KnowledgeVersion, NewKnowledge};
 pub use model::{
     Agent, Conversation, ConversationState, Feedback, Message, NewMessage, QueueEntry, Rating, Sender, Ticket,
     TicketStatus,
 };
+pub use postgres::PostgresStore;
 pub use retention::{FORGOTTEN, PurgeCounts, RetentionStore};
 pub use sqlite::SqliteStore;
 
@@ -143,11 +156,35 @@ pub trait Store: AccountStore + AnalyticsStore + ApiKeyStore + KnowledgeStore + 
     async fn agents(&self) -> Result<Vec<Agent>>;
 }
 
-/// Opens the embedded SQLite store in `settings.data_dir` (created if missing),
-/// applying the embedded migrations.
-pub async fn open(settings: &Settings) -> Result<SqliteStore> {
+/// Opens the configured store: PostgreSQL when `settings.url` is set,
+/// otherwise the embedded SQLite database in `settings.data_dir` (created if
+/// missing). Either way the embedded migrations are applied.
+pub async fn open(settings: &Settings) -> Result<Arc<dyn Store>> {
+    match settings.url.as_deref().map(str::trim).filter(|u| !u.is_empty()) {
+        Some(url) => {
+            let store = open_url(url, settings.max_connections).await?;
+            tracing::info!(url = %redact_url(url), "PostgreSQL store opened");
+            Ok(Arc::new(store))
+        }
+        None => Ok(Arc::new(open_sqlite(settings).await?)),
+    }
+}
+
+/// Opens the embedded SQLite store in `settings.data_dir` (created if missing).
+pub async fn open_sqlite(settings: &Settings) -> Result<SqliteStore> {
     let dir: &Path = &settings.data_dir;
     std::fs::create_dir_all(dir)
         .map_err(|e| StoreError::Backend(format!("无法创建数据目录 {}: {e}", dir.display())))?;
     SqliteStore::open(&dir.join("taxbot.db"), settings.max_connections).await
+}
+
+/// Opens a PostgreSQL store at `url`; any other scheme is refused.
+pub async fn open_url(url: &str, max_connections: u32) -> Result<PostgresStore> {
+    if !(url.starts_with("postgres://") || url.starts_with("postgresql://")) {
+        return Err(StoreError::Backend(format!(
+            "不支持的数据库地址：{}（[store] url 只接受 postgres://…）",
+            redact_url(url)
+        )));
+    }
+    PostgresStore::open(url, max_connections).await
 }

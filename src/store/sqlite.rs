@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{Row, migrate::Migrator};
 
-use super::sqlite_rows::{conversation, message, millis, session_id, ticket, time};
+use super::rows::{agent, conversation, message, millis, queue_entry, rating, ticket, time};
 use super::{
     Agent, Conversation, ConversationState, Feedback, Message, NewMessage, QueueEntry, Rating, Result, Store,
     StoreError, Ticket,
@@ -291,16 +291,7 @@ impl Store for SqliteStore {
             .bind(conversation.as_str())
             .fetch_all(&self.pool)
             .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(Rating {
-                    conversation_id: session_id(r.try_get("conversation_id")?)?,
-                    agent_id: r.try_get("agent_id")?,
-                    stars: u8::try_from(r.try_get::<i64, _>("stars")?).unwrap_or(0),
-                    comment: r.try_get("comment")?,
-                })
-            })
-            .collect()
+        rows.iter().map(rating).collect()
     }
 
     async fn enqueue(&self, e: &QueueEntry) -> Result<()> {
@@ -329,14 +320,7 @@ impl Store for SqliteStore {
 
     async fn queue(&self) -> Result<Vec<QueueEntry>> {
         let rows = sqlx::query("SELECT * FROM queue_entries ORDER BY enqueued_at, rowid").fetch_all(&self.pool).await?;
-        rows.iter()
-            .map(|r| {
-                Ok(QueueEntry {
-                    conversation_id: session_id(r.try_get("conversation_id")?)?,
-                    enqueued_at: time(r.try_get("enqueued_at")?),
-                })
-            })
-            .collect()
+        rows.iter().map(queue_entry).collect()
     }
 
     async fn create_ticket(&self, t: &Ticket) -> Result<Ticket> {
@@ -415,14 +399,6 @@ impl Store for SqliteStore {
 
     async fn agents(&self) -> Result<Vec<Agent>> {
         let rows = sqlx::query("SELECT * FROM agents ORDER BY id").fetch_all(&self.pool).await?;
-        rows.iter()
-            .map(|r| {
-                Ok(Agent {
-                    id: r.try_get("id")?,
-                    name: r.try_get("name")?,
-                    max_concurrent: u32::try_from(r.try_get::<i64, _>("max_concurrent")?).unwrap_or(1),
-                })
-            })
-            .collect()
+        rows.iter().map(agent).collect()
     }
 }

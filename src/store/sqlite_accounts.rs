@@ -2,38 +2,10 @@
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use sqlx::Row;
-use sqlx::sqlite::SqliteRow;
 
 use super::accounts::{AccountStore, AdminSession, AuditEntry, AuditFilter, User};
-use super::sqlite_rows::{millis, time};
+use super::rows::{admin_session, audit_entry, millis, user};
 use super::{Result, SqliteStore, StoreError};
-
-fn user(r: &SqliteRow) -> Result<User> {
-    Ok(User {
-        id: r.try_get("id")?,
-        name: r.try_get("name")?,
-        role: r.try_get("role")?,
-        password_hash: r.try_get("password_hash")?,
-        max_concurrent: u32::try_from(r.try_get::<i64, _>("max_concurrent")?).unwrap_or(1),
-        disabled: r.try_get::<i64, _>("disabled")? != 0,
-        created_at: time(r.try_get("created_at")?),
-        updated_at: time(r.try_get("updated_at")?),
-    })
-}
-
-fn audit_entry(r: &SqliteRow) -> Result<AuditEntry> {
-    let detail: String = r.try_get("detail")?;
-    Ok(AuditEntry {
-        id: r.try_get("id")?,
-        at: time(r.try_get("at")?),
-        actor: r.try_get("actor")?,
-        action: r.try_get("action")?,
-        target: r.try_get("target")?,
-        detail: serde_json::from_str(&detail).unwrap_or(serde_json::Value::String(detail)),
-        ip: r.try_get("ip")?,
-    })
-}
 
 #[async_trait]
 impl AccountStore for SqliteStore {
@@ -116,17 +88,7 @@ impl AccountStore for SqliteStore {
             .bind(token_hash)
             .fetch_optional(self.pool())
             .await?;
-        r.map(|r| {
-            Ok(AdminSession {
-                token_hash: r.try_get("token_hash")?,
-                user_id: r.try_get("user_id")?,
-                csrf: r.try_get("csrf")?,
-                created_at: time(r.try_get("created_at")?),
-                expires_at: time(r.try_get("expires_at")?),
-                last_seen: time(r.try_get("last_seen")?),
-            })
-        })
-        .transpose()
+        r.as_ref().map(admin_session).transpose()
     }
 
     async fn touch_session(&self, token_hash: &str, now: DateTime<Utc>) -> Result<()> {

@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use sqlx::{Row, SqliteExecutor};
 
 use super::analytics::{AnalyticsStore, AskedQuestion, HandoffRecord, RatingRecord, outcome};
-use super::sqlite_rows::{millis, time};
+use super::rows::{millis, time};
 use super::{Result, SqliteStore};
 use crate::ids::SessionId;
 

@@ -2,22 +2,10 @@
 
 use async_trait::async_trait;
 use chrono::Utc;
-use sqlx::Row;
-use sqlx::sqlite::SqliteRow;
 
 use super::api_keys::{ApiKey, ApiKeyStore};
-use super::sqlite_rows::{millis, time};
+use super::rows::{api_key as key, millis};
 use super::{Result, SqliteStore, StoreError};
-
-fn key(r: &SqliteRow) -> Result<ApiKey> {
-    Ok(ApiKey {
-        id: r.try_get("id")?,
-        name: r.try_get("name")?,
-        key_hash: r.try_get("key_hash")?,
-        created_at: time(r.try_get("created_at")?),
-        revoked_at: r.try_get::<Option<i64>, _>("revoked_at")?.map(time),
-    })
-}
 
 #[async_trait]
 impl ApiKeyStore for SqliteStore {

@@ -4,8 +4,8 @@
 use sqlx::Row;
 
 use super::handoff::{HandoffChange, HandoffRecordChange, QueueChange};
+use super::rows::millis;
 use super::sqlite_analytics::{handoff_cancelled, handoff_connected, handoff_requested};
-use super::sqlite_rows::millis;
 use super::{ConversationState, Result, Sender, SqliteStore, StoreError, handoff_outcome};
 
 impl SqliteStore {

@@ -2,27 +2,11 @@
 
 use async_trait::async_trait;
 use chrono::Utc;
-use sqlx::Row;
-use sqlx::sqlite::SqliteRow;
 
 use super::knowledge::{KnowledgeStore, KnowledgeVersion, NewKnowledge};
-use super::sqlite_rows::time;
+use super::rows::knowledge_version as version;
 use super::{Result, SqliteStore, StoreError};
 use crate::ids::{KnowledgeKind, VersionState};
-
-fn version(r: &SqliteRow) -> Result<KnowledgeVersion> {
-    Ok(KnowledgeVersion {
-        kind: KnowledgeKind::parse(r.try_get("kind")?).map_err(|e| StoreError::Backend(e.to_string()))?,
-        key: r.try_get("key")?,
-        version: r.try_get("version")?,
-        content: r.try_get("content")?,
-        state: VersionState::parse(r.try_get("state")?).map_err(|e| StoreError::Backend(e.to_string()))?,
-        author: r.try_get("author")?,
-        created_at: time(r.try_get("created_at")?),
-        reviewed_by: r.try_get("reviewed_by")?,
-        summary: r.try_get("summary")?,
-    })
-}
 
 const NEXT_VERSION: &str = "SELECT COALESCE(MAX(version), 0) + 1 FROM knowledge_versions WHERE kind = ? AND key = ?";
 

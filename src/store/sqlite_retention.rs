@@ -4,7 +4,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 use super::retention::{FORGOTTEN, PurgeCounts, RetentionStore};
-use super::sqlite_rows::millis;
+use super::rows::millis;
 use super::{Result, SqliteStore};
 
 #[async_trait]

@@ -10,6 +10,7 @@ use std::sync::Arc;
 use chrono::Utc;
 use tempfile::TempDir;
 
+use crate::postgres::TestDatabase;
 use taxbot::handoff::{AgentAccount, Assignment, Hours, Hub, Presence, Settings};
 use taxbot::ids::{SessionId, VisitorKey, VisitorToken};
 use taxbot::store::{Conversation, ConversationState, SqliteStore, Store};
@@ -81,11 +82,42 @@ async fn hold_write_lock_now_and_then(path: std::path::PathBuf) {
     }
 }
 
+/// Takes an exclusive lock on the conversations and the queue for a moment
+/// every few milliseconds (PostgreSQL's stand-in for a busy writer).
+async fn lock_tables_now_and_then(url: String) {
+    use sqlx::Connection;
+    let mut conn = sqlx::PgConnection::connect(&url).await.expect("second connection");
+    for i in 0u64.. {
+        if sqlx::query("BEGIN").execute(&mut conn).await.is_ok() {
+            let _ = sqlx::query("LOCK TABLE conversations, queue_entries IN EXCLUSIVE MODE").execute(&mut conn).await;
+            tokio::time::sleep(std::time::Duration::from_micros(800 + i % 7 * 300)).await;
+            let _ = sqlx::query("COMMIT").execute(&mut conn).await;
+        }
+        tokio::time::sleep(std::time::Duration::from_micros(400)).await;
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn send_backs_racing_least_load_assignment_keep_store_and_hub_in_step() {
     let dir = TempDir::new().expect("tempdir");
     let path = dir.path().join("taxbot.db");
     let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&path, 4).await.expect("store"));
+    // Another writer holds the database now and then, as a busy database
+    // does: the store's writes wait a little, at random points of each change.
+    race(store, hold_write_lock_now_and_then(path.clone())).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn on_postgres_send_backs_racing_least_load_assignment_keep_store_and_hub_in_step() {
+    let Some(db) = TestDatabase::create().await else { return };
+    let store: Arc<dyn Store> = Arc::new(taxbot::store::open_url(&db.url, 8).await.expect("store"));
+    race(Arc::clone(&store), lock_tables_now_and_then(db.url.clone())).await;
+    store.close().await;
+    db.drop_now().await;
+}
+
+/// The race on `store`, with `busy` (another writer) running meanwhile.
+async fn race(store: Arc<dyn Store>, busy: impl std::future::Future<Output = ()> + Send + 'static) {
     let hub = Arc::new(Hub::start(Arc::clone(&store), settings()).await.expect("hub"));
     let mut consoles = Vec::new();
     for i in 0..AGENTS {
@@ -97,9 +129,7 @@ async fn send_backs_racing_least_load_assignment_keep_store_and_hub_in_step() {
         ids.push(conversation(store.as_ref()).await);
     }
 
-    // Another writer holds the database now and then, as a busy database
-    // does: the store's writes wait a little, at random points of each change.
-    let stall = tokio::spawn(hold_write_lock_now_and_then(path.clone()));
+    let stall = tokio::spawn(busy);
 
     let mut tasks = Vec::new();
     // Taxpayers ask for a human, some give up and ask again.

@@ -132,15 +132,32 @@ async fn start(config: Config, dir: Arc<TempDir>) -> TestApp {
     start_with(config, dir, searcher).await
 }
 
-async fn start_with(config: Config, dir: Arc<TempDir>, searcher: Arc<Searcher>) -> TestApp {
+async fn start_with(mut config: Config, dir: Arc<TempDir>, searcher: Arc<Searcher>) -> TestApp {
+    on_postgres_if_asked(&mut config).await;
     let app = App::build_with(config.clone(), searcher).await.expect("app builds");
     run(app, config, dir).await
 }
 
 /// Starts the app the way `taxbot serve` does: the matcher is built from the store's published base.
-pub async fn start_from_store(config: Config, dir: Arc<TempDir>) -> TestApp {
+pub async fn start_from_store(mut config: Config, dir: Arc<TempDir>) -> TestApp {
+    on_postgres_if_asked(&mut config).await;
     let app = App::build(config.clone()).await.expect("app builds");
     run(app, config, dir).await
+}
+
+/// With `TAXBOT_TEST_APP_STORE=postgres` (under `scripts/with-postgres`),
+/// every test app that has no store url yet gets a fresh PostgreSQL database
+/// instead of its SQLite file, so the whole API suite can be run on
+/// PostgreSQL. The database stands for the data directory, so an app started
+/// again on it finds its data. The databases live as long as the throwaway
+/// server.
+async fn on_postgres_if_asked(config: &mut Config) {
+    if config.store.url.is_none() && std::env::var("TAXBOT_TEST_APP_STORE").is_ok_and(|v| v == "postgres") {
+        let db = crate::postgres::TestDatabase::for_data_dir(&config.store.data_dir)
+            .await
+            .expect("TAXBOT_TEST_APP_STORE=postgres needs a server");
+        config.store.url = Some(db.url);
+    }
 }
 
 async fn run(app: App, config: Config, dir: Arc<TempDir>) -> TestApp {

@@ -1,5 +1,6 @@
 //! Integration tests: the real server on port 0, real WebSocket and HTTP
-//! clients, a real SQLite file per test. One binary so it links once.
+//! clients, a real SQLite file per test (and a fresh PostgreSQL database for the
+//! tests that run on both stores). One binary so it links once.
 
 mod abuse_accounts;
 mod abuse_api_keys;
@@ -24,6 +25,8 @@ mod http_api;
 mod kb_import_fault;
 mod knowledge_expiry;
 mod knowledge_store;
+mod migrate;
+mod postgres;
 mod protocol_docs;
 mod publish_race;
 mod shutdown;

@@ -51,7 +51,7 @@ fn with_knowledge(
     config.store.data_dir = data_dir;
     config.kb.dir = arg.dir(&config);
     super::super::runtime()?.block_on(async move {
-        let store: Arc<dyn Store> = Arc::new(crate::store::open(&config.store).await?);
+        let store: Arc<dyn Store> = crate::store::open(&config.store).await?;
         Knowledge::import_if_empty(&*store, &config.kb.dir).await?;
         let policy = config.admin.publish_policy;
         let knowledge = Knowledge::from_store(Arc::clone(&store), config.search.clone(), policy).await?;
