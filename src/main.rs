@@ -61,7 +61,6 @@ enum Command {
 }
 
 fn main() -> ExitCode {
-    tracing_subscriber::fmt().with_env_filter(log_filter()).with_writer(std::io::stderr).init();
     let cli = Cli::parse();
     match run(cli) {
         Ok(code) => code,
@@ -74,6 +73,7 @@ fn main() -> ExitCode {
 
 fn run(cli: Cli) -> Result<ExitCode> {
     let config = config::load(cli.config.as_deref(), std::env::vars())?;
+    init_logs(config.log.format);
     let out = &mut Stdout;
     match cli.command {
         Command::Ask(args) => cli::ask::run(&config, &args, out),
@@ -85,6 +85,17 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Purge(args) => cli::purge::run(config, &args, out),
         Command::Migrate(args) => cli::migrate::run(&args, out),
         Command::Apikey { command } => cli::apikey::run(config, command, out),
+    }
+}
+
+/// Log lines to stderr in the configured format; colours only on a terminal
+/// (never escape codes in a file or a journal).
+fn init_logs(format: config::log::Format) {
+    use std::io::IsTerminal as _;
+    let builder = tracing_subscriber::fmt().with_env_filter(log_filter()).with_writer(std::io::stderr);
+    match format {
+        config::log::Format::Text => builder.with_ansi(std::io::stderr().is_terminal()).init(),
+        config::log::Format::Json => builder.json().with_ansi(false).init(),
     }
 }
 

@@ -43,10 +43,17 @@ impl Args {
 pub fn run(config: Config, args: &Args) -> Result<ExitCode> {
     let config = args.apply(config);
     super::runtime()?.block_on(async move {
+        let json = config.log.format == crate::config::log::Format::Json;
         let app = server::App::build(config).await?;
         // Printed whatever TAXBOT_LOG says: with `--bind …:0` this is the only
         // way to learn the port.
-        eprintln!("taxbot 正在监听 http://{}", app.local_addr());
+        let line = format!("taxbot 正在监听 http://{}", app.local_addr());
+        if json {
+            let at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
+            eprintln!("{}", serde_json::json!({"timestamp": at, "level": "INFO", "fields": {"message": line}}));
+        } else {
+            eprintln!("{line}");
+        }
         app.run_until_stopped(server::shutdown_signal()).await
     })?;
     Ok(ExitCode::SUCCESS)

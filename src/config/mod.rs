@@ -16,6 +16,7 @@ pub mod chat;
 pub mod handoff;
 pub mod import;
 pub mod limits;
+pub mod log;
 pub mod privacy;
 pub mod search;
 pub mod server;
@@ -52,6 +53,8 @@ pub struct Config {
     pub privacy: privacy::Settings,
     /// Who may use the HTTP API (API keys, anonymous demo use).
     pub api: api::Settings,
+    /// Log line format.
+    pub log: log::Settings,
 }
 
 /// Knowledge-base location.

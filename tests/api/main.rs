@@ -25,6 +25,7 @@ mod http_api;
 mod kb_import_fault;
 mod knowledge_expiry;
 mod knowledge_store;
+mod logs;
 mod migrate;
 mod postgres;
 mod protocol_docs;
