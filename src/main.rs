@@ -53,6 +53,12 @@ enum Command {
     /// Copy a SQLite store (--from sqlite:PATH) into a new, empty PostgreSQL
     /// database (--to postgres://…), checked by the row count of every table.
     Migrate(cli::migrate::Args),
+    /// Write a consistent copy of the SQLite store to DEST while the server
+    /// runs ([store] data_dir, or --data-dir). PostgreSQL: use pg_dump.
+    Backup(cli::backup::BackupArgs),
+    /// Put a backup in place of the SQLite store (stop the server first;
+    /// --force to replace an existing database).
+    Restore(cli::backup::RestoreArgs),
     /// Console accounts (agents, editors, admins).
     User {
         #[command(subcommand)]
@@ -84,6 +90,8 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::User { command } => cli::user::run(config, command, out),
         Command::Purge(args) => cli::purge::run(config, &args, out),
         Command::Migrate(args) => cli::migrate::run(&args, out),
+        Command::Backup(args) => cli::backup::backup(config, &args, out),
+        Command::Restore(args) => cli::backup::restore(config, &args, out),
         Command::Apikey { command } => cli::apikey::run(config, command, out),
     }
 }

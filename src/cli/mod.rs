@@ -21,6 +21,7 @@
 
 pub mod apikey;
 pub mod ask;
+pub mod backup;
 pub mod bench;
 pub mod eval;
 pub mod eval_chat;

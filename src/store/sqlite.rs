@@ -45,6 +45,18 @@ impl From<sqlx::Error> for StoreError {
 
 impl SqliteStore {
     /// Opens (creating) the database file and applies pending migrations.
+    /// Writes a consistent copy of the whole database to `dest` (a new
+    /// file) while the store keeps serving (`VACUUM INTO`: one read
+    /// transaction, so the copy is the state at one moment).
+    pub async fn backup_to(&self, dest: &Path) -> Result<()> {
+        if dest.exists() {
+            return Err(StoreError::Conflict(format!("{} 已存在，不会覆盖", dest.display())));
+        }
+        let dest = dest.to_str().ok_or_else(|| StoreError::Backend("备份路径须为 UTF-8".into()))?;
+        sqlx::query("VACUUM INTO ?").bind(dest).execute(&self.pool).await?;
+        Ok(())
+    }
+
     pub async fn open(path: &Path, max_connections: u32) -> Result<Self> {
         let options = SqliteConnectOptions::from_str("sqlite://")?
             .filename(path)

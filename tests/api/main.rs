@@ -15,6 +15,7 @@ mod admin_client;
 mod admin_users;
 mod analytics;
 mod analytics_admin;
+mod backup;
 mod chat_ws;
 mod config_layers;
 mod handoff;
