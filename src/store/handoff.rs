@@ -63,6 +63,26 @@ pub struct HandoffChange {
 }
 
 impl HandoffChange {
+    /// Checks the stored `state` and `agent` are the ones the change expects
+    /// (the agent only matters when the change starts from `Human`).
+    pub(super) fn check(&self, state: &str, agent: Option<&str>) -> super::Result<()> {
+        let agent_matches = self.from != ConversationState::Human || agent == self.from_agent.as_deref();
+        if state != self.from.as_str() || !agent_matches {
+            return Err(super::StoreError::Conflict(format!("会话状态已变为 {state}")));
+        }
+        Ok(())
+    }
+
+    /// The new `awaiting_rating`: set by a close, cleared when an agent
+    /// takes the conversation, kept otherwise.
+    pub(super) fn awaiting_rating(&self) -> Option<bool> {
+        match (&self.resolution, &self.to_agent) {
+            (Some(_), _) => Some(true),
+            (None, Some(_)) => Some(false),
+            (None, None) => None,
+        }
+    }
+
     /// A change of `conversation` from `from` (served by `from_agent`) to
     /// `to` (served by `to_agent`), with nothing else attached yet.
     pub fn new(

@@ -11,7 +11,7 @@ use sqlx::Row;
 use super::handoff::{HandoffChange, HandoffRecordChange, QueueChange};
 use super::postgres::text;
 use super::postgres_analytics::{handoff_cancelled, handoff_connected, handoff_requested};
-use super::{ConversationState, PostgresStore, Result, Sender, StoreError, handoff_outcome};
+use super::{PostgresStore, Result, Sender, StoreError, handoff_outcome};
 
 impl PostgresStore {
     /// Applies `change` atomically (see [`super::Store::apply_handoff`]).
@@ -25,15 +25,8 @@ impl PostgresStore {
             .ok_or(StoreError::NotFound)?;
         let state: String = row.try_get("state")?;
         let agent: Option<String> = row.try_get("agent_id")?;
-        let agent_matches = change.from != ConversationState::Human || agent == change.from_agent;
-        if state != change.from.as_str() || !agent_matches {
-            return Err(StoreError::Conflict(format!("会话状态已变为 {state}")));
-        }
-        let awaiting_rating = match (&change.resolution, &change.to_agent) {
-            (Some(_), _) => Some(true),
-            (None, Some(_)) => Some(false),
-            (None, None) => None,
-        };
+        change.check(&state, agent.as_deref())?;
+        let awaiting_rating = change.awaiting_rating();
         sqlx::query(
             "UPDATE conversations SET state = $1, agent_id = $2, served_by = COALESCE($2, served_by), \
              awaiting_rating = COALESCE($3, awaiting_rating), resolution = COALESCE($4, resolution), \

@@ -6,7 +6,7 @@ use sqlx::Row;
 use super::handoff::{HandoffChange, HandoffRecordChange, QueueChange};
 use super::rows::millis;
 use super::sqlite_analytics::{handoff_cancelled, handoff_connected, handoff_requested};
-use super::{ConversationState, Result, Sender, SqliteStore, StoreError, handoff_outcome};
+use super::{Result, Sender, SqliteStore, StoreError, handoff_outcome};
 
 impl SqliteStore {
     /// Applies `change` atomically (see [`super::Store::apply_handoff`]).
@@ -20,15 +20,8 @@ impl SqliteStore {
             .ok_or(StoreError::NotFound)?;
         let state: String = row.try_get("state")?;
         let agent: Option<String> = row.try_get("agent_id")?;
-        let agent_matches = change.from != ConversationState::Human || agent == change.from_agent;
-        if state != change.from.as_str() || !agent_matches {
-            return Err(StoreError::Conflict(format!("会话状态已变为 {state}")));
-        }
-        let awaiting_rating = match (&change.resolution, &change.to_agent) {
-            (Some(_), _) => Some(1_i64),
-            (None, Some(_)) => Some(0),
-            (None, None) => None,
-        };
+        change.check(&state, agent.as_deref())?;
+        let awaiting_rating = change.awaiting_rating().map(i64::from);
         sqlx::query(
             "UPDATE conversations SET state = ?, agent_id = ?, served_by = COALESCE(?, served_by), \
              awaiting_rating = COALESCE(?, awaiting_rating), resolution = COALESCE(?, resolution), \

@@ -71,19 +71,15 @@ pub(crate) fn answer_start(a: &Answer) -> ServerMsg {
 }
 
 pub(crate) fn answer_end(a: &Answer) -> ServerMsg {
+    let Citation { sources, effective_from, effective_until, reviewed } = citation(&a.entry);
     ServerMsg::AnswerEnd {
         answer_id: a.answer_id,
         entry_id: a.entry.id.to_string(),
-        sources: a
-            .entry
-            .sources
-            .iter()
-            .map(|s| SourceRef { title: s.title.clone(), wenhao: s.wenhao.clone() })
-            .collect(),
+        sources,
         related: questions(&a.related),
-        effective_from: a.entry.effective_from.to_string(),
-        effective_until: a.entry.effective_until.map(|d| d.to_string()),
-        reviewed: a.entry.reviewed.to_string(),
+        effective_from,
+        effective_until,
+        reviewed,
     }
 }
 
