@@ -459,6 +459,9 @@ form.compose{display:flex;gap:8px;padding:10px;border-top:1px solid #e1e5ea;back
     error(m) {
       typing(false);
       if (m.code === "unknown_visitor" || m.code === "expired_visitor") return;
+      // Before the welcome the server closes the socket and the widget
+      // reconnects: say it in the status line, not once per attempt in the chat.
+      if (!online && m.code === "store_unavailable") { setConn(false, m.message); return; }
       sys(m.message || "出错了，请稍后再试");
     },
   };

@@ -17,6 +17,7 @@ mod role;
 mod routes;
 mod session;
 mod state;
+mod suggest;
 mod throttle;
 pub mod users;
 mod users_api;
@@ -58,6 +59,7 @@ fn all(r: AdminRoutes) -> AdminRoutes {
     let r = r
         .add(Method::GET, "/api/admin/me", Role::Agent, auth::me)
         .add(Method::POST, "/api/admin/logout", Role::Agent, auth::logout)
+        .add(Method::POST, "/api/admin/suggest", Role::Agent, suggest::suggest)
         .add(Method::GET, "/api/admin/users", Role::Admin, users_api::list)
         .add(Method::POST, "/api/admin/users", Role::Admin, users_api::add)
         .add(Method::PUT, "/api/admin/users/{id}", Role::Admin, users_api::update)

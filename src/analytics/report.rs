@@ -51,7 +51,9 @@ impl Report {
     }
 }
 
-/// Whether the current matcher answers a wording, remembered per snapshot.
+/// Whether the current matcher answers a wording, remembered per snapshot
+/// for the wordings of the last recount only (see [`AnsweredCache::keep_only`]),
+/// so it never holds more than one recount's [`MAX_WORDINGS`].
 #[derive(Default)]
 pub(super) struct AnsweredCache {
     snapshot: Option<Arc<Snapshot>>,
@@ -72,6 +74,13 @@ impl AnsweredCache {
                 _ => None,
             })
             .clone()
+    }
+
+    /// Forgets every wording not in `kept`: the most-asked set changes from one
+    /// recount to the next, and without this the cache would grow with every
+    /// wording ever asked until the next publish.
+    fn keep_only(&mut self, kept: &HashSet<&str>) {
+        self.answers.retain(|text, _| kept.contains(text.as_str()));
     }
 }
 
@@ -154,6 +163,7 @@ impl Analytics {
                     None => true,
                 })
                 .collect();
+            cache.keep_only(&kept);
             let mut out: [Vec<Cluster>; 3] = Default::default();
             for p in Period::ALL {
                 let since = now - Duration::days(p.days());
@@ -196,5 +206,23 @@ fn was_unanswered(q: &AskedQuestion, low_confidence: f32) -> bool {
     match q.decision.as_str() {
         "answer" => q.downvoted || q.confidence.is_some_and(|c| c < low_confidence),
         _ => true,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_answered_cache_keeps_only_the_last_recounts_wordings() {
+        let mut cache = AnsweredCache::default();
+        for i in 0..10 {
+            cache.answers.insert(format!("问题{i}"), None);
+        }
+        let kept: HashSet<&str> = ["问题3", "问题7", "从未问过"].into_iter().collect();
+        cache.keep_only(&kept);
+        let mut left: Vec<&str> = cache.answers.keys().map(String::as_str).collect();
+        left.sort_unstable();
+        assert_eq!(left, ["问题3", "问题7"]);
     }
 }

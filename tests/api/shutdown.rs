@@ -1,13 +1,14 @@
 //! Graceful shutdown as a load balancer and the clients see it: `/readyz`
 //! answers 503 while the node drains, new sockets are refused, and every
 //! connected client gets `server.restarting` and a 1001 close frame, even one
-//! in the middle of a slowly paced answer.
+//! in the middle of a slowly paced answer. A store that takes no writes makes
+//! the node not ready, and a `hello` then gets `store_unavailable` and a close.
 
 use std::time::Duration;
 
 use reqwest::StatusCode;
 
-use crate::helpers::{always_answer, spawn_app_with};
+use crate::helpers::{always_answer, error_code, spawn_app_with};
 use taxbot::channels::web::protocol::ServerMsg;
 
 #[tokio::test]
@@ -65,6 +66,16 @@ async fn a_store_that_takes_no_writes_makes_the_node_not_ready_until_it_recovers
     assert_eq!(r.status(), StatusCode::SERVICE_UNAVAILABLE);
     let body: serde_json::Value = r.json().await.expect("json");
     assert_eq!(body["error"]["code"], "not_ready", "{body}");
+    // A taxpayer arriving now is told, and the socket is closed so that the
+    // widget reconnects (rather than waiting on a socket with no conversation).
+    let mut early = app.chat().await;
+    early.send_json(serde_json::json!({"type": "hello"})).await;
+    let refused = early.recv().await;
+    assert_eq!(error_code(&refused), Some("store_unavailable"), "{refused:?}");
+    assert!(early.closed().await, "the socket without a conversation is closed");
+    // Closed at once, not left open until the hello deadline closes it.
+    assert!(!early.seen.iter().any(|m| error_code(m) == Some("hello_timeout")), "{:?}", early.seen);
+    assert!(!early.seen.iter().any(|m| matches!(m, ServerMsg::Welcome { .. })));
 
     sqlx::query("COMMIT").execute(&mut other).await.expect("unlock");
     let mut ready = false;
@@ -76,4 +87,7 @@ async fn a_store_that_takes_no_writes_makes_the_node_not_ready_until_it_recovers
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     assert!(ready, "ready again once the store takes writes");
+    // The reconnecting taxpayer gets a conversation again.
+    let (_, welcome) = app.visitor(None).await;
+    assert!(matches!(welcome, ServerMsg::Welcome { .. }));
 }

@@ -1,6 +1,7 @@
 // Console accounts: an agent signs in through the form and serves a taxpayer,
 // a wrong password shows the error, an admin reads the audit log with the
-// sign-ins, and a hostile user name (created with the CLI) stays text.
+// sign-ins, a hostile user name (created with the CLI) stays text, and an
+// admin creates and revokes an integration's API key.
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { AGENT_1, AGENT_PASSWORD, launchBrowser, newContext, openWidget, shot, startServer, widgetAsk } from "./helpers.mjs";
@@ -53,9 +54,27 @@ describe("console accounts", () => {
     await item.getByRole("button", { name: "接入" }).click();
     await visitor.locator("taxbot-widget .banner", { hasText: "人工客服「小王」正在为您服务" }).waitFor();
     const chat = agent.locator("article.chat").first();
-    await chat.getByRole("textbox", { name: /回复会话/ }).fill("您好，我是小王");
-    await chat.getByRole("textbox", { name: /回复会话/ }).press("Enter");
+    await chat.getByRole("textbox", { name: /回复访客/ }).fill("您好，我是小王");
+    await chat.getByRole("textbox", { name: /回复访客/ }).press("Enter");
     await visitor.locator("taxbot-widget .msg.agent", { hasText: "您好，我是小王" }).waitFor();
+
+    // The knowledge panel offers the matcher's entries for the taxpayer's question;
+    // one click puts the answer with its citation into the reply.
+    const first = chat.locator(".kb-results li.kb-item").first();
+    await first.waitFor();
+    assert.match(await first.locator(".kb-q").innerText(), /发票/);
+    assert.match(await first.locator(".kb-src").innerText(), /依据：.+（.+）/);
+    await first.getByRole("button", { name: "插入答案" }).click();
+    const reply = chat.getByRole("textbox", { name: /回复访客/ });
+    const inserted = await reply.inputValue();
+    assert.match(inserted, /依据：.+（.+）.*更新于 \d{4}-\d{2}-\d{2}/);
+    assert.doesNotMatch(inserted, /\*\*/, "Markdown marks are dropped for the plain-text chat");
+    await reply.press("Enter");
+    await visitor.locator("taxbot-widget .msg.agent", { hasText: "依据：" }).waitFor();
+    // The agent may look up other words too.
+    await chat.getByRole("searchbox", { name: /查找知识库/ }).fill("个税汇算清缴");
+    await chat.getByRole("button", { name: "查找", exact: true }).click();
+    await chat.locator(".kb-results li.kb-item .kb-q", { hasText: /汇算/ }).first().waitFor();
     await shot(agent, "11-console-agent-signed-in");
 
     // Signing out closes the desk; the admin API stays closed to agents.
@@ -86,11 +105,55 @@ describe("console accounts", () => {
     assert.ok(actions.includes("login.failed"), actions.join());
     assert.ok(actions.filter((a) => a === "login").length >= 2, actions.join());
     assert.ok(actions.includes("user.add"), actions.join());
-    await page.getByLabel("操作", { exact: true }).fill("login.failed");
+    // The agent's accept in the test above is audited.
+    assert.ok(actions.includes("handoff.accept"), actions.join());
+    assert.equal(await page.locator("tr[data-action='handoff.accept'] td").nth(2).innerText(), "接入会话");
+    // Actions read in Chinese; the filter offers them by name.
+    assert.equal(await page.locator("tr[data-action='login.failed'] td").nth(2).innerText(), "登录失败");
+    await page.getByLabel("操作", { exact: true }).selectOption({ label: "登录失败" });
     await page.getByRole("button", { name: "筛选" }).click();
     await page.waitForFunction(() => [...document.querySelectorAll("tbody tr")].every((r) => r.dataset.action === "login.failed"));
     assert.match(await page.getByRole("link", { name: "导出 CSV" }).getAttribute("href"), /audit\.csv\?action=login\.failed$/);
     await shot(page, "12-console-audit-log");
+    assert.equal(await page.evaluate(() => window.__xss), undefined);
+    await ctx.close();
+  });
+
+  test("an admin creates an API key (shown once), the integration uses it, and revocation stops it", async () => {
+    const ctx = await newContext(browser, server, { viewport: { width: 1280, height: 800 } });
+    const page = await ctx.newPage();
+    page.on("dialog", (d) => d.accept());
+    await signIn(page, server.url, "管理员", "admin-password");
+    await page.locator("#nav a", { hasText: "API 密钥" }).click();
+    await page.getByText("还没有 API 密钥").waitFor();
+    await page.getByLabel("接入方名称").fill(HOSTILE);
+    await page.getByRole("button", { name: "生成密钥" }).click();
+    const key = (await page.locator(".fresh-key code.key").innerText()).trim();
+    assert.match(key, /^tbk_[0-9a-f]{32,}$/);
+    const row = page.locator("tr[data-key]").first();
+    assert.equal(await row.locator(".key-name").innerText(), HOSTILE);
+    assert.equal(await row.locator(".key-state").innerText(), "有效");
+    await shot(page, "13-console-api-keys");
+
+    const ask = (bearer) => page.evaluate(async (k) => {
+      const res = await fetch("/api/v1/ask", { method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${k}` },
+        body: JSON.stringify({ user_id: "bot-user-1", text: "发票开错了怎么办" }) });
+      return { status: res.status, body: await res.json() };
+    }, bearer);
+    const ok = await ask(key);
+    assert.equal(ok.status, 200, JSON.stringify(ok.body));
+    assert.ok(["answer", "clarify"].includes(ok.body.decision), JSON.stringify(ok.body));
+    // The list never shows the key again, only its name and dates.
+    await page.reload();
+    await row.waitFor();
+    assert.equal(await page.locator(".fresh-key").isVisible(), false);
+    assert.equal((await page.locator(".page").innerText()).includes(key), false);
+
+    await row.getByRole("button", { name: "吊销" }).click();
+    await page.locator("tr[data-key] .key-state", { hasText: "已吊销" }).waitFor();
+    const refused = await ask(key);
+    assert.equal(refused.status, 401, JSON.stringify(refused.body));
+    assert.equal(refused.body.error.code, "invalid_api_key");
     assert.equal(await page.evaluate(() => window.__xss), undefined);
     await ctx.close();
   });

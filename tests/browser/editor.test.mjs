@@ -90,6 +90,18 @@ describe("editor console", () => {
     await row.locator("td").nth(1).click();
     await page.getByRole("heading", { name: `条目 ${ID}` }).waitFor();
 
+    // At 1280 px the form spans its panel (it was squeezed into a narrow right-hand column).
+    await page.setViewportSize({ width: 1280, height: 800 });
+    const form = await page.locator("form.entry-form").boundingBox();
+    const question = await page.getByLabel("标准问题").boundingBox();
+    const similar = await page.getByLabel(/相似问法/).boundingBox();
+    const source = await page.getByLabel("答案（Markdown）").boundingBox();
+    assert.ok(form.width > 1000, `form width ${form.width}`);
+    for (const [name, box] of [["标准问题", question], ["相似问法", similar]]) {
+      assert.ok(box.x - form.x < 20 && box.width > form.width * 0.9, `${name} spans the form: ${JSON.stringify(box)} in ${JSON.stringify(form)}`);
+    }
+    assert.ok(source.width > form.width * 0.4, `the answer source takes half the form: ${source.width}`);
+
     const answer = page.getByLabel("答案（Markdown）");
     const preview = page.locator(".entry-form .md-preview");
     await answer.fill(XSS + "\n\n**加粗**");
@@ -225,6 +237,22 @@ describe("editor console", () => {
     await page.locator("table.dictionary tbody tr:not([hidden])").first().waitFor();
     assert.equal(await page.locator("table.dictionary tbody tr:not([hidden])").count(), 1);
     assert.deepEqual(page.errors, []);
+    await context.close();
+  });
+
+  test("an editor who opens the desk starts away and is not counted as a serving agent", async () => {
+    const { context, page } = await editorPage();
+    await page.goto(server.url + "/console/#/desk");
+    await page.locator("#conn", { hasText: "已连接" }).waitFor();
+    assert.equal(await page.locator("#status").inputValue(), "away");
+    // With only the editor on the desk, a taxpayer asking for a human is offered 留言.
+    const visitorCtx = await newContext(browser, server);
+    const visitor = await visitorCtx.newPage();
+    await visitor.goto(server.url + "/");
+    await openWidget(visitor);
+    await visitor.locator("taxbot-widget button.human").click();
+    await visitor.getByRole("form", { name: "留言" }).waitFor();
+    await visitorCtx.close();
     await context.close();
   });
 

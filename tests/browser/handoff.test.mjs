@@ -44,16 +44,22 @@ describe("human handoff through the agent console", () => {
     assert.equal(await item.locator(".first").innerText(), XSS);
     assert.match(await item.locator(".wait").innerText(), /已等待/);
     assert.match(await agent.title(), /^\(1\) /);
+    // A readable name, not a hex id; times and the bot's decisions in the transcript.
+    assert.match(await item.locator(".visitor-name").innerText(), /^访客 \d{4}$/);
     await item.locator("summary").click();
     assert.match(await item.locator(".transcript").innerText(), /智能助手/);
+    assert.match(await item.locator(".transcript .line.bot .at").first().innerText(), /^\d{2}:\d{2}$/);
+    assert.ok((await item.locator(".transcript .line.bot .decision").count()) >= 1, "the bot's decision is shown");
+    const queuedName = await item.locator(".visitor-name").innerText();
     await item.getByRole("button", { name: "接入" }).click();
     const chat = agent.locator("article.chat").first();
     await chat.waitFor();
     await visitor.locator("taxbot-widget .banner", { hasText: "人工客服「小王」正在为您服务" }).waitFor();
+    assert.equal(await chat.locator("header h3").innerText(), queuedName, "the same name in the queue and the chat");
 
     // Agent → taxpayer.
-    await chat.getByRole("textbox", { name: /回复会话/ }).fill("您好，我是小王，请问发票开错的是哪种发票？");
-    await chat.getByRole("textbox", { name: /回复会话/ }).press("Enter");
+    await chat.getByRole("textbox", { name: /回复访客/ }).fill("您好，我是小王，请问发票开错的是哪种发票？");
+    await chat.getByRole("textbox", { name: /回复访客/ }).press("Enter");
     await visitor.locator("taxbot-widget .msg.agent", { hasText: "请问发票开错的是哪种发票" }).waitFor();
     // Taxpayer → agent, markup again.
     await widgetAsk(visitor, `数电发票 <script>window.__xss=2</script><b onmouseover=alert(1)>x</b>`);

@@ -19,7 +19,7 @@ export const AGENT_2 = "小李";
 export const AGENT_PASSWORD = "agent-password";
 
 /** The config file of a test server; `hours: "never"` puts every moment outside business hours. */
-export function configToml({ hours = "always", clarify = false, streamDelayMs = 40 } = {}) {
+export function configToml({ hours = "always", clarify = false, streamDelayMs = 40, welcomeTickets = 50 } = {}) {
   const search = clarify ? "[search]\nanswer_threshold = 1.01\nclarify_threshold = 0.0\n" : "";
   const close = hours === "never" ? "00:00" : "24:00";
   return `${search}
@@ -29,6 +29,9 @@ stream_delay_ms = ${streamDelayMs}
 [server]
 shutdown_grace_secs = 2
 drain_secs = 0
+
+[handoff]
+welcome_tickets = ${welcomeTickets}
 
 [handoff.hours]
 days = [1, 2, 3, 4, 5, 6, 7]

@@ -1,5 +1,6 @@
 // Server settings that force a branch: every question clarified ("您是不是想问"),
-// and every moment outside business hours (留言 ticket answered from the console).
+// and every moment outside business hours (留言 ticket answered from the console,
+// older 留言 paged in by the agent).
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { AGENT_1, eventually, launchBrowser, newContext, openWidget, shot, signIn, sql, startServer, widgetAsk } from "./helpers.mjs";
@@ -73,6 +74,67 @@ describe("after hours (留言)", () => {
     await li.getByRole("button", { name: "答复" }).click();
     await page.locator("taxbot-widget .msg.bot", { hasText: "一般在 10 个工作日内到账。" }).waitFor();
     await eventually(() => sql(server, `SELECT status FROM tickets WHERE id = ${ticket.id}`)[0].status !== "open");
+    await agentCtx.close();
+    await context.close();
+  });
+});
+
+describe("many 留言 (the agent's welcome carries one page)", () => {
+  let server;
+  before(async () => { server = await startServer({ hours: "never", welcomeTickets: 2 }); });
+  after(async () => { await server?.close(); });
+
+  test("older 留言 are loaded page by page; a new one arrives on top", async () => {
+    const context = await newContext(browser, server);
+    const page = await context.newPage();
+    await page.goto(server.url + "/");
+    // Five 留言 from one visitor over the documented protocol (the daily bound is 5).
+    const created = await page.evaluate(async () => {
+      const ws = new WebSocket(location.origin.replace(/^http/, "ws") + "/ws/chat");
+      const frames = [];
+      const next = (type) => new Promise((ok) => {
+        const look = () => { const i = frames.findIndex((f) => f.type === type); if (i >= 0) ok(frames.splice(i, 1)[0]); else setTimeout(look, 20); };
+        look();
+      });
+      ws.onmessage = (e) => frames.push(JSON.parse(e.data));
+      await new Promise((ok) => { ws.onopen = ok; });
+      ws.send(JSON.stringify({ type: "hello" }));
+      await next("welcome");
+      const ids = [];
+      for (let i = 1; i <= 4; i++) {
+        ws.send(JSON.stringify({ type: "leave_message", text: `第 ${i} 条留言：请问出口退税多久到账？` }));
+        ids.push((await next("ticket.created")).ticket_id);
+      }
+      ws.close();
+      return ids;
+    });
+    assert.equal(created.length, 4);
+
+    const agentCtx = await newContext(browser, server, { viewport: { width: 1280, height: 800 } });
+    const agent = await agentCtx.newPage();
+    await signIn(agent, server, AGENT_1);
+    await agent.locator("#tickets li.item").nth(1).waitFor();
+    const shown = async () => (await agent.locator("#tickets li.item").evaluateAll((els) => els.map((e) => Number(e.dataset.ticket))));
+    assert.deepEqual(await shown(), [created[3], created[2]], "the welcome carries the newest page");
+    assert.equal(await agent.locator("#ticket-count").innerText(), "4");
+    const more = agent.getByRole("button", { name: /加载更早的留言/ });
+    assert.match(await more.innerText(), /已显示 2 \/ 4 条/);
+    await more.click();
+    await agent.locator("#tickets li.item").nth(3).waitFor();
+    assert.deepEqual(await shown(), [created[3], created[2], created[1], created[0]]);
+    await more.waitFor({ state: "hidden" });
+
+    // A 留言 left now goes on top, and the count follows.
+    await openWidget(page);
+    await page.locator("taxbot-widget button.human").click();
+    const form = page.getByRole("form", { name: "留言" });
+    await form.getByLabel("留言内容").fill("第 5 条留言：发票丢了怎么办？");
+    await form.getByRole("button", { name: "提交留言" }).click();
+    await agent.locator("#tickets li.item").nth(4).waitFor();
+    const [newest] = await shown();
+    assert.ok(newest > created[3], "the new 留言 is listed first");
+    assert.equal(await agent.locator("#ticket-count").innerText(), "5");
+    await shot(agent, "12-console-tickets-paged");
     await agentCtx.close();
     await context.close();
   });

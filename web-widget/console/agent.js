@@ -3,7 +3,7 @@
 //
 // Everything a taxpayer typed is put into the page with textContent, never as
 // HTML, so `<img onerror=…>` from a visitor stays text in the agent's browser.
-import { h, toast } from "./lib.js";
+import { api, h, toast } from "./lib.js";
 
 /** The desk's fixed layout (no user data: dynamic parts are filled in with `h`). */
 const LAYOUT = `
@@ -29,6 +29,7 @@ const LAYOUT = `
       <h2 id="tickets-title">留言 <span id="ticket-count" class="count">0</span></h2>
       <ul id="tickets" class="tickets"></ul>
       <p id="tickets-empty" class="empty">暂无待答复的留言</p>
+      <button type="button" id="more-tickets" class="ghost more-tickets" hidden>加载更早的留言</button>
     </section>
   </aside>
   <section class="chats" aria-labelledby="chats-title">
@@ -49,18 +50,36 @@ function mount(root, ctx) {
   const RESOLUTIONS = ["已解答", "需线下办理", "未能解决", "纳税人无回应"];
   const wsUrl = `${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/ws/agent`;
 
-  let ws = null, online = false, retry = 0, retryTimer = 0, me = null, wantStatus = "online";
+  // Agents start online; editors and admins who open the desk start away, so
+  // that they are not counted as serving agents until they choose 在线.
+  let ws = null, online = false, retry = 0, retryTimer = 0, me = null;
+  let wantStatus = ctx.me && ctx.me.role !== "agent" ? "away" : "online";
   let queue = [], seenQueue = new Set(), firstQueue = true;
   const chats = new Map(); // session_id -> {el, log}
   const tickets = new Map(); // ticket_id -> li
+  let ticketsTotal = 0, moreTickets = false; // open in all; whether older pages remain
 
   // ---- Small pieces ----
   const short = (id) => id.slice(0, 8);
+  // A name a person can say on the phone: 访客 and four digits from the conversation id.
+  const visitorName = (id) => `访客 ${String(parseInt(id.slice(0, 4), 16) % 10000).padStart(4, "0")}`;
+  const clock = (iso) => {
+    const d = new Date(iso);
+    if (Number.isNaN(d.getTime())) return "";
+    const sameDay = d.toDateString() === new Date().toDateString();
+    return d.toLocaleString("zh-CN", sameDay ? { hour: "2-digit", minute: "2-digit" } : { month: "numeric", day: "numeric", hour: "2-digit", minute: "2-digit" });
+  };
+  const DECISIONS = { answer: "已解答", clarify: "反问（您是不是想问）", no_match: "未找到答案", out_of_scope: "非涉税问题" };
   const since = (iso) => {
     const s = Math.max(0, Math.round((Date.now() - Date.parse(iso)) / 1000));
     return s < 60 ? `${s} 秒` : `${Math.floor(s / 60)} 分 ${s % 60} 秒`;
   };
-  const line = (item) => h("div", { class: `line ${item.from}` }, h("span", { class: "who" }, WHO[item.from] || item.from), item.text);
+  // One transcript line: who, when, the bot's decision (and entry), the text.
+  const line = (item) => h("div", { class: `line ${item.from}` },
+    h("span", { class: "who" }, WHO[item.from] || item.from),
+    item.at ? h("time", { class: "at", datetime: item.at }, clock(item.at)) : null,
+    item.decision ? h("span", { class: `decision ${item.decision}` }, DECISIONS[item.decision] || item.decision, item.entry_id ? ` · ${item.entry_id}` : "") : null,
+    h("div", { class: "text" }, item.text));
   function send(msg) {
     if (ws && online) { ws.send(JSON.stringify(msg)); return true; }
     toast("与服务器的连接已断开，正在重连…");
@@ -101,7 +120,7 @@ function mount(root, ctx) {
       const first = it.transcript.find((t) => t.from === "visitor");
       const wait = h("span", { class: "wait", "data-since": it.waiting_since || "" }, it.waiting_since ? `已等待 ${since(it.waiting_since)}` : "");
       return h("li", { class: "item", "data-session": it.session_id },
-        h("div", { class: "meta" }, h("span", null, `会话 ${short(it.session_id)}`), wait),
+        h("div", { class: "meta" }, h("span", { class: "visitor-name", title: `会话 ${it.session_id}` }, visitorName(it.session_id)), wait),
         h("div", { class: "first" }, first ? first.text : "（尚未提问）"),
         h("details", null, h("summary", null, `机器人对话记录（${it.transcript.length} 条）`), h("div", { class: "transcript" }, it.transcript.map(line))),
         h("button", { type: "button", disabled: full, title: full ? "已达到同时接待上限" : null, onclick: () => send({ type: "accept", session_id: it.session_id }) }, "接入"));
@@ -112,18 +131,61 @@ function mount(root, ctx) {
     for (const w of root.querySelectorAll(".wait[data-since]")) if (w.dataset.since) w.textContent = `已等待 ${since(w.dataset.since)}`;
   }, 1000));
 
+  // ---- Knowledge panel: the matcher's best entries, inserted with their citation ----
+  // Agent replies are shown to taxpayers as plain text: Markdown marks are dropped.
+  const plain = (md) => md
+    .replace(/^#{1,6}\s+/gm, "")
+    .replace(/\*\*(.+?)\*\*|__(.+?)__/g, (_, a, b) => a ?? b)
+    .replace(/\[([^\]]+)\]\(([^)]+)\)/g, "$1（$2）")
+    .replace(/^\s*[-*]\s+/gm, "· ")
+    .trim();
+  const citation = (e) => {
+    const docs = e.sources.map((s) => `${s.title}（${s.wenhao}）`).join("、");
+    const until = e.effective_until ? `，执行至 ${e.effective_until}` : "，现行有效";
+    return docs ? `依据：${docs}${until}，更新于 ${e.reviewed}。` : "";
+  };
+  function knowledgePanel(name, reply) {
+    const input = h("input", { type: "search", "aria-label": `为${name}查找知识库`, placeholder: "查找知识库（默认为纳税人最后一句）" });
+    const list = h("ol", { class: "kb-results", "aria-label": `${name}的知识库建议` });
+    const status = h("p", { class: "empty", role: "status" });
+    let asked = "";
+    async function suggest(text) {
+      text = (text || "").trim();
+      if (!text || text === asked) return;
+      asked = text;
+      status.textContent = "查找中…";
+      try {
+        const r = await api("POST", "/api/admin/suggest", { text });
+        if (asked !== text) return; // a newer message was looked up meanwhile
+        status.textContent = r.entries.length ? "" : "知识库中没有相近的条目";
+        list.replaceChildren(...r.entries.map((e) => h("li", { class: "kb-item", "data-entry": e.id },
+          h("div", { class: "kb-q" }, h("span", { class: "tag" }, e.id), e.question),
+          h("div", { class: "kb-src" }, citation(e)),
+          h("button", { type: "button", class: "ghost", onclick: () => {
+            reply.value = `${plain(e.answer)}\n\n${citation(e)}`.trim();
+            reply.focus();
+          } }, "插入答案"))));
+      } catch (err) { status.textContent = err.message; }
+    }
+    const form = h("form", { class: "kb-search" }, input, h("button", { type: "submit", class: "ghost" }, "查找"));
+    form.onsubmit = (ev) => { ev.preventDefault(); asked = ""; suggest(input.value); };
+    const panel = h("details", { class: "kb-panel", open: true }, h("summary", null, "知识库建议"), form, status, list);
+    return { panel, suggest };
+  }
+
   // ---- Conversations side by side ----
   function openChat(conv) {
     if (chats.has(conv.session_id)) return;
     const id = conv.session_id;
-    const log = h("div", { class: "transcript", role: "log", "aria-live": "polite", "aria-label": `会话 ${short(id)} 的消息` }, conv.transcript.map(line));
-    const text = h("textarea", { "aria-label": `回复会话 ${short(id)}`, placeholder: "输入回复，Enter 发送", maxlength: "2000" });
+    const name = visitorName(id);
+    const log = h("div", { class: "transcript", role: "log", "aria-live": "polite", "aria-label": `${name} 的消息` }, conv.transcript.map(line));
+    const text = h("textarea", { "aria-label": `回复${name}（会话 ${short(id)}）`, placeholder: "输入回复，Enter 发送", maxlength: "2000" });
     const form = h("form", null, text, h("button", { type: "submit" }, "发送"));
     form.onsubmit = (e) => {
       e.preventDefault();
       const t = text.value.trim();
       if (!t || !send({ type: "send", session_id: id, text: t })) return;
-      log.append(line({ from: "agent", text: t }));
+      log.append(line({ from: "agent", text: t, at: new Date().toISOString() }));
       log.scrollTop = log.scrollHeight;
       text.value = "";
     };
@@ -133,11 +195,14 @@ function mount(root, ctx) {
     const tools = h("div", { class: "tools" },
       to, h("button", { type: "button", class: "ghost", onclick: () => send(to.value.trim() ? { type: "transfer", session_id: id, to: to.value.trim() } : { type: "transfer", session_id: id }) }, "转接"),
       resolution, h("button", { type: "button", onclick: () => send({ type: "close", session_id: id, resolution: resolution.value }) }, "结束会话"));
-    const el = h("article", { class: "chat", "data-session": id, "aria-label": `会话 ${short(id)}` },
-      h("header", null, h("h3", null, `会话 ${short(id)}`), h("span", { class: "empty" }, "转接：留空则退回队列")), log, form, tools);
+    const kb = knowledgePanel(name, text);
+    const el = h("article", { class: "chat", "data-session": id, "aria-label": `${name}（会话 ${short(id)}）` },
+      h("header", null, h("h3", { title: `会话 ${id}` }, name), h("span", { class: "empty" }, "转接：留空则退回队列")), log, form, tools, kb.panel);
     el.addEventListener("focusin", () => el.classList.remove("unread"));
     $("chats").append(el);
-    chats.set(id, { el, log });
+    chats.set(id, { el, log, kb });
+    const lastAsked = [...conv.transcript].reverse().find((t) => t.from === "visitor");
+    if (lastAsked) kb.suggest(lastAsked.text);
     log.scrollTop = log.scrollHeight;
     updateChats();
     text.focus();
@@ -148,7 +213,8 @@ function mount(root, ctx) {
   }
 
   // ---- Tickets (留言) ----
-  function addTicket(t) {
+  // `newest` puts a ticket that has just arrived on top; pages of older ones go below.
+  function addTicket(t, newest = false) {
     if (tickets.has(t.ticket_id)) return;
     const answer = h("textarea", { "aria-label": `答复留言 ${t.ticket_id}`, placeholder: "输入答复" });
     const li = h("li", { class: "item", "data-ticket": t.ticket_id },
@@ -158,16 +224,30 @@ function mount(root, ctx) {
       answer,
       h("button", { type: "button", onclick: () => {
         const text = answer.value.trim();
-        if (text && send({ type: "answer_ticket", ticket_id: t.ticket_id, text })) { li.remove(); tickets.delete(t.ticket_id); updateTickets(); }
+        if (text && send({ type: "answer_ticket", ticket_id: t.ticket_id, text })) {
+          li.remove();
+          tickets.delete(t.ticket_id);
+          ticketsTotal = Math.max(0, ticketsTotal - 1);
+          updateTickets();
+        }
       } }, "答复"));
     tickets.set(t.ticket_id, li);
-    $("tickets").append(li);
+    if (newest) $("tickets").prepend(li); else $("tickets").append(li);
     updateTickets();
   }
   function updateTickets() {
-    $("ticket-count").textContent = tickets.size;
+    ticketsTotal = Math.max(ticketsTotal, tickets.size);
+    $("ticket-count").textContent = ticketsTotal;
     $("tickets-empty").hidden = tickets.size > 0;
+    const more = $("more-tickets");
+    more.hidden = !moreTickets;
+    more.disabled = false;
+    more.textContent = `加载更早的留言（已显示 ${tickets.size} / ${ticketsTotal} 条）`;
   }
+  $("more-tickets").onclick = () => {
+    const oldest = Math.min(...tickets.keys());
+    if (Number.isFinite(oldest) && send({ type: "list_tickets", before: oldest })) $("more-tickets").disabled = true;
+  };
 
   // ---- Server frames ----
   const handlers = {
@@ -181,7 +261,10 @@ function mount(root, ctx) {
       for (const c of m.active) openChat(c);
       $("tickets").replaceChildren();
       tickets.clear();
-      m.tickets.forEach(addTicket);
+      ticketsTotal = m.tickets_total ?? m.tickets.length;
+      moreTickets = ticketsTotal > m.tickets.length;
+      m.tickets.forEach((t) => addTicket(t));
+      updateTickets();
       renderQueue(queue);
     },
     queue(m) { renderQueue(m.items); },
@@ -189,7 +272,8 @@ function mount(root, ctx) {
     "visitor.message"(m) {
       const c = chats.get(m.session_id);
       if (!c) return;
-      c.log.append(line({ from: "visitor", text: m.text }));
+      c.log.append(line({ from: "visitor", text: m.text, at: new Date().toISOString() }));
+      c.kb.suggest(m.text);
       c.log.scrollTop = c.log.scrollHeight;
       if (!c.el.contains(document.activeElement)) c.el.classList.add("unread");
       if (document.hidden) beep();
@@ -200,7 +284,16 @@ function mount(root, ctx) {
       updateChats();
       renderQueue(queue);
     },
-    "ticket.new"(m) { addTicket(m.ticket); beep(); },
+    "ticket.new"(m) {
+      if (!tickets.has(m.ticket.ticket_id)) ticketsTotal += 1;
+      addTicket(m.ticket, true);
+      beep();
+    },
+    tickets(m) {
+      m.tickets.forEach((t) => addTicket(t));
+      moreTickets = m.more;
+      updateTickets();
+    },
     ack() {},
     pong() {},
     "server.restarting"(m) { setConn(false, m.text); },

@@ -9,7 +9,7 @@ use tracing::Instrument;
 use super::protocol::{AGENT_TYPES, AgentClientMsg, AgentServerMsg, FrameError};
 use super::socket::{FrameLimits, Handler, Out, run, subscribed};
 use super::{Flow, WebState, convert};
-use crate::admin::{RECHECK_EVERY, Role, session_valid};
+use crate::admin::{RECHECK_EVERY, Role, audit, session_valid};
 use crate::api_error::{Code, ErrorCode};
 use crate::chat::wording;
 use crate::handoff::{AgentAccount, AgentEvent, HandoffError, Presence};
@@ -121,8 +121,18 @@ impl<S: Sink<Message> + Unpin + Send> Handler<S> for Conn {
         if let AgentClientMsg::ListTickets { before } = msg {
             return self.list_tickets(out, before).await;
         }
+        let audited = audit_of(&msg);
         match self.act(&agent, msg).await {
-            Ok(message_id) => out.send(&AgentServerMsg::Ack { message_id }).await,
+            Ok(message_id) => {
+                if let Some((action, target, detail)) = audited {
+                    // The action is done; a failed audit write is logged, not undone.
+                    if let Err(e) = audit::record_from(&*self.state.store, &agent, action, &target, detail, None).await
+                    {
+                        tracing::warn!(error = %e, action, "审计记录写入失败");
+                    }
+                }
+                out.send(&AgentServerMsg::Ack { message_id }).await
+            }
             Err(e) => self.error(out, e).await,
         }
     }
@@ -232,6 +242,23 @@ impl Conn {
             AgentClientMsg::Ping | AgentClientMsg::ListTickets { .. } => {}
         }
         Ok(None)
+    }
+}
+
+/// The audit record (action, target, detail) of an agent action that changes
+/// who serves a taxpayer or answers a 留言; chat lines and presence are not audited.
+fn audit_of(msg: &AgentClientMsg) -> Option<(&'static str, String, serde_json::Value)> {
+    use serde_json::json;
+    match msg {
+        AgentClientMsg::Accept { session_id } => Some(("handoff.accept", session_id.clone(), json!({}))),
+        AgentClientMsg::Transfer { session_id, to } => {
+            Some(("handoff.transfer", session_id.clone(), json!({"to": to})))
+        }
+        AgentClientMsg::Close { session_id, resolution } => {
+            Some(("handoff.close", session_id.clone(), json!({"resolution": resolution})))
+        }
+        AgentClientMsg::AnswerTicket { ticket_id, .. } => Some(("ticket.answer", ticket_id.to_string(), json!({}))),
+        _ => None,
     }
 }
 

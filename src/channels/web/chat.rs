@@ -116,7 +116,14 @@ impl Conn {
         }
         let opened = match self.state.engine.open_web(token).await {
             Ok(o) => o,
-            Err(e) => return self.chat_error(out, e).await,
+            Err(e) => {
+                // Without a conversation the socket is of no use: closing it
+                // makes the client reconnect with backoff and get its
+                // `welcome` once the store takes writes again.
+                let unavailable = matches!(e, ChatError::Store(_));
+                let flow = self.chat_error(out, e).await;
+                return if unavailable { Flow::Close } else { flow };
+            }
         };
         tracing::Span::current().record("session", opened.session.id.as_str());
         if let Some(e) = opened.rejected
