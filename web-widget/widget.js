@@ -27,6 +27,19 @@
     set(k, v) { try { if (v == null) sessionStorage.removeItem(KEY + k); else sessionStorage.setItem(KEY + k, JSON.stringify(v)); } catch { /* ignore */ } },
   };
 
+  // A deep link opens one entry's answer (二维码一次性告知): `?q=VAT-007` on the
+  // host page (`&via=qr` when printed as a QR code, counted as a scan), or the
+  // tag's `data-open="VAT-007"`. Only entry-id-shaped values count, so a host
+  // page's own `?q=` search text is left alone. Opened once per tab.
+  const ENTRY_ID = /^[A-Za-z][A-Za-z0-9_]{0,15}-[A-Za-z0-9_-]{1,16}$/;
+  const deepLink = (() => {
+    const params = new URLSearchParams(location.search);
+    const q = params.get("q");
+    if (data.open && ENTRY_ID.test(data.open)) return { id: data.open, via: "link" };
+    if (q && ENTRY_ID.test(q)) return { id: q, via: params.get("via") === "qr" ? "qr" : "link" };
+    return null;
+  })();
+
   // ---- DOM builder h() and the allow-list Markdown renderer markdown() ----
   // One copy for the widget and the console: the server puts web-widget/render.js
   // here when it serves this file (src/server/assets.rs), so the widget stays one script.
@@ -406,6 +419,10 @@ form.compose{display:flex;gap:8px;padding:10px;border-top:1px solid #e1e5ea;back
     unread = 0; badge.hidden = true;
     scroll(true);
     flush();
+    if (deepLink && !tabStore.get(".opened:" + deepLink.id, false)) {
+      tabStore.set(".opened:" + deepLink.id, true);
+      if (send({ type: "open_entry", entry_id: deepLink.id, via: deepLink.via })) typing(true);
+    }
   }
   const handlers = {
     welcome,
@@ -541,6 +558,6 @@ form.compose{display:flex;gap:8px;padding:10px;border-top:1px solid #e1e5ea;back
 
   let wasOpen = false;
   try { wasOpen = sessionStorage.getItem(KEY + ".open") === "1"; } catch { /* ignore */ }
-  if (wasOpen) open();
+  if (wasOpen || (deepLink && !tabStore.get(".opened:" + deepLink.id, false))) open();
   else if (store.get(".token", null) || outbox.length) connect(); // a returning visitor hears agent replies and 留言 answers
 })();

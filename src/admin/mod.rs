@@ -12,6 +12,7 @@ pub mod audit;
 mod audit_api;
 mod auth;
 mod knowledge_api;
+mod qr;
 mod revoke;
 mod role;
 mod routes;
@@ -67,7 +68,9 @@ fn all(r: AdminRoutes) -> AdminRoutes {
         .add(Method::POST, "/api/admin/apikeys", Role::Admin, api_keys::add)
         .add(Method::DELETE, "/api/admin/apikeys/{id}", Role::Admin, api_keys::revoke)
         .add(Method::GET, "/api/admin/audit", Role::Admin, audit_api::list)
-        .add(Method::GET, "/api/admin/audit.csv", Role::Admin, audit_api::csv);
+        .add(Method::GET, "/api/admin/audit.csv", Role::Admin, audit_api::csv)
+        .add(Method::GET, "/api/admin/qr.svg", Role::Editor, qr::qr_svg)
+        .add(Method::GET, "/api/admin/qr.png", Role::Editor, qr::qr_png);
     knowledge_api::routes(analytics::routes(r))
 }
 

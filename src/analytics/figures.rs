@@ -93,6 +93,19 @@ pub struct Figures {
     pub agents: Vec<AgentCsat>,
     /// Tickets now.
     pub tickets: TicketFigures,
+    /// Entries opened by scanning their printed QR code, most first.
+    pub scans: Vec<EntryScans>,
+}
+
+/// Scans of one entry's printed QR code (二维码一次性告知).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct EntryScans {
+    /// The entry.
+    pub entry_id: String,
+    /// Its question (empty when the entry is gone).
+    pub question: String,
+    /// Scans in the period.
+    pub scans: u64,
 }
 
 /// The China-time day of `t`.

@@ -7,10 +7,13 @@ use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
 
 use super::cluster::{Asking, Cluster, MAX_WORDINGS, cluster};
-use super::figures::{self, Figures};
+use super::figures::{self, EntryScans, Figures};
 use super::{Analytics, Period};
 use crate::search::{Decision, Searcher, Snapshot};
 use crate::store::{AskedQuestion, StoreError};
+
+/// Entries listed by scans at most.
+const MAX_SCANNED: u32 = 100;
 
 /// Hot questions kept per period.
 pub const MAX_HOT: u32 = 50;
@@ -109,11 +112,19 @@ impl Analytics {
         let figure_since = now - Duration::days(i64::from(s.figure_days));
         let recent: Vec<AskedQuestion> = questions.iter().filter(|q| q.asked_at >= figure_since).cloned().collect();
         let title = |id: &str| snap.entries.iter().find(|e| e.id.as_str() == id).map(|e| e.question.clone());
+        let scans = self
+            .store
+            .scan_counts(figure_since, MAX_SCANNED)
+            .await?
+            .into_iter()
+            .map(|(entry_id, scans)| EntryScans { question: title(&entry_id).unwrap_or_default(), entry_id, scans })
+            .collect();
         let figures = Figures {
             days: figures::days(&recent, &handoffs),
             entries: figures::entries(&recent, title),
             agents: figures::agents(&ratings),
             tickets: figures::tickets(&open, now, s.ticket_overdue_hours),
+            scans,
         };
         let clusters = self.cluster_unanswered(questions, dismissed, snap, now).await;
         Ok(Report { computed_at: Some(now), hot, clusters, figures })

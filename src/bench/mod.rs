@@ -48,6 +48,8 @@ pub struct Report {
     pub errors: u64,
     /// Ticks skipped because the previous question was still streaming.
     pub skipped: u64,
+    /// Questions given up on after [`REPLY_TIMEOUT`] without a reply.
+    pub unanswered: u64,
     /// Frames received per second (all sessions).
     pub messages_per_sec: f64,
     /// Questions sent per second.
@@ -69,6 +71,7 @@ struct Tally {
     other: u64,
     errors: u64,
     skipped: u64,
+    unanswered: u64,
     frames: u64,
     first_delta: Vec<Duration>,
 }
@@ -98,6 +101,18 @@ async fn connect(url: &str) -> Result<Socket, String> {
     Err("连接在 welcome 之前关闭".into())
 }
 
+/// A question with no reply after this long is counted as unanswered and the
+/// session asks its next one (a session never stalls for the rest of a run).
+pub const REPLY_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Whether a frame of type `kind` finishes the reply to an `ask`: the end of a
+/// streamed answer, or any single-frame reply (clarify, out_of_scope, no_match,
+/// text, queue, an error …). Only the acknowledgement, the start and the
+/// pieces of a streamed answer, and keep-alives leave it open.
+fn ends_reply(kind: &str) -> bool {
+    !matches!(kind, "ack" | "answer.start" | "answer.delta" | "pong" | "welcome")
+}
+
 /// The frame's type. The server writes `type` first, so reading the prefix
 /// is enough and keeps the generator's own CPU use low.
 fn kind(text: &str) -> Option<&str> {
@@ -124,9 +139,14 @@ async fn session(
                 if Instant::now() >= until {
                     break;
                 }
-                if pending.is_some() {
-                    t.skipped += 1;
-                    continue;
+                match pending {
+                    // Given up on: the next question replaces it below.
+                    Some((sent, _)) if sent.elapsed() >= REPLY_TIMEOUT => t.unanswered += 1,
+                    Some(_) => {
+                        t.skipped += 1;
+                        continue;
+                    }
+                    None => {}
                 }
                 let q = &questions[n % questions.len()];
                 n += 1;
@@ -151,12 +171,12 @@ async fn session(
                         t.answers += 1;
                         pending = None;
                     }
-                    ("clarify" | "no_match" | "text" | "queue" | "handoff.offline", Some(_)) => {
-                        t.other += 1;
-                        pending = None;
-                    }
                     ("error", _) => {
                         t.errors += 1;
+                        pending = None;
+                    }
+                    (kind, Some(_)) if ends_reply(kind) => {
+                        t.other += 1;
                         pending = None;
                     }
                     _ => {}
@@ -219,6 +239,7 @@ pub async fn run(opts: Options) -> Result<Report, BenchError> {
             total.other += t.other;
             total.errors += t.errors;
             total.skipped += t.skipped;
+            total.unanswered += t.unanswered;
             total.frames += t.frames;
             total.first_delta.extend(t.first_delta);
         }
@@ -233,6 +254,7 @@ pub async fn run(opts: Options) -> Result<Report, BenchError> {
         other_replies: total.other,
         errors: total.errors,
         skipped: total.skipped,
+        unanswered: total.unanswered,
         messages_per_sec: total.frames as f64 / elapsed,
         asks_per_sec: total.asks as f64 / elapsed,
         first_delta_p50_ms: percentile(&total.first_delta, 0.50),
@@ -240,4 +262,21 @@ pub async fn run(opts: Options) -> Result<Report, BenchError> {
         first_delta_max_ms: percentile(&total.first_delta, 1.0),
         elapsed_secs: elapsed,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_single_frame_reply_ends_the_wait_and_stream_pieces_do_not() {
+        // `out_of_scope` was missing from an earlier list: each such reply
+        // stalled its session for the rest of the run.
+        for kind in ["answer.end", "clarify", "out_of_scope", "no_match", "text", "queue", "handoff.offline", "error"] {
+            assert!(ends_reply(kind), "{kind}");
+        }
+        for kind in ["ack", "answer.start", "answer.delta", "pong"] {
+            assert!(!ends_reply(kind), "{kind}");
+        }
+    }
 }

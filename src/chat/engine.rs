@@ -253,6 +253,42 @@ impl Engine {
         Ok(Asked { message_id, reply: Reply::NoMatch { message_id: reply_id, text } })
     }
 
+    /// Opens entry `entry_id` from a deep link or a printed QR code (二维码一次性告知):
+    /// its answer with its citation as if the taxpayer had asked its question;
+    /// an expired entry names the ended document and offers a human, as asked
+    /// questions do. A scan (`scanned`) is counted for the analytics. An id that
+    /// is not (or no longer) in the base gets a polite reply, not an error.
+    pub async fn open_entry(&self, s: &mut Session, entry_id: &str, scanned: bool) -> Result<Asked, ChatError> {
+        let snap = self.searcher.snapshot();
+        let found = snap.entries.iter().find(|e| e.id.as_str() == entry_id).cloned();
+        let Some(entry) = found else {
+            let shown: String = entry_id.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '-').take(32).collect();
+            let question = NewMessage::plain(&s.id, Sender::Visitor, &format!("（扫码或链接打开问题 {shown}）"));
+            let mut bot = NewMessage::plain(&s.id, Sender::Bot, reply::UNKNOWN_LINK);
+            bot.decision = Some("no_match");
+            let (message_id, reply_id) = self.store_exchange(question, bot).await?;
+            return Ok(Asked {
+                message_id,
+                reply: Reply::NoMatch { message_id: reply_id, text: reply::UNKNOWN_LINK.into() },
+            });
+        };
+        if scanned {
+            self.store.record_scan(entry.id.as_str(), chrono::Utc::now()).await?;
+        }
+        self.answer_picked(s, entry).await
+    }
+
+    /// Answers with `entry` as if its question had been asked: a picked
+    /// clarification or an opened link. It becomes the follow-up context.
+    async fn answer_picked(&self, s: &mut Session, entry: Arc<Entry>) -> Result<Asked, ChatError> {
+        s.offered.clear();
+        s.previous =
+            Some(Turn { terms: s.previous.take().map(|t| t.terms).unwrap_or_default(), entry: Some(entry.id.clone()) });
+        let question = NewMessage::plain(&s.id, Sender::Visitor, &entry.question);
+        let related = self.related(&entry, &[]);
+        self.store_answer(question, entry, None, related).await
+    }
+
     /// Answers with an entry the taxpayer picked from a clarification.
     pub async fn choose(&self, s: &mut Session, entry_id: &str) -> Result<Asked, ChatError> {
         if !s.offered.iter().any(|id| id == entry_id) {
@@ -260,12 +296,7 @@ impl Engine {
         }
         let snap = self.searcher.snapshot();
         let entry = snap.entries.iter().find(|e| e.id.as_str() == entry_id).cloned().ok_or(ChatError::UnknownChoice)?;
-        s.offered.clear();
-        s.previous =
-            Some(Turn { terms: s.previous.take().map(|t| t.terms).unwrap_or_default(), entry: Some(entry.id.clone()) });
-        let question = NewMessage::plain(&s.id, Sender::Visitor, &entry.question);
-        let related = self.related(&entry, &[]);
-        self.store_answer(question, entry, None, related).await
+        self.answer_picked(s, entry).await
     }
 
     /// Stores a vote on an answer; returns whether to offer a human now

@@ -78,6 +78,10 @@ pub enum Reply {
     Handoff(HandoffStatus),
 }
 
+/// What the bot says to a deep link or QR code whose entry is not in the base.
+pub const UNKNOWN_LINK: &str =
+    "抱歉，没有找到这个二维码或链接对应的问题，它可能已被撤下。请直接输入您的问题，或转人工客服。";
+
 /// What the bot says instead of an entry whose policy has ended: the
 /// document, the end date, and a pointer to a human.
 pub fn expired_text(entry: &Entry) -> String {

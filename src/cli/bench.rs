@@ -64,8 +64,8 @@ pub fn write_report(out: &mut dyn Write, r: &bench::Report) -> std::io::Result<(
     writeln!(out, "会话 {}（失败 {}），{:.1} 秒", r.connected, r.connect_failures, r.elapsed_secs)?;
     writeln!(
         out,
-        "提问 {}（{:.1}/s），流式回答 {}，其他回复 {}，错误 {}，因上一回答未结束跳过 {}",
-        r.asks, r.asks_per_sec, r.answers, r.other_replies, r.errors, r.skipped
+        "提问 {}（{:.1}/s），流式回答 {}，其他回复 {}，错误 {}，因上一回答未结束跳过 {}，超时无回复 {}",
+        r.asks, r.asks_per_sec, r.answers, r.other_replies, r.errors, r.skipped, r.unanswered
     )?;
     writeln!(out, "收到消息 {:.1}/s", r.messages_per_sec)?;
     writeln!(

@@ -37,6 +37,7 @@ const CONSOLE_FILES: &[(&str, &str, &str)] = &[
     ("editor.js", JS, include_str!("../../web-widget/console/editor.js")),
     ("analytics.js", JS, include_str!("../../web-widget/console/analytics.js")),
     ("accounts.js", JS, include_str!("../../web-widget/console/accounts.js")),
+    ("qr.js", JS, include_str!("../../web-widget/console/qr.js")),
 ];
 const HTML: &str = "text/html; charset=utf-8";
 const CSS: &str = "text/css; charset=utf-8";

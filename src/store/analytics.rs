@@ -1,5 +1,5 @@
 //! What the analytics read and write: answered and unanswered questions,
-//! handoff events, ratings and dismissed questions.
+//! handoff events, ratings, dismissed questions and QR code scans.
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -97,4 +97,8 @@ pub trait AnalyticsStore: Send + Sync {
     async fn dismiss_questions(&self, texts: &[String], by: &str, at: DateTime<Utc>) -> Result<()>;
     /// Every dismissed question.
     async fn dismissed_questions(&self) -> Result<Vec<String>>;
+    /// Records one scan of the printed QR code of entry `entry_id`.
+    async fn record_scan(&self, entry_id: &str, at: DateTime<Utc>) -> Result<()>;
+    /// Scans since `since` per entry, most first (ties by id), at most `limit` entries.
+    async fn scan_counts(&self, since: DateTime<Utc>, limit: u32) -> Result<Vec<(String, u64)>>;
 }

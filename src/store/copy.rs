@@ -199,6 +199,7 @@ const TABLES: &[Table] = &[
         columns: &[("id", Int), ("name", Text), ("key_hash", Text), ("created_at", Time), ("revoked_at", Time)],
         serial_id: true,
     },
+    Table { name: "scans", columns: &[("id", Int), ("entry_id", Text), ("scanned_at", Time)], serial_id: true },
 ];
 
 /// Rows per multi-row `INSERT` (PostgreSQL takes at most 65535 parameters).

@@ -140,6 +140,27 @@ impl AnalyticsStore for PostgresStore {
     async fn dismissed_questions(&self) -> Result<Vec<String>> {
         Ok(sqlx::query_scalar("SELECT text FROM dismissed_questions").fetch_all(self.pool()).await?)
     }
+
+    async fn record_scan(&self, entry_id: &str, at: DateTime<Utc>) -> Result<()> {
+        sqlx::query("INSERT INTO scans (entry_id, scanned_at) VALUES ($1, $2)")
+            .bind(text(entry_id).into_owned())
+            .bind(at)
+            .execute(self.pool())
+            .await?;
+        Ok(())
+    }
+
+    async fn scan_counts(&self, since: DateTime<Utc>, limit: u32) -> Result<Vec<(String, u64)>> {
+        let rows = sqlx::query(
+            "SELECT entry_id, COUNT(*) AS n FROM scans WHERE scanned_at >= $1 \
+             GROUP BY entry_id ORDER BY n DESC, entry_id COLLATE \"C\" LIMIT $2",
+        )
+        .bind(since)
+        .bind(i64::from(limit))
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter().map(|r| Ok((r.try_get("entry_id")?, r.try_get::<i64, _>("n")?.max(0) as u64))).collect()
+    }
 }
 
 /// Records a request for a human (also inside a handoff transaction).

@@ -131,6 +131,27 @@ impl AnalyticsStore for SqliteStore {
         let rows = sqlx::query("SELECT text FROM dismissed_questions").fetch_all(self.pool()).await?;
         rows.iter().map(|r| Ok(r.try_get("text")?)).collect()
     }
+
+    async fn record_scan(&self, entry_id: &str, at: DateTime<Utc>) -> Result<()> {
+        sqlx::query("INSERT INTO scans (entry_id, scanned_at) VALUES (?, ?)")
+            .bind(entry_id)
+            .bind(millis(at))
+            .execute(self.pool())
+            .await?;
+        Ok(())
+    }
+
+    async fn scan_counts(&self, since: DateTime<Utc>, limit: u32) -> Result<Vec<(String, u64)>> {
+        let rows = sqlx::query(
+            "SELECT entry_id, COUNT(*) AS n FROM scans WHERE scanned_at >= ? \
+             GROUP BY entry_id ORDER BY n DESC, entry_id LIMIT ?",
+        )
+        .bind(millis(since))
+        .bind(i64::from(limit))
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter().map(|r| Ok((r.try_get("entry_id")?, r.try_get::<i64, _>("n")?.max(0) as u64))).collect()
+    }
 }
 
 /// Records a request for a human (also inside a handoff transaction).

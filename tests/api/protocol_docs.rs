@@ -29,6 +29,7 @@ fn every_protocol_example_parses() {
         "answer.delta",
         "clarify",
         "choose",
+        "open_entry",
         "no_match",
         "out_of_scope",
         "error",

@@ -108,8 +108,25 @@ pub async fn all_stories(s: &dyn Store) {
     accounts_and_keys(s).await;
     knowledge_versions(s).await;
     analytics_and_retention(s).await;
+    scans(s).await;
     odd_text(s).await;
     overlapping_publishes(s).await;
+}
+
+/// QR code scans are counted per entry, most first, within the period.
+async fn scans(s: &dyn Store) {
+    let now = Utc::now();
+    for (id, n) in [("SCAN-002", 1), ("SCAN-001", 3), ("SCAN-003", 1)] {
+        for _ in 0..n {
+            s.record_scan(id, now).await.expect("scan");
+        }
+    }
+    s.record_scan("SCAN-004", now - chrono::Duration::days(40)).await.expect("old scan");
+    let counts = s.scan_counts(now - chrono::Duration::days(30), 10).await.expect("counts");
+    let ours: Vec<(&str, u64)> =
+        counts.iter().filter(|(id, _)| id.starts_with("SCAN-")).map(|(id, n)| (id.as_str(), *n)).collect();
+    assert_eq!(ours, [("SCAN-001", 3), ("SCAN-002", 1), ("SCAN-003", 1)]);
+    assert_eq!(s.scan_counts(now - chrono::Duration::days(30), 1).await.expect("counts").len(), 1);
 }
 
 /// Text PostgreSQL cannot hold as such (NUL) is still stored, not refused.

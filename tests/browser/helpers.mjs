@@ -19,7 +19,7 @@ export const AGENT_2 = "小李";
 export const AGENT_PASSWORD = "agent-password";
 
 /** The config file of a test server; `hours: "never"` puts every moment outside business hours. */
-export function configToml({ hours = "always", clarify = false, streamDelayMs = 40, welcomeTickets = 50 } = {}) {
+export function configToml({ hours = "always", clarify = false, streamDelayMs = 40, welcomeTickets = 50, extra = "" } = {}) {
   const search = clarify ? "[search]\nanswer_threshold = 1.01\nclarify_threshold = 0.0\n" : "";
   const close = hours === "never" ? "00:00" : "24:00";
   return `${search}
@@ -37,6 +37,7 @@ welcome_tickets = ${welcomeTickets}
 days = [1, 2, 3, 4, 5, 6, 7]
 open = "00:00"
 close = "${close}"
+${extra}
 `;
 }
 

@@ -23,6 +23,9 @@ table.grid{border-collapse:collapse;margin:8px 0}table.grid th,table.grid td{bor
 .cluster{border:1px solid #d0d7de;border-radius:8px;padding:10px 14px;margin:10px 0}
 .cluster .actions button,.add-to-entry button{margin-right:8px}
 .csv{font-size:.85em;font-weight:normal;margin-left:8px}.muted{color:#57606a}.reasons{margin:0;padding-left:1.2em}
+section.page[data-page=dashboard],section.page[data-page=hot],section.page[data-page=unanswered]{padding:14px 18px}
+.tabs button[aria-selected=true]{background:#b8262b;color:#fff;text-decoration:none}
+details.terms{margin:6px 0 10px;max-width:900px}details.terms dt{font-weight:600;margin-top:4px}details.terms dd{margin:0 0 0 1.5em}
 `;
 function ensureStyle() {
   if (document.getElementById("analytics-style")) return;
@@ -32,6 +35,21 @@ function ensureStyle() {
 const pct = (x) => (x == null ? "—" : `${(x * 100).toFixed(1)}%`);
 const secs = (x) => (x == null ? "—" : x < 60 ? `${Math.round(x)} 秒` : `${(x / 60).toFixed(1)} 分`);
 const num = (x) => (x == null ? "—" : String(x));
+
+/** An entry id that opens the entry in the editor. */
+const entryLink = (id) => (id ? h("a", { href: `#/entry?id=${encodeURIComponent(id)}` }, id) : "—");
+
+/** What the dashboard's figures mean (the full definitions are in docs/analytics.md). */
+const TERMS = [
+  ["咨询问题", "机器人作答的纳税人问题（直接回答、反问或未找到答案），不含寒暄和转人工指令。"],
+  ["机器人解决率", "直接回答、未被点 👎、之后也没有转人工的问题占咨询问题的比例。"],
+  ["人工接通率", "转人工请求中被客服接入的比例；排队 P50/P90 是从请求到接入的等待时间。"],
+  ["满意率", "人工服务结束后纳税人给 4–5 星的比例。"],
+  ["扫码查看", "纳税人扫描告知书或提示牌上的条目二维码打开答复的次数。"],
+  ["统计周期", `按北京时间自然日统计；数据每分钟更新一次。`],
+];
+const terms = () => h("details", { class: "terms" }, h("summary", {}, "统计口径"),
+  h("dl", {}, TERMS.flatMap(([t, d]) => [h("dt", {}, t), h("dd", {}, d)])));
 
 function csvLink(path, label = "下载 CSV") {
   return h("a", { class: "csv", href: downloadUrl(path), download: "" }, label);
@@ -124,14 +142,15 @@ async function renderDashboard(root, ctx) {
     ["解决率", (d) => pct(d.resolution_rate)], ["👎", (d) => num(d.downvoted)], ["转人工", (d) => num(d.handoff_requests)],
     ["接通", (d) => num(d.handoffs_connected)], ["接通率", (d) => pct(d.connect_rate)],
     ["排队 P50", (d) => secs(d.wait_p50_secs)], ["排队 P90", (d) => secs(d.wait_p90_secs)]];
-  const entryCols = [["条目", (e) => e.entry_id], ["问题", (e) => e.question], ["回答次数", (e) => num(e.answers)],
+  const entryCols = [["条目", (e) => entryLink(e.entry_id)], ["问题", (e) => e.question], ["回答次数", (e) => num(e.answers)],
     ["👎", (e) => num(e.downvotes)], ["👎 率", (e) => pct(e.downvote_rate)],
     ["原因", (e) => (e.reasons.length ? h("ul", { class: "reasons" }, e.reasons.slice(0, 5).map((r) => h("li", {}, r))) : "—")]];
   const agentCols = [["客服", (a) => a.agent_id || "未知"], ["评价数", (a) => num(a.ratings)],
     ["平均星级", (a) => a.average_stars.toFixed(2)], ["满意率（4–5 星）", (a) => pct(a.csat)]];
   root.replaceChildren(
     h("h1", {}, "数据看板"),
-    h("p", { class: "muted" }, `统计于 ${data.computed_at ? new Date(data.computed_at).toLocaleString("zh-CN") : "—（首次统计尚未完成）"}；口径见 docs/analytics.md`),
+    h("p", { class: "muted" }, `统计于 ${data.computed_at ? new Date(data.computed_at).toLocaleString("zh-CN") : "—（首次统计尚未完成）"}`),
+    terms(),
     h("div", { class: "tiles" }, tiles.map(([t, v]) => h("div", { class: "tile" }, h("div", { class: "tile-value" }, v), h("div", { class: "tile-title" }, t)))),
     totals.length ? chart("每日咨询量与机器人解决率", totals, { name: "问题数", value: (d) => d.questions }, { name: "解决率", value: (d) => d.resolution_rate }) : null,
     totals.length ? chart("每日转人工与人工接通率", totals, { name: "转人工", value: (d) => d.handoff_requests }, { name: "接通率", value: (d) => d.connect_rate }) : null,
@@ -140,7 +159,9 @@ async function renderDashboard(root, ctx) {
     h("h2", {}, "👎 最多的条目 ", csvLink(`${BASE}/entries.csv`)),
     table(entryCols, f.entries, "暂无 👎"),
     h("h2", {}, "客服满意度 ", csvLink(`${BASE}/agents.csv`)),
-    table(agentCols, f.agents, "暂无评价"));
+    table(agentCols, f.agents, "暂无评价"),
+    h("h2", {}, "扫码查看（二维码一次性告知）"),
+    table([["条目", (e) => entryLink(e.entry_id)], ["问题", (e) => e.question], ["扫码次数", (e) => num(e.scans)]], f.scans || [], "暂无扫码"));
 }
 
 function renderHot(root, ctx, period = ctx.params?.period || "week") {
@@ -148,7 +169,7 @@ function renderHot(root, ctx, period = ctx.params?.period || "week") {
   root.replaceChildren(h("h1", {}, "热搜榜"), periodPicker(period, (p) => renderHot(root, ctx, p)),
     h("p", {}, csvLink(`${BASE}/hot.csv?period=${period}`)), body);
   ctx.api("GET", `${BASE}/hot?period=${period}`).then((data) => {
-    body.replaceChildren(table([["#", (r) => String(data.items.indexOf(r) + 1)], ["条目", (r) => r.id],
+    body.replaceChildren(table([["#", (r) => String(data.items.indexOf(r) + 1)], ["条目", (r) => entryLink(r.id)],
       ["问题", (r) => r.question], [`${PERIOD_WORD[period]}会话数`, (r) => num(r.count)]], data.items, "这段时间还没有回答过的问题"));
   }, (err) => failed(body, err));
 }
@@ -209,7 +230,7 @@ function renderUnanswered(root, ctx, period = ctx.params?.period || "week") {
   const body = h("div", {}, h("p", { class: "muted" }, "加载中…"));
   const reload = () => renderUnanswered(root, ctx, period);
   root.replaceChildren(h("h1", {}, "未解决问题"),
-    h("p", { class: "muted" }, "机器人没答上、只能反问、把握不足或被点 👎 的问题，按问法相近程度分组；现在已能回答的问题会自动移出。"),
+    h("p", { class: "muted" }, "机器人没答上、只能反问、把握不足或被点 👎 的问题，按问法相近程度分组。现在机器人能直接回答、且把握不低于“把握不足”界限（analytics.low_confidence）的问法会在下次统计时自动移出；仍在列表中的问法，说明答案还需补充相似问法或关键词。"),
     periodPicker(period, (p) => renderUnanswered(root, ctx, p)),
     h("p", {}, csvLink(`${BASE}/clusters.csv?period=${period}`)), body);
   ctx.api("GET", `${BASE}/clusters?period=${period}`).then((data) => {

@@ -165,6 +165,7 @@ async function renderEntry(root, ctx) {
         h("button", { type: "button", onclick: () => run(async () => { await saveDraft(); await reload(); }) }, "保存草稿"),
         h("button", { type: "button", onclick: publish }, review ? "审核并发布" : "发布"),
         h("button", { type: "button", class: "ghost", disabled: !data.draft, onclick: discard }, "放弃草稿"),
+        h("button", { type: "button", class: "ghost", disabled: !data.published, title: data.published ? null : "发布后才能生成二维码", onclick: () => ctx.navigate("qr", { add: id }) }, "二维码"),
         h("button", { type: "button", class: "ghost", onclick: () => ctx.navigate("entries") }, "返回列表")),
       review ? h("p", { class: "muted" }, "本系统要求审核：草稿须由另一位编辑审核并发布。") : null,
       error),

@@ -179,6 +179,12 @@ impl Conn {
                 Ok(a) => ((None, Some(a.message_id)), Some((a.reply, Instant::now()))),
                 Err(e) => return self.chat_error(out, e).await,
             },
+            ClientMsg::OpenEntry { entry_id, via } => {
+                match engine.open_entry(s, &entry_id, via.as_deref() == Some("qr")).await {
+                    Ok(a) => ((None, Some(a.message_id)), Some((a.reply, Instant::now()))),
+                    Err(e) => return self.chat_error(out, e).await,
+                }
+            }
             ClientMsg::Feedback { answer_id, helpful, comment } => {
                 match engine.feedback(s, answer_id, helpful, comment).await {
                     Ok(offer) => {

@@ -52,7 +52,7 @@ impl ErrorCode for FrameError {
 }
 
 /// Client message types of `/ws/chat`.
-pub const CHAT_TYPES: [&str; 10] = [
+pub const CHAT_TYPES: [&str; 11] = [
     "hello",
     "ask",
     "choose",
@@ -62,6 +62,7 @@ pub const CHAT_TYPES: [&str; 10] = [
     "leave_message",
     "ack_ticket",
     "rate",
+    "open_entry",
     "ping",
 ];
 

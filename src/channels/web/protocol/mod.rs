@@ -121,6 +121,15 @@ pub enum ClientMsg {
         /// The candidate's entry id.
         entry_id: String,
     },
+    /// Opens an entry's answer from a deep link (`/?q=VAT-007`, the widget's
+    /// `data-open`) or a printed QR code (二维码一次性告知).
+    OpenEntry {
+        /// The entry id.
+        entry_id: String,
+        /// `qr` when opened by scanning a printed code (counted), else a link.
+        #[serde(default)]
+        via: Option<String>,
+    },
     /// Was an answer helpful?
     Feedback {
         /// From `answer.end`.
