@@ -104,13 +104,15 @@ impl Analytics {
         }
         let s = &self.settings;
         let days = i64::from(s.figure_days.max(1)).max(Period::Month.days());
-        let questions = self.store.questions_since(now - Duration::days(days), s.max_questions).await?;
+        let mut questions = self.store.questions_since(now - Duration::days(days), s.max_questions).await?;
         let handoffs = self.store.handoffs_since(now - Duration::days(i64::from(s.figure_days))).await?;
         let ratings = self.store.ratings_since(now - Duration::days(i64::from(s.figure_days))).await?;
         let open = self.store.open_tickets().await?;
         let dismissed: HashSet<String> = self.store.dismissed_questions().await?.into_iter().collect();
         let figure_since = now - Duration::days(i64::from(s.figure_days));
-        let recent: Vec<AskedQuestion> = questions.iter().filter(|q| q.asked_at >= figure_since).cloned().collect();
+        // Newest first, so the figures' period is a prefix (no copy of it).
+        questions.sort_by(|a, b| b.asked_at.cmp(&a.asked_at));
+        let recent = &questions[..questions.partition_point(|q| q.asked_at >= figure_since)];
         let title = |id: &str| snap.entries.iter().find(|e| e.id.as_str() == id).map(|e| e.question.clone());
         let scans = self
             .store
@@ -120,8 +122,8 @@ impl Analytics {
             .map(|(entry_id, scans)| EntryScans { question: title(&entry_id).unwrap_or_default(), entry_id, scans })
             .collect();
         let figures = Figures {
-            days: figures::days(&recent, &handoffs),
-            entries: figures::entries(&recent, title),
+            days: figures::days(recent, &handoffs),
+            entries: figures::entries(recent, title),
             agents: figures::agents(&ratings),
             tickets: figures::tickets(&open, now, s.ticket_overdue_hours),
             scans,

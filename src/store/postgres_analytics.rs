@@ -2,6 +2,8 @@
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use futures_util::TryStreamExt;
+use sqlx::postgres::PgRow;
 use sqlx::{PgExecutor, Row};
 
 use super::analytics::{AnalyticsStore, AskedQuestion, HandoffRecord, RatingRecord, outcome};
@@ -56,25 +58,13 @@ impl AnalyticsStore for PostgresStore {
     }
 
     async fn questions_since(&self, since: DateTime<Utc>, limit: u32) -> Result<Vec<AskedQuestion>> {
-        let rows = sqlx::query(QUESTIONS).bind(since).bind(i64::from(limit)).fetch_all(self.pool()).await?;
-        rows.iter()
-            .map(|r| {
-                Ok(AskedQuestion {
-                    message_id: r.int("id")?,
-                    conversation_id: r.text("conversation_id")?,
-                    visitor: r.text("visitor")?,
-                    channel: r.text("channel")?,
-                    text: r.text("text")?,
-                    asked_at: r.at("created_at")?,
-                    decision: r.text("decision")?,
-                    entry_id: r.opt_text("entry_id")?,
-                    confidence: r.opt_float("confidence")?.map(|c| c as f32),
-                    downvoted: r.flag("downvoted")?,
-                    comment: r.opt_text("comment")?,
-                    handed_off: r.flag("handed_off")?,
-                })
-            })
-            .collect()
+        // Row by row, as on SQLite: a recount reads up to `analytics.max_questions`.
+        let mut rows = sqlx::query(QUESTIONS).bind(since).bind(i64::from(limit)).fetch(self.pool());
+        let mut out = Vec::new();
+        while let Some(r) = rows.try_next().await? {
+            out.push(asked(&r)?);
+        }
+        Ok(out)
     }
 
     async fn handoff_requested(&self, conversation: &SessionId, at: DateTime<Utc>, outcome: &str) -> Result<()> {
@@ -161,6 +151,24 @@ impl AnalyticsStore for PostgresStore {
         .await?;
         rows.iter().map(|r| Ok((r.try_get("entry_id")?, r.try_get::<i64, _>("n")?.max(0) as u64))).collect()
     }
+}
+
+/// One row of [`QUESTIONS`].
+fn asked(r: &PgRow) -> Result<AskedQuestion> {
+    Ok(AskedQuestion {
+        message_id: r.int("id")?,
+        conversation_id: r.text("conversation_id")?,
+        visitor: r.text("visitor")?,
+        channel: r.text("channel")?,
+        text: r.text("text")?,
+        asked_at: r.at("created_at")?,
+        decision: r.text("decision")?,
+        entry_id: r.opt_text("entry_id")?,
+        confidence: r.opt_float("confidence")?.map(|c| c as f32),
+        downvoted: r.flag("downvoted")?,
+        comment: r.opt_text("comment")?,
+        handed_off: r.flag("handed_off")?,
+    })
 }
 
 /// Records a request for a human (also inside a handoff transaction).

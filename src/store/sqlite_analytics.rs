@@ -2,6 +2,8 @@
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use futures_util::TryStreamExt;
+use sqlx::sqlite::SqliteRow;
 use sqlx::{Row, SqliteExecutor};
 
 use super::analytics::{AnalyticsStore, AskedQuestion, HandoffRecord, RatingRecord, outcome};
@@ -43,25 +45,14 @@ impl AnalyticsStore for SqliteStore {
     }
 
     async fn questions_since(&self, since: DateTime<Utc>, limit: u32) -> Result<Vec<AskedQuestion>> {
-        let rows = sqlx::query(QUESTIONS).bind(millis(since)).bind(i64::from(limit)).fetch_all(self.pool()).await?;
-        rows.iter()
-            .map(|r| {
-                Ok(AskedQuestion {
-                    message_id: r.try_get("id")?,
-                    conversation_id: r.try_get("conversation_id")?,
-                    visitor: r.try_get("visitor")?,
-                    channel: r.try_get("channel")?,
-                    text: r.try_get("text")?,
-                    asked_at: time(r.try_get("created_at")?),
-                    decision: r.try_get("decision")?,
-                    entry_id: r.try_get("entry_id")?,
-                    confidence: r.try_get::<Option<f64>, _>("confidence")?.map(|c| c as f32),
-                    downvoted: r.try_get::<i64, _>("downvoted")? != 0,
-                    comment: r.try_get("comment")?,
-                    handed_off: r.try_get::<i64, _>("handed_off")? != 0,
-                })
-            })
-            .collect()
+        // Row by row: a recount reads up to `analytics.max_questions` of them,
+        // and holding every raw row besides the decoded ones doubled its peak.
+        let mut rows = sqlx::query(QUESTIONS).bind(millis(since)).bind(i64::from(limit)).fetch(self.pool());
+        let mut out = Vec::new();
+        while let Some(r) = rows.try_next().await? {
+            out.push(asked(&r)?);
+        }
+        Ok(out)
     }
 
     async fn handoff_requested(&self, conversation: &SessionId, at: DateTime<Utc>, outcome: &str) -> Result<()> {
@@ -152,6 +143,24 @@ impl AnalyticsStore for SqliteStore {
         .await?;
         rows.iter().map(|r| Ok((r.try_get("entry_id")?, r.try_get::<i64, _>("n")?.max(0) as u64))).collect()
     }
+}
+
+/// One row of [`QUESTIONS`].
+fn asked(r: &SqliteRow) -> Result<AskedQuestion> {
+    Ok(AskedQuestion {
+        message_id: r.try_get("id")?,
+        conversation_id: r.try_get("conversation_id")?,
+        visitor: r.try_get("visitor")?,
+        channel: r.try_get("channel")?,
+        text: r.try_get("text")?,
+        asked_at: time(r.try_get("created_at")?),
+        decision: r.try_get("decision")?,
+        entry_id: r.try_get("entry_id")?,
+        confidence: r.try_get::<Option<f64>, _>("confidence")?.map(|c| c as f32),
+        downvoted: r.try_get::<i64, _>("downvoted")? != 0,
+        comment: r.try_get("comment")?,
+        handed_off: r.try_get::<i64, _>("handed_off")? != 0,
+    })
 }
 
 /// Records a request for a human (also inside a handoff transaction).
