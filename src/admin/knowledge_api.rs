@@ -213,30 +213,50 @@ async fn discard(State(s): State<AdminState>, who: Principal, Path(id): Path<Str
     Ok(Json(json!({"discarded": true})))
 }
 
+/// `{"question"}` for one, or `{"questions": [...]}` for several (a cluster's
+/// wordings) against one build of the draft index.
 #[derive(Debug, Deserialize)]
 struct Try {
-    question: String,
+    #[serde(default)]
+    question: Option<String>,
+    #[serde(default)]
+    questions: Vec<String>,
 }
+
+/// Most wordings tried at once.
+const MAX_TRIED: usize = 50;
 
 async fn try_question(
     State(s): State<AdminState>,
-    JsonBody(Try { question }): JsonBody<Try>,
+    JsonBody(Try { question, questions }): JsonBody<Try>,
 ) -> Result<Json<Value>, ApiError> {
-    if question.trim().is_empty() {
+    let single = question.is_some() && questions.is_empty();
+    let asked: Vec<String> = question.into_iter().chain(questions).map(|q| q.trim().to_owned()).collect();
+    if asked.is_empty() || asked.iter().any(String::is_empty) {
         return Err(ApiError::new(Code::EmptyText, "请输入要试问的问题"));
     }
-    let (outcome, drafted) = s.knowledge.try_question(&question).await?;
-    let decision = outcome.decision.kind();
-    let candidates: Vec<Value> = outcome
-        .ranked
-        .iter()
-        .map(|c| {
-            let id = c.entry.id.as_str();
-            json!({"id": id, "question": c.entry.question, "confidence": c.confidence,
-                   "draft": drafted.iter().any(|d| d == id)})
-        })
-        .collect();
-    Ok(Json(json!({"decision": decision, "candidates": candidates})))
+    if asked.len() > MAX_TRIED {
+        return Err(ApiError::new(Code::InvalidMessage, format!("一次最多试问 {MAX_TRIED} 个问法")));
+    }
+    let (outcomes, drafted) = s.knowledge.try_questions(&asked).await?;
+    let view = |outcome: &crate::search::Outcome| {
+        let candidates: Vec<Value> = outcome
+            .ranked
+            .iter()
+            .map(|c| {
+                let id = c.entry.id.as_str();
+                json!({"id": id, "question": c.entry.question, "confidence": c.confidence,
+                       "draft": drafted.iter().any(|d| d == id)})
+            })
+            .collect();
+        json!({"decision": outcome.decision.kind(), "candidates": candidates})
+    };
+    if single {
+        return Ok(Json(view(&outcomes[0])));
+    }
+    let results: Vec<Value> =
+        asked.iter().zip(&outcomes).map(|(q, o)| json!({"question": q, "result": view(o)})).collect();
+    Ok(Json(json!({"results": results})))
 }
 
 async fn expiring(State(s): State<AdminState>, q: ListParam) -> Result<Json<Value>, ApiError> {

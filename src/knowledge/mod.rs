@@ -270,16 +270,20 @@ impl Knowledge {
         })
     }
 
-    /// Matches `question` against the published base with every draft applied; returns
-    /// the outcome and the ids of drafted entries.
-    pub async fn try_question(&self, question: &str) -> Result<(Outcome, Vec<String>)> {
+    /// Matches `questions` against the published base with every draft applied
+    /// (one index built for all of them); returns the outcomes in order and the
+    /// ids of drafted entries.
+    pub async fn try_questions(&self, questions: &[String]) -> Result<(Vec<Outcome>, Vec<String>)> {
         let current = self.current().await?;
         let drafted: Vec<String> = current.drafts.keys().cloned().collect();
         let kb = current.base_with(current.drafts.values().map(|d| &d.entry));
         let snapshot = Self::build(kb).await?;
         let searcher = Searcher::new(snapshot, self.searcher.settings().clone());
-        let outcome = searcher.ask(question).map_err(|e| KnowledgeError::Index(e.to_string()))?;
-        Ok((outcome, drafted))
+        let outcomes = questions
+            .iter()
+            .map(|q| searcher.ask(q).map_err(|e| KnowledgeError::Index(e.to_string())))
+            .collect::<Result<Vec<_>>>()?;
+        Ok((outcomes, drafted))
     }
 
     /// Publishes a new text of a word list (synonyms or dictionary); returns the version.

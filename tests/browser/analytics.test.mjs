@@ -55,6 +55,30 @@ test("unanswered questions with markup show as text in a cluster; dashboard and 
     assert.match(await big.innerText(), /3 人问到/);
     await shot(page, "analytics-unanswered");
 
+    // 加入已有条目: nothing is preselected; only the picked wording goes into the draft,
+    // and 试一试 shows where each picked wording lands against the draft.
+    await big.getByRole("button", { name: "加入已有条目" }).click();
+    await big.getByRole("searchbox", { name: "搜索条目" }).fill("个人所得税");
+    await big.getByRole("button", { name: "搜索", exact: true }).click();
+    const target = big.locator("ul.picker li button").first();
+    const entryId = (await target.innerText()).split(" ")[0];
+    await target.click();
+    const boxes = big.locator("fieldset.wordings input[type=checkbox]");
+    assert.ok((await boxes.count()) >= 2, "every wording is offered");
+    for (const b of await boxes.all()) assert.equal(await b.isChecked(), false);
+    const go = big.getByRole("button", { name: "加入草稿并试一试" });
+    assert.equal(await go.isDisabled(), true);
+    const plainBox = big.locator("label.wording", { hasText: PLAIN }).locator("input");
+    await plainBox.check();
+    await go.click();
+    await big.locator("ul.tried li").first().waitFor();
+    assert.equal(await big.locator("ul.tried li").count(), 1);
+    assert.match(await big.locator("ul.tried li").innerText(), new RegExp(PLAIN));
+    const draft = await page.evaluate(async (id) => (await (await fetch(`/api/admin/entries/${id}`)).json()).draft, entryId);
+    assert.ok(draft.similar.includes(PLAIN), JSON.stringify(draft.similar));
+    assert.ok(!draft.similar.some((q) => q.includes("<script>")), "unpicked wordings stay out of the draft");
+    await shot(page, "analytics-cluster-wordings");
+
     await page.goto(server.url + "/console/#/dashboard");
     await page.locator("svg.chart").first().waitFor();
     assert.match(await page.locator("section.page").innerText(), /咨询问题/);

@@ -22,6 +22,8 @@ table.grid{border-collapse:collapse;margin:8px 0}table.grid th,table.grid td{bor
 .tabs button[aria-selected=true]{font-weight:600;text-decoration:underline}
 .cluster{border:1px solid #d0d7de;border-radius:8px;padding:10px 14px;margin:10px 0}
 .cluster .actions button,.add-to-entry button{margin-right:8px}
+.wordings{border:1px solid #d0d7de;border-radius:6px;margin:8px 0;padding:6px 10px}.wording{display:block;margin:2px 0}
+.tried{padding-left:1.2em}.tried .hit{color:#1e5b26}.tried .miss{color:#b8262b}
 .csv{font-size:.85em;font-weight:normal;margin-left:8px}.muted{color:#57606a}.reasons{margin:0;padding-left:1.2em}
 section.page[data-page=dashboard],section.page[data-page=hot],section.page[data-page=unanswered]{padding:14px 18px}
 .tabs button[aria-selected=true]{background:#b8262b;color:#fff;text-decoration:none}
@@ -174,7 +176,11 @@ function renderHot(root, ctx, period = ctx.params?.period || "week") {
   }, (err) => failed(body, err));
 }
 
-/** "加入已有条目": search entries, append the cluster's questions as similar questions, offer to publish. */
+/**
+ * "加入已有条目": search entries, pick which of the cluster's wordings to add
+ * (none preselected: a wrong paraphrase would be answered with this entry),
+ * add them to the entry's draft, 试一试 each against the draft, then publish.
+ */
 function addToEntry(card, ctx, cluster) {
   const results = h("ul", { class: "picker" });
   const input = h("input", { type: "search", placeholder: "搜索条目（问题或编号）", value: cluster.label, "aria-label": "搜索条目" });
@@ -183,21 +189,41 @@ function addToEntry(card, ctx, cluster) {
       const data = await ctx.api("GET", `/api/admin/entries?q=${encodeURIComponent(input.value.trim())}`);
       const list = Array.isArray(data) ? data : data.entries || data.items || [];
       results.replaceChildren(...list.slice(0, 10).map((e) => h("li", {},
-        h("button", { type: "button", onclick: () => add(e) }, `${e.id} ${e.question || ""}`))));
+        h("button", { type: "button", onclick: () => choose(e) }, `${e.id} ${e.question || ""}`))));
       if (!list.length) results.replaceChildren(h("li", { class: "empty" }, "没有找到条目"));
     } catch (err) { toast(err.message); }
   };
-  const add = async (e) => {
+  const choose = (e) => {
+    const boxes = cluster.questions.map((q) => h("input", { type: "checkbox", value: q }));
+    const chosen = () => boxes.filter((b) => b.checked).map((b) => b.value);
+    const go = h("button", { type: "button", disabled: true }, "加入草稿并试一试");
+    const group = h("fieldset", { class: "wordings" },
+      h("legend", {}, `选择要加入条目 ${e.id}「${e.question || ""}」的问法（只选意思相同的）`),
+      cluster.questions.map((q, i) => h("label", { class: "wording" }, boxes[i], " ", q)));
+    group.onchange = () => { go.disabled = !chosen().length; };
+    go.onclick = () => addAndTry(e, chosen());
+    box.replaceChildren(group, go, h("button", { type: "button", class: "ghost", onclick: () => { box.remove(); addToEntry(card, ctx, cluster); } }, "换一个条目"));
+  };
+  const addAndTry = async (e, questions) => {
     try {
-      await ctx.api("POST", `/api/admin/entries/${encodeURIComponent(e.id)}/similar`, { questions: cluster.questions });
-      box.replaceChildren(h("p", {}, `已把 ${cluster.questions.length} 个问法加入条目 ${e.id} 的草稿。`),
+      await ctx.api("POST", `/api/admin/entries/${encodeURIComponent(e.id)}/similar`, { questions });
+      const { results: tried } = await ctx.api("POST", "/api/admin/try", { questions });
+      const hits = tried.filter((t) => t.result.candidates[0]?.id === e.id).length;
+      box.replaceChildren(
+        h("p", {}, `已把 ${questions.length} 个问法加入条目 ${e.id} 的草稿。试一试（按草稿）：${hits}/${tried.length} 个问法首选该条目。`),
+        h("ul", { class: "tried" }, tried.map((t) => {
+          const top = t.result.candidates[0];
+          const ok = top && top.id === e.id;
+          return h("li", { class: ok ? "hit" : "miss" }, ok ? "✔ " : "✘ ", t.question, " → ",
+            top ? `${top.id}（${(top.confidence * 100).toFixed(0)}%，${DECISION_WORD[t.result.decision] || t.result.decision}）` : "无候选");
+        })),
         h("button", { type: "button", onclick: async () => {
           try {
             await ctx.api("POST", `/api/admin/entries/${encodeURIComponent(e.id)}/publish`);
             toast("已发布；下次统计时这些问题会从未解决列表中消失");
           } catch (err) { toast(err.message); }
-        } }, "立即发布"),
-        h("button", { type: "button", onclick: () => ctx.navigate("entry", { id: e.id }) }, "打开条目"));
+        } }, "发布"),
+        h("button", { type: "button", class: "ghost", onclick: () => ctx.navigate("entry", { id: e.id }) }, "打开条目（可删改问法）"));
     } catch (err) { toast(err.message); }
   };
   const box = h("div", { class: "add-to-entry" },
@@ -205,6 +231,8 @@ function addToEntry(card, ctx, cluster) {
   card.append(box);
   search();
 }
+
+const DECISION_WORD = { answer: "直接回答", clarify: "反问", no_match: "未找到", out_of_scope: "非涉税" };
 
 function clusterCard(ctx, cluster, period, reload) {
   const card = h("article", { class: "cluster", "data-cluster": cluster.id },
