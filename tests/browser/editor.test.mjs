@@ -231,11 +231,16 @@ describe("editor console", () => {
     await rows.first().waitFor();
     await page.getByRole("button", { name: "添加词" }).click();
     await rows.first().getByLabel("词", { exact: true }).fill("测试专用词");
-    await rows.first().getByLabel("词性").fill("n");
+    // A new word comes with the usual weight and kind; the kind is picked by name.
+    assert.equal(await rows.first().getByLabel("词频").inputValue(), "3000");
+    assert.equal(await rows.first().getByLabel("词性").inputValue(), "nz");
+    await rows.first().getByLabel("词性").selectOption({ label: "普通名词" });
     await saveList(page);
     await page.getByLabel("查找词").fill("测试专用词");
     await page.locator("table.dictionary tbody tr:not([hidden])").first().waitFor();
     assert.equal(await page.locator("table.dictionary tbody tr:not([hidden])").count(), 1);
+    const saved = await page.evaluate(async () => (await (await fetch("/api/admin/dictionary")).json()).words.find((w) => w.word === "测试专用词"));
+    assert.deepEqual(saved, { word: "测试专用词", freq: 3000, tag: "n" });
     assert.deepEqual(page.errors, []);
     await context.close();
   });

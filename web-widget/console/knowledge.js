@@ -121,12 +121,22 @@ function renderSynonyms(root, ctx) {
   });
 }
 
+/** Word kinds an editor picks from (jieba tags underneath);税务术语 is what most entries are. */
+const WORD_KINDS = [["nz", "税务术语（专有名词）"], ["n", "普通名词"], ["v", "动词"], ["vn", "动名词"], ["nt", "机构名"], ["", "不指定"]];
+/** A new word's weight: the shipped dictionary's usual value for a tax term. */
+const DEFAULT_FREQ = 3000;
+
 function renderDictionary(root, ctx) {
   const body = h("tbody");
-  const row = (w = { word: "", freq: null, tag: null }) => h("tr", null,
+  const kindSelect = (tag) => {
+    const known = WORD_KINDS.some(([v]) => v === (tag || ""));
+    return h("select", { name: "tag", "aria-label": "词性" },
+      (known ? WORD_KINDS : [[tag, tag], ...WORD_KINDS]).map(([v, t]) => h("option", { value: v, selected: v === (tag || "") }, t)));
+  };
+  const row = (w = { word: "", freq: DEFAULT_FREQ, tag: "nz" }) => h("tr", null,
     h("td", null, h("input", { name: "word", value: w.word, "aria-label": "词" })),
-    h("td", null, h("input", { name: "freq", type: "number", min: "1", value: w.freq == null ? "" : String(w.freq), "aria-label": "词频" })),
-    h("td", null, h("input", { name: "tag", value: w.tag || "", "aria-label": "词性", size: "4" })),
+    h("td", null, h("input", { name: "freq", type: "number", min: "1", value: w.freq == null ? "" : String(w.freq), "aria-label": "词频", placeholder: "自动" })),
+    h("td", null, kindSelect(w.tag)),
     h("td", null, h("button", { type: "button", class: "ghost", onclick: (e) => e.target.closest("tr").remove() }, "删除")));
   const find = h("input", { type: "search", placeholder: "查找词", "aria-label": "查找词" });
   find.addEventListener("input", () => {
@@ -135,14 +145,14 @@ function renderDictionary(root, ctx) {
   });
   const add = h("button", { type: "button", class: "ghost", onclick: () => { const r = row(); body.prepend(r); r.querySelector("input").focus(); } }, "添加词");
   const editor = h("div", null, h("div", { class: "actions" }, find, add),
-    h("table", { "aria-label": "词典", class: "dictionary" }, h("thead", null, h("tr", null, ["词", "词频", "词性", ""].map((t) => h("th", null, t)))), body));
+    h("table", { "aria-label": "词典", class: "dictionary" }, h("thead", null, h("tr", null, ["词", "分词权重（词频）", "词的类别", ""].map((t) => h("th", null, t)))), body));
   listPage(root, ctx, {
     title: "词典", path: "/api/admin/dictionary", editor,
-    hint: "分词用的税务词典：词频可空（由分词器估计），词性如 n、v、nz。",
+    hint: `分词用的税务词典：新词默认权重 ${DEFAULT_FREQ}、类别“税务术语”，一般无需改动；权重越大，这个词越不容易被切开（可留空由分词器估计）。`,
     fill: (d) => body.replaceChildren(...d.words.map(row)),
     collect: () => ({
       words: [...body.rows].map((tr) => {
-        const v = (n) => tr.querySelector(`input[name=${n}]`).value.trim();
+        const v = (n) => tr.querySelector(`[name=${n}]`).value.trim();
         return { word: v("word"), freq: v("freq") ? Number(v("freq")) : null, tag: v("tag") || null };
       }).filter((w) => w.word || w.tag || w.freq != null),
     }),
