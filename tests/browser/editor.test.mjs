@@ -215,32 +215,47 @@ describe("editor console", () => {
   test("synonyms and dictionary pages load and save", async () => {
     const { context, page } = await editorPage();
     await page.goto(server.url + "/console/#/synonyms");
-    const groups = page.getByLabel("同义词组");
     await page.locator("h1", { hasText: "当前版本" }).waitFor();
-    const before = await groups.inputValue();
-    assert.ok(before.split("\n").length > 10);
-    await groups.fill(before + "\n测试标准词 打发票测试");
+    const rows = page.locator("table.synonyms tbody tr");
+    await rows.first().waitFor();
+    const before = await rows.count();
+    assert.ok(before > 10, `${before} groups`);
+    // A group is a standard word and its synonyms, edited as a row.
+    await page.getByRole("button", { name: "添加同义词组" }).click();
+    await rows.first().getByLabel("标准词").fill("测试标准词");
+    await rows.first().getByLabel("同义词（空格分隔）").fill("打发票测试 开票测试");
     await saveList(page);
-    assert.ok((await groups.inputValue()).includes("打发票测试"));
-    await groups.fill(before + "\n孤单");
+    assert.equal(await rows.count(), before + 1);
+    await page.getByLabel("查找同义词").fill("打发票测试");
+    const shown = page.locator("table.synonyms tbody tr:not([hidden])");
+    assert.equal(await shown.count(), 1);
+    assert.equal(await shown.getByLabel("标准词").inputValue(), "测试标准词");
+    const saved = await page.evaluate(async () => (await (await fetch("/api/admin/synonyms")).json()).groups);
+    assert.ok(saved.some((g) => g.join(" ") === "测试标准词 打发票测试 开票测试"), "stored canonical first");
+    // 试一试 on the same page.
+    await page.locator(".panel h2", { hasText: "试一试" }).waitFor();
+    // A group of one word is refused with the server's message.
+    await page.getByLabel("查找同义词").fill("");
+    await page.getByRole("button", { name: "添加同义词组" }).click();
+    await rows.first().getByLabel("标准词").fill("孤单");
     await page.getByRole("button", { name: "保存并发布" }).click();
     await page.locator(".page .error", { hasText: "至少要有两个" }).waitFor();
 
     await page.goto(server.url + "/console/#/dictionary");
-    const rows = page.locator("table.dictionary tbody tr");
-    await rows.first().waitFor();
+    const words = page.locator("table.dictionary tbody tr");
+    await words.first().waitFor();
     await page.getByRole("button", { name: "添加词" }).click();
-    await rows.first().getByLabel("词", { exact: true }).fill("测试专用词");
+    await words.first().getByLabel("词", { exact: true }).fill("测试专用词");
     // A new word comes with the usual weight and kind; the kind is picked by name.
-    assert.equal(await rows.first().getByLabel("词频").inputValue(), "3000");
-    assert.equal(await rows.first().getByLabel("词性").inputValue(), "nz");
-    await rows.first().getByLabel("词性").selectOption({ label: "普通名词" });
+    assert.equal(await words.first().getByLabel("词频").inputValue(), "3000");
+    assert.equal(await words.first().getByLabel("词性").inputValue(), "nz");
+    await words.first().getByLabel("词性").selectOption({ label: "普通名词" });
     await saveList(page);
     await page.getByLabel("查找词").fill("测试专用词");
     await page.locator("table.dictionary tbody tr:not([hidden])").first().waitFor();
     assert.equal(await page.locator("table.dictionary tbody tr:not([hidden])").count(), 1);
-    const saved = await page.evaluate(async () => (await (await fetch("/api/admin/dictionary")).json()).words.find((w) => w.word === "测试专用词"));
-    assert.deepEqual(saved, { word: "测试专用词", freq: 3000, tag: "n" });
+    const savedWord = await page.evaluate(async () => (await (await fetch("/api/admin/dictionary")).json()).words.find((w) => w.word === "测试专用词"));
+    assert.deepEqual(savedWord, { word: "测试专用词", freq: 3000, tag: "n" });
     assert.deepEqual(page.errors, []);
     await context.close();
   });

@@ -111,14 +111,38 @@ function listPage(root, ctx, { title, path, hint, editor, fill, collect }) {
   load();
 }
 
+/**
+ * Synonym groups as rows: the standard word (标准词, what the others are
+ * searched as) and its synonyms; a filter, 添加同义词组, and 试一试 under it
+ * to see how a question is matched once the groups are published.
+ */
 function renderSynonyms(root, ctx) {
-  const text = h("textarea", { class: "word-list", rows: "24", "aria-label": "同义词组", spellcheck: "false" });
-  listPage(root, ctx, {
-    title: "同义词", path: "/api/admin/synonyms", editor: text,
-    hint: "每行一组，词之间用空格分隔，第一个词是标准词（检索时其余词都换成它）。",
-    fill: (d) => { text.value = d.groups.map((g) => g.join(" ")).join("\n"); },
-    collect: () => ({ groups: text.value.split("\n").map((l) => l.trim().split(/\s+/).filter(Boolean)).filter((g) => g.length) }),
+  const body = h("tbody");
+  const row = (g = []) => h("tr", null,
+    h("td", null, h("input", { name: "canonical", value: g[0] || "", "aria-label": "标准词", size: "10" })),
+    h("td", null, h("input", { name: "others", value: g.slice(1).join(" "), "aria-label": "同义词（空格分隔）", style: "width:100%" })),
+    h("td", null, h("button", { type: "button", class: "ghost", onclick: (e) => e.target.closest("tr").remove() }, "删除")));
+  const find = h("input", { type: "search", placeholder: "查找词", "aria-label": "查找同义词" });
+  find.addEventListener("input", () => {
+    const t = find.value.trim();
+    for (const tr of body.rows) tr.hidden = !!t && ![...tr.querySelectorAll("input")].some((i) => i.value.includes(t));
   });
+  const add = h("button", { type: "button", class: "ghost", onclick: () => { const r = row(); body.prepend(r); r.querySelector("input").focus(); } }, "添加同义词组");
+  const editor = h("div", null, h("div", { class: "actions" }, find, add),
+    h("table", { "aria-label": "同义词组", class: "synonyms" },
+      h("thead", null, h("tr", null, ["标准词", "同义词（空格分隔）", ""].map((t) => h("th", null, t)))), body));
+  listPage(root, ctx, {
+    title: "同义词", path: "/api/admin/synonyms", editor,
+    hint: "每组一个标准词和它的同义词：纳税人用同义词提问时，检索按标准词查找（如 个税 → 个人所得税）。保存后可在下方“试一试”中验证。",
+    fill: (d) => body.replaceChildren(...d.groups.map(row)),
+    collect: () => ({
+      groups: [...body.rows].map((tr) => {
+        const words = [tr.querySelector("[name=canonical]").value.trim(), ...tr.querySelector("[name=others]").value.trim().split(/\s+/)];
+        return words.filter(Boolean);
+      }).filter((g) => g.length),
+    }),
+  });
+  root.append(h("div", { class: "panel" }, h("h2", null, "试一试"), tryBox(ctx, "")));
 }
 
 /** Word kinds an editor picks from (jieba tags underneath);税务术语 is what most entries are. */
