@@ -351,7 +351,24 @@ async fn export(State(s): State<AdminState>) -> Result<Response, ApiError> {
     Ok(([(header::CONTENT_TYPE, ct), (header::CONTENT_DISPOSITION, disposition)], bytes).into_response())
 }
 
-async fn import(State(s): State<AdminState>, who: Principal, body: Bytes) -> Result<Json<Value>, ApiError> {
+/// `?mode=` of an import: `publish` (default: everything live at once),
+/// `preview` (what would change, nothing written) or `drafts` (added and
+/// changed entries become drafts to review and publish one by one).
+#[derive(Debug, Default, Deserialize)]
+struct ImportQuery {
+    mode: Option<String>,
+}
+
+async fn import(
+    State(s): State<AdminState>,
+    who: Principal,
+    Query(q): Query<ImportQuery>,
+    body: Bytes,
+) -> Result<Json<Value>, ApiError> {
+    let mode = q.mode.unwrap_or_else(|| "publish".into());
+    if !matches!(mode.as_str(), "publish" | "preview" | "drafts") {
+        return Err(ApiError::bad_query(format!("未知的导入方式 {mode}（可用 publish、preview、drafts）")));
+    }
     let limits = s.import.clone();
     let kb = tokio::task::spawn_blocking(move || kb::from_xlsx(&body, &limits))
         .await
@@ -367,7 +384,17 @@ async fn import(State(s): State<AdminState>, who: Principal, body: Bytes) -> Res
             ),
             other => ApiError::from(other),
         })?;
-    let counts = s.knowledge.import(kb, &who.name).await?;
-    audit::record(&s, &who, "kb.import", "xlsx", json!(counts)).await?;
-    Ok(Json(json!(counts)))
+    match mode.as_str() {
+        "preview" => Ok(Json(json!(s.knowledge.import_preview(&kb).await?))),
+        "drafts" => {
+            let counts = s.knowledge.import_into_drafts(&kb, &who.name).await?;
+            audit::record(&s, &who, "kb.import", "xlsx", json!({"drafts": counts})).await?;
+            Ok(Json(json!(counts)))
+        }
+        _ => {
+            let counts = s.knowledge.import(kb, &who.name).await?;
+            audit::record(&s, &who, "kb.import", "xlsx", json!(counts)).await?;
+            Ok(Json(json!(counts)))
+        }
+    }
 }

@@ -79,6 +79,30 @@ pub struct ImportCounts {
     pub unchanged: usize,
 }
 
+/// One entry of an import preview.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PreviewEntry {
+    /// The entry id.
+    pub id: String,
+    /// Its question as imported.
+    pub question: String,
+    /// `added`, `changed` or `unchanged`.
+    pub status: &'static str,
+    /// What differs (`新建`, `修改：answer、similar`, `无变化`).
+    pub summary: String,
+}
+
+/// What an import would change.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ImportPreview {
+    /// The counts the import would report.
+    pub counts: ImportCounts,
+    /// Every imported entry, in the workbook's order.
+    pub entries: Vec<PreviewEntry>,
+    /// Word lists (`synonyms`, `dictionary`…) that differ from the published ones.
+    pub lists: Vec<&'static str>,
+}
+
 /// An imported entry that differs from the published one: the published version
 /// (`None` when the entry is new) and the imported one.
 pub type ImportChange<'a> = (Option<&'a Entry>, &'a Entry);
@@ -325,6 +349,57 @@ impl Knowledge {
             current.published.insert(e.id.to_string(), e);
         }
         self.publish_rows(rows, actor, current).await?;
+        Ok(counts)
+    }
+
+    /// What importing `kb` would change, without changing anything: every
+    /// entry with `added`, `changed` (and which fields) or `unchanged`, and the
+    /// word lists that differ. Duplicates are refused as the import would.
+    pub async fn import_preview(&self, kb: &KnowledgeBase) -> Result<ImportPreview> {
+        let current = self.current().await?;
+        let dup = kb::duplicate_problems(&current.base_with(&kb.entries).entries);
+        if let Some(first) = dup.first() {
+            return Err(KnowledgeError::Import(first.clone()));
+        }
+        let (counts, _) = import_changes(&current.published, &kb.entries);
+        let entries = kb
+            .entries
+            .iter()
+            .map(|e| {
+                let old = current.published.get(e.id.as_str());
+                let status = match old {
+                    None => "added",
+                    Some(o) if o == e => "unchanged",
+                    Some(_) => "changed",
+                };
+                PreviewEntry { id: e.id.to_string(), question: e.question.clone(), status, summary: base::summary(old, e) }
+            })
+            .collect();
+        let lists = base::list_rows(&kb.lexicon, "导入")
+            .into_iter()
+            .filter(|l| current.list(l.kind) != l.content)
+            .map(|l| l.kind.as_str())
+            .collect();
+        Ok(ImportPreview { counts, entries, lists })
+    }
+
+    /// Imports the added and changed entries of `kb` as drafts of `author`
+    /// (each reviewed and published on its own); word lists are left alone.
+    pub async fn import_into_drafts(&self, kb: &KnowledgeBase, author: &str) -> Result<ImportCounts> {
+        let current = self.current().await?;
+        let (counts, changes) = import_changes(&current.published, &kb.entries);
+        let dup = kb::duplicate_problems(&current.base_with(&kb.entries).entries);
+        if let Some(first) = dup.first() {
+            return Err(KnowledgeError::Import(first.clone()));
+        }
+        // Every entry is checked before the first draft is written.
+        for (_, e) in &changes {
+            Self::validate(&current, e)?;
+        }
+        for (old, e) in changes {
+            let row = base::entry_row(e, base::summary(old, e))?;
+            self.store.knowledge_save_draft(&row, author).await?;
+        }
         Ok(counts)
     }
 

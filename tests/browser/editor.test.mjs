@@ -7,8 +7,11 @@
 // same Markdown renders identically in the console and in the widget.
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
-import { AGENT_1, AGENT_PASSWORD, launchBrowser, newContext, openWidget, shot, startServer, widgetAsk } from "./helpers.mjs";
+import { execFileSync } from "node:child_process";
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { AGENT_1, AGENT_PASSWORD, BIN, ROOT, launchBrowser, newContext, openWidget, shot, startServer, widgetAsk } from "./helpers.mjs";
 import { addUser, signIn } from "./admin-helpers.mjs";
 
 const EDITOR = "编辑小张";
@@ -196,12 +199,34 @@ describe("editor console", () => {
     const file = await download.path();
     assert.equal(readFileSync(file).subarray(0, 2).toString(), "PK", "an .xlsx (zip) file");
 
+    // The import is previewed first: nothing differs, so there is nothing to import.
     await page.getByLabel("选择要导入的 Excel 文件").setInputFiles(file);
-    const ok = page.locator(".import-ok");
-    await ok.waitFor({ timeout: 30000 });
-    const text = await ok.innerText();
-    assert.match(text, /新增 0 条，修改 0 条，未变 (\d+) 条/);
-    assert.ok(Number(/未变 (\d+) 条/.exec(text)[1]) > 100, text);
+    const summary = page.locator(".import-summary");
+    await summary.waitFor({ timeout: 30000 });
+    const text = await summary.innerText();
+    assert.match(text, /新增 0 条，修改 0 条，无变化 (\d+) 条/);
+    assert.ok(Number(/无变化 (\d+) 条/.exec(text)[1]) > 100, text);
+    assert.equal(await page.getByRole("button", { name: "导入为草稿（逐条审核后发布）" }).isDisabled(), true);
+
+    // A workbook with one changed answer (written by the CLI from an edited copy of the base):
+    // the preview names the entry and the field; 导入为草稿 leaves the published answer alone.
+    const dir = mkdtempSync(join(tmpdir(), "taxbot-import-"));
+    cpSync(join(ROOT, "knowledge-base"), join(dir, "kb"), { recursive: true });
+    const md = join(dir, "kb", "faq", "IIT", "IIT-001.md");
+    writeFileSync(md, readFileSync(md, "utf8").trimEnd() + "\n\n导入预览标记4417\n");
+    execFileSync(BIN, ["kb", "export", "--kb", join(dir, "kb"), join(dir, "changed.xlsx")], { stdio: ["ignore", "ignore", "pipe"] });
+    await page.getByLabel("选择要导入的 Excel 文件").setInputFiles(join(dir, "changed.xlsx"));
+    const changedRow = page.locator('table.import-diff tr[data-id="IIT-001"]');
+    await changedRow.waitFor({ timeout: 30000 });
+    assert.equal(await page.locator("table.import-diff tbody tr").count(), 1);
+    assert.match(await changedRow.innerText(), /修改（.*answer.*）/);
+    await shot(page, "editor-import-preview");
+    await page.getByRole("button", { name: "导入为草稿（逐条审核后发布）" }).click();
+    await page.locator(".import-ok", { hasText: "已导入为草稿" }).waitFor({ timeout: 30000 });
+    const entry = await page.evaluate(async () => (await (await fetch("/api/admin/entries/IIT-001")).json()));
+    assert.match(entry.draft.answer, /导入预览标记4417/);
+    assert.doesNotMatch(entry.published.answer, /导入预览标记4417/, "nothing is published by a drafts import");
+    rmSync(dir, { recursive: true, force: true });
 
     // A file that is not a workbook is refused with a message, nothing imported.
     await page.getByLabel("选择要导入的 Excel 文件").setInputFiles({ name: "bad.xlsx", mimeType: "application/octet-stream", buffer: Buffer.from("not a workbook") });

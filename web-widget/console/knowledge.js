@@ -17,24 +17,48 @@ function statusOf(e) {
   return tags.map(([cls, text]) => h("span", { class: `tag ${cls}` }, text));
 }
 
-/** 导出 Excel (a download link) and 导入 Excel (file → raw POST), with the outcome shown in `out`. */
+/**
+ * 导出 Excel (a download link) and 导入 Excel: the chosen file is first
+ * previewed (nothing changes: every entry marked 新增 / 修改 with the fields /
+ * 无变化), then imported as drafts to review one by one, or published at once.
+ */
 function excelTools(ctx, out, reload) {
   const file = h("input", { type: "file", accept: `.xlsx,${XLSX}`, class: "visually-hidden", "aria-label": "选择要导入的 Excel 文件" });
+  const STATUS = { added: "新增", changed: "修改", unchanged: "无变化" };
+  const LISTS = { synonyms: "同义词", dictionary: "词典", stopwords: "停用词" };
+  const failed = (err) => out.replaceChildren(h("div", { class: "import-bad", role: "alert" }, h("p", { class: "error" }, "导入失败，未做任何修改："),
+    h("ul", null, err.message.split("；").map((row) => h("li", null, row)))));
+  const run = async (chosen, mode) => {
+    out.replaceChildren(h("p", { class: "muted" }, `正在导入 ${chosen.name}…`));
+    try {
+      const r = await ctx.api("POST", `/api/admin/kb/import?mode=${mode}`, chosen);
+      out.replaceChildren(h("p", { class: "import-ok", role: "status" },
+        `${mode === "drafts" ? "已导入为草稿" : "导入完成"}：新增 ${r.added} 条，修改 ${r.changed} 条，未变 ${r.unchanged} 条。`,
+        mode === "drafts" ? "请在列表中筛选“有草稿”逐条审核后发布。" : ""));
+      toast(mode === "drafts" ? "已导入为草稿，尚未发布" : "Excel 已导入并发布");
+      reload();
+    } catch (err) { failed(err); }
+  };
   file.addEventListener("change", async () => {
     const chosen = file.files[0];
     file.value = "";
     if (!chosen) return;
-    out.replaceChildren(h("p", { class: "muted" }, `正在导入 ${chosen.name}…`));
-    try {
-      const r = await ctx.api("POST", "/api/admin/kb/import", chosen);
-      out.replaceChildren(h("p", { class: "import-ok", role: "status" },
-        `导入完成：新增 ${r.added} 条，修改 ${r.changed} 条，未变 ${r.unchanged} 条。`));
-      toast("Excel 已导入并发布");
-      reload();
-    } catch (err) {
-      out.replaceChildren(h("div", { class: "import-bad", role: "alert" }, h("p", { class: "error" }, "导入失败，未做任何修改："),
-        h("ul", null, err.message.split("；").map((row) => h("li", null, row)))));
-    }
+    out.replaceChildren(h("p", { class: "muted" }, `正在检查 ${chosen.name}…`));
+    let p;
+    try { p = await ctx.api("POST", "/api/admin/kb/import?mode=preview", chosen); } catch (err) { return failed(err); }
+    const { added, changed, unchanged } = p.counts;
+    const differing = p.entries.filter((e) => e.status !== "unchanged");
+    out.replaceChildren(h("div", { class: "import-preview", role: "region", "aria-label": "导入预览" },
+      h("p", { class: "import-summary" }, `预览 ${chosen.name}（尚未修改任何内容）：新增 ${added} 条，修改 ${changed} 条，无变化 ${unchanged} 条。`,
+        p.lists.length ? ` 词表有变化：${p.lists.map((l) => LISTS[l] || l).join("、")}（只在“全部导入并发布”时更新）。` : ""),
+      differing.length ? h("table", { class: "import-diff", "aria-label": "有变化的条目" },
+        h("thead", null, h("tr", null, ["编号", "问题", "变化"].map((t) => h("th", null, t)))),
+        h("tbody", null, differing.map((e) => h("tr", { "data-id": e.id, "data-status": e.status },
+          h("td", null, e.id), h("td", null, e.question), h("td", null, `${STATUS[e.status]}${e.status === "changed" ? `（${e.summary.replace(/^修改：/, "")}）` : ""}`))))) : null,
+      h("div", { class: "actions" },
+        h("button", { type: "button", disabled: !differing.length, onclick: () => run(chosen, "drafts") }, "导入为草稿（逐条审核后发布）"),
+        h("button", { type: "button", class: "ghost", disabled: !differing.length && !p.lists.length, onclick: () => run(chosen, "publish") }, "全部导入并发布"),
+        h("button", { type: "button", class: "ghost", onclick: () => out.replaceChildren() }, "取消"))));
   });
   return [
     h("a", { class: "button-link", href: downloadUrl("/api/admin/kb/export.xlsx"), download: "taxbot-knowledge.xlsx" }, "导出 Excel"),
