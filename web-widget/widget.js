@@ -387,6 +387,15 @@ form.compose{display:flex;gap:8px;padding:10px;border-top:1px solid #e1e5ea;back
   humanBtn.onclick = () => { if (send({ type: "request_human" })) typing(true); };
   freshBtn.onclick = () => ask("换个问题");
 
+  // "您是不是想问": chips answered with `choose` while `live` (the bot's last
+  // word), else by asking the chip's question again.
+  function clarifyCard(text, candidates, live) {
+    add(botBubble()).append(h("div", null, text), chips(candidates, (q) => {
+      if (!live) return ask(q.question);
+      if (send({ type: "choose", entry_id: q.entry_id })) { visitorBubble(q.question); typing(true); }
+    }, "您是不是想问"));
+  }
+
   // ---- Server frames ----
   function welcome(m) {
     store.set(".token", m.visitor_token);
@@ -399,11 +408,15 @@ form.compose{display:flex;gap:8px;padding:10px;border-top:1px solid #e1e5ea;back
       add(h("div", { class: "card" }, h("div", { class: "who" }, "热门问题"), chips(m.hot_questions, (q) => ask(q.question), "热门问题")));
     }
     const recent = [];
+    // Only the bot's last clarification can still be answered with `choose`;
+    // chips of an older one ask their question again instead.
+    const lastBot = (m.history || []).filter((it) => it.from === "bot").pop();
     for (const it of m.history || []) {
       if (it.from === "visitor") { visitorBubble(it.text); recent.push(it.text); }
       else if (it.from === "agent") add(botBubble("客服")).append(h("div", null, it.text));
       else if (it.from === "system") sys(it.text);
       else if (it.decision === "answer") { const el = add(botBubble()); el.append(h("div", null, markdown(it.text))); finishAnswer(el, it.id, it.citation, it.helpful); }
+      else if (it.decision === "clarify" && it.candidates && it.candidates.length) clarifyCard(it.text, it.candidates, it === lastBot);
       else add(botBubble()).append(h("div", null, it.text));
     }
     // Asks sent before the connection dropped may already be stored: keep only the others.
@@ -438,9 +451,7 @@ form.compose{display:flex;gap:8px;padding:10px;border-top:1px solid #e1e5ea;back
     "answer.end": answerEnd,
     clarify(m) {
       typing(false);
-      add(botBubble()).append(h("div", null, m.text), chips(m.candidates, (q) => {
-        if (send({ type: "choose", entry_id: q.entry_id })) { visitorBubble(q.question); typing(true); }
-      }, "您是不是想问"));
+      clarifyCard(m.text, m.candidates, true);
     },
     no_match(m) {
       typing(false);

@@ -11,7 +11,9 @@ use crate::handoff::{HandoffStatus, Hub};
 use crate::ids::VisitorToken;
 use crate::kb::Entry;
 use crate::search::{Decision, Outcome, Searcher, Turn};
-use crate::store::{ConversationState, Feedback, Message, NewMessage, Sender, Store, StoreError, Ticket};
+use crate::store::{
+    ConversationState, Feedback, Message, NewMessage, OFFERED_SEPARATOR, Sender, Store, StoreError, Ticket,
+};
 
 /// Related questions shown under a direct answer: enough to go on, few
 /// enough for a phone screen.
@@ -198,6 +200,10 @@ impl Engine {
             }
         };
         let mut bot = NewMessage::plain(&s.id, Sender::Bot, &text);
+        if let Ok(offered) = &decision {
+            let ids: Vec<&str> = offered.iter().map(|c| c.entry_id.as_str()).collect();
+            bot.entry_id = Some(ids.join(&OFFERED_SEPARATOR.to_string()));
+        }
         bot.decision = Some(match decision {
             Ok(_) => "clarify",
             Err(false) => "no_match",

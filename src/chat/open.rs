@@ -7,7 +7,7 @@ use super::engine::{Engine, Opened};
 use super::reply::Suggestion;
 use super::{ChatError, Session};
 use crate::ids::{Channel, SessionId, VisitorKey, VisitorToken};
-use crate::store::{Conversation, ConversationState};
+use crate::store::{Conversation, ConversationState, OFFERED_SEPARATOR, Sender};
 
 impl Engine {
     /// Opens a web conversation, resuming the visitor's latest one when the
@@ -36,6 +36,7 @@ impl Engine {
         let history_entries = history
             .iter()
             .filter_map(|m| m.body.entry_id.as_deref())
+            .flat_map(|ids| ids.split(OFFERED_SEPARATOR))
             .filter_map(|id| snap.entries().iter().find(|e| e.id.as_str() == id))
             .map(|e| (e.id.to_string(), std::sync::Arc::clone(e)))
             .collect();
@@ -43,8 +44,17 @@ impl Engine {
             ConversationState::Bot => None,
             _ => Some(self.hub.current_status(&conversation.id)),
         };
+        let mut session = Session::new(conversation.id, key.clone(), Some(token.clone()));
+        // A clarification that is the bot's last word can still be answered
+        // with `choose` after a reload.
+        if let Some(last) = history.iter().rev().find(|m| m.body.sender == Sender::Bot)
+            && last.decision.as_deref() == Some("clarify")
+        {
+            session.offered =
+                last.body.entry_id.iter().flat_map(|ids| ids.split(OFFERED_SEPARATOR)).map(str::to_owned).collect();
+        }
         Ok(Opened {
-            session: Session::new(conversation.id, key.clone(), Some(token.clone())),
+            session,
             token,
             rejected,
             history,

@@ -372,7 +372,12 @@ impl Knowledge {
                     Some(o) if o == e => "unchanged",
                     Some(_) => "changed",
                 };
-                PreviewEntry { id: e.id.to_string(), question: e.question.clone(), status, summary: base::summary(old, e) }
+                PreviewEntry {
+                    id: e.id.to_string(),
+                    question: e.question.clone(),
+                    status,
+                    summary: base::summary(old, e),
+                }
             })
             .collect();
         let lists = base::list_rows(&kb.lexicon, "导入")

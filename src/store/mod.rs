@@ -45,8 +45,8 @@ pub use copy::{CopyError, CopyReport, copy_sqlite_to_postgres};
 pub use handoff::{HandoffChange, HandoffRecordChange, QueueChange};
 pub use knowledge::{KnowledgeStore, KnowledgeVersion, NewKnowledge};
 pub use model::{
-    Agent, Conversation, ConversationState, Feedback, Message, NewMessage, QueueEntry, Rating, Sender, Ticket,
-    TicketStatus,
+    Agent, Conversation, ConversationState, Feedback, Message, NewMessage, OFFERED_SEPARATOR, QueueEntry, Rating,
+    Sender, Ticket, TicketStatus,
 };
 pub use postgres::PostgresStore;
 pub use retention::{FORGOTTEN, PurgeCounts, RetentionStore};

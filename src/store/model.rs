@@ -106,7 +106,8 @@ pub struct NewMessage {
     pub text: String,
     /// For bot replies to a question: `answer`, `clarify`, `no_match` or `out_of_scope`.
     pub decision: Option<&'static str>,
-    /// The answered entry.
+    /// The answered entry; for a clarification, the offered entries joined
+    /// with [`OFFERED_SEPARATOR`] (so a reload can show the choices again).
     pub entry_id: Option<String>,
     /// The matcher's confidence in the answer.
     pub confidence: Option<f32>,
@@ -115,6 +116,9 @@ pub struct NewMessage {
     /// When.
     pub created_at: DateTime<Utc>,
 }
+
+/// Joins the entries a clarification offered in [`NewMessage::entry_id`].
+pub const OFFERED_SEPARATOR: char = ',';
 
 impl NewMessage {
     /// A plain message without decision data.

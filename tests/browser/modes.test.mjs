@@ -14,7 +14,7 @@ describe("clarification (answer_threshold above 1)", () => {
   before(async () => { server = await startServer({ clarify: true }); });
   after(async () => { await server?.close(); });
 
-  test("a candidate chip is tapped and its answer streams in", async () => {
+  test("a candidate chip is tapped (after a reload too) and its answer streams in", async () => {
     const context = await newContext(browser, server);
     const page = await context.newPage();
     await page.goto(server.url + "/");
@@ -22,9 +22,14 @@ describe("clarification (answer_threshold above 1)", () => {
     await widgetAsk(page, "个体户开发票");
     const group = page.getByRole("group", { name: "您是不是想问" });
     await group.waitFor();
+    const offered = await group.getByRole("button").allInnerTexts();
+    await shot(page, "09-widget-clarify");
+    // A reload shows the same choices, and they can still be picked.
+    await page.reload();
+    await group.waitFor();
+    assert.deepEqual(await group.getByRole("button").allInnerTexts(), offered);
     const chip = group.getByRole("button").first();
     const question = await chip.innerText();
-    await shot(page, "09-widget-clarify");
     await chip.click();
     await page.locator("taxbot-widget .msg.me", { hasText: question }).waitFor();
     const answer = page.locator("taxbot-widget .msg.bot").filter({ has: page.locator(".fb") }).last();

@@ -11,7 +11,7 @@ use super::protocol::{
 use crate::chat::{Answer, Suggestion};
 use crate::handoff::{ConversationView, HandoffStatus, OfflineReason, VisitorEvent};
 use crate::kb::Entry;
-use crate::store::{Message, Ticket};
+use crate::store::{Message, OFFERED_SEPARATOR, Ticket};
 
 pub(crate) fn question(s: &Suggestion) -> QuestionRef {
     QuestionRef { entry_id: s.entry_id.clone(), question: s.question.clone() }
@@ -30,6 +30,7 @@ pub(crate) fn history(m: &Message) -> HistoryItem {
         entry_id: m.body.entry_id.clone(),
         citation: None,
         helpful: None,
+        candidates: Vec::new(),
         at: m.body.created_at.to_rfc3339_opts(SecondsFormat::Millis, true),
     }
 }
@@ -100,6 +101,16 @@ pub(crate) fn replayed(m: &Message, entries: &HashMap<String, Arc<Entry>>, votes
     if item.decision.as_deref() == Some("answer") {
         item.citation = item.entry_id.as_ref().and_then(|id| entries.get(id)).map(|e| citation(e));
         item.helpful = votes.get(&m.id).copied();
+    }
+    if item.decision.as_deref() == Some("clarify") {
+        item.candidates = m
+            .body
+            .entry_id
+            .iter()
+            .flat_map(|ids| ids.split(OFFERED_SEPARATOR))
+            .filter_map(|id| entries.get(id))
+            .map(|e| QuestionRef { entry_id: e.id.to_string(), question: e.question.clone() })
+            .collect();
     }
     item
 }
