@@ -11,6 +11,7 @@ mod accounts;
 mod analytics;
 mod api_keys;
 mod copy;
+mod events;
 mod handoff;
 mod knowledge;
 mod model;
@@ -18,6 +19,7 @@ mod postgres;
 mod postgres_accounts;
 mod postgres_analytics;
 mod postgres_api_keys;
+mod postgres_events;
 mod postgres_handoff;
 mod postgres_knowledge;
 mod postgres_retention;
@@ -42,6 +44,7 @@ pub use accounts::{AccountStore, AdminSession, AuditEntry, AuditFilter, User};
 pub use analytics::{AnalyticsStore, AskedQuestion, HandoffRecord, RatingRecord, outcome as handoff_outcome};
 pub use api_keys::{ApiKey, ApiKeyStore};
 pub use copy::{CopyError, CopyReport, copy_sqlite_to_postgres};
+pub use events::Event;
 pub use handoff::{HandoffChange, HandoffRecordChange, QueueChange};
 pub use knowledge::{KnowledgeStore, KnowledgeVersion, NewKnowledge};
 pub use model::{
@@ -90,6 +93,13 @@ pub trait Store: AccountStore + AnalyticsStore + ApiKeyStore + KnowledgeStore + 
     async fn ping(&self) -> Result<()>;
     /// Flushes and closes; later calls fail.
     async fn close(&self);
+
+    /// A new receiver of the changes other nodes sharing this database make
+    /// ([`Event`]), listening when this returns; `None` when the store serves
+    /// one node only (SQLite), whose services see their own changes.
+    async fn subscribe(&self) -> Result<Option<tokio::sync::broadcast::Receiver<Event>>> {
+        Ok(None)
+    }
 
     /// Records that a visitor was seen now (creating it on first sight).
     async fn touch_visitor(&self, key: &VisitorKey, now: DateTime<Utc>) -> Result<()>;

@@ -28,6 +28,7 @@ mod knowledge_expiry;
 mod knowledge_store;
 mod logs;
 mod migrate;
+mod nodes;
 mod postgres;
 mod protocol_docs;
 mod publish_race;
