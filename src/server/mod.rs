@@ -122,9 +122,13 @@ impl App {
         if let Some(events) = knowledge_events {
             tracker.spawn(Arc::clone(&knowledge).follow(events, shutdown.clone()));
         }
-        let hub = Hub::start(Arc::clone(&store), config.handoff.clone()).await.map_err(StartError::Handoff)?;
-        let engine =
-            Arc::new(Engine::new(Arc::clone(&searcher), Arc::clone(&store), Arc::new(hub), config.chat.clone()));
+        let handoff_events = store.subscribe().await?;
+        let hub = Arc::new(Hub::start(Arc::clone(&store), config.handoff.clone()).await.map_err(StartError::Handoff)?);
+        if let Some(events) = handoff_events {
+            tracker.spawn(Arc::clone(&hub).follow(events, shutdown.clone()));
+            tracker.spawn(Arc::clone(&hub).watch_nodes(shutdown.clone()));
+        }
+        let engine = Arc::new(Engine::new(Arc::clone(&searcher), Arc::clone(&store), hub, config.chat.clone()));
         let analytics = {
             let engine = Arc::clone(&engine);
             let hot_sink = Box::new(move |hot| engine.set_hot(hot));

@@ -22,6 +22,7 @@ mod postgres_api_keys;
 mod postgres_events;
 mod postgres_handoff;
 mod postgres_knowledge;
+mod postgres_presence;
 mod postgres_retention;
 mod retention;
 mod rows;
@@ -85,6 +86,11 @@ impl ErrorCode for StoreError {
 /// Store results.
 pub type Result<T> = std::result::Result<T, StoreError>;
 
+/// How long an agent's presence on a node counts without the node's
+/// heartbeat ([`Store::presence_heartbeat`]): a node that died is taken for
+/// offline after this.
+pub const PRESENCE_TTL: std::time::Duration = std::time::Duration::from_secs(10);
+
 /// Persistence used by the chat engine and the handoff hub.
 #[async_trait]
 pub trait Store: AccountStore + AnalyticsStore + ApiKeyStore + KnowledgeStore + RetentionStore + Send + Sync {
@@ -99,6 +105,37 @@ pub trait Store: AccountStore + AnalyticsStore + ApiKeyStore + KnowledgeStore + 
     /// one node only (SQLite), whose services see their own changes.
     async fn subscribe(&self) -> Result<Option<tokio::sync::broadcast::Receiver<Event>>> {
         Ok(None)
+    }
+
+    /// Tells the other nodes sharing the database about `event` (nothing to
+    /// do on SQLite).
+    async fn announce(&self, _event: &Event) -> Result<()> {
+        Ok(())
+    }
+
+    /// Records that `agent` is connected to this node with `presence`
+    /// (`None`: no longer connected here) and tells the other nodes; nothing
+    /// to do on SQLite, where the one node knows its own agents.
+    async fn set_agent_presence(&self, _agent: &str, _presence: Option<&str>) -> Result<()> {
+        Ok(())
+    }
+
+    /// The agents connected to other living nodes: (agent id, presence),
+    /// one pair per agent and node (none on SQLite).
+    async fn presence_elsewhere(&self) -> Result<Vec<(String, String)>> {
+        Ok(Vec::new())
+    }
+
+    /// Tells the other nodes this node is alive: its presence rows stay
+    /// valid for [`PRESENCE_TTL`] (nothing to do on SQLite).
+    async fn presence_heartbeat(&self) -> Result<()> {
+        Ok(())
+    }
+
+    /// Removes the presence of other nodes silent for `silent_for` (dead)
+    /// and returns their agents, each to one caller only (none on SQLite).
+    async fn take_dead_presence(&self, _silent_for: std::time::Duration) -> Result<Vec<String>> {
+        Ok(Vec::new())
     }
 
     /// Records that a visitor was seen now (creating it on first sight).

@@ -91,6 +91,26 @@ impl Store for PostgresStore {
         Ok(Some(self.subscribe_events().await?))
     }
 
+    async fn announce(&self, event: &Event) -> Result<()> {
+        self.announce_event(event).await
+    }
+
+    async fn set_agent_presence(&self, agent: &str, presence: Option<&str>) -> Result<()> {
+        self.record_presence(agent, presence).await
+    }
+
+    async fn presence_elsewhere(&self) -> Result<Vec<(String, String)>> {
+        self.presence_rows_elsewhere().await
+    }
+
+    async fn presence_heartbeat(&self) -> Result<()> {
+        self.refresh_presence().await
+    }
+
+    async fn take_dead_presence(&self, silent_for: std::time::Duration) -> Result<Vec<String>> {
+        self.remove_dead_presence(silent_for.as_secs_f64()).await
+    }
+
     async fn touch_visitor(&self, key: &VisitorKey, now: DateTime<Utc>) -> Result<()> {
         sqlx::query(
             "INSERT INTO visitors (key, created_at, last_seen) VALUES ($1, $2, $2) \

@@ -15,7 +15,7 @@ use sqlx::postgres::{PgListener, PgPool};
 use tokio::sync::broadcast;
 use tokio_util::sync::CancellationToken;
 
-use super::events::{Envelope, Event};
+use super::events::{Event, decode, encode};
 use super::{PostgresStore, Result, StoreError};
 
 /// The notification channel every node listens on.
@@ -31,7 +31,9 @@ const RETRY: Duration = Duration::from_secs(1);
 /// Sends `event` from `node` on `conn`; inside a transaction it is delivered
 /// when the transaction commits (and never if it rolls back).
 pub(super) async fn notify(conn: &mut PgConnection, node: &str, event: &Event) -> Result<()> {
-    sqlx::query("SELECT pg_notify($1, $2)").bind(CHANNEL).bind(Envelope::encode(node, event)).execute(conn).await?;
+    if let Some(payload) = encode(node, event) {
+        sqlx::query("SELECT pg_notify($1, $2)").bind(CHANNEL).bind(payload).execute(conn).await?;
+    }
     Ok(())
 }
 
@@ -77,7 +79,7 @@ async fn listen(
         };
         match received {
             Ok(Some(n)) => {
-                if let Some(event) = Envelope::decode(n.payload(), &node) {
+                if let Some(event) = decode(n.payload(), &node) {
                     // No receiver yet (or any more) is not an error.
                     let _ = tx.send(event);
                 }

@@ -29,6 +29,8 @@ mod knowledge_store;
 mod logs;
 mod migrate;
 mod nodes;
+mod nodes_handoff;
+mod nodes_kill;
 mod postgres;
 mod protocol_docs;
 mod publish_race;
