@@ -21,9 +21,10 @@ fn session_of(welcome: &ServerMsg) -> String {
     session_id.clone()
 }
 
-/// `taxbot_agents_online` on `app`.
-async fn agents_online(app: &TestApp) -> i64 {
-    let body = app.http.get(app.url("/metrics")).send().await.expect("metrics").text().await.expect("body");
+/// `taxbot_agents_online` on the node at `addr`.
+async fn agents_online(addr: std::net::SocketAddr) -> i64 {
+    let url = format!("http://{addr}/metrics");
+    let body = reqwest::get(url).await.expect("metrics").text().await.expect("body");
     body.lines()
         .find_map(|l| l.strip_prefix("taxbot_agents_online "))
         .and_then(|v| v.trim().parse().ok())
@@ -32,8 +33,13 @@ async fn agents_online(app: &TestApp) -> i64 {
 
 /// Waits until `app` counts `n` agents online; panics after [`SEEN_WITHIN`].
 async fn until_agents_online(app: &TestApp, n: i64) {
+    until_agents_online_at(app.addr, n).await;
+}
+
+/// [`until_agents_online`] for the node at `addr`.
+async fn until_agents_online_at(addr: std::net::SocketAddr, n: i64) {
     let start = Instant::now();
-    while agents_online(app).await != n {
+    while agents_online(addr).await != n {
         assert!(start.elapsed() < SEEN_WITHIN, "node sees {n} agents online within {SEEN_WITHIN:?}");
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
@@ -160,6 +166,7 @@ async fn cross_node_message_time_under_load() {
             .expect("agent");
     }
     let (mut agent, _) = agent_at(b, AGENT_1).await;
+    until_agents_online_at(a, 1).await;
     let (mut v, welcome) = visitor_at(a, None).await;
     let session_id = session_of(&welcome);
     request_human(&mut v).await;
