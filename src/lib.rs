@@ -14,7 +14,7 @@
 //! | `analytics` | hot questions, clusters of unanswered questions, service figures, CSV (recounted off the chat path) |
 //! | `search` | tantivy index, live swap, candidate retrieval, reranking, confidence, the `Decision`, evaluation |
 //! | `kb`     | the FAQ entry type, loading and validating `knowledge-base/` (entries, word lists, topic plan) |
-//! | `store`  | persistence behind the `Store` trait (SQLite now), embedded migrations |
+//! | `store`  | persistence behind the `Store` trait (SQLite, or PostgreSQL for several nodes with cross-node events through LISTEN/NOTIFY), embedded migrations |
 //! | `text`   | normalisation, jieba segmentation with the tax dictionary, synonyms, stopwords, tantivy tokenizer adapters |
 //! | `bench`  | the WebSocket load generator (`taxbot bench ws`) |
 //!

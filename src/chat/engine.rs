@@ -126,7 +126,7 @@ impl Engine {
         let question = NewMessage::plain(&s.id, Sender::Visitor, text);
         if self.hub.state_of(&s.id) == ConversationState::Human {
             let message_id = self.store.append_message(&question).await?;
-            self.hub.relay_from_visitor(&s.id, message_id, text);
+            self.hub.relay_from_visitor(&s.id, message_id, text).await;
             return Ok(Asked { message_id, reply: Reply::Relayed });
         }
         match intent::detect(text) {

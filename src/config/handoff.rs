@@ -31,6 +31,10 @@ pub struct Settings {
     /// the page size of `list_tickets` (a flood of tickets must not make the
     /// welcome frame megabytes long).
     pub welcome_tickets: usize,
+    /// Several nodes: how long the agents of a node that died have to
+    /// reconnect (to any node) before their conversations go back to the
+    /// queue, counted from when the node is taken for dead.
+    pub node_grace_secs: u64,
 }
 
 impl Default for Settings {
@@ -42,6 +46,7 @@ impl Default for Settings {
             transcript_messages: 30,
             event_buffer: 64,
             welcome_tickets: 50,
+            node_grace_secs: 30,
         }
     }
 }

@@ -6,7 +6,7 @@ use tokio::sync::mpsc;
 use super::{AgentAccount, AgentEvent, ConversationView, HandoffError, Hub, Presence, VisitorEvent};
 use crate::api_error::Code;
 use crate::ids::SessionId;
-use crate::store::{ConversationState, HandoffChange, NewMessage, QueueChange, Sender, StoreError, Ticket};
+use crate::store::{ConversationState, Event, HandoffChange, NewMessage, QueueChange, Sender, StoreError, Ticket};
 
 /// What an agent console receives when it connects.
 #[derive(Debug)]
@@ -50,6 +50,7 @@ impl Hub {
             a.presence = presence;
             (conn, a.active.iter().cloned().collect::<Vec<_>>())
         };
+        self.store.set_agent_presence(&account.id, Some(presence.as_str())).await?;
         let mut active = Vec::with_capacity(active_ids.len());
         for id in &active_ids {
             let transcript = self.transcript(id).await?;
@@ -86,6 +87,9 @@ impl Hub {
             a.conn = None;
             a.presence = Presence::Offline;
         }
+        if let Err(e) = self.store.set_agent_presence(agent, None).await {
+            tracing::warn!(agent, error = %e, "无法向其他节点通告客服离线");
+        }
         self.broadcast_queue().await;
     }
 
@@ -96,6 +100,7 @@ impl Hub {
             let a = live.agents.get_mut(agent).ok_or(HandoffError::Unauthorized)?;
             a.presence = presence;
         }
+        self.store.set_agent_presence(agent, Some(presence.as_str())).await?;
         self.assign_waiting_now().await?;
         self.broadcast_queue().await;
         Ok(())
@@ -106,7 +111,11 @@ impl Hub {
         {
             let _turn = self.turn.lock().await;
             self.live().check_claim(id, agent)?;
-            self.connect(id, agent, (ConversationState::Queued, None)).await?;
+            // Another node's agent may have taken it since this node last heard.
+            self.connect(id, agent, (ConversationState::Queued, None)).await.map_err(|e| match e {
+                HandoffError::Store(StoreError::Conflict(_)) => HandoffError::AlreadyTaken,
+                e => e,
+            })?;
         }
         self.broadcast_queue().await;
         Ok(())
@@ -125,7 +134,10 @@ impl Hub {
         let mut m = NewMessage::plain(id, Sender::Agent, text);
         m.agent_id = Some(agent.to_owned());
         let message_id = self.store.append_message(&m).await?;
-        self.push_visitor(id, VisitorEvent::AgentMessage { message_id, text: text.to_owned() });
+        if !self.push_visitor(id, VisitorEvent::AgentMessage { message_id, text: text.to_owned() }) {
+            // The taxpayer may be connected to another node.
+            self.announce(Event::Message { conversation: id.clone(), id: message_id }).await;
+        }
         Ok(message_id)
     }
 
@@ -211,7 +223,9 @@ impl Hub {
         m.agent_id = Some(agent.to_owned());
         self.store.append_message(&m).await?;
         // Delivered only when the taxpayer's client acknowledges it.
-        self.push_visitor(&t.conversation_id, VisitorEvent::TicketAnswered(t.clone()));
+        if !self.push_visitor(&t.conversation_id, VisitorEvent::TicketAnswered(t.clone())) {
+            self.announce(Event::Ticket { id: t.id }).await;
+        }
         Ok(t)
     }
 }

@@ -23,6 +23,26 @@ pub enum Presence {
     Offline,
 }
 
+impl Presence {
+    /// The stored name (as on the wire).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Presence::Online => "online",
+            Presence::Away => "away",
+            Presence::Offline => "offline",
+        }
+    }
+
+    /// The presence named `s` (offline when unknown).
+    pub fn parse(s: &str) -> Presence {
+        match s {
+            "online" => Presence::Online,
+            "away" => Presence::Away,
+            _ => Presence::Offline,
+        }
+    }
+}
+
 /// One agent's live state.
 #[derive(Debug)]
 pub(crate) struct AgentLive {
@@ -32,11 +52,29 @@ pub(crate) struct AgentLive {
     /// unregister a newer one) and its event sender.
     pub conn: Option<(u64, mpsc::Sender<AgentEvent>)>,
     pub active: BTreeSet<SessionId>,
+    /// Its presence on the other nodes sharing the store (the best of them;
+    /// `None`: connected to none).
+    pub elsewhere: Option<Presence>,
 }
 
 impl AgentLive {
     fn has_room(&self) -> bool {
         (self.active.len() as u64) < u64::from(self.account.max_concurrent)
+    }
+
+    /// Online on this node.
+    fn online_here(&self) -> bool {
+        self.presence == Presence::Online && self.conn.is_some()
+    }
+
+    /// Connected to this node or another, online or away.
+    pub fn connected(&self) -> bool {
+        self.conn.is_some() || self.elsewhere.is_some()
+    }
+
+    /// Online on this node or on another.
+    fn online(&self) -> bool {
+        self.online_here() || self.elsewhere == Some(Presence::Online)
     }
 }
 
@@ -55,7 +93,7 @@ impl Live {
     pub fn add_agent(&mut self, account: AgentAccount) {
         self.agents.insert(
             account.id.clone(),
-            AgentLive { account, presence: Presence::Offline, conn: None, active: BTreeSet::new() },
+            AgentLive { account, presence: Presence::Offline, conn: None, active: BTreeSet::new(), elsewhere: None },
         );
     }
 
@@ -78,15 +116,33 @@ impl Live {
         self.queue.iter().find(|(q, _)| q == id).map(|(_, t)| *t)
     }
 
+    /// Agents online on this node or another.
     pub fn online_agents(&self) -> usize {
-        self.agents.values().filter(|a| a.presence == Presence::Online && a.conn.is_some()).count()
+        self.agents.values().filter(|a| a.online()).count()
+    }
+
+    /// Sets every agent's presence on the other nodes from `rows` (agent id,
+    /// presence; several rows of one agent: the best counts).
+    pub fn set_elsewhere(&mut self, rows: &[(String, Presence)]) {
+        for a in self.agents.values_mut() {
+            a.elsewhere = None;
+        }
+        for (id, p) in rows {
+            if let Some(a) = self.agents.get_mut(id) {
+                a.elsewhere = match (a.elsewhere, *p) {
+                    (Some(Presence::Online), _) | (_, Presence::Online) => Some(Presence::Online),
+                    (Some(Presence::Away), _) | (_, Presence::Away) => Some(Presence::Away),
+                    (seen, Presence::Offline) => seen,
+                };
+            }
+        }
     }
 
     /// Conversations the online agents can still take now.
     pub fn free_slots(&self) -> u64 {
         self.agents
             .values()
-            .filter(|a| a.presence == Presence::Online && a.conn.is_some())
+            .filter(|a| a.online())
             .map(|a| u64::from(a.account.max_concurrent).saturating_sub(a.active.len() as u64))
             .sum()
     }
@@ -159,16 +215,20 @@ impl Live {
         self.agents.get(id).map_or_else(|| id.to_owned(), |a| a.account.name.clone())
     }
 
-    /// Whether `agent` may take one more conversation now.
+    /// Whether `agent` may take one more conversation now (connected to
+    /// this node or another).
     pub fn available(&self, agent: &str) -> bool {
-        self.agents.get(agent).is_some_and(|a| a.presence == Presence::Online && a.conn.is_some() && a.has_room())
+        self.agents.get(agent).is_some_and(|a| a.online() && a.has_room())
     }
 
-    /// The online agent with room serving the fewest conversations (ties: by id).
+    /// The agent online on this node with room serving the fewest
+    /// conversations (ties: by id). Each node assigns only to its own
+    /// agents: their changes are serialised by its turn, so an agent never
+    /// gets more than its maximum from two nodes at once.
     pub fn least_loaded(&self) -> Option<String> {
         self.agents
             .values()
-            .filter(|a| self.available(&a.account.id))
+            .filter(|a| a.online_here() && a.has_room())
             .min_by(|a, b| (a.active.len(), &a.account.id).cmp(&(b.active.len(), &b.account.id)))
             .map(|a| a.account.id.clone())
     }
@@ -216,6 +276,24 @@ mod tests {
         online(&mut live, "b");
         live.assign(SessionId::generate(), "a");
         assert_eq!(live.least_loaded().as_deref(), Some("b"));
+    }
+
+    #[test]
+    fn an_agent_online_on_another_node_counts_but_is_assigned_only_by_its_own_node() {
+        let mut live = Live::default();
+        live.add_agent(agent("a", 2));
+        live.add_agent(agent("b", 2));
+        live.set_elsewhere(&[
+            ("a".into(), Presence::Away),
+            ("a".into(), Presence::Online),
+            ("x".into(), Presence::Online),
+        ]);
+        assert_eq!(live.online_agents(), 1);
+        assert!(live.available("a"), "a transfer may target it");
+        assert_eq!(live.least_loaded(), None, "this node does not assign to another node's agent");
+        assert_eq!(live.estimated_wait_secs(2, 240), 0);
+        live.set_elsewhere(&[]);
+        assert_eq!(live.online_agents(), 0);
     }
 
     #[test]

@@ -6,11 +6,16 @@
 //!
 //! The live picture (who waits, who serves whom, who is connected) is kept in
 //! memory behind one `std` mutex that is never held across `.await`; every
-//! change is persisted through the [`Store`] so a restart rebuilds it.
+//! change is persisted through the [`Store`] so a restart rebuilds it. Nodes
+//! sharing one store keep their pictures in step through the store's events
+//! (`follow`): each re-reads what another node changed and pushes it to the
+//! taxpayers and agents connected to it.
 
 mod agent;
+mod follow;
 mod hours;
 mod live;
+mod nodes;
 mod reconcile;
 mod visitor;
 
@@ -26,7 +31,7 @@ pub use live::Presence;
 
 use crate::api_error::{Code, ErrorCode};
 use crate::ids::SessionId;
-use crate::store::{ConversationState, Message, Store, StoreError, Ticket};
+use crate::store::{ConversationState, Event, Message, Store, StoreError, Ticket};
 use live::Live;
 
 /// An agent as the hub knows it: a console user (see `admin`) who signed in
@@ -214,6 +219,10 @@ pub struct Hub {
     /// update, across the store transaction in between, so changes apply to
     /// the store and to `live` in the same order.
     turn: tokio::sync::Mutex<()>,
+    /// Whether other nodes share the store (set when [`Hub::follow`]
+    /// starts): the queue in memory may then lag theirs by a notification,
+    /// so a new request reads the queue from the store for its position.
+    shared: std::sync::atomic::AtomicBool,
 }
 
 impl Hub {
@@ -234,7 +243,16 @@ impl Hub {
                 live.assign(c.id, &agent);
             }
         }
-        Ok(Hub { store, settings, schedule, live: Mutex::new(live), turn: tokio::sync::Mutex::new(()) })
+        let elsewhere = store.presence_elsewhere().await.map_err(|e| e.to_string())?;
+        live.set_elsewhere(&follow::parse_presence(elsewhere));
+        Ok(Hub {
+            store,
+            settings,
+            schedule,
+            live: Mutex::new(live),
+            turn: tokio::sync::Mutex::new(()),
+            shared: std::sync::atomic::AtomicBool::new(false),
+        })
     }
 
     fn live(&self) -> MutexGuard<'_, Live> {
@@ -323,10 +341,26 @@ impl Hub {
         tx.is_some_and(|tx| tx.try_send(event).is_ok())
     }
 
-    fn push_agent(&self, agent: &str, event: AgentEvent) {
+    /// Pushes `event` to `agent`'s console when it is connected to this
+    /// node; false when it is not (or its buffer is full).
+    fn push_agent(&self, agent: &str, event: AgentEvent) -> bool {
         let tx = self.live().agent_sender(agent);
-        if let Some(tx) = tx {
-            let _ = tx.try_send(event);
+        tx.is_some_and(|tx| tx.try_send(event).is_ok())
+    }
+
+    /// Tells every agent console on this node about a new ticket.
+    fn ticket_opened_here(&self, ticket: &Ticket) {
+        for tx in self.live().agent_senders() {
+            let _ = tx.try_send(AgentEvent::TicketOpened(ticket.clone()));
+        }
+    }
+
+    /// Tells the other nodes sharing the store (nothing on one node). The
+    /// change itself is stored already, so a failure only delays what other
+    /// nodes show until their next resync; it is logged, not returned.
+    async fn announce(&self, event: Event) {
+        if let Err(e) = self.store.announce(&event).await {
+            tracing::warn!(?event, error = %e, "无法通知其他节点");
         }
     }
 

@@ -6,8 +6,8 @@ use chrono::Utc;
 use super::{AgentEvent, Assignment, HandoffError, HandoffStatus, Hub, OfflineReason, VisitorEvent};
 use crate::ids::{SessionId, VisitorKey};
 use crate::store::{
-    ConversationState, HandoffChange, HandoffRecordChange, NewMessage, QueueChange, Rating, Sender, StoreError, Ticket,
-    TicketStatus, handoff_outcome,
+    ConversationState, Event, HandoffChange, HandoffRecordChange, NewMessage, QueueChange, Rating, Sender, StoreError,
+    Ticket, TicketStatus, handoff_outcome,
 };
 
 impl Hub {
@@ -43,7 +43,12 @@ impl Hub {
                 .record(HandoffRecordChange::Requested)
                 .notice("已为您转接人工客服，请稍候。");
             self.store.apply_handoff(&change).await?;
-            self.live().queue.push((id.clone(), at));
+            if self.shared.load(std::sync::atomic::Ordering::Relaxed) {
+                // Requests on other nodes this node has not heard of yet come first.
+                self.reload_queue().await?;
+            } else {
+                self.live().queue.push((id.clone(), at));
+            }
             self.assign_waiting().await?;
         }
         self.broadcast_queue().await;
@@ -82,15 +87,25 @@ impl Hub {
         Ok(())
     }
 
-    /// Passes a stored taxpayer message to the agent serving the conversation.
-    pub fn relay_from_visitor(&self, id: &SessionId, message_id: i64, text: &str) {
+    /// Passes a stored taxpayer message to the agent serving the
+    /// conversation (through the other nodes when the agent is not
+    /// connected to this one).
+    pub async fn relay_from_visitor(&self, id: &SessionId, message_id: i64, text: &str) {
+        if !self.relay_here(id, message_id, text) {
+            self.announce(Event::Message { conversation: id.clone(), id: message_id }).await;
+        }
+    }
+
+    /// Pushes a taxpayer message to the serving agent's console on this
+    /// node; false when that agent is not connected here.
+    pub(super) fn relay_here(&self, id: &SessionId, message_id: i64, text: &str) -> bool {
         let agent = self.live().assigned.get(id).cloned();
-        if let Some(agent) = agent {
+        agent.is_some_and(|agent| {
             self.push_agent(
                 &agent,
                 AgentEvent::VisitorMessage { session_id: id.clone(), message_id, text: text.to_owned() },
-            );
-        }
+            )
+        })
     }
 
     /// Stores a 留言 ticket and tells the agents.
@@ -117,9 +132,8 @@ impl Hub {
             .await?;
         let notice = format!("已收到您的留言（编号 {}），客服答复后会在这里通知您。", ticket.id);
         self.store.append_message(&NewMessage::plain(id, Sender::System, &notice)).await?;
-        for tx in self.live().agent_senders() {
-            let _ = tx.try_send(AgentEvent::TicketOpened(ticket.clone()));
-        }
+        self.ticket_opened_here(&ticket);
+        self.announce(Event::Ticket { id: ticket.id }).await;
         Ok(ticket)
     }
 

@@ -1,8 +1,10 @@
 //! Knowledge in the store: versioned entries and word lists, drafts, review,
 //! publishing live (the index is rebuilt on the side and swapped in), rollback,
-//! trying questions against the drafts, and Excel import/export. See `docs/knowledge.md`.
+//! trying questions against the drafts, and Excel import/export; on several
+//! nodes, rebuilding when another node publishes (`follow`). See `docs/knowledge.md`.
 
 mod base;
+mod follow;
 
 use std::collections::BTreeMap;
 use std::path::Path;

@@ -102,6 +102,11 @@ impl App {
         let proxies = Arc::new(TrustedProxies::parse(&config.server.trust_proxy).map_err(StartError::Proxies)?);
         let limits = ClientLimits::new(config.limits.clone());
         let store: Arc<dyn Store> = store::open(&config.store).await?;
+        // Listening before the index is built from the store: a publish on
+        // another node from now on is heard, none falls in between.
+        let knowledge_events = store.subscribe().await?;
+        let shutdown = CancellationToken::new();
+        let tracker = TaskTracker::new();
         let fail = |e: crate::knowledge::KnowledgeError| StartError::KnowledgeBase {
             dir: config.kb.dir.display().to_string(),
             message: e.to_string(),
@@ -114,9 +119,16 @@ impl App {
         };
         let searcher = knowledge.searcher();
         let knowledge = Arc::new(knowledge);
-        let hub = Hub::start(Arc::clone(&store), config.handoff.clone()).await.map_err(StartError::Handoff)?;
-        let engine =
-            Arc::new(Engine::new(Arc::clone(&searcher), Arc::clone(&store), Arc::new(hub), config.chat.clone()));
+        if let Some(events) = knowledge_events {
+            tracker.spawn(Arc::clone(&knowledge).follow(events, shutdown.clone()));
+        }
+        let handoff_events = store.subscribe().await?;
+        let hub = Arc::new(Hub::start(Arc::clone(&store), config.handoff.clone()).await.map_err(StartError::Handoff)?);
+        if let Some(events) = handoff_events {
+            tracker.spawn(Arc::clone(&hub).follow(events, shutdown.clone()));
+            tracker.spawn(Arc::clone(&hub).watch_nodes(shutdown.clone()));
+        }
+        let engine = Arc::new(Engine::new(Arc::clone(&searcher), Arc::clone(&store), hub, config.chat.clone()));
         let analytics = {
             let engine = Arc::clone(&engine);
             let hot_sink = Box::new(move |hot| engine.set_hot(hot));
@@ -127,8 +139,6 @@ impl App {
             .map_err(|source| StartError::Bind { addr: config.server.bind.clone(), source })?;
         let metrics = Arc::new(Metrics::default());
         let auth = Arc::new(Auth::new(config.admin.clone()));
-        let shutdown = CancellationToken::new();
-        let tracker = TaskTracker::new();
         let state = AppState {
             web: WebState {
                 engine: Arc::clone(&engine),

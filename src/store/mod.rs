@@ -11,6 +11,7 @@ mod accounts;
 mod analytics;
 mod api_keys;
 mod copy;
+mod events;
 mod handoff;
 mod knowledge;
 mod model;
@@ -18,8 +19,10 @@ mod postgres;
 mod postgres_accounts;
 mod postgres_analytics;
 mod postgres_api_keys;
+mod postgres_events;
 mod postgres_handoff;
 mod postgres_knowledge;
+mod postgres_presence;
 mod postgres_retention;
 mod retention;
 mod rows;
@@ -42,6 +45,7 @@ pub use accounts::{AccountStore, AdminSession, AuditEntry, AuditFilter, User};
 pub use analytics::{AnalyticsStore, AskedQuestion, HandoffRecord, RatingRecord, outcome as handoff_outcome};
 pub use api_keys::{ApiKey, ApiKeyStore};
 pub use copy::{CopyError, CopyReport, copy_sqlite_to_postgres};
+pub use events::Event;
 pub use handoff::{HandoffChange, HandoffRecordChange, QueueChange};
 pub use knowledge::{KnowledgeStore, KnowledgeVersion, NewKnowledge};
 pub use model::{
@@ -82,6 +86,11 @@ impl ErrorCode for StoreError {
 /// Store results.
 pub type Result<T> = std::result::Result<T, StoreError>;
 
+/// How long an agent's presence on a node counts without the node's
+/// heartbeat ([`Store::presence_heartbeat`]): a node that died is taken for
+/// offline after this.
+pub const PRESENCE_TTL: std::time::Duration = std::time::Duration::from_secs(10);
+
 /// Persistence used by the chat engine and the handoff hub.
 #[async_trait]
 pub trait Store: AccountStore + AnalyticsStore + ApiKeyStore + KnowledgeStore + RetentionStore + Send + Sync {
@@ -90,6 +99,44 @@ pub trait Store: AccountStore + AnalyticsStore + ApiKeyStore + KnowledgeStore + 
     async fn ping(&self) -> Result<()>;
     /// Flushes and closes; later calls fail.
     async fn close(&self);
+
+    /// A new receiver of the changes other nodes sharing this database make
+    /// ([`Event`]), listening when this returns; `None` when the store serves
+    /// one node only (SQLite), whose services see their own changes.
+    async fn subscribe(&self) -> Result<Option<tokio::sync::broadcast::Receiver<Event>>> {
+        Ok(None)
+    }
+
+    /// Tells the other nodes sharing the database about `event` (nothing to
+    /// do on SQLite).
+    async fn announce(&self, _event: &Event) -> Result<()> {
+        Ok(())
+    }
+
+    /// Records that `agent` is connected to this node with `presence`
+    /// (`None`: no longer connected here) and tells the other nodes; nothing
+    /// to do on SQLite, where the one node knows its own agents.
+    async fn set_agent_presence(&self, _agent: &str, _presence: Option<&str>) -> Result<()> {
+        Ok(())
+    }
+
+    /// The agents connected to other living nodes: (agent id, presence),
+    /// one pair per agent and node (none on SQLite).
+    async fn presence_elsewhere(&self) -> Result<Vec<(String, String)>> {
+        Ok(Vec::new())
+    }
+
+    /// Tells the other nodes this node is alive: its presence rows stay
+    /// valid for [`PRESENCE_TTL`] (nothing to do on SQLite).
+    async fn presence_heartbeat(&self) -> Result<()> {
+        Ok(())
+    }
+
+    /// Removes the presence of other nodes silent for `silent_for` (dead)
+    /// and returns their agents, each to one caller only (none on SQLite).
+    async fn take_dead_presence(&self, _silent_for: std::time::Duration) -> Result<Vec<String>> {
+        Ok(Vec::new())
+    }
 
     /// Records that a visitor was seen now (creating it on first sight).
     async fn touch_visitor(&self, key: &VisitorKey, now: DateTime<Utc>) -> Result<()>;

@@ -9,7 +9,10 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use sqlx::migrate::Migrator;
 use sqlx::postgres::{PgPool, PgPoolOptions};
+use tokio::sync::{OnceCell, broadcast};
+use tokio_util::sync::CancellationToken;
 
+use super::events::Event;
 use super::rows::{agent, conversation, message, queue_entry, rating, ticket};
 use super::{
     Agent, Conversation, ConversationState, Feedback, Message, NewMessage, QueueEntry, Rating, Result, Store,
@@ -22,6 +25,12 @@ static MIGRATOR: Migrator = sqlx::migrate!("./migrations/postgres");
 /// A PostgreSQL database shared by every node.
 pub struct PostgresStore {
     pool: PgPool,
+    /// This node's id in cross-node events (random per open).
+    pub(super) node: String,
+    /// The other nodes' events, once something subscribed.
+    pub(super) events: OnceCell<broadcast::Sender<Event>>,
+    /// Stops the listener on close.
+    pub(super) stop: CancellationToken,
 }
 
 impl PostgresStore {
@@ -33,7 +42,12 @@ impl PostgresStore {
             .await
             .map_err(|e| StoreError::Backend(format!("无法连接 PostgreSQL：{e}")))?;
         MIGRATOR.run(&pool).await.map_err(|e| StoreError::Backend(format!("数据库迁移失败：{e}")))?;
-        Ok(PostgresStore { pool })
+        Ok(PostgresStore {
+            pool,
+            node: uuid::Uuid::new_v4().simple().to_string(),
+            events: OnceCell::new(),
+            stop: CancellationToken::new(),
+        })
     }
 
     /// The connection pool (for the other `postgres_*` trait impls).
@@ -69,7 +83,32 @@ impl Store for PostgresStore {
     }
 
     async fn close(&self) {
+        self.stop.cancel();
         self.pool.close().await;
+    }
+
+    async fn subscribe(&self) -> Result<Option<broadcast::Receiver<Event>>> {
+        Ok(Some(self.subscribe_events().await?))
+    }
+
+    async fn announce(&self, event: &Event) -> Result<()> {
+        self.announce_event(event).await
+    }
+
+    async fn set_agent_presence(&self, agent: &str, presence: Option<&str>) -> Result<()> {
+        self.record_presence(agent, presence).await
+    }
+
+    async fn presence_elsewhere(&self) -> Result<Vec<(String, String)>> {
+        self.presence_rows_elsewhere().await
+    }
+
+    async fn presence_heartbeat(&self) -> Result<()> {
+        self.refresh_presence().await
+    }
+
+    async fn take_dead_presence(&self, silent_for: std::time::Duration) -> Result<Vec<String>> {
+        self.remove_dead_presence(silent_for.as_secs_f64()).await
     }
 
     async fn touch_visitor(&self, key: &VisitorKey, now: DateTime<Utc>) -> Result<()> {

@@ -4,13 +4,16 @@
 //! Unlike SQLite, writers run concurrently here (and on several nodes), so
 //! the conversation row is locked with `SELECT … FOR UPDATE` before the
 //! check: a second change of the same conversation waits for the first to
-//! commit and then sees the state it left.
+//! commit and then sees the state it left. Each change is announced to the
+//! other nodes ([`Event::Handoff`]) in the same transaction.
 
 use sqlx::Row;
 
+use super::events::Event;
 use super::handoff::{HandoffChange, HandoffRecordChange, QueueChange};
 use super::postgres::text;
 use super::postgres_analytics::{handoff_cancelled, handoff_connected, handoff_requested};
+use super::postgres_events::notify;
 use super::{PostgresStore, Result, Sender, StoreError, handoff_outcome};
 
 impl PostgresStore {
@@ -75,6 +78,8 @@ impl PostgresStore {
                 .execute(&mut *tx)
                 .await?;
         }
+        // Delivered to the other nodes when (and only if) this commits.
+        notify(&mut tx, &self.node, &Event::Handoff { conversation: change.conversation.clone() }).await?;
         tx.commit().await?;
         Ok(())
     }

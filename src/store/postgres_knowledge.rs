@@ -9,7 +9,9 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use sqlx::PgConnection;
 
+use super::events::Event;
 use super::knowledge::{KnowledgeStore, KnowledgeVersion, NewKnowledge};
+use super::postgres_events::notify;
 use super::rows::{knowledge_version as version, stored};
 use super::{PostgresStore, Result, StoreError};
 use crate::ids::{KnowledgeKind, VersionState};
@@ -143,6 +145,7 @@ impl KnowledgeStore for PostgresStore {
         } else {
             insert_version(&mut tx, item, VersionState::Published, author, now, Some(reviewed_by)).await?
         };
+        notify(&mut tx, &self.node, &Event::Knowledge).await?;
         tx.commit().await?;
         Ok(v)
     }
@@ -163,6 +166,7 @@ impl KnowledgeStore for PostgresStore {
             supersede(&mut tx, item.kind.as_str(), &item.key).await?;
             out.push(insert_version(&mut tx, item, VersionState::Published, author, now, None).await?);
         }
+        notify(&mut tx, &self.node, &Event::Knowledge).await?;
         tx.commit().await?;
         Ok(out)
     }

@@ -45,10 +45,17 @@ message_burst = 1000
 
 /// Starts `taxbot serve` on the data directory `dir`; returns it with its address.
 async fn serve(dir: &Path) -> (tokio::process::Child, String) {
+    serve_with(dir, &[]).await
+}
+
+/// Starts `taxbot serve` with the config file `dir/taxbot.toml`, the data
+/// directory `dir` and the environment overrides `env`; returns it with its address.
+pub async fn serve_with(dir: &Path, env: &[(&str, &str)]) -> (tokio::process::Child, String) {
     let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_taxbot"))
         .arg("serve")
         .arg("--config")
         .arg(dir.join("taxbot.toml"))
+        .envs(env.iter().copied())
         .env("TAXBOT_STORE__DATA_DIR", dir)
         .env("TAXBOT_SERVER__BIND", "127.0.0.1:0")
         .env("TAXBOT_KB__DIR", concat!(env!("CARGO_MANIFEST_DIR"), "/knowledge-base"))

@@ -211,21 +211,31 @@ impl TestApp {
 
     /// A taxpayer connection after `hello`; returns it with the welcome.
     pub async fn visitor(&self, token: Option<&str>) -> (Client<ServerMsg>, ServerMsg) {
-        let mut c = self.chat().await;
-        c.send_json(serde_json::json!({"type": "hello", "visitor_token": token})).await;
-        let welcome = c.recv_until(|m| matches!(m, ServerMsg::Welcome { .. })).await;
-        (c, welcome)
+        visitor_at(self.addr, token).await
     }
 
     /// The agent console of user `name` (signed in with [`AGENT_PASSWORD`]) after `hello`;
     /// returns it with the welcome.
     pub async fn agent(&self, name: &str) -> (Client<AgentServerMsg>, AgentServerMsg) {
-        let cookie = crate::admin_client::AdminClient::sign_in(self.addr, name, AGENT_PASSWORD).await.cookie;
-        let mut c = Client::connect_with_cookie(&format!("ws://{}/ws/agent", self.addr), &cookie).await;
-        c.send_json(serde_json::json!({"type": "hello"})).await;
-        let welcome = c.recv_until(|m| matches!(m, AgentServerMsg::Welcome { .. })).await;
-        (c, welcome)
+        agent_at(self.addr, name).await
     }
+}
+
+/// [`TestApp::visitor`] on the server at `addr` (e.g. a `taxbot serve` child process).
+pub async fn visitor_at(addr: SocketAddr, token: Option<&str>) -> (Client<ServerMsg>, ServerMsg) {
+    let mut c = Client::connect(&format!("ws://{addr}/ws/chat")).await;
+    c.send_json(serde_json::json!({"type": "hello", "visitor_token": token})).await;
+    let welcome = c.recv_until(|m| matches!(m, ServerMsg::Welcome { .. })).await;
+    (c, welcome)
+}
+
+/// [`TestApp::agent`] on the server at `addr`.
+pub async fn agent_at(addr: SocketAddr, name: &str) -> (Client<AgentServerMsg>, AgentServerMsg) {
+    let cookie = crate::admin_client::AdminClient::sign_in(addr, name, AGENT_PASSWORD).await.cookie;
+    let mut c = Client::connect_with_cookie(&format!("ws://{addr}/ws/agent"), &cookie).await;
+    c.send_json(serde_json::json!({"type": "hello"})).await;
+    let welcome = c.recv_until(|m| matches!(m, AgentServerMsg::Welcome { .. })).await;
+    (c, welcome)
 }
 
 /// A WebSocket client decoding frames into `T`.
