@@ -5,6 +5,7 @@
 //! | file | command |
 //! |---|---|
 //! | `ask.rs` | `ask`: the decision, the top candidates and why they matched |
+//! | `config.rs` | `config check`, `config show` (secrets hidden) |
 //! | `eval.rs` | `eval`: answer quality on a labelled file, and the `--min-*` gates |
 //! | `kb/` | `kb check`, `kb export`, `kb expiring` (`mod.rs`), `kb import` into a directory (`import.rs`), both on the store (`store.rs`) |
 //! | `user.rs` | `user add`, `user passwd`, `user list` |
@@ -23,6 +24,7 @@ pub mod apikey;
 pub mod ask;
 pub mod backup;
 pub mod bench;
+pub mod config;
 pub mod eval;
 pub mod eval_chat;
 pub mod kb;

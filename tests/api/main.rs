@@ -17,6 +17,7 @@ mod analytics;
 mod analytics_admin;
 mod backup;
 mod chat_ws;
+mod config_cli;
 mod config_layers;
 mod embedded_kb;
 mod handoff;

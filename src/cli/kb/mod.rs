@@ -22,6 +22,8 @@ pub use import::{import_dir, read_import};
 pub enum Command {
     /// Validate every entry, word list and the topic plan (`topics.tsv`), and check every entry
     /// against the plan; exit 1 on any problem.
+    ///
+    /// Config sections read: [kb], [log].
     Check {
         #[command(flatten)]
         kb: KbArg,
@@ -31,6 +33,8 @@ pub enum Command {
     },
     /// Write the knowledge base to DIR in the `knowledge-base/` layout (DIR must be new or empty),
     /// or to FILE.xlsx as a workbook.
+    ///
+    /// Config sections read: [kb], [log]; with --data-dir also [store], [search], [admin].
     Export {
         #[command(flatten)]
         kb: KbArg,
@@ -48,6 +52,8 @@ pub enum Command {
     /// validated first and nothing is written unless all of it is valid. Entries are added or
     /// replaced by id, entries not in the import are kept; the word lists are replaced, and so is
     /// the topic plan when the directory has one.
+    ///
+    /// Config sections read: [kb], [import], [log]; with --data-dir also [store], [search], [admin].
     Import {
         #[command(flatten)]
         kb: KbArg,
@@ -59,6 +65,8 @@ pub enum Command {
         data_dir: Option<PathBuf>,
     },
     /// List entries whose policy ends within DAYS days (today in UTC+8).
+    ///
+    /// Config sections read: [kb], [log].
     Expiring {
         #[command(flatten)]
         kb: KbArg,
