@@ -19,6 +19,7 @@ mod backup;
 mod chat_ws;
 mod config_cli;
 mod config_layers;
+mod deploy_unit;
 mod embedded_kb;
 mod handoff;
 mod handoff_kill;
