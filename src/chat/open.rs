@@ -44,7 +44,7 @@ impl Engine {
             _ => Some(self.hub.current_status(&conversation.id)),
         };
         Ok(Opened {
-            session: Session::new(conversation.id, key.clone(), Some(token.clone())),
+            session: Session::new(conversation.id, key.clone(), Some(token.clone()), Channel::Web),
             token,
             rejected,
             history,
@@ -86,7 +86,7 @@ impl Engine {
             Some(c) => c,
             None => self.create_conversation(&key, channel).await?,
         };
-        Ok(Session::new(conversation.id, key, None))
+        Ok(Session::new(conversation.id, key, None, channel))
     }
 
     async fn create_conversation(&self, visitor: &VisitorKey, channel: Channel) -> Result<Conversation, ChatError> {

@@ -78,6 +78,22 @@ pub enum Reply {
     Handoff(HandoffStatus),
 }
 
+impl Reply {
+    /// The decision word of this reply, as logged and counted in metrics
+    /// (`answer`, `clarify`, `no_match`, `out_of_scope`, `text`, `handoff`, `relayed`).
+    pub fn decision(&self) -> &'static str {
+        match self {
+            Reply::Text { .. } => "text",
+            Reply::Answer(_) => "answer",
+            Reply::Clarify { .. } => "clarify",
+            Reply::OutOfScope { .. } => "out_of_scope",
+            Reply::NoMatch { .. } => "no_match",
+            Reply::Relayed => "relayed",
+            Reply::Handoff(_) => "handoff",
+        }
+    }
+}
+
 /// What the bot says instead of an entry whose policy has ended: the
 /// document, the end date, and a pointer to a human.
 pub fn expired_text(entry: &Entry) -> String {

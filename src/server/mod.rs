@@ -5,6 +5,7 @@
 
 mod assets;
 mod headers;
+mod observe;
 mod retention;
 mod router;
 mod serve;
