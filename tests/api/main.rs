@@ -30,6 +30,7 @@ mod kb_import_fault;
 mod knowledge_expiry;
 mod knowledge_store;
 mod logs;
+mod metrics;
 mod migrate;
 mod postgres;
 mod process;
