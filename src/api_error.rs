@@ -279,7 +279,10 @@ impl IntoResponse for ApiError {
             tracing::error!(code = %self.code, message = %self.message, suppressed, "request failed");
         }
         let body = serde_json::json!({"error": {"code": self.code, "message": self.message}});
-        (status, Json(body)).into_response()
+        let mut response = (status, Json(body)).into_response();
+        // For the request middleware, which counts errors by code.
+        response.extensions_mut().insert(self.code);
+        response
     }
 }
 

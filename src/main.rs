@@ -25,44 +25,74 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Answer one question: the decision, the top 3 candidates and why they matched.
+    ///
+    /// Config sections read: [kb], [search], [log].
     Ask(cli::ask::Args),
     /// Measure answer quality on a JSON Lines file of {"query", "gold"} cases.
+    ///
+    /// Config sections read: [kb], [search], [chat] and [handoff] (conversation files), [log].
     Eval(cli::eval::Args),
     /// Run the chat server: widget page, /ws/chat, /ws/agent, the HTTP API,
     /// /healthz, /readyz and /metrics. Config sections [server], [store],
     /// [chat] and [handoff] (see docs/api.md); e.g. TAXBOT_SERVER__BIND=0.0.0.0:8080.
+    ///
+    /// Config sections read: all of them: [kb], [search], [server], [store], [chat], [handoff],
+    /// [wechat], [admin], [analytics], [import], [limits], [privacy], [api], [log].
     Serve(cli::serve::Args),
     /// Load generators.
+    ///
+    /// Config sections read: [kb] (the questions to ask), [log].
     Bench {
         #[command(subcommand)]
         command: cli::bench::Command,
     },
     /// Knowledge-base maintenance.
+    ///
+    /// Config sections read: [kb], [import], [log]; with --data-dir also [store], [search], [admin].
     Kb {
         #[command(subcommand)]
         command: cli::kb::Command,
     },
     /// API keys of integrations using /api/v1/ask (hashed at rest, revocable).
+    ///
+    /// Config sections read: [store], [log].
     Apikey {
         #[command(subcommand)]
         command: cli::apikey::Command,
     },
     /// Anonymise conversations, tickets and audit details older than the retention
     /// period ([privacy] retention_days, or --days); the server also does this by itself.
+    ///
+    /// Config sections read: [store], [privacy], [log].
     Purge(cli::purge::Args),
     /// Copy a SQLite store (--from sqlite:PATH) into a new, empty PostgreSQL
     /// database (--to postgres://…), checked by the row count of every table.
+    ///
+    /// Config sections read: [log] only (the stores are the --from and --to flags).
     Migrate(cli::migrate::Args),
     /// Write a consistent copy of the SQLite store to DEST while the server
     /// runs ([store] data_dir, or --data-dir). PostgreSQL: use pg_dump.
+    ///
+    /// Config sections read: [store], [log].
     Backup(cli::backup::BackupArgs),
     /// Put a backup in place of the SQLite store (stop the server first;
     /// --force to replace an existing database).
+    ///
+    /// Config sections read: [store], [log].
     Restore(cli::backup::RestoreArgs),
     /// Console accounts (agents, editors, admins).
+    ///
+    /// Config sections read: [store], [log].
     User {
         #[command(subcommand)]
         command: cli::user::Command,
+    },
+    /// Check the configuration, or print it with secrets hidden.
+    ///
+    /// Config sections read: all of them (the file of --config or ./taxbot.toml, then TAXBOT_*).
+    Config {
+        #[command(subcommand)]
+        command: cli::config::Command,
     },
 }
 
@@ -78,7 +108,8 @@ fn main() -> ExitCode {
 }
 
 fn run(cli: Cli) -> Result<ExitCode> {
-    let config = config::load(cli.config.as_deref(), std::env::vars())?;
+    let env: Vec<(String, String)> = std::env::vars().collect();
+    let config = config::load(cli.config.as_deref(), env.clone())?;
     init_logs(config.log.format);
     let out = &mut Stdout;
     match cli.command {
@@ -93,6 +124,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Backup(args) => cli::backup::backup(config, &args, out),
         Command::Restore(args) => cli::backup::restore(config, &args, out),
         Command::Apikey { command } => cli::apikey::run(config, command, out),
+        Command::Config { command } => cli::config::run(&config, command, cli.config.as_deref(), env, out),
     }
 }
 

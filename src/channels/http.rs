@@ -139,7 +139,6 @@ async fn run(
     req: &AskRequest,
 ) -> Result<(Session, Asked), ApiError> {
     if !state.limits.allow(&format!("ip:{}", client.ip)) {
-        state.metrics.error(Code::RateLimited);
         return Err(ApiError::new(Code::RateLimited, "提问过于频繁，请稍后再试"));
     }
     let engine = &state.engine;
@@ -156,6 +155,9 @@ async fn run(
         (None, Some(text)) => engine.ask(&mut session, text).await,
         (None, None) => Err(crate::chat::ChatError::EmptyText),
     };
+    if let Ok(a) = &asked {
+        state.metrics.decision(a.reply.decision(), Channel::Http);
+    }
     state.api_sessions.put(session.clone());
     Ok((session, asked?))
 }

@@ -1,10 +1,12 @@
 //! The [`Engine`]: opens and resumes conversations and answers messages.
 
 use std::sync::Arc;
+use std::time::Instant;
 
 use tokio::sync::Semaphore;
 
 use super::intent::{self, Intent};
+use super::question_log;
 use super::reply::{self, Answer, Reply, Suggestion};
 use super::{ChatError, Session, Settings};
 use crate::handoff::{HandoffStatus, Hub};
@@ -120,8 +122,15 @@ impl Engine {
     }
 
     /// Handles a taxpayer message: stores it, then relays it to the agent,
-    /// answers small talk, hands off, or matches it.
+    /// answers small talk, hands off, or matches it (one log line per question).
     pub async fn ask(&self, s: &mut Session, text: &str) -> Result<Asked, ChatError> {
+        let started = Instant::now();
+        let result = self.handle_ask(s, text).await;
+        question_log::log(s, text, &result, started.elapsed());
+        result
+    }
+
+    async fn handle_ask(&self, s: &mut Session, text: &str) -> Result<Asked, ChatError> {
         let text = self.check_text(text)?;
         let question = NewMessage::plain(&s.id, Sender::Visitor, text);
         if self.hub.state_of(&s.id) == ConversationState::Human {
@@ -265,6 +274,13 @@ impl Engine {
     /// questions do. A scan (`scanned`) is counted for the analytics. An id that
     /// is not (or no longer) in the base gets a polite reply, not an error.
     pub async fn open_entry(&self, s: &mut Session, entry_id: &str, scanned: bool) -> Result<Asked, ChatError> {
+        let started = Instant::now();
+        let result = self.handle_open_entry(s, entry_id, scanned).await;
+        question_log::log(s, &format!("打开链接 {entry_id}"), &result, started.elapsed());
+        result
+    }
+
+    async fn handle_open_entry(&self, s: &mut Session, entry_id: &str, scanned: bool) -> Result<Asked, ChatError> {
         let snap = self.searcher.snapshot();
         let found = snap.entries.iter().find(|e| e.id.as_str() == entry_id).cloned();
         let Some(entry) = found else {
@@ -295,8 +311,15 @@ impl Engine {
         self.store_answer(question, entry, None, related).await
     }
 
-    /// Answers with an entry the taxpayer picked from a clarification.
+    /// Answers with an entry the taxpayer picked from a clarification (logged like a question).
     pub async fn choose(&self, s: &mut Session, entry_id: &str) -> Result<Asked, ChatError> {
+        let started = Instant::now();
+        let result = self.handle_choose(s, entry_id).await;
+        question_log::log(s, &format!("选择 {entry_id}"), &result, started.elapsed());
+        result
+    }
+
+    async fn handle_choose(&self, s: &mut Session, entry_id: &str) -> Result<Asked, ChatError> {
         if !s.offered.iter().any(|id| id == entry_id) {
             return Err(ChatError::UnknownChoice);
         }

@@ -9,6 +9,7 @@ mod engine;
 pub mod eval;
 mod intent;
 mod open;
+mod question_log;
 mod reply;
 mod session;
 pub mod wording;

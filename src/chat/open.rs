@@ -44,7 +44,7 @@ impl Engine {
             ConversationState::Bot => None,
             _ => Some(self.hub.current_status(&conversation.id)),
         };
-        let mut session = Session::new(conversation.id, key.clone(), Some(token.clone()));
+        let mut session = Session::new(conversation.id, key.clone(), Some(token.clone()), Channel::Web);
         // A clarification that is the bot's last word can still be answered
         // with `choose` after a reload.
         if let Some(last) = history.iter().rev().find(|m| m.body.sender == Sender::Bot)
@@ -96,7 +96,7 @@ impl Engine {
             Some(c) => c,
             None => self.create_conversation(&key, channel).await?,
         };
-        Ok(Session::new(conversation.id, key, None))
+        Ok(Session::new(conversation.id, key, None, channel))
     }
 
     async fn create_conversation(&self, visitor: &VisitorKey, channel: Channel) -> Result<Conversation, ChatError> {

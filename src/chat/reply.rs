@@ -82,6 +82,22 @@ pub enum Reply {
 pub const UNKNOWN_LINK: &str =
     "抱歉，没有找到这个二维码或链接对应的问题，它可能已被撤下。请直接输入您的问题，或转人工客服。";
 
+impl Reply {
+    /// The decision word of this reply, as logged and counted in metrics
+    /// (`answer`, `clarify`, `no_match`, `out_of_scope`, `text`, `handoff`, `relayed`).
+    pub fn decision(&self) -> &'static str {
+        match self {
+            Reply::Text { .. } => "text",
+            Reply::Answer(_) => "answer",
+            Reply::Clarify { .. } => "clarify",
+            Reply::OutOfScope { .. } => "out_of_scope",
+            Reply::NoMatch { .. } => "no_match",
+            Reply::Relayed => "relayed",
+            Reply::Handoff(_) => "handoff",
+        }
+    }
+}
+
 /// What the bot says instead of an entry whose policy has ended: the
 /// document, the end date, and a pointer to a human.
 pub fn expired_text(entry: &Entry) -> String {

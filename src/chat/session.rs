@@ -5,7 +5,7 @@ use std::sync::Mutex;
 
 use crate::search::Turn;
 
-use crate::ids::{SessionId, VisitorKey, VisitorToken};
+use crate::ids::{Channel, SessionId, VisitorKey, VisitorToken};
 
 /// Per-connection conversation state. The messages themselves are in the store.
 #[derive(Debug, Clone)]
@@ -16,6 +16,8 @@ pub struct Session {
     pub visitor: VisitorKey,
     /// The web visitor's token (none for API users).
     pub token: Option<VisitorToken>,
+    /// The channel this connection speaks on (for logs and metrics).
+    pub channel: Channel,
     /// The previous matched turn, for follow-up questions.
     pub(crate) previous: Option<Turn>,
     /// Entries offered in the last clarification (valid `choose` targets).
@@ -25,8 +27,8 @@ pub struct Session {
 }
 
 impl Session {
-    pub(crate) fn new(id: SessionId, visitor: VisitorKey, token: Option<VisitorToken>) -> Self {
-        Session { id, visitor, token, previous: None, offered: Vec::new(), unhelpful: 0 }
+    pub(crate) fn new(id: SessionId, visitor: VisitorKey, token: Option<VisitorToken>, channel: Channel) -> Self {
+        Session { id, visitor, token, channel, previous: None, offered: Vec::new(), unhelpful: 0 }
     }
 }
 

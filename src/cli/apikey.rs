@@ -15,6 +15,8 @@ use crate::store::Store;
 #[derive(clap::Subcommand, Debug, Clone)]
 pub enum Command {
     /// Create a key for an integration; the key is printed once (only its hash is stored).
+    ///
+    /// Config sections read: [store], [log].
     Add {
         /// The integration, e.g. 微信公众号桥接.
         name: String,
@@ -22,11 +24,15 @@ pub enum Command {
         data: DataDirArg,
     },
     /// List keys (numbers, names, when created or revoked; never the keys).
+    ///
+    /// Config sections read: [store], [log].
     List {
         #[command(flatten)]
         data: DataDirArg,
     },
     /// Revoke a key by number: it stops working at once.
+    ///
+    /// Config sections read: [store], [log].
     Revoke {
         /// The number shown by `list`.
         id: i64,

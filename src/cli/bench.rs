@@ -16,6 +16,8 @@ pub enum Command {
     /// Many concurrent /ws/chat sessions asking at a fixed rate; reports
     /// messages/s and p50/p99 time from `ask` to the first `answer.delta`.
     /// Only point it at a server running on this machine.
+    ///
+    /// Config sections read: [kb] (the questions to ask), [log].
     Ws {
         #[command(flatten)]
         kb: KbArg,

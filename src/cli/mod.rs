@@ -5,6 +5,7 @@
 //! | file | command |
 //! |---|---|
 //! | `ask.rs` | `ask`: the decision, the top candidates and why they matched |
+//! | `config.rs` | `config check`, `config show` (secrets hidden) |
 //! | `eval.rs` | `eval`: answer quality on a labelled file, and the `--min-*` gates |
 //! | `kb/` | `kb check`, `kb export`, `kb expiring` (`mod.rs`), `kb import` into a directory (`import.rs`), both on the store (`store.rs`) |
 //! | `user.rs` | `user add`, `user passwd`, `user list` |
@@ -23,6 +24,7 @@ pub mod apikey;
 pub mod ask;
 pub mod backup;
 pub mod bench;
+pub mod config;
 pub mod eval;
 pub mod eval_chat;
 pub mod kb;
@@ -43,7 +45,8 @@ use crate::search::{Searcher, Snapshot};
 /// `--kb DIR`, taken by every command that reads a knowledge base.
 #[derive(clap::Args, Debug, Clone, Default)]
 pub struct KbArg {
-    /// Knowledge-base directory (default: config `kb.dir`, i.e. ./knowledge-base).
+    /// Knowledge-base directory (default: config `kb.dir`, i.e. ./knowledge-base, or the base
+    /// embedded in the binary when there is no ./knowledge-base).
     #[arg(long, value_name = "DIR")]
     pub kb: Option<PathBuf>,
 }
@@ -90,10 +93,12 @@ pub fn runtime() -> Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_multi_thread().enable_all().build().context("无法启动异步运行时")
 }
 
-/// Loads the knowledge base in `dir`, pointing at `kb check` when it is invalid.
+/// Loads the knowledge base in `dir` (the embedded base when `dir` is the default
+/// `knowledge-base` and there is none here), pointing at `kb check` when it is invalid.
 pub fn load_base(dir: &Path) -> Result<KnowledgeBase> {
-    crate::kb::load(dir)
-        .with_context(|| format!("加载知识库 {} 失败（用 `taxbot kb check` 查看全部错误）", dir.display()))
+    let source = crate::kb::Origin::for_dir(dir);
+    crate::kb::load_from(&source)
+        .with_context(|| format!("加载知识库 {source} 失败（用 `taxbot kb check` 查看全部错误）"))
 }
 
 /// A matcher over the knowledge base in `dir` with the configured settings.

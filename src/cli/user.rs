@@ -16,6 +16,8 @@ use crate::store::Store;
 pub enum Command {
     /// Create an account. The password is asked for without echo, or read
     /// from the first line of stdin when stdin is not a terminal.
+    ///
+    /// Config sections read: [store], [log].
     Add {
         /// Sign-in name (shown to colleagues in the console).
         name: String,
@@ -26,6 +28,8 @@ pub enum Command {
         data: DataDirArg,
     },
     /// Set a new password (ends the user's sessions).
+    ///
+    /// Config sections read: [store], [log].
     Passwd {
         /// The account.
         name: String,
@@ -33,6 +37,8 @@ pub enum Command {
         data: DataDirArg,
     },
     /// List accounts.
+    ///
+    /// Config sections read: [store], [log].
     List {
         #[command(flatten)]
         data: DataDirArg,

@@ -18,6 +18,8 @@ pub mod import;
 pub mod limits;
 pub mod log;
 pub mod privacy;
+mod problem;
+pub mod redact;
 pub mod search;
 pub mod server;
 pub mod store;
@@ -82,7 +84,20 @@ pub enum ConfigError {
         /// The underlying error.
         source: std::io::Error,
     },
-    /// The file or an override is not valid for the configuration.
+    /// A key of the file is unknown or its value has the wrong type or is out of range
+    /// (or the file is not TOML).
+    #[error("配置文件 {path} 第 {line} 行{}：{message}", .key.as_ref().map(|k| format!("，键 {k}")).unwrap_or_default())]
+    File {
+        /// The file.
+        path: PathBuf,
+        /// 1-based line of the key or value at fault.
+        line: usize,
+        /// The dotted key path (`search.answer_threshold`), when the error is about one key.
+        key: Option<String>,
+        /// What is wrong, in Chinese.
+        message: String,
+    },
+    /// An environment override (or the defaults) is not valid for the configuration.
     #[error("配置无效（{origin}）：{message}")]
     Invalid {
         /// The file or environment variable at fault.
@@ -102,38 +117,70 @@ pub const DEFAULT_FILE: &str = "taxbot.toml";
 /// `taxbot.toml` in the working directory is read if present. `env` is the
 /// process environment (passed in so that tests control it).
 pub fn load(file: Option<&Path>, env: impl IntoIterator<Item = (String, String)>) -> Result<Config, ConfigError> {
-    let invalid =
-        |origin: String| move |e: toml::de::Error| ConfigError::Invalid { origin, message: e.message().to_owned() };
     let mut tree = toml::Table::try_from(Config::default())
         .map_err(|e| ConfigError::Invalid { origin: "默认值".into(), message: e.to_string() })?;
-    let path =
-        file.map(Path::to_path_buf).or_else(|| Path::new(DEFAULT_FILE).exists().then(|| PathBuf::from(DEFAULT_FILE)));
-    if let Some(path) = path {
+    if let Some(path) = file_to_read(file) {
         let text = std::fs::read_to_string(&path).map_err(|source| ConfigError::Read { path: path.clone(), source })?;
-        let from_file: toml::Table = toml::from_str(&text).map_err(invalid(path.display().to_string()))?;
-        merge(&mut tree, from_file);
-        check(&tree, &path.display().to_string())?;
+        merge(&mut tree, check_file(&path, &text)?);
     }
-    let mut env: Vec<(String, String)> =
-        env.into_iter().filter(|(k, _)| k.starts_with(ENV_PREFIX) && k.contains("__")).collect();
-    env.sort();
-    for (key, raw) in env {
+    for (key, raw) in overrides(env) {
         let path: Vec<String> = key[ENV_PREFIX.len()..].split("__").map(str::to_lowercase).collect();
         let value = toml::from_str::<toml::Table>(&format!("v = {raw}"))
             .ok()
             .and_then(|mut t| t.remove("v"))
             .unwrap_or(toml::Value::String(raw));
         set(&mut tree, &path, value);
-        check(&tree, &key)?;
+        check(&tree, &format!("环境变量 {key}"))?;
     }
-    toml::Value::Table(tree).try_into().map_err(invalid("配置".into()))
+    check(&tree, "配置")
 }
 
-fn check(tree: &toml::Table, origin: &str) -> Result<(), ConfigError> {
-    toml::Value::Table(tree.clone())
-        .try_into::<Config>()
-        .map(drop)
-        .map_err(|e| ConfigError::Invalid { origin: origin.to_owned(), message: e.message().to_owned() })
+/// The file [`load`] reads: `file` when given, else `taxbot.toml` in the working
+/// directory when it exists.
+pub fn file_to_read(file: Option<&Path>) -> Option<PathBuf> {
+    file.map(Path::to_path_buf).or_else(|| Path::new(DEFAULT_FILE).exists().then(|| PathBuf::from(DEFAULT_FILE)))
+}
+
+/// The `TAXBOT_SECTION__KEY` variables of `env` that [`load`] applies, sorted
+/// (`TAXBOT_LOG` and other names without `__` are not configuration keys).
+pub fn overrides(env: impl IntoIterator<Item = (String, String)>) -> Vec<(String, String)> {
+    let mut env: Vec<(String, String)> =
+        env.into_iter().filter(|(k, _)| k.starts_with(ENV_PREFIX) && k.contains("__")).collect();
+    env.sort();
+    env
+}
+
+/// Parses the file as the configuration on its own (every section has
+/// defaults), so that an error carries the key path and the line, and returns
+/// its table to merge.
+fn check_file(path: &Path, text: &str) -> Result<toml::Table, ConfigError> {
+    let at = |line: usize, key: Option<String>, message: String| ConfigError::File {
+        path: path.to_path_buf(),
+        line,
+        key,
+        message,
+    };
+    let syntax = |e: toml::de::Error| {
+        at(problem::line_of(text, e.span()), None, format!("不是有效的 TOML：{}", e.message().trim()))
+    };
+    let document = toml::Deserializer::parse(text).map_err(syntax)?;
+    serde_path_to_error::deserialize::<_, Config>(document).map_err(|e| {
+        let (key, message) = problem::explain(&e, e.inner().message());
+        at(problem::line_of(text, e.inner().span()), key, message)
+    })?;
+    toml::from_str(text).map_err(syntax)
+}
+
+/// Deserialises the merged tree; `origin` names what was applied last.
+fn check(tree: &toml::Table, origin: &str) -> Result<Config, ConfigError> {
+    serde_path_to_error::deserialize(toml::Value::Table(tree.clone())).map_err(|e| {
+        let (key, message) = problem::explain(&e, e.inner().message());
+        let message = match key {
+            Some(key) => format!("键 {key}：{message}"),
+            None => message,
+        };
+        ConfigError::Invalid { origin: origin.to_owned(), message }
+    })
 }
 
 fn merge(base: &mut toml::Table, over: toml::Table) {
@@ -198,6 +245,39 @@ mod tests {
         assert!(err.to_string().contains("TAXBOT_SEARCH__ANSWER_TRESHOLD"), "{err}");
         let err = load(None, env(&[("TAXBOT_SEARCH__RETRIEVE_K", "many")])).expect_err("bad value");
         assert!(err.to_string().contains("RETRIEVE_K"), "{err}");
+    }
+
+    fn file_error(text: &str) -> (usize, Option<String>, String) {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let file = dir.path().join("taxbot.toml");
+        std::fs::write(&file, text).expect("write");
+        match load(Some(&file), env(&[])) {
+            Err(ConfigError::File { path, line, key, message }) => {
+                assert_eq!(path, file);
+                (line, key, message)
+            }
+            other => panic!("expected a file error, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn file_errors_name_the_key_and_the_line_in_chinese() {
+        let (line, key, message) = file_error("[server]\nbind = \"0.0.0.0:80\"\n\n[search]\nanswer_treshold = 0.5\n");
+        assert_eq!((line, key.as_deref()), (5, Some("search.answer_treshold")), "{message}");
+        assert!(message.contains("未知的键") && message.contains("answer_threshold"), "{message}");
+        let (line, key, message) = file_error("[search]\nretrieve_k = \"many\"\n");
+        assert_eq!((line, key.as_deref()), (2, Some("search.retrieve_k")), "{message}");
+        assert!(message.contains("类型不对"), "{message}");
+        let (line, key, message) = file_error("# logs\n[log]\n\nformat = \"xml\"\n");
+        assert_eq!((line, key.as_deref()), (4, Some("log.format")), "{message}");
+        assert!(message.contains("取值") && message.contains("json"), "{message}");
+        let (line, key, _) = file_error("[[wechat.accounts]]\nappid = \"wx1\"\ntoken = 5\n");
+        assert_eq!((line, key.as_deref()), (3, Some("wechat.accounts[0].token")));
+        let (line, key, message) = file_error("[search]\nmargin = = 1\n");
+        assert_eq!((line, key), (2, None));
+        assert!(message.contains("TOML"), "{message}");
+        let shown = ConfigError::File { path: "t.toml".into(), line: 5, key: Some("a.b".into()), message: "x".into() };
+        assert_eq!(shown.to_string(), "配置文件 t.toml 第 5 行，键 a.b：x");
     }
 
     #[test]

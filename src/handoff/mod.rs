@@ -382,4 +382,10 @@ impl Hub {
         let live = self.live();
         (live.queue.len(), live.online_agents())
     }
+
+    /// Seconds the longest-waiting queued conversation has waited (0 when none waits), for metrics.
+    pub fn oldest_wait_secs(&self) -> f64 {
+        let oldest = self.live().queue.iter().map(|(_, since)| *since).min();
+        oldest.map_or(0.0, |t| (chrono::Utc::now() - t).num_milliseconds().max(0) as f64 / 1000.0)
+    }
 }

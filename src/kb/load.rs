@@ -1,7 +1,6 @@
 //! Loading and validating a knowledge-base directory.
 
 use std::collections::HashMap;
-use std::fs;
 use std::path::{Path, PathBuf};
 
 use crate::text::{self, Lexicon, LineProblem};
@@ -9,6 +8,7 @@ use crate::text::{self, Lexicon, LineProblem};
 use super::catalog::{Catalog, TOPICS_FILE};
 use super::entry::Entry;
 use super::front_matter::{FileProblem, line_containing, parse_entry};
+use super::origin::Origin;
 use super::{KbError, KnowledgeBase, Problem};
 
 /// What a check found: the loaded base (when nothing is wrong) and every problem.
@@ -26,28 +26,31 @@ pub struct CheckReport {
 /// Entries are not held to the topic plan here (that is `kb check`'s job), so a
 /// base under construction still loads.
 pub fn load(dir: &Path) -> Result<KnowledgeBase, KbError> {
-    let (kb, report) = read(dir, false)?;
+    load_from(&Origin::Dir(dir.to_path_buf()))
+}
+
+/// Loads a directory or the embedded base, as [`load`] does.
+pub fn load_from(origin: &Origin) -> Result<KnowledgeBase, KbError> {
+    let (kb, report) = read(origin, false)?;
     if report.problems.is_empty() { Ok(kb) } else { Err(KbError::Invalid(report.problems)) }
 }
 
 /// Loads `dir` and reports every problem, checking ids against the base's own
 /// topic plan (`topics.tsv`) when it has one.
 pub fn load_checked(dir: &Path) -> Result<(KnowledgeBase, CheckReport), KbError> {
-    read(dir, true)
+    read(&Origin::Dir(dir.to_path_buf()), true)
 }
 
-fn read(dir: &Path, against_plan: bool) -> Result<(KnowledgeBase, CheckReport), KbError> {
-    let faq = dir.join("faq");
-    if !faq.is_dir() {
-        return Err(KbError::NotAKnowledgeBase(dir.to_path_buf()));
+fn read(origin: &Origin, against_plan: bool) -> Result<(KnowledgeBase, CheckReport), KbError> {
+    let dir = origin.root();
+    if !origin.has_faq() {
+        return Err(KbError::NotAKnowledgeBase(dir));
     }
-    let mut files = Vec::new();
-    collect_markdown(&faq, &mut files)?;
-    files.sort();
     let mut problems = Vec::new();
     let mut entries: Vec<(PathBuf, String, Entry)> = Vec::new();
-    for path in files {
-        let content = fs::read_to_string(&path).map_err(|source| KbError::Io { path: path.clone(), source })?;
+    for path in origin.entry_files()? {
+        let not_found = || KbError::Io { path: path.clone(), source: std::io::ErrorKind::NotFound.into() };
+        let content = origin.read(&path)?.ok_or_else(not_found)?;
         match parse_entry(&content) {
             Ok(entry) => entries.push((path, content, entry)),
             Err(found) => problems.extend(found.into_iter().map(|p| at(&path, p))),
@@ -55,10 +58,10 @@ fn read(dir: &Path, against_plan: bool) -> Result<(KnowledgeBase, CheckReport), 
     }
     check_layout(&entries, &mut problems);
     check_duplicates(&entries, &mut problems);
-    let topics = load_topics(dir, &mut problems)?;
+    let topics = load_topics(origin, &dir, &mut problems)?;
     let plan = topics.as_ref().filter(|_| against_plan);
     let missing_topics = plan.map(|c| check_catalog(c, &entries, &mut problems)).unwrap_or_default();
-    let lexicon = load_lexicon(&dir.join("dict"), &mut problems)?;
+    let lexicon = load_lexicon(origin, &dir.join("dict"), &mut problems)?;
     problems.sort_by(|a, b| (&a.path, a.line).cmp(&(&b.path, b.line)));
     let report = CheckReport { problems, missing_topics, entries: entries.len() };
     let entries = entries.into_iter().map(|(_, _, e)| e).collect();
@@ -69,17 +72,15 @@ fn read(dir: &Path, against_plan: bool) -> Result<(KnowledgeBase, CheckReport), 
 /// failing on a row that does not parse.
 pub fn read_topics(dir: &Path) -> Result<Option<Catalog>, KbError> {
     let mut problems = Vec::new();
-    let topics = load_topics(dir, &mut problems)?;
+    let topics = load_topics(&Origin::Dir(dir.to_path_buf()), dir, &mut problems)?;
     if problems.is_empty() { Ok(topics) } else { Err(KbError::Invalid(problems)) }
 }
 
 /// Reads `topics.tsv` (optional); a row without a valid id and category is a problem.
-fn load_topics(dir: &Path, problems: &mut Vec<Problem>) -> Result<Option<Catalog>, KbError> {
+fn load_topics(origin: &Origin, dir: &Path, problems: &mut Vec<Problem>) -> Result<Option<Catalog>, KbError> {
     let path = dir.join(TOPICS_FILE);
-    let text = match fs::read_to_string(&path) {
-        Ok(text) => text,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(source) => return Err(KbError::Io { path, source }),
+    let Some(text) = origin.read(&path)? else {
+        return Ok(None);
     };
     let (catalog, bad) = Catalog::parse(&text);
     problems.extend(bad.into_iter().map(|line| Problem {
@@ -92,19 +93,6 @@ fn load_topics(dir: &Path, problems: &mut Vec<Problem>) -> Result<Option<Catalog
 
 fn at(path: &Path, p: FileProblem) -> Problem {
     Problem { path: path.to_path_buf(), line: p.line, message: p.message }
-}
-
-fn collect_markdown(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), KbError> {
-    let io = |source| KbError::Io { path: dir.to_path_buf(), source };
-    for item in fs::read_dir(dir).map_err(io)? {
-        let path = item.map_err(io)?.path();
-        if path.is_dir() {
-            collect_markdown(&path, out)?;
-        } else if path.extension().is_some_and(|e| e == "md") {
-            out.push(path);
-        }
-    }
-    Ok(())
 }
 
 /// The file name must be `<id>.md` and the folder the category.
@@ -190,14 +178,11 @@ fn check_catalog(catalog: &Catalog, entries: &[(PathBuf, String, Entry)], proble
 }
 
 /// Reads `dict/`; every file is optional, an unreadable or malformed line is a problem.
-fn load_lexicon(dict: &Path, problems: &mut Vec<Problem>) -> Result<Lexicon, KbError> {
+fn load_lexicon(origin: &Origin, dict: &Path, problems: &mut Vec<Problem>) -> Result<Lexicon, KbError> {
     let read = |name: &str| -> Result<(PathBuf, String), KbError> {
         let path = dict.join(name);
-        match fs::read_to_string(&path) {
-            Ok(text) => Ok((path, text)),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok((path, String::new())),
-            Err(source) => Err(KbError::Io { path, source }),
-        }
+        let text = origin.read(&path)?.unwrap_or_default();
+        Ok((path, text))
     };
     let lines = |path: &Path, found: Vec<LineProblem>| {
         found

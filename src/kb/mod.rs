@@ -1,11 +1,13 @@
 //! The knowledge base: FAQ entries, the word lists and the topic plan, loaded
-//! and validated from the on-disk layout of `knowledge-base/`.
+//! and validated from the on-disk layout of `knowledge-base/` (a directory, or
+//! the copy embedded in the binary: `origin.rs`).
 
 mod catalog;
 mod entry;
 mod export;
 mod front_matter;
 mod load;
+mod origin;
 mod xlsx;
 mod xlsx_import;
 mod xlsx_limits;
@@ -17,7 +19,8 @@ pub use catalog::{Catalog, TOPICS_FILE, Topic};
 pub use entry::{Category, Entry, EntryId, InvalidId, Source, expiring_within, today_in_china};
 pub use export::{dict_text, entry_file, export_dir, stopwords_text, synonyms_text};
 pub use front_matter::{FileProblem, parse_entry};
-pub use load::{CheckReport, duplicate_problems, load, load_checked, read_topics};
+pub use load::{CheckReport, duplicate_problems, load, load_checked, load_from, read_topics};
+pub use origin::{EMBEDDED_NAME, Origin, write_embedded};
 pub use xlsx::{SOURCE_SEPARATOR, to_xlsx};
 pub use xlsx_import::{RowProblem, XlsxImportError, from_xlsx};
 pub use xlsx_limits::{ImportLimits, Limit};

@@ -180,13 +180,15 @@ impl Knowledge {
         Ok(self.current().await?.base_with([]))
     }
 
-    /// Imports the knowledge base in `dir` as version 1 by `system` when the store has no entry yet.
+    /// Imports the knowledge base in `dir` (the embedded base when `dir` is the default
+    /// `knowledge-base` and there is none: [`kb::Origin::for_dir`]) as version 1 by `system`
+    /// when the store has no entry yet.
     pub async fn import_if_empty(store: &dyn Store, dir: &Path) -> Result<bool> {
         if store.knowledge_has_entries().await? {
             return Ok(false);
         }
-        let dir = dir.to_path_buf();
-        let kb = tokio::task::spawn_blocking(move || kb::load(&dir).map_err(|e| e.to_string()))
+        let source = kb::Origin::for_dir(dir);
+        let kb = tokio::task::spawn_blocking(move || kb::load_from(&source).map_err(|e| e.to_string()))
             .await
             .map_err(|e| KnowledgeError::Import(e.to_string()))?
             .map_err(KnowledgeError::Import)?;

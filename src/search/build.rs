@@ -43,6 +43,8 @@ pub struct Snapshot {
     pub(crate) ords: Vec<Column<u64>>,
     pub(crate) fields: Fields,
     pub(crate) analyzer: Arc<Analyzer>,
+    /// How long [`Snapshot::build`] took (for metrics).
+    pub(crate) build_time: std::time::Duration,
 }
 
 /// The analysed texts of one entry, as space-separated terms.
@@ -73,6 +75,7 @@ impl Snapshot {
     /// vocabularies as ids, so the analysed strings of the whole base are
     /// never held at once.
     pub fn build(entries: Vec<Entry>, analyzer: Arc<Analyzer>) -> Result<Snapshot, SearchError> {
+        let started = std::time::Instant::now();
         let mut indexer = Indexer::new()?;
         let mut terms = Vocabulary::default();
         let mut bigrams = Vocabulary::default();
@@ -123,6 +126,7 @@ impl Snapshot {
         }
         let background = Background::new(&background_counts);
         Ok(Snapshot {
+            build_time: started.elapsed(),
             entries: entries.into_iter().map(Arc::new).collect(),
             profiles,
             terms,
@@ -133,6 +137,16 @@ impl Snapshot {
             fields,
             analyzer,
         })
+    }
+
+    /// How long building this snapshot took.
+    pub fn build_time(&self) -> std::time::Duration {
+        self.build_time
+    }
+
+    /// Bytes the tantivy index takes (0 when tantivy cannot tell).
+    pub fn index_bytes(&self) -> u64 {
+        self.searcher.space_usage().map_or(0, |u| u.total().get_bytes())
     }
 
     /// The entries, in build order.

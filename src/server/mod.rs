@@ -5,6 +5,7 @@
 
 mod assets;
 mod headers;
+mod observe;
 mod retention;
 mod router;
 mod serve;
@@ -111,7 +112,12 @@ impl App {
             dir: config.kb.dir.display().to_string(),
             message: e.to_string(),
         };
-        Knowledge::import_if_empty(&*store, &config.kb.dir).await.map_err(fail)?;
+        let shipped = crate::kb::Origin::for_dir(&config.kb.dir);
+        if Knowledge::import_if_empty(&*store, &config.kb.dir).await.map_err(fail)? {
+            tracing::info!(base = %shipped, "数据库中还没有知识库：已导入 {shipped}");
+        } else {
+            tracing::info!(shipped = %shipped, "使用数据库中已发布的知识库（{shipped} 只在首次启动时导入）");
+        }
         let policy = config.admin.publish_policy;
         let knowledge = match searcher {
             Some(s) => Knowledge::new(Arc::clone(&store), s, policy),

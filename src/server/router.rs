@@ -1,6 +1,8 @@
 //! Routes: WebSocket channels, the HTTP API, health, metrics, and the static
 //! files of the widget and the console (`assets`).
 
+use std::sync::Arc;
+
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::header;
@@ -10,6 +12,7 @@ use axum::routing::{get, post};
 use super::{AppState, assets};
 use crate::api_error::ApiError;
 use crate::channels::{hot, http, web, wechat};
+use crate::metrics::Gauges;
 
 /// HTTP request bodies larger than this are refused (a question is ≤ 500 characters).
 const MAX_BODY_BYTES: usize = 64 * 1024;
@@ -28,6 +31,7 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
+        .layer(axum::middleware::from_fn_with_state(Arc::clone(state.metrics()), super::observe::observe))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .with_state(state)
 }
@@ -47,17 +51,37 @@ async fn readyz(State(state): State<AppState>) -> Result<&'static str, ApiError>
     }
     match tokio::time::timeout(READY_PROBE, state.store().ping()).await {
         Ok(Ok(())) => Ok("ready"),
-        Ok(Err(e)) => Err(ApiError::not_ready(e)),
+        Ok(Err(e)) => {
+            state.metrics().store_error();
+            Err(ApiError::not_ready(e))
+        }
         Err(_) => Err(ApiError::not_ready("存储在 2 秒内未完成写入检查")),
     }
 }
 
+/// How long a scrape waits for the store's count of open tickets.
+const SCRAPE_QUERY: std::time::Duration = std::time::Duration::from_secs(2);
+
 async fn metrics(State(state): State<AppState>) -> Response {
-    let (queued, agents) = state.engine().hub().stats();
-    let gauges = [
-        ("taxbot_queue_length", "Conversations waiting for an agent.", queued as i64),
-        ("taxbot_agents_online", "Agents online.", agents as i64),
-    ];
+    let hub = state.engine().hub();
+    let (queued, agents) = hub.stats();
+    let tickets = match tokio::time::timeout(SCRAPE_QUERY, state.store().open_tickets()).await {
+        Ok(Ok(open)) => Some(open.len() as u64),
+        _ => {
+            state.metrics().store_error();
+            None
+        }
+    };
+    let index = state.admin.knowledge.searcher().snapshot();
+    let gauges = Gauges {
+        queue_length: queued as u64,
+        queue_oldest_wait_secs: hub.oldest_wait_secs(),
+        agents_online: agents as u64,
+        tickets_open: tickets,
+        index_build_secs: index.build_time().as_secs_f64(),
+        index_entries: index.entries().len() as u64,
+        index_bytes: index.index_bytes(),
+    };
     let body = state.metrics().render(&gauges);
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], body).into_response()
 }

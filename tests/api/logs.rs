@@ -56,3 +56,73 @@ async fn json_logs_are_one_object_per_line_without_escape_codes() {
         assert!(v["level"].is_string() && v["timestamp"].is_string(), "{line}");
     }
 }
+
+/// The JSON log lines of `lines` whose message is `message`.
+fn lines_with_message(lines: &[String], message: &str) -> Vec<serde_json::Value> {
+    lines
+        .iter()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter(|v| v["fields"]["message"] == message)
+        .collect()
+}
+
+#[tokio::test]
+async fn every_request_and_question_is_one_info_line_with_timings_and_no_raw_number() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut cmd = crate::process::taxbot();
+    cmd.arg("serve")
+        .env("TAXBOT_LOG", "info")
+        .env("TAXBOT_LOG__FORMAT", "json")
+        .env("TAXBOT_STORE__DATA_DIR", dir.path())
+        .env("TAXBOT_SERVER__BIND", "127.0.0.1:0")
+        .env("TAXBOT_API__ALLOW_ANONYMOUS", "true")
+        .env("TAXBOT_KB__DIR", concat!(env!("CARGO_MANIFEST_DIR"), "/knowledge-base"));
+    let server = crate::process::serve(cmd).await;
+    let phone = "13812345678";
+    let r = reqwest::Client::new()
+        .post(server.url("/api/v1/ask"))
+        .header("x-request-id", "trace-abc-123")
+        .json(
+            &serde_json::json!({"user_id": "log-test", "text": format!("我的手机号{phone}，个体工商户怎么开具发票？")}),
+        )
+        .send()
+        .await
+        .expect("ask");
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["x-request-id"], "trace-abc-123");
+    let body: serde_json::Value = r.json().await.expect("json");
+    let health = reqwest::get(server.url("/healthz")).await.expect("healthz");
+    let fresh_id = health.headers()["x-request-id"].to_str().expect("ascii").to_owned();
+    assert!(fresh_id.len() >= 16, "a fresh id when the client sends none: {fresh_id}");
+    let lines = server.stop().await;
+
+    for line in &lines {
+        assert!(!line.contains(phone), "a raw phone number in the log: {line}");
+    }
+    let requests = lines_with_message(&lines, "http request");
+    let ask = requests
+        .iter()
+        .find(|v| v["fields"]["route"] == "/api/v1/ask")
+        .unwrap_or_else(|| panic!("no request line for /api/v1/ask: {lines:?}"));
+    assert_eq!(ask["level"], "INFO");
+    assert_eq!(ask["fields"]["method"], "POST");
+    assert_eq!(ask["fields"]["status"], 200);
+    assert_eq!(ask["fields"]["request_id"], "trace-abc-123");
+    assert!(ask["fields"]["duration_ms"].as_f64().is_some_and(|ms| ms > 0.0), "{ask}");
+    assert!(requests.iter().any(|v| v["fields"]["route"] == "/healthz" && v["fields"]["request_id"] == fresh_id));
+
+    let questions = lines_with_message(&lines, "question");
+    assert_eq!(questions.len(), 1, "{lines:?}");
+    let q = &questions[0];
+    assert_eq!(q["level"], "INFO");
+    assert_eq!(q["fields"]["channel"], "http");
+    assert_eq!(q["fields"]["decision"], body["decision"]);
+    assert_eq!(q["fields"]["session"], body["session_id"]);
+    if body["decision"] == "answer" {
+        assert_eq!(q["fields"]["entry_id"], body["entry_id"]);
+        assert!(q["fields"]["confidence"].as_f64().is_some_and(|c| (0.0..=1.0).contains(&c)), "{q}");
+    }
+    assert!(q["fields"]["duration_ms"].as_f64().is_some_and(|ms| ms > 0.0), "{q}");
+    assert!(q["fields"]["text"].as_str().is_some_and(|t| t.contains("个体工商户") && t.contains('*')), "{q}");
+    assert_eq!(q["span"]["request_id"], "trace-abc-123", "the question's line is in its request's span: {q}");
+}

@@ -15,6 +15,9 @@ use crate::chat::wording;
 use crate::handoff::{AgentAccount, AgentEvent, HandoffError, Presence};
 use crate::ids::SessionId;
 
+/// The route label of this socket in metrics.
+const ROUTE: &str = "/ws/agent";
+
 /// The sign-in behind an agent socket, checked again whenever the console API
 /// says the account changed and every [`RECHECK_EVERY`].
 pub(super) struct SignIn {
@@ -71,6 +74,7 @@ pub(crate) async fn serve(socket: WebSocket, state: WebState, account: AgentAcco
         let limits = FrameLimits::of(&state);
         let shutdown = state.shutdown.clone();
         let next_check = Instant::now() + RECHECK_EVERY;
+        state.metrics.ws_opened(ROUTE);
         let conn = Conn { state, account, agent: None, events: None, signin, next_check };
         run(conn, out, input, limits, shutdown).await;
     }
@@ -107,34 +111,10 @@ impl<S: Sink<Message> + Unpin + Send> Handler<S> for Conn {
     }
 
     async fn message(&mut self, out: &mut Out<S>, msg: AgentClientMsg) -> Flow {
-        if let AgentClientMsg::Ping = msg {
-            return out.send(&AgentServerMsg::Pong).await;
-        }
-        if let AgentClientMsg::Hello { status } = &msg
-            && self.agent.is_none()
-        {
-            return self.hello(out, *status).await;
-        }
-        let Some(agent) = self.agent.as_ref().map(|(a, _)| a.id.clone()) else {
-            return self.error(out, FrameError::HelloRequired).await;
-        };
-        if let AgentClientMsg::ListTickets { before } = msg {
-            return self.list_tickets(out, before).await;
-        }
-        let audited = audit_of(&msg);
-        match self.act(&agent, msg).await {
-            Ok(message_id) => {
-                if let Some((action, target, detail)) = audited {
-                    // The action is done; a failed audit write is logged, not undone.
-                    if let Err(e) = audit::record_from(&*self.state.store, &agent, action, &target, detail, None).await
-                    {
-                        tracing::warn!(error = %e, action, "审计记录写入失败");
-                    }
-                }
-                out.send(&AgentServerMsg::Ack { message_id }).await
-            }
-            Err(e) => self.error(out, e).await,
-        }
+        let started = Instant::now();
+        let flow = self.handle(out, msg).await;
+        self.state.metrics.ws_message(ROUTE, started.elapsed());
+        flow
     }
 
     async fn event(&mut self, out: &mut Out<S>, input: Input) -> Flow {
@@ -167,10 +147,43 @@ impl<S: Sink<Message> + Unpin + Send> Handler<S> for Conn {
         if let Some((account, conn)) = self.agent.take() {
             self.state.engine.hub().disconnect_agent(&account.id, conn).await;
         }
+        self.state.metrics.ws_closed(ROUTE);
     }
 }
 
 impl Conn {
+    /// One client message (timed by [`Handler::message`]).
+    async fn handle<S: Sink<Message> + Unpin + Send>(&mut self, out: &mut Out<S>, msg: AgentClientMsg) -> Flow {
+        if let AgentClientMsg::Ping = msg {
+            return out.send(&AgentServerMsg::Pong).await;
+        }
+        if let AgentClientMsg::Hello { status } = &msg
+            && self.agent.is_none()
+        {
+            return self.hello(out, *status).await;
+        }
+        let Some(agent) = self.agent.as_ref().map(|(a, _)| a.id.clone()) else {
+            return self.error(out, FrameError::HelloRequired).await;
+        };
+        if let AgentClientMsg::ListTickets { before } = msg {
+            return self.list_tickets(out, before).await;
+        }
+        let audited = audit_of(&msg);
+        match self.act(&agent, msg).await {
+            Ok(message_id) => {
+                if let Some((action, target, detail)) = audited {
+                    // The action is done; a failed audit write is logged, not undone.
+                    if let Err(e) = audit::record_from(&*self.state.store, &agent, action, &target, detail, None).await
+                    {
+                        tracing::warn!(error = %e, action, "审计记录写入失败");
+                    }
+                }
+                out.send(&AgentServerMsg::Ack { message_id }).await
+            }
+            Err(e) => self.error(out, e).await,
+        }
+    }
+
     async fn error<S: Sink<Message> + Unpin>(&self, out: &mut Out<S>, e: impl ErrorCode + ToString) -> Flow {
         let code = e.code();
         self.state.metrics.error(code);

@@ -16,6 +16,9 @@ use crate::handoff::VisitorEvent;
 use crate::ids::Channel;
 use crate::text::mask_numbers;
 
+/// The route label of this socket in metrics.
+const ROUTE: &str = "/ws/chat";
+
 /// The state of one taxpayer connection.
 struct Conn {
     state: WebState,
@@ -32,7 +35,7 @@ pub(crate) async fn serve(socket: WebSocket, state: WebState, ip: std::net::IpAd
         let (out, input) = socket.split();
         let mut limits = FrameLimits::of(&state);
         limits.limiter = limits.limiter.per_address(std::sync::Arc::clone(&state.limits), ip);
-        state.metrics.ws_opened();
+        state.metrics.ws_opened(ROUTE);
         let shutdown = state.shutdown.clone();
         let conn = Conn { state, session: None, events: None, ip };
         run(conn, out, input, limits, shutdown).await;
@@ -51,18 +54,10 @@ impl<S: Sink<Message> + Unpin + Send> Handler<S> for Conn {
     }
 
     async fn message(&mut self, out: &mut Out<S>, msg: ClientMsg) -> Flow {
-        match msg {
-            ClientMsg::Ping => out.send(&ServerMsg::Pong).await,
-            ClientMsg::Hello { visitor_token } => self.hello(out, visitor_token).await,
-            other => match self.session.take() {
-                None => self.frame_error(out, FrameError::HelloRequired).await,
-                Some(mut s) => {
-                    let flow = self.in_session(out, &mut s, other).await;
-                    self.session = Some(s);
-                    flow
-                }
-            },
-        }
+        let started = Instant::now();
+        let flow = self.handle(out, msg).await;
+        self.state.metrics.ws_message(ROUTE, started.elapsed());
+        flow
     }
 
     async fn event(&mut self, out: &mut Out<S>, event: VisitorEvent) -> Flow {
@@ -86,11 +81,27 @@ impl<S: Sink<Message> + Unpin + Send> Handler<S> for Conn {
             self.events = None;
             self.state.engine.hub().detach_visitor(&s.id);
         }
-        self.state.metrics.ws_closed();
+        self.state.metrics.ws_closed(ROUTE);
     }
 }
 
 impl Conn {
+    /// One client message (timed by [`Handler::message`]).
+    async fn handle<S: Sink<Message> + Unpin + Send>(&mut self, out: &mut Out<S>, msg: ClientMsg) -> Flow {
+        match msg {
+            ClientMsg::Ping => out.send(&ServerMsg::Pong).await,
+            ClientMsg::Hello { visitor_token } => self.hello(out, visitor_token).await,
+            other => match self.session.take() {
+                None => self.frame_error(out, FrameError::HelloRequired).await,
+                Some(mut s) => {
+                    let flow = self.in_session(out, &mut s, other).await;
+                    self.session = Some(s);
+                    flow
+                }
+            },
+        }
+    }
+
     async fn error<S: Sink<Message> + Unpin>(&self, out: &mut Out<S>, code: Code, message: String) -> Flow {
         self.state.metrics.error(code);
         out.send(&ServerMsg::Error { code, message }).await
@@ -171,12 +182,18 @@ impl Conn {
                 tracing::debug!(text = %mask_numbers(&text), "ask");
                 self.state.metrics.message(Channel::Web);
                 match engine.ask(s, &text).await {
-                    Ok(a) => ((reference, Some(a.message_id)), Some((a.reply, started))),
+                    Ok(a) => {
+                        self.state.metrics.decision(a.reply.decision(), Channel::Web);
+                        ((reference, Some(a.message_id)), Some((a.reply, started)))
+                    }
                     Err(e) => return self.chat_error(out, e).await,
                 }
             }
             ClientMsg::Choose { entry_id } => match engine.choose(s, &entry_id).await {
-                Ok(a) => ((None, Some(a.message_id)), Some((a.reply, Instant::now()))),
+                Ok(a) => {
+                    self.state.metrics.decision(a.reply.decision(), Channel::Web);
+                    ((None, Some(a.message_id)), Some((a.reply, Instant::now())))
+                }
                 Err(e) => return self.chat_error(out, e).await,
             },
             ClientMsg::OpenEntry { entry_id, via } => {
@@ -248,17 +265,10 @@ impl Conn {
             Reply::Relayed => return Flow::Continue,
             Reply::Text { message_id, text } => ServerMsg::Text { message_id, text },
             Reply::Clarify { message_id, text, candidates } => {
-                self.state.metrics.decision("clarify");
                 ServerMsg::Clarify { message_id, text, candidates: convert::questions(&candidates) }
             }
-            Reply::OutOfScope { message_id, text } => {
-                self.state.metrics.decision("out_of_scope");
-                ServerMsg::OutOfScope { message_id, text }
-            }
-            Reply::NoMatch { message_id, text } => {
-                self.state.metrics.decision("no_match");
-                ServerMsg::NoMatch { message_id, text, offer_human: true }
-            }
+            Reply::OutOfScope { message_id, text } => ServerMsg::OutOfScope { message_id, text },
+            Reply::NoMatch { message_id, text } => ServerMsg::NoMatch { message_id, text, offer_human: true },
             Reply::Handoff(status) => convert::handoff(&status),
         };
         out.send(&msg).await
@@ -266,7 +276,6 @@ impl Conn {
 
     /// Streams an answer: start, the chunks paced by `stream_delay_ms`, end.
     async fn stream<S: Sink<Message> + Unpin>(&self, out: &mut Out<S>, a: &Answer, started: Instant) -> Flow {
-        self.state.metrics.decision("answer");
         if let Flow::Close = out.send(&convert::answer_start(a)).await {
             return Flow::Close;
         }

@@ -193,7 +193,10 @@ async fn ask(state: &WechatState, acc: usize, openid: &str, text: &str) -> Optio
             Some(id) if in_bot => engine.choose(&mut s, &id).await,
             _ => engine.ask(&mut s, text).await,
         };
-        asked.map(|a| render_reply(a.reply))
+        asked.map(|a| {
+            state.metrics.decision(a.reply.decision(), crate::ids::Channel::Wechat);
+            render_reply(a.reply)
+        })
     };
     let id = s.id.clone();
     state.wechat.sessions.put(s);

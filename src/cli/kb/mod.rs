@@ -22,6 +22,8 @@ pub use import::{import_dir, read_import};
 pub enum Command {
     /// Validate every entry, word list and the topic plan (`topics.tsv`), and check every entry
     /// against the plan; exit 1 on any problem.
+    ///
+    /// Config sections read: [kb], [log].
     Check {
         #[command(flatten)]
         kb: KbArg,
@@ -31,6 +33,8 @@ pub enum Command {
     },
     /// Write the knowledge base to DIR in the `knowledge-base/` layout (DIR must be new or empty),
     /// or to FILE.xlsx as a workbook.
+    ///
+    /// Config sections read: [kb], [log]; with --data-dir also [store], [search], [admin].
     Export {
         #[command(flatten)]
         kb: KbArg,
@@ -39,11 +43,17 @@ pub enum Command {
         /// Export the published base of the store in DIR (the SQLite data directory) instead of `--kb`.
         #[arg(long, value_name = "DIR")]
         data_dir: Option<PathBuf>,
+        /// Export the base embedded in this binary (the shipped `knowledge-base/`, file for file,
+        /// README included) instead of `--kb`: what `serve` loads when there is no ./knowledge-base.
+        #[arg(long, conflicts_with_all = ["data_dir", "kb"])]
+        embedded: bool,
     },
     /// Import a workbook (FILE.xlsx) or a directory into the knowledge base (`--kb`): every row is
     /// validated first and nothing is written unless all of it is valid. Entries are added or
     /// replaced by id, entries not in the import are kept; the word lists are replaced, and so is
     /// the topic plan when the directory has one.
+    ///
+    /// Config sections read: [kb], [import], [log]; with --data-dir also [store], [search], [admin].
     Import {
         #[command(flatten)]
         kb: KbArg,
@@ -55,6 +65,8 @@ pub enum Command {
         data_dir: Option<PathBuf>,
     },
     /// List entries whose policy ends within DAYS days (today in UTC+8).
+    ///
+    /// Config sections read: [kb], [log].
     Expiring {
         #[command(flatten)]
         kb: KbArg,
@@ -68,9 +80,10 @@ pub enum Command {
 pub fn run(config: Config, command: Command, out: &mut dyn Write) -> Result<ExitCode> {
     match command {
         Command::Check { kb, require_all_topics } => check(&kb.dir(&config), require_all_topics, out),
-        Command::Export { kb, dest, data_dir: Some(dir) } => store::export(config, &kb, dir, &dest, out),
+        Command::Export { dest, embedded: true, .. } => export_embedded(&dest, out),
+        Command::Export { kb, dest, data_dir: Some(dir), .. } => store::export(config, &kb, dir, &dest, out),
         Command::Import { kb, source, data_dir: Some(dir) } => store::import(config, &kb, dir, &source, out),
-        Command::Export { kb, dest, data_dir: None } => write_base(&load_base(&kb.dir(&config))?, &dest, out),
+        Command::Export { kb, dest, data_dir: None, .. } => write_base(&load_base(&kb.dir(&config))?, &dest, out),
         Command::Import { kb, source, data_dir: None } => import_dir(&kb.dir(&config), &source, &config.import, out),
         Command::Expiring { kb, days } => expiring(&kb.dir(&config), days, out),
     }
@@ -122,14 +135,32 @@ pub fn write_base(base: &KnowledgeBase, dest: &Path, out: &mut dyn Write) -> Res
     } else if dest.extension().is_some() && !dest.is_dir() {
         bail!("{}：只能导出到目录或 .xlsx 文件", dest.display());
     } else {
-        let non_empty = std::fs::read_dir(dest).map(|mut d| d.next().is_some()).unwrap_or(false);
-        if dest.is_file() || non_empty {
-            bail!("{} 不是新目录或空目录：导出会与其中的旧文件混在一起，请换一个目录", dest.display());
-        }
+        ensure_new_dir(dest)?;
         kb::export_dir(base, dest)?;
     }
     writeln!(out, "已导出 {} 个条目到 {}", base.entries.len(), dest.display())?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// `kb export --embedded`: the embedded base's files as they were shipped to a new or empty
+/// directory, or its entries to FILE.xlsx.
+pub fn export_embedded(dest: &Path, out: &mut dyn Write) -> Result<ExitCode> {
+    if is_xlsx(dest) || (dest.extension().is_some() && !dest.is_dir()) {
+        return write_base(&kb::load_from(&kb::Origin::Embedded)?, dest, out);
+    }
+    ensure_new_dir(dest)?;
+    let files = kb::write_embedded(dest)?;
+    writeln!(out, "已导出{}（{files} 个文件）到 {}", kb::EMBEDDED_NAME, dest.display())?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Fails unless `dest` is missing or an empty directory, so that an export never mixes with old files.
+fn ensure_new_dir(dest: &Path) -> Result<()> {
+    let non_empty = std::fs::read_dir(dest).map(|mut d| d.next().is_some()).unwrap_or(false);
+    if dest.is_file() || non_empty {
+        bail!("{} 不是新目录或空目录：导出会与其中的旧文件混在一起，请换一个目录", dest.display());
+    }
+    Ok(())
 }
 
 /// `kb expiring`: the entries whose policy ends within `days` days, soonest first.

@@ -176,7 +176,7 @@ fn the_store_exports_its_base_with_the_plan_and_imports_a_directory() {
     let data = tmp.path().join("data");
     let kb = KbArg { kb: Some(dir.clone()) };
     let dest = tmp.path().join("exported");
-    let export = Command::Export { kb: kb.clone(), dest: dest.clone(), data_dir: Some(data.clone()) };
+    let export = Command::Export { kb: kb.clone(), dest: dest.clone(), data_dir: Some(data.clone()), embedded: false };
     assert_eq!(run(Config::default(), export, &mut Vec::new()).expect("exports"), ExitCode::SUCCESS);
     assert_eq!(fs::read_to_string(dest.join(TOPICS_FILE)).ok(), fs::read_to_string(dir.join(TOPICS_FILE)).ok());
     assert_eq!(load_base(&dest).expect("loads").entries.len(), 8);
