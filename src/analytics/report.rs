@@ -111,7 +111,7 @@ impl Analytics {
         let dismissed: HashSet<String> = self.store.dismissed_questions().await?.into_iter().collect();
         let figure_since = now - Duration::days(i64::from(s.figure_days));
         // Newest first, so the figures' period is a prefix (no copy of it).
-        questions.sort_by(|a, b| b.asked_at.cmp(&a.asked_at));
+        questions.sort_by_key(|q| std::cmp::Reverse(q.asked_at));
         let recent = &questions[..questions.partition_point(|q| q.asked_at >= figure_since)];
         let title = |id: &str| snap.entries.iter().find(|e| e.id.as_str() == id).map(|e| e.question.clone());
         let scans = self

@@ -223,9 +223,11 @@ impl Hub {
         m.agent_id = Some(agent.to_owned());
         self.store.append_message(&m).await?;
         // Delivered only when the taxpayer's client acknowledges it.
-        if !self.push_visitor(&t.conversation_id, VisitorEvent::TicketAnswered(t.clone())) {
-            self.announce(Event::Ticket { id: t.id }).await;
-        }
+        self.push_visitor(&t.conversation_id, VisitorEvent::TicketAnswered(t.clone()));
+        self.ticket_closed_here(&t);
+        // Other nodes drop it from their agents' lists (and reach the
+        // taxpayer if connected there).
+        self.announce(Event::Ticket { id: t.id }).await;
         Ok(t)
     }
 }

@@ -178,6 +178,7 @@ impl Hub {
         match t.status {
             TicketStatus::Open => self.ticket_opened_here(&t),
             TicketStatus::Answered => {
+                self.ticket_closed_here(&t);
                 self.push_visitor(&t.conversation_id.clone(), VisitorEvent::TicketAnswered(t));
             }
             TicketStatus::Delivered => {}

@@ -143,6 +143,14 @@ pub enum AgentEvent {
     },
     /// A new 留言 ticket.
     TicketOpened(Ticket),
+    /// A 留言 ticket was answered (by this agent or a colleague): it leaves
+    /// every console's list.
+    TicketClosed {
+        /// The ticket.
+        ticket_id: i64,
+        /// Who answered it.
+        by: String,
+    },
     /// A message could not reach the taxpayer (a channel's push failed, e.g.
     /// WeChat's 48-hour reply window has passed).
     Undeliverable {
@@ -352,6 +360,14 @@ impl Hub {
     fn ticket_opened_here(&self, ticket: &Ticket) {
         for tx in self.live().agent_senders() {
             let _ = tx.try_send(AgentEvent::TicketOpened(ticket.clone()));
+        }
+    }
+
+    /// Tells every agent console on this node that a ticket was answered.
+    fn ticket_closed_here(&self, ticket: &Ticket) {
+        let by = ticket.agent_id.clone().unwrap_or_default();
+        for tx in self.live().agent_senders() {
+            let _ = tx.try_send(AgentEvent::TicketClosed { ticket_id: ticket.id, by: by.clone() });
         }
     }
 

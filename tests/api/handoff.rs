@@ -94,8 +94,12 @@ async fn after_hours_ticket_is_answered_and_seen_on_return() {
     let (mut agent, welcome) = app.agent(AGENT_1).await;
     let AgentServerMsg::Welcome { tickets, .. } = welcome else { unreachable!() };
     assert!(tickets.iter().any(|t| t.ticket_id == ticket_id));
+    let (mut colleague, _) = app.agent(AGENT_2).await;
     agent.send_json(json!({"type": "answer_ticket", "ticket_id": ticket_id, "text": "一般 10 个工作日内到账。"})).await;
     agent.recv_until(|m| matches!(m, AgentServerMsg::Ack { .. })).await;
+    // The colleague's list drops it at once (it does not go stale until a reload).
+    let closed = colleague.recv_until(|m| matches!(m, AgentServerMsg::TicketClosed { .. })).await;
+    assert_eq!(closed, AgentServerMsg::TicketClosed { ticket_id, by: AGENT_1.to_owned() });
     agent.send_json(json!({"type": "answer_ticket", "ticket_id": ticket_id, "text": "再答一次"})).await;
     let e = agent.recv_until(|m| agent_error(m).is_some()).await;
     assert_eq!(agent_error(&e), Some("ticket_answered"));

@@ -3,7 +3,7 @@
 // older 留言 paged in by the agent).
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { AGENT_1, eventually, launchBrowser, newContext, openWidget, shot, signIn, sql, startServer, widgetAsk } from "./helpers.mjs";
+import { AGENT_1, AGENT_2, eventually, launchBrowser, newContext, openWidget, shot, signIn, sql, startServer, widgetAsk } from "./helpers.mjs";
 
 let browser;
 before(async () => { browser = await launchBrowser(); });
@@ -140,6 +140,19 @@ describe("many 留言 (the agent's welcome carries one page)", () => {
     assert.ok(newest > created[3], "the new 留言 is listed first");
     assert.equal(await agent.locator("#ticket-count").innerText(), "5");
     await shot(agent, "12-console-tickets-paged");
+
+    // A colleague answers one: it leaves this console's list at once, and both counts agree.
+    const otherCtx = await newContext(browser, server, { viewport: { width: 1280, height: 800 } });
+    const other = await otherCtx.newPage();
+    await signIn(other, server, AGENT_2);
+    const theirs = other.locator(`#tickets li[data-ticket="${created[3]}"]`);
+    await theirs.waitFor();
+    await theirs.getByRole("textbox").fill("已为您查询，退税已受理。");
+    await theirs.getByRole("button", { name: "答复" }).click();
+    await agent.locator(`#tickets li[data-ticket="${created[3]}"]`).waitFor({ state: "detached" });
+    assert.equal(await agent.locator("#ticket-count").innerText(), "4");
+    assert.equal(await other.locator("#ticket-count").innerText(), "4");
+    await otherCtx.close();
     await agentCtx.close();
     await context.close();
   });

@@ -58,6 +58,7 @@ function mount(root, ctx) {
   const chats = new Map(); // session_id -> {el, log}
   const tickets = new Map(); // ticket_id -> li
   let ticketsTotal = 0, moreTickets = false; // open in all; whether older pages remain
+  const answeredHere = new Set(); // tickets this console answered (their ticket.closed is not counted again)
 
   // ---- Small pieces ----
   const short = (id) => id.slice(0, 8);
@@ -227,6 +228,7 @@ function mount(root, ctx) {
         if (text && send({ type: "answer_ticket", ticket_id: t.ticket_id, text })) {
           li.remove();
           tickets.delete(t.ticket_id);
+          answeredHere.add(t.ticket_id);
           ticketsTotal = Math.max(0, ticketsTotal - 1);
           updateTickets();
         }
@@ -288,6 +290,14 @@ function mount(root, ctx) {
       if (!tickets.has(m.ticket.ticket_id)) ticketsTotal += 1;
       addTicket(m.ticket, true);
       beep();
+    },
+    "ticket.closed"(m) {
+      if (answeredHere.delete(m.ticket_id)) return; // this console's own answer, already counted
+      const li = tickets.get(m.ticket_id);
+      if (li) { li.remove(); tickets.delete(m.ticket_id); }
+      ticketsTotal = Math.max(0, ticketsTotal - 1);
+      updateTickets();
+      if (li) toast(`留言 #${m.ticket_id} 已由 ${m.by} 答复`);
     },
     tickets(m) {
       m.tickets.forEach((t) => addTicket(t));

@@ -60,6 +60,9 @@ fn event(e: &AgentEvent) -> AgentServerMsg {
         },
         AgentEvent::Released { session_id } => AgentServerMsg::Released { session_id: session_id.to_string() },
         AgentEvent::TicketOpened(t) => AgentServerMsg::TicketNew { ticket: convert::ticket(t) },
+        AgentEvent::TicketClosed { ticket_id, by } => {
+            AgentServerMsg::TicketClosed { ticket_id: *ticket_id, by: by.clone() }
+        }
         AgentEvent::Undeliverable { session_id, code, reason } => {
             AgentServerMsg::Error { code: *code, message: format!("会话 {session_id}：{reason}") }
         }

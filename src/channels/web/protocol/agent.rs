@@ -158,6 +158,14 @@ pub enum AgentServerMsg {
         /// The ticket.
         ticket: TicketInfo,
     },
+    /// A 留言 ticket was answered (by anyone): drop it from the list.
+    #[serde(rename = "ticket.closed")]
+    TicketClosed {
+        /// Ticket number.
+        ticket_id: i64,
+        /// The agent who answered it.
+        by: String,
+    },
     /// The action succeeded.
     #[serde(rename = "ack")]
     Ack {
