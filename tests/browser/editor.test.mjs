@@ -8,7 +8,7 @@
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { AGENT_1, AGENT_PASSWORD, BIN, ROOT, launchBrowser, newContext, openWidget, shot, startServer, widgetAsk } from "./helpers.mjs";
@@ -210,8 +210,9 @@ describe("editor console", () => {
 
     // A workbook with one changed answer (written by the CLI from an edited copy of the base):
     // the preview names the entry and the field; 导入为草稿 leaves the published answer alone.
+    // The copy is of the server's published base (earlier tests edited it), not of the shipped files.
     const dir = mkdtempSync(join(tmpdir(), "taxbot-import-"));
-    cpSync(join(ROOT, "knowledge-base"), join(dir, "kb"), { recursive: true });
+    execFileSync(BIN, ["kb", "export", "--kb", join(ROOT, "knowledge-base"), "--data-dir", server.data, join(dir, "kb")], { stdio: ["ignore", "ignore", "pipe"] });
     const md = join(dir, "kb", "faq", "IIT", "IIT-001.md");
     writeFileSync(md, readFileSync(md, "utf8").trimEnd() + "\n\n导入预览标记4417\n");
     execFileSync(BIN, ["kb", "export", "--kb", join(dir, "kb"), join(dir, "changed.xlsx")], { stdio: ["ignore", "ignore", "pipe"] });
