@@ -135,6 +135,15 @@ pub fn import_changes<'a>(
     (counts, changes)
 }
 
+/// Refuses an import whose entries, laid over the published base, would give
+/// two entries the same question (the first problem is named).
+fn refuse_duplicates(current: &Current, kb: &KnowledgeBase) -> Result<()> {
+    match kb::duplicate_problems(&current.base_with(&kb.entries).entries).into_iter().next() {
+        Some(first) => Err(KnowledgeError::Import(first)),
+        None => Ok(()),
+    }
+}
+
 /// The knowledge service: the versioned store plus the live matcher.
 pub struct Knowledge {
     store: Arc<dyn Store>,
@@ -342,10 +351,7 @@ impl Knowledge {
         if rows.is_empty() {
             return Ok(counts);
         }
-        let dup = kb::duplicate_problems(&current.base_with(&kb.entries).entries);
-        if let Some(first) = dup.first() {
-            return Err(KnowledgeError::Import(first.clone()));
-        }
+        refuse_duplicates(&current, &kb)?;
         for r in rows.iter().filter(|r| r.kind != KnowledgeKind::Entry) {
             current.lists.insert(r.kind, (0, r.content.clone()));
         }
@@ -361,10 +367,7 @@ impl Knowledge {
     /// word lists that differ. Duplicates are refused as the import would.
     pub async fn import_preview(&self, kb: &KnowledgeBase) -> Result<ImportPreview> {
         let current = self.current().await?;
-        let dup = kb::duplicate_problems(&current.base_with(&kb.entries).entries);
-        if let Some(first) = dup.first() {
-            return Err(KnowledgeError::Import(first.clone()));
-        }
+        refuse_duplicates(&current, kb)?;
         let (counts, _) = import_changes(&current.published, &kb.entries);
         let entries = kb
             .entries
@@ -397,10 +400,7 @@ impl Knowledge {
     pub async fn import_into_drafts(&self, kb: &KnowledgeBase, author: &str) -> Result<ImportCounts> {
         let current = self.current().await?;
         let (counts, changes) = import_changes(&current.published, &kb.entries);
-        let dup = kb::duplicate_problems(&current.base_with(&kb.entries).entries);
-        if let Some(first) = dup.first() {
-            return Err(KnowledgeError::Import(first.clone()));
-        }
+        refuse_duplicates(&current, kb)?;
         // Every entry is checked before the first draft is written.
         for (_, e) in &changes {
             Self::validate(&current, e)?;
