@@ -10,6 +10,14 @@ pub struct Settings {
     pub answer_threshold: f32,
     /// Minimum confidence lead over the runner-up to answer directly.
     pub margin: f32,
+    /// A short question (at most `short_question_words` words of its own) whose
+    /// best candidate is the only plausible one (no other reaches
+    /// `clarify_floor`) is answered from this confidence on: a one-choice
+    /// "您是不是想问…" only makes the taxpayer reply again.
+    pub single_answer_threshold: f32,
+    /// Most own words of a question that `single_answer_threshold` applies to;
+    /// longer questions carry details the single candidate may not cover.
+    pub short_question_words: usize,
     /// Minimum summed confidence of the first `max_clarify` candidates to offer
     /// "您是不是想问…" rather than a human.
     pub clarify_threshold: f32,
@@ -38,6 +46,8 @@ impl Default for Settings {
         Settings {
             answer_threshold: 0.9,
             margin: 0.0,
+            single_answer_threshold: 0.5,
+            short_question_words: 7,
             clarify_threshold: 0.3,
             clarify_floor: 0.05,
             max_clarify: 3,

@@ -85,14 +85,19 @@ impl Decision {
     }
 }
 
-/// Decides on candidates in ranking order, best first.
-pub(crate) fn decide(ranked: &[Candidate], s: &Settings) -> Decision {
+/// Decides on candidates in ranking order, best first, for a question of
+/// `own_words` words (not counting words borrowed from an earlier turn).
+pub(crate) fn decide(ranked: &[Candidate], own_words: usize, s: &Settings) -> Decision {
     let Some(top) = ranked.first() else {
         return Decision::NoMatch { nearest: None };
     };
     let best = top.confidence.get();
     let second = ranked.get(1).map_or(0.0, |c| c.confidence.get());
-    if best >= s.answer_threshold && best - second >= s.margin {
+    let confident = best >= s.answer_threshold && best - second >= s.margin;
+    let only_plausible = own_words <= s.short_question_words
+        && best >= s.single_answer_threshold
+        && second < s.clarify_floor;
+    if confident || only_plausible {
         return Decision::Answer { entry: top.entry.clone(), confidence: top.confidence };
     }
     // Confidences are per-candidate probabilities of being the right entry, so

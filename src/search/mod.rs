@@ -171,7 +171,7 @@ impl Searcher {
                 Candidate { entry: snap.entries[ord].clone(), confidence, signals }
             })
             .collect();
-        let decision = decide::decide(&ranked, s);
+        let decision = decide::decide(&ranked, terms.terms.len(), s);
         let entry = decision.answered().map(|e| e.id.clone());
         Ok(Outcome { decision, ranked, turn: Turn { terms, entry }, used_context: false })
     }

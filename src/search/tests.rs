@@ -230,15 +230,19 @@ fn decisions_follow_the_thresholds() {
         clarify_floor: 0.1,
         ..Settings::default()
     };
-    assert!(matches!(decide::decide(&[c(0.9), c(0.2)], &s), Decision::Answer { .. }));
+    assert!(matches!(decide::decide(&[c(0.9), c(0.2)], 10, &s), Decision::Answer { .. }));
     assert!(
-        matches!(decide::decide(&[c(0.5), c(0.2), c(0.05)], &s), Decision::Clarify { ref candidates } if candidates.len() == 2)
+        matches!(decide::decide(&[c(0.5), c(0.2), c(0.05)], 3, &s), Decision::Clarify { ref candidates } if candidates.len() == 2)
     );
     assert!(
-        matches!(decide::decide(&[c(0.9), c(0.88)], &s), Decision::Clarify { ref candidates } if candidates.len() == 2)
+        matches!(decide::decide(&[c(0.9), c(0.88)], 3, &s), Decision::Clarify { ref candidates } if candidates.len() == 2)
     );
-    assert!(matches!(decide::decide(&[c(0.1)], &s), Decision::NoMatch { nearest: Some(_) }));
-    assert!(matches!(decide::decide(&[], &s), Decision::NoMatch { nearest: None }));
+    assert!(matches!(decide::decide(&[c(0.1)], 3, &s), Decision::NoMatch { nearest: Some(_) }));
+    assert!(matches!(decide::decide(&[], 3, &s), Decision::NoMatch { nearest: None }));
+    // The only plausible entry of a short question is answered; of a long one it is offered.
+    assert!(matches!(decide::decide(&[c(0.6), c(0.05)], 3, &s), Decision::Answer { .. }));
+    assert!(matches!(decide::decide(&[c(0.6), c(0.05)], 12, &s), Decision::Clarify { .. }));
+    assert!(matches!(decide::decide(&[c(0.6), c(0.2)], 3, &s), Decision::Clarify { .. }));
     assert_eq!(Confidence::new(f32::NAN).get(), 0.0);
     assert_eq!(Confidence::new(3.0).get(), 1.0);
 }
