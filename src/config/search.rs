@@ -10,7 +10,8 @@ pub struct Settings {
     pub answer_threshold: f32,
     /// Minimum confidence lead over the runner-up to answer directly.
     pub margin: f32,
-    /// A short question (at most `short_question_words` words of its own) whose
+    /// A short question (at most `short_question_words` words of its own, one
+    /// of them a tax term) whose
     /// best candidate is the only plausible one (no other reaches
     /// `clarify_floor`) is answered from this confidence on: a one-choice
     /// "您是不是想问…" only makes the taxpayer reply again.

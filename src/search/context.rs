@@ -4,7 +4,7 @@
 //! and never pulled into the previous topic.
 
 use super::scope::{self, Scope, Service};
-use super::{Decision, Focus, Outcome, QueryTerms, SearchError, Searcher, Snapshot, Turn, query};
+use super::{Candidate, Decision, Focus, Outcome, QueryTerms, SearchError, Searcher, Snapshot, Turn, query};
 use crate::kb::EntryId;
 use crate::text::Analysis;
 
@@ -22,6 +22,10 @@ const SELF_CONTAINED_CONFIDENCE: f32 = 0.45;
 /// When a follow-up alone and with the previous turn's words points to the
 /// same new entry, each at least this confident, the two readings agree: answer.
 const AGREEMENT_CONFIDENCE: f32 = 0.5;
+
+/// A clarification left with one choice once the entry just answered is
+/// dropped answers with it from this confidence on.
+const LEFT_ALONE_CONFIDENCE: f32 = 0.3;
 
 impl Searcher {
     /// Matches a question, borrowing the previous turn's terms when the question
@@ -134,7 +138,7 @@ fn settle(alone: Outcome, merged: Outcome, previous: Option<&EntryId>, new_topic
     if stands_alone || offers_only(&merged, previous) {
         return without_repeat(alone, previous);
     }
-    Outcome { used_context: true, ..merged }
+    without_repeat(Outcome { used_context: true, ..merged }, previous)
 }
 
 /// Whether the outcome is a clarification whose every candidate is `previous`.
@@ -145,12 +149,24 @@ fn offers_only(o: &Outcome, previous: Option<&EntryId>) -> bool {
     }
 }
 
-/// A clarification offering only the entry just answered repeats it instead of
-/// helping: the taxpayer is offered a human instead.
-fn without_repeat(o: Outcome, previous: Option<&EntryId>) -> Outcome {
-    if offers_only(&o, previous) {
-        let nearest = o.ranked.first().cloned();
-        return Outcome { decision: Decision::NoMatch { nearest }, ..o };
+/// A clarification never offers the entry just answered again (the taxpayer
+/// has just read it): it is dropped from the choices. When nothing is left
+/// the taxpayer is offered a human; when one plausible entry is left, it is
+/// the answer.
+pub(super) fn without_repeat(o: Outcome, previous: Option<&EntryId>) -> Outcome {
+    let Decision::Clarify { candidates } = &o.decision else { return o };
+    let Some(previous) = previous else { return o };
+    if !candidates.iter().any(|c| &c.entry.id == previous) {
+        return o;
     }
-    o
+    let rest: Vec<Candidate> = candidates.iter().filter(|c| &c.entry.id != previous).cloned().collect();
+    let decision = match rest.as_slice() {
+        [] => Decision::NoMatch { nearest: o.ranked.first().cloned() },
+        [only] if only.confidence.get() >= LEFT_ALONE_CONFIDENCE => {
+            Decision::Answer { entry: only.entry.clone(), confidence: only.confidence }
+        }
+        _ => Decision::Clarify { candidates: rest },
+    };
+    let entry = decision.answered().map(|e| e.id.clone());
+    Outcome { decision, turn: Turn { entry, ..o.turn }, ..o }
 }

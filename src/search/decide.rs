@@ -85,18 +85,17 @@ impl Decision {
     }
 }
 
-/// Decides on candidates in ranking order, best first, for a question of
-/// `own_words` words (not counting words borrowed from an earlier turn).
-pub(crate) fn decide(ranked: &[Candidate], own_words: usize, s: &Settings) -> Decision {
+/// Decides on candidates in ranking order, best first. `brief`: the question
+/// is short (at most `short_question_words` words of its own, not counting
+/// words borrowed from an earlier turn) and names a tax term.
+pub(crate) fn decide(ranked: &[Candidate], brief: bool, s: &Settings) -> Decision {
     let Some(top) = ranked.first() else {
         return Decision::NoMatch { nearest: None };
     };
     let best = top.confidence.get();
     let second = ranked.get(1).map_or(0.0, |c| c.confidence.get());
     let confident = best >= s.answer_threshold && best - second >= s.margin;
-    let only_plausible = own_words <= s.short_question_words
-        && best >= s.single_answer_threshold
-        && second < s.clarify_floor;
+    let only_plausible = brief && best >= s.single_answer_threshold && second < s.clarify_floor;
     if confident || only_plausible {
         return Decision::Answer { entry: top.entry.clone(), confidence: top.confidence };
     }

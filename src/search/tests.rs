@@ -230,19 +230,54 @@ fn decisions_follow_the_thresholds() {
         clarify_floor: 0.1,
         ..Settings::default()
     };
-    assert!(matches!(decide::decide(&[c(0.9), c(0.2)], 10, &s), Decision::Answer { .. }));
+    assert!(matches!(decide::decide(&[c(0.9), c(0.2)], false, &s), Decision::Answer { .. }));
     assert!(
-        matches!(decide::decide(&[c(0.5), c(0.2), c(0.05)], 3, &s), Decision::Clarify { ref candidates } if candidates.len() == 2)
+        matches!(decide::decide(&[c(0.5), c(0.2), c(0.05)], true, &s), Decision::Clarify { ref candidates } if candidates.len() == 2)
     );
     assert!(
-        matches!(decide::decide(&[c(0.9), c(0.88)], 3, &s), Decision::Clarify { ref candidates } if candidates.len() == 2)
+        matches!(decide::decide(&[c(0.9), c(0.88)], true, &s), Decision::Clarify { ref candidates } if candidates.len() == 2)
     );
-    assert!(matches!(decide::decide(&[c(0.1)], 3, &s), Decision::NoMatch { nearest: Some(_) }));
-    assert!(matches!(decide::decide(&[], 3, &s), Decision::NoMatch { nearest: None }));
-    // The only plausible entry of a short question is answered; of a long one it is offered.
-    assert!(matches!(decide::decide(&[c(0.6), c(0.05)], 3, &s), Decision::Answer { .. }));
-    assert!(matches!(decide::decide(&[c(0.6), c(0.05)], 12, &s), Decision::Clarify { .. }));
-    assert!(matches!(decide::decide(&[c(0.6), c(0.2)], 3, &s), Decision::Clarify { .. }));
+    assert!(matches!(decide::decide(&[c(0.1)], true, &s), Decision::NoMatch { nearest: Some(_) }));
+    assert!(matches!(decide::decide(&[], true, &s), Decision::NoMatch { nearest: None }));
+    // The only plausible entry of a brief question is answered; of another question it is offered.
+    assert!(matches!(decide::decide(&[c(0.6), c(0.05)], true, &s), Decision::Answer { .. }));
+    assert!(matches!(decide::decide(&[c(0.6), c(0.05)], false, &s), Decision::Clarify { .. }));
+    assert!(matches!(decide::decide(&[c(0.6), c(0.2)], true, &s), Decision::Clarify { .. }));
     assert_eq!(Confidence::new(f32::NAN).get(), 0.0);
     assert_eq!(Confidence::new(3.0).get(), 1.0);
+}
+
+#[test]
+fn a_clarification_never_offers_the_entry_just_answered_again() {
+    let all = entries();
+    let (shown, other, third) = (Arc::new(all[0].clone()), Arc::new(all[1].clone()), Arc::new(all[2].clone()));
+    let c = |e: &Arc<Entry>, x: f32| Candidate {
+        entry: e.clone(),
+        confidence: Confidence::new(x),
+        signals: Signals::default(),
+    };
+    let clarify = |candidates: Vec<Candidate>| Outcome {
+        decision: Decision::Clarify { candidates: candidates.clone() },
+        ranked: candidates,
+        turn: Turn::default(),
+        used_context: true,
+    };
+    let previous = Some(&shown.id);
+    // One plausible entry left once the one just answered is dropped: answered.
+    let o = context::without_repeat(clarify(vec![c(&shown, 0.5), c(&other, 0.4)]), previous);
+    assert!(matches!(&o.decision, Decision::Answer { entry, .. } if entry.id == other.id), "{:?}", o.decision);
+    assert_eq!(o.turn.entry.as_ref(), Some(&other.id));
+    // Several left: still a clarification, without the entry just answered.
+    let o = context::without_repeat(clarify(vec![c(&other, 0.4), c(&shown, 0.3), c(&third, 0.2)]), previous);
+    assert!(
+        matches!(&o.decision, Decision::Clarify { candidates } if candidates.len() == 2 && candidates.iter().all(|c| c.entry.id != shown.id)),
+        "{:?}",
+        o.decision
+    );
+    // Only the entry just answered: a human is offered instead.
+    let o = context::without_repeat(clarify(vec![c(&shown, 0.6)]), previous);
+    assert!(matches!(o.decision, Decision::NoMatch { .. }));
+    // A weak single choice stays a question.
+    let o = context::without_repeat(clarify(vec![c(&shown, 0.6), c(&other, 0.1)]), previous);
+    assert!(matches!(o.decision, Decision::Clarify { .. }));
 }
