@@ -47,7 +47,7 @@ impl Default for Settings {
         Settings {
             answer_threshold: 0.9,
             margin: 0.0,
-            single_answer_threshold: 0.5,
+            single_answer_threshold: 0.3,
             short_question_words: 7,
             clarify_threshold: 0.3,
             clarify_floor: 0.05,

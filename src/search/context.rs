@@ -5,6 +5,7 @@
 
 use super::scope::{self, Scope, Service};
 use super::{Candidate, Decision, Focus, Outcome, QueryTerms, SearchError, Searcher, Snapshot, Turn, query};
+use crate::config::search::Settings;
 use crate::kb::EntryId;
 use crate::text::Analysis;
 
@@ -14,6 +15,10 @@ const FOLLOW_UP_CUES: [&str; 6] = ["那", "那么", "如果", "要是", "还有"
 /// A question saying at most this many content words leans on the turn before.
 const THIN_QUESTION_WORDS: usize = 2;
 
+/// Words that point back at what was just answered ("它每年最多扣多少",
+/// "这个要准备哪些资料"): such a follow-up may well be about the same entry.
+const BACK_REFERENCES: [&str; 7] = ["它", "这个", "这项", "这种", "这笔", "该", "此"];
+
 /// A thin question whose own best match is at least this confident, and is
 /// not the entry just answered, stands alone ("年终奖怎么交税" after a VAT
 /// question has its own topic word).
@@ -22,10 +27,6 @@ const SELF_CONTAINED_CONFIDENCE: f32 = 0.45;
 /// When a follow-up alone and with the previous turn's words points to the
 /// same new entry, each at least this confident, the two readings agree: answer.
 const AGREEMENT_CONFIDENCE: f32 = 0.5;
-
-/// A clarification left with one choice once the entry just answered is
-/// dropped answers with it from this confidence on.
-const LEFT_ALONE_CONFIDENCE: f32 = 0.3;
 
 impl Searcher {
     /// Matches a question, borrowing the previous turn's terms when the question
@@ -45,9 +46,13 @@ impl Searcher {
         }
         let (analysis, own, alone) = self.best_reading(&snap, question)?;
         let tax_words = analysis.terms.iter().any(|t| snap.analyzer.is_domain_term(&t.text));
+        let refers_back = BACK_REFERENCES.iter().any(|w| question.contains(w));
         let thin = analysis.content_words <= THIN_QUESTION_WORDS
-            || (analysis.content_words <= 4 && FOLLOW_UP_CUES.iter().any(|c| question.trim_start().starts_with(c)));
-        let previous_entry = previous.and_then(|p| p.entry.as_ref());
+            || (analysis.content_words <= 4
+                && (refers_back || FOLLOW_UP_CUES.iter().any(|c| question.trim_start().starts_with(c))));
+        // A follow-up that points back ("它…", "这个…") may be about the entry just
+        // answered; any other follow-up asks about something else.
+        let previous_entry = previous.and_then(|p| p.entry.as_ref()).filter(|_| !refers_back);
         let Some(previous) = previous.filter(|p| thin && !p.terms.is_empty()) else {
             // Nothing in the base comes close and not one word of tax vocabulary: not a tax question.
             let says_something = !own.is_empty();
@@ -58,9 +63,11 @@ impl Searcher {
             {
                 return Ok(Outcome { decision: Decision::OutOfScope { service: None }, ..alone });
             }
-            return Ok(without_repeat(alone, previous_entry));
+            return Ok(without_repeat(alone, previous_entry, &self.settings));
         };
-        if matches!(alone.decision, Decision::Answer { .. }) {
+        // Answered alone, unless with the entry just answered: "那印花税呢" after
+        // a 契税 answer that mentions 印花税 asks about something else.
+        if alone.decision.answered().is_some_and(|e| Some(&e.id) != previous_entry) {
             return Ok(alone);
         }
         // A tax word the previous turn did not use ("年终奖" after a VAT question) names a new topic.
@@ -68,9 +75,9 @@ impl Searcher {
         let focus = Focus { anchor: &own, previous: previous_entry };
         let merged = self.match_terms(&snap, own.merged_with(&previous.terms), Some(focus))?;
         if merged.ranked.is_empty() {
-            return Ok(without_repeat(alone, previous_entry));
+            return Ok(without_repeat(alone, previous_entry, &self.settings));
         }
-        let settled = settle(alone, merged, previous_entry, new_topic);
+        let settled = settle(alone, merged, previous_entry, new_topic, &self.settings);
         // With no answered topic to follow up on, a message without one word of
         // tax vocabulary that nothing matches is not a tax question either.
         let unrelated = scope == Scope::Unanchored && !tax_words && !own.is_empty() && previous_entry.is_none();
@@ -116,7 +123,7 @@ impl Searcher {
 
 /// Chooses between a follow-up matched alone and with the previous turn's
 /// words; `new_topic`: the follow-up names a tax word the previous turn did not.
-fn settle(alone: Outcome, merged: Outcome, previous: Option<&EntryId>, new_topic: bool) -> Outcome {
+fn settle(alone: Outcome, merged: Outcome, previous: Option<&EntryId>, new_topic: bool, s: &Settings) -> Outcome {
     if let (Some(a), Some(m)) = (alone.ranked.first(), merged.ranked.first()) {
         let agree = a.entry.id == m.entry.id
             && Some(&m.entry.id) != previous
@@ -136,9 +143,9 @@ fn settle(alone: Outcome, merged: Outcome, previous: Option<&EntryId>, new_topic
             .first()
             .is_some_and(|c| c.confidence.get() >= SELF_CONTAINED_CONFIDENCE && Some(&c.entry.id) != previous);
     if stands_alone || offers_only(&merged, previous) {
-        return without_repeat(alone, previous);
+        return without_repeat(alone, previous, s);
     }
-    without_repeat(Outcome { used_context: true, ..merged }, previous)
+    without_repeat(Outcome { used_context: true, ..merged }, previous, s)
 }
 
 /// Whether the outcome is a clarification whose every candidate is `previous`.
@@ -149,20 +156,29 @@ fn offers_only(o: &Outcome, previous: Option<&EntryId>) -> bool {
     }
 }
 
-/// A clarification never offers the entry just answered again (the taxpayer
-/// has just read it): it is dropped from the choices. When nothing is left
-/// the taxpayer is offered a human; when one plausible entry is left, it is
-/// the answer.
-pub(super) fn without_repeat(o: Outcome, previous: Option<&EntryId>) -> Outcome {
-    let Decision::Clarify { candidates } = &o.decision else { return o };
+/// A follow-up (one that does not point back with 它/这个) is never answered
+/// with the entry just answered, and a clarification never offers it again:
+/// the taxpayer has just read it. It is dropped from the choices; when
+/// nothing is left the taxpayer is offered a human, and when one plausible
+/// entry is left, it is the answer.
+pub(super) fn without_repeat(o: Outcome, previous: Option<&EntryId>, s: &Settings) -> Outcome {
     let Some(previous) = previous else { return o };
-    if !candidates.iter().any(|c| &c.entry.id == previous) {
-        return o;
-    }
-    let rest: Vec<Candidate> = candidates.iter().filter(|c| &c.entry.id != previous).cloned().collect();
+    let rest: Vec<Candidate> = match &o.decision {
+        Decision::Clarify { candidates } if candidates.iter().any(|c| &c.entry.id == previous) => {
+            candidates.iter().filter(|c| &c.entry.id != previous).cloned().collect()
+        }
+        Decision::Answer { entry, .. } if &entry.id == previous => o
+            .ranked
+            .iter()
+            .filter(|c| &c.entry.id != previous && c.confidence.get() >= s.clarify_floor)
+            .take(s.max_clarify.max(1))
+            .cloned()
+            .collect(),
+        _ => return o,
+    };
     let decision = match rest.as_slice() {
         [] => Decision::NoMatch { nearest: o.ranked.first().cloned() },
-        [only] if only.confidence.get() >= LEFT_ALONE_CONFIDENCE => {
+        [only] if only.confidence.get() >= s.clarify_floor => {
             Decision::Answer { entry: only.entry.clone(), confidence: only.confidence }
         }
         _ => Decision::Clarify { candidates: rest },

@@ -171,9 +171,10 @@ impl Searcher {
                 Candidate { entry: snap.entries[ord].clone(), confidence, signals }
             })
             .collect();
-        // "要带什么材料" alone names no tax term: one plausible entry is no answer.
-        let brief =
-            terms.terms.len() <= s.short_question_words && terms.terms.iter().any(|t| snap.analyzer.is_domain_term(t));
+        // "要带什么材料" alone names no tax term: one plausible entry is no answer;
+        // a follow-up's tax term may come from the turn before ("那错过了呢" after 汇算).
+        let brief = terms.terms.len() <= s.short_question_words
+            && terms.terms.iter().chain(&terms.borrowed_terms).any(|t| snap.analyzer.is_domain_term(t));
         let decision = decide::decide(&ranked, brief, s);
         let entry = decision.answered().map(|e| e.id.clone());
         Ok(Outcome { decision, ranked, turn: Turn { terms, entry }, used_context: false })

@@ -263,21 +263,45 @@ fn a_clarification_never_offers_the_entry_just_answered_again() {
         used_context: true,
     };
     let previous = Some(&shown.id);
+    let s = Settings::default();
     // One plausible entry left once the one just answered is dropped: answered.
-    let o = context::without_repeat(clarify(vec![c(&shown, 0.5), c(&other, 0.4)]), previous);
+    let o = context::without_repeat(clarify(vec![c(&shown, 0.5), c(&other, 0.4)]), previous, &s);
     assert!(matches!(&o.decision, Decision::Answer { entry, .. } if entry.id == other.id), "{:?}", o.decision);
     assert_eq!(o.turn.entry.as_ref(), Some(&other.id));
     // Several left: still a clarification, without the entry just answered.
-    let o = context::without_repeat(clarify(vec![c(&other, 0.4), c(&shown, 0.3), c(&third, 0.2)]), previous);
+    let o = context::without_repeat(clarify(vec![c(&other, 0.4), c(&shown, 0.3), c(&third, 0.2)]), previous, &s);
     assert!(
         matches!(&o.decision, Decision::Clarify { candidates } if candidates.len() == 2 && candidates.iter().all(|c| c.entry.id != shown.id)),
         "{:?}",
         o.decision
     );
     // Only the entry just answered: a human is offered instead.
-    let o = context::without_repeat(clarify(vec![c(&shown, 0.6)]), previous);
+    let o = context::without_repeat(clarify(vec![c(&shown, 0.6)]), previous, &s);
     assert!(matches!(o.decision, Decision::NoMatch { .. }));
-    // A weak single choice stays a question.
-    let o = context::without_repeat(clarify(vec![c(&shown, 0.6), c(&other, 0.1)]), previous);
-    assert!(matches!(o.decision, Decision::Clarify { .. }));
+    // An answer with the entry just answered becomes the runners-up.
+    let answer = |ranked: Vec<Candidate>| Outcome {
+        decision: Decision::Answer { entry: ranked[0].entry.clone(), confidence: ranked[0].confidence },
+        ranked,
+        turn: Turn::default(),
+        used_context: true,
+    };
+    let o = context::without_repeat(answer(vec![c(&shown, 0.9), c(&other, 0.06), c(&third, 0.01)]), previous, &s);
+    assert!(matches!(&o.decision, Decision::Answer { entry, .. } if entry.id == other.id), "{:?}", o.decision);
+    let o = context::without_repeat(answer(vec![c(&shown, 0.9), c(&other, 0.02)]), previous, &s);
+    assert!(matches!(o.decision, Decision::NoMatch { .. }), "{:?}", o.decision);
+    // Without an entry just answered nothing changes.
+    let o = context::without_repeat(answer(vec![c(&shown, 0.9)]), None, &s);
+    assert!(matches!(o.decision, Decision::Answer { .. }));
+}
+
+#[test]
+fn a_follow_up_that_points_back_may_stay_with_the_entry_just_answered() {
+    let s = shipped();
+    let first = s.ask("交个人养老金能少交个税吗").expect("search");
+    assert_eq!(first.decision.answered().map(|e| e.id.as_str()), Some("IIT-021"), "{:?}", first.decision.kind());
+    let follow = s.ask_after("它一年上限多少", Some(&first.turn)).expect("search");
+    assert_eq!(follow.decision.answered().map(|e| e.id.as_str()), Some("IIT-021"), "{:?}", follow.decision.kind());
+    // Without the pointer, a follow-up is never answered with the entry just answered.
+    let other = s.ask_after("那商业健康险呢", Some(&first.turn)).expect("search");
+    assert_ne!(other.decision.answered().map(|e| e.id.as_str()), Some("IIT-021"));
 }
