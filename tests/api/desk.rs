@@ -238,11 +238,11 @@ async fn closed_conversations_are_listed_newest_first_searched_and_opened_read_o
     let (_, first) = desk.get("/api/admin/history?limit=1").await;
     assert_eq!((ids(&first), &first["more"]), (vec![invoice.clone()], &json!(true)));
     let (_, second) = desk.get("/api/admin/history?limit=1&offset=1").await;
-    assert_eq!(ids(&second), [ship.clone()]);
+    assert_eq!(ids(&second), [ship.as_str()]);
 
     // By the text of a taxpayer's or an agent's message.
     let (_, found) = desk.get("/api/admin/history?q=%E5%87%80%E5%90%A8%E4%BD%8D").await; // 净吨位
-    assert_eq!(ids(&found), [ship.clone()]);
+    assert_eq!(ids(&found), [ship.as_str()]);
     // By the visitor name the desk shows.
     let name = page["conversations"][1]["visitor_name"].as_str().expect("name").to_owned();
     let (_, by_name) = desk.get(&format!("/api/admin/history?q={}", urlencode(&name))).await;
