@@ -20,15 +20,17 @@ function mount(root) {
   root.append(h("div", { class: "panel history" },
     h("h2", null, "历史会话"), form, status, list, h("div", { class: "pager" }, prev, next)), viewer);
 
-  let offset = 0, asked = "";
+  let offset = 0, asked = "", latest = 0;
   async function load() {
+    const mine = ++latest; // an older search answered late must not replace a newer one
     status.textContent = "加载中…";
     const params = new URLSearchParams({ offset: String(offset), limit: String(PAGE) });
     if (asked) params.set("q", asked);
     let page;
     try {
       page = await api("GET", `/api/admin/history?${params}`);
-    } catch (err) { status.textContent = err.message; return; }
+    } catch (err) { if (mine === latest) status.textContent = err.message; return; }
+    if (mine !== latest) return;
     status.textContent = page.conversations.length ? "" : (asked ? `没有找到包含“${asked}”的已结束会话` : "暂无已结束的会话");
     list.replaceChildren(...page.conversations.map((c) => h("li", { class: "item", "data-session": c.session_id },
       h("div", { class: "meta" },
