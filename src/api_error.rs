@@ -121,6 +121,9 @@ codes! {
     InvalidName => "invalid_name",
     /// An unknown role.
     InvalidRole => "invalid_role",
+    // Agent desk.
+    /// A canned reply's title, text or team does not fit.
+    InvalidCannedReply => "invalid_canned_reply",
     // Knowledge.
     /// An entry that does not validate.
     InvalidEntry => "invalid_entry",
@@ -163,7 +166,9 @@ impl Code {
         match self {
             BadJson | InvalidQuery | UnknownType | InvalidMessage | BinaryNotSupported | FrameTooLarge
             | HelloRequired | EmptyText | TextTooLong | InvalidId | UnknownAnswer | UnknownChoice | InvalidRating
-            | WeakPassword | InvalidName | InvalidRole | InvalidEntry | InvalidImport => StatusCode::BAD_REQUEST,
+            | WeakPassword | InvalidName | InvalidRole | InvalidCannedReply | InvalidEntry | InvalidImport => {
+                StatusCode::BAD_REQUEST
+            }
             UnknownVisitor | ExpiredVisitor | NotFound | UnknownTicket => StatusCode::NOT_FOUND,
             ImportTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Unauthorized | BadCredentials | ApiKeyRequired | InvalidApiKey => StatusCode::UNAUTHORIZED,

@@ -11,6 +11,8 @@ pub mod api_keys;
 pub mod audit;
 mod audit_api;
 mod auth;
+mod canned;
+mod history;
 mod knowledge_api;
 mod qr;
 mod revoke;
@@ -28,6 +30,8 @@ use axum::http::Method;
 
 pub use crate::config::admin::Settings;
 pub use audit::Actor;
+pub use canned::CannedError;
+pub use history::{HistoryError, visitor_name};
 pub use revoke::{RECHECK_EVERY, Revocations, session_valid};
 pub use role::Role;
 pub use routes::{AdminRoutes, RouteInfo};
@@ -61,6 +65,12 @@ fn all(r: AdminRoutes) -> AdminRoutes {
         .add(Method::GET, "/api/admin/me", Role::Agent, auth::me)
         .add(Method::POST, "/api/admin/logout", Role::Agent, auth::logout)
         .add(Method::POST, "/api/admin/suggest", Role::Agent, suggest::suggest)
+        .add(Method::GET, "/api/admin/canned", Role::Agent, canned::list)
+        .add(Method::POST, "/api/admin/canned", Role::Admin, canned::add)
+        .add(Method::PUT, "/api/admin/canned/{id}", Role::Admin, canned::update)
+        .add(Method::DELETE, "/api/admin/canned/{id}", Role::Admin, canned::delete)
+        .add(Method::GET, "/api/admin/history", Role::Agent, history::list)
+        .add(Method::GET, "/api/admin/history/{id}", Role::Agent, history::show)
         .add(Method::GET, "/api/admin/users", Role::Admin, users_api::list)
         .add(Method::POST, "/api/admin/users", Role::Admin, users_api::add)
         .add(Method::PUT, "/api/admin/users/{id}", Role::Admin, users_api::update)

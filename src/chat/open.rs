@@ -23,7 +23,9 @@ impl Engine {
         };
         let (conversation, history) = match existing {
             Some(c) => {
-                let h = self.store.messages(&c.id, self.settings.history_messages).await?;
+                let mut h = self.store.messages(&c.id, self.settings.history_messages).await?;
+                // Notes are for agents only.
+                h.retain(|m| m.body.sender != Sender::Note);
                 (c, h)
             }
             None => (self.create_conversation(&key, Channel::Web).await?, Vec::new()),

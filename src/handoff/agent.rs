@@ -112,7 +112,7 @@ impl Hub {
             let _turn = self.turn.lock().await;
             self.live().check_claim(id, agent)?;
             // Another node's agent may have taken it since this node last heard.
-            self.connect(id, agent, (ConversationState::Queued, None)).await.map_err(|e| match e {
+            self.connect(id, agent, (ConversationState::Queued, None), None).await.map_err(|e| match e {
                 HandoffError::Store(StoreError::Conflict(_)) => HandoffError::AlreadyTaken,
                 e => e,
             })?;
@@ -158,8 +158,16 @@ impl Hub {
     }
 
     /// Hands a conversation to another agent, or back to the head of the
-    /// queue when `to` is `None`.
-    pub async fn transfer(&self, agent: &str, id: &SessionId, to: Option<&str>) -> Result<(), HandoffError> {
+    /// queue when `to` is `None`, with an optional `note` for whoever takes
+    /// it next (kept in the transcript for agents only, so the receiver
+    /// reads it with the whole conversation on any node).
+    pub async fn transfer(
+        &self,
+        agent: &str,
+        id: &SessionId,
+        to: Option<&str>,
+        note: Option<&str>,
+    ) -> Result<(), HandoffError> {
         {
             let _turn = self.turn.lock().await;
             self.check_assigned(agent, id)?;
@@ -169,15 +177,19 @@ impl Hub {
                     if target == agent || !self.live().available(target) {
                         return Err(HandoffError::TargetUnavailable);
                     }
-                    self.connect(id, target, serving).await?;
+                    let note = note.map(|n| self.transfer_note(agent, Some(target), n));
+                    self.connect(id, target, serving, note).await?;
                 }
                 None => {
                     // Back to the head of the queue: stamped just before the
                     // current head, so the order also survives a restart.
                     let head = self.live().queue.first().map(|(_, t)| *t);
                     let at = head.map_or_else(chrono::Utc::now, |t| t - chrono::Duration::milliseconds(1));
-                    let change = HandoffChange::new(id, serving, (ConversationState::Queued, None))
+                    let mut change = HandoffChange::new(id, serving, (ConversationState::Queued, None))
                         .queue(QueueChange::Enqueue(at));
+                    if let Some(n) = note {
+                        change = change.note(self.transfer_note(agent, None, n));
+                    }
                     self.store.apply_handoff(&change).await?;
                     let mut live = self.live();
                     live.unassign(id);

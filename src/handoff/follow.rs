@@ -134,6 +134,7 @@ impl Hub {
             Sender::Visitor => {
                 self.relay_here(id, message_id, &m.body.text);
             }
+            Sender::Note => self.note_here(id, &m.body.text),
             _ => {}
         }
         Ok(())

@@ -16,6 +16,7 @@ mod follow;
 mod hours;
 mod live;
 mod nodes;
+mod notes;
 mod reconcile;
 mod visitor;
 
@@ -28,6 +29,7 @@ use tokio::sync::mpsc;
 pub use crate::config::handoff::{Assignment, Hours, Settings};
 pub use hours::Schedule;
 pub use live::Presence;
+pub use notes::{Colleague, VISITOR_BACK, VISITOR_LEFT};
 
 use crate::api_error::{Code, ErrorCode};
 use crate::ids::SessionId;
@@ -140,6 +142,13 @@ pub enum AgentEvent {
     Released {
         /// The conversation.
         session_id: SessionId,
+    },
+    /// The taxpayer's page went away or came back.
+    VisitorPresence {
+        /// The conversation.
+        session_id: SessionId,
+        /// True when back.
+        connected: bool,
     },
     /// A new 留言 ticket.
     TicketOpened(Ticket),
@@ -291,12 +300,16 @@ impl Hub {
         rx
     }
 
-    /// Forgets a taxpayer's connection (the conversation stays where it is).
-    pub fn detach_visitor(&self, id: &SessionId) {
+    /// Forgets a taxpayer's connection (the conversation stays where it
+    /// is); false when a newer connection of the same conversation is
+    /// attached (a reload), which stays.
+    pub fn detach_visitor(&self, id: &SessionId) -> bool {
         let mut live = self.live();
         if live.visitors.get(id).is_some_and(|tx| tx.is_closed()) {
             live.visitors.remove(id);
+            return true;
         }
+        false
     }
 
     /// The business hours, for people.

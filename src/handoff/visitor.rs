@@ -189,7 +189,7 @@ impl Hub {
             let Some((id, agent)) = next else {
                 return Ok(());
             };
-            match self.connect(&id, &agent, (ConversationState::Queued, None)).await {
+            match self.connect(&id, &agent, (ConversationState::Queued, None), None).await {
                 Ok(()) => {}
                 Err(HandoffError::Store(StoreError::Conflict(why))) => {
                     // The store disagrees with the picture in memory (it can
@@ -205,16 +205,21 @@ impl Hub {
 
     /// Stores and announces that `agent` now serves `id`, which was in state
     /// `from` (queued, or served by another agent for a transfer). The caller
-    /// holds the hub's turn and has checked the agent may take it.
+    /// holds the hub's turn and has checked the agent may take it. A
+    /// transfer's `note` is stored with the change, before the notice.
     pub(super) async fn connect(
         &self,
         id: &SessionId,
         agent: &str,
         from: (ConversationState, Option<&str>),
+        note: Option<String>,
     ) -> Result<(), HandoffError> {
         let agent_name = self.live().agent_name(agent);
         let mut change = HandoffChange::new(id, from, (ConversationState::Human, Some(agent)))
             .notice(format!("客服 {agent_name} 为您服务。"));
+        if let Some(note) = note {
+            change = change.note(note);
+        }
         if from.0 == ConversationState::Queued {
             change = change.queue(QueueChange::Remove).record(HandoffRecordChange::Connected);
         }

@@ -38,6 +38,8 @@ const CONSOLE_FILES: &[(&str, &str, &str)] = &[
     ("analytics.js", JS, include_str!("../../web-widget/console/analytics.js")),
     ("accounts.js", JS, include_str!("../../web-widget/console/accounts.js")),
     ("qr.js", JS, include_str!("../../web-widget/console/qr.js")),
+    ("history.js", JS, include_str!("../../web-widget/console/history.js")),
+    ("canned.js", JS, include_str!("../../web-widget/console/canned.js")),
 ];
 const HTML: &str = "text/html; charset=utf-8";
 const CSS: &str = "text/css; charset=utf-8";

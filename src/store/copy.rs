@@ -200,6 +200,18 @@ const TABLES: &[Table] = &[
         serial_id: true,
     },
     Table { name: "scans", columns: &[("id", Int), ("entry_id", Text), ("scanned_at", Time)], serial_id: true },
+    Table {
+        name: "canned_replies",
+        columns: &[
+            ("id", Int),
+            ("team", Text),
+            ("title", Text),
+            ("text", Text),
+            ("updated_by", Text),
+            ("updated_at", Time),
+        ],
+        serial_id: true,
+    },
 ];
 
 /// Rows per multi-row `INSERT` (PostgreSQL takes at most 65535 parameters).

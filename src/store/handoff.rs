@@ -58,6 +58,9 @@ pub struct HandoffChange {
     pub record: HandoffRecordChange,
     /// A system message for the transcript.
     pub notice: Option<String>,
+    /// A line for agents only, written by `from_agent` before the notice
+    /// (the note a transferring agent leaves for the receiver).
+    pub note: Option<String>,
     /// When.
     pub at: DateTime<Utc>,
 }
@@ -100,6 +103,7 @@ impl HandoffChange {
             queue: QueueChange::Keep,
             record: HandoffRecordChange::None,
             notice: None,
+            note: None,
             at: Utc::now(),
         }
     }
@@ -119,6 +123,12 @@ impl HandoffChange {
     /// With a system message for the transcript.
     pub fn notice(mut self, text: impl Into<String>) -> Self {
         self.notice = Some(text.into());
+        self
+    }
+
+    /// With a line for agents only (see [`super::Sender::Note`]).
+    pub fn note(mut self, text: impl Into<String>) -> Self {
+        self.note = Some(text.into());
         self
     }
 

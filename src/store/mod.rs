@@ -1,6 +1,7 @@
 //! Persistence behind the [`Store`] trait: conversations, messages (both
 //! directions, with the decision and confidence of bot answers), feedback,
-//! ratings, the human queue, tickets and agents.
+//! ratings, the human queue, tickets and agents, and the agent desk's canned
+//! replies and history.
 //!
 //! SQLite is the embedded default; PostgreSQL (`[store] url = "postgres://…"`)
 //! serves several nodes sharing one database. Both implement the whole trait
@@ -11,6 +12,7 @@ mod accounts;
 mod analytics;
 mod api_keys;
 mod copy;
+mod desk;
 mod events;
 mod handoff;
 mod knowledge;
@@ -19,6 +21,7 @@ mod postgres;
 mod postgres_accounts;
 mod postgres_analytics;
 mod postgres_api_keys;
+mod postgres_desk;
 mod postgres_events;
 mod postgres_handoff;
 mod postgres_knowledge;
@@ -30,6 +33,7 @@ mod sqlite;
 mod sqlite_accounts;
 mod sqlite_analytics;
 mod sqlite_api_keys;
+mod sqlite_desk;
 mod sqlite_handoff;
 mod sqlite_knowledge;
 mod sqlite_retention;
@@ -45,6 +49,7 @@ pub use accounts::{AccountStore, AdminSession, AuditEntry, AuditFilter, User};
 pub use analytics::{AnalyticsStore, AskedQuestion, HandoffRecord, RatingRecord, outcome as handoff_outcome};
 pub use api_keys::{ApiKey, ApiKeyStore};
 pub use copy::{CopyError, CopyReport, copy_sqlite_to_postgres};
+pub use desk::{CannedReply, ClosedConversation, DeskStore, HistoryQuery, NewCannedReply};
 pub use events::Event;
 pub use handoff::{HandoffChange, HandoffRecordChange, QueueChange};
 pub use knowledge::{KnowledgeStore, KnowledgeVersion, NewKnowledge};
@@ -93,7 +98,9 @@ pub const PRESENCE_TTL: std::time::Duration = std::time::Duration::from_secs(10)
 
 /// Persistence used by the chat engine and the handoff hub.
 #[async_trait]
-pub trait Store: AccountStore + AnalyticsStore + ApiKeyStore + KnowledgeStore + RetentionStore + Send + Sync {
+pub trait Store:
+    AccountStore + AnalyticsStore + ApiKeyStore + DeskStore + KnowledgeStore + RetentionStore + Send + Sync
+{
     /// Checks the database answers and takes a write (a full disk or a
     /// stuck lock fails it while reads may still work).
     async fn ping(&self) -> Result<()>;

@@ -70,6 +70,9 @@ pub enum Sender {
     Agent,
     /// The system (queue, handoff and ticket notices).
     System,
+    /// A line for agents only (a transfer note, the taxpayer leaving or
+    /// coming back): kept in the transcript, never shown to the taxpayer.
+    Note,
 }
 
 impl Sender {
@@ -80,6 +83,7 @@ impl Sender {
             Sender::Bot => "bot",
             Sender::Agent => "agent",
             Sender::System => "system",
+            Sender::Note => "note",
         }
     }
 
@@ -90,6 +94,7 @@ impl Sender {
             "bot" => Some(Sender::Bot),
             "agent" => Some(Sender::Agent),
             "system" => Some(Sender::System),
+            "note" => Some(Sender::Note),
             _ => None,
         }
     }

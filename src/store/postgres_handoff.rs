@@ -69,6 +69,19 @@ impl PostgresStore {
             }
             (HandoffRecordChange::Cancelled, _) => handoff_cancelled(&mut *tx, &change.conversation).await?,
         }
+        if let Some(note) = &change.note {
+            sqlx::query(
+                "INSERT INTO messages (conversation_id, sender, text, agent_id, created_at) \
+                 VALUES ($1, $2, $3, $4, $5)",
+            )
+            .bind(id)
+            .bind(Sender::Note.as_str())
+            .bind(text(note))
+            .bind(&change.from_agent)
+            .bind(change.at)
+            .execute(&mut *tx)
+            .await?;
+        }
         if let Some(notice) = &change.notice {
             sqlx::query("INSERT INTO messages (conversation_id, sender, text, created_at) VALUES ($1, $2, $3, $4)")
                 .bind(id)

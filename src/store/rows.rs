@@ -246,3 +246,27 @@ pub(super) fn api_key(r: &impl StoredRow) -> Result<ApiKey> {
         revoked_at: r.opt_at("revoked_at")?,
     })
 }
+
+/// A `canned_replies` row.
+pub(super) fn canned_reply(r: &impl StoredRow) -> Result<super::desk::CannedReply> {
+    Ok(super::desk::CannedReply {
+        id: r.int("id")?,
+        team: r.text("team")?,
+        title: r.text("title")?,
+        text: r.text("text")?,
+        updated_by: r.text("updated_by")?,
+        updated_at: r.at("updated_at")?,
+    })
+}
+
+/// A row of the desk's history query (a conversation and its first question).
+pub(super) fn closed_conversation(r: &impl StoredRow) -> Result<super::desk::ClosedConversation> {
+    Ok(super::desk::ClosedConversation {
+        session_id: session_id(r.text("id")?)?,
+        created_at: r.at("created_at")?,
+        closed_at: r.at("updated_at")?,
+        served_by: r.opt_text("served_by")?,
+        resolution: r.opt_text("resolution")?,
+        first_question: r.opt_text("first_question")?,
+    })
+}

@@ -63,6 +63,18 @@ impl SqliteStore {
             (HandoffRecordChange::Connected, None) => {}
             (HandoffRecordChange::Cancelled, _) => handoff_cancelled(&mut *tx, &change.conversation).await?,
         }
+        if let Some(note) = &change.note {
+            sqlx::query(
+                "INSERT INTO messages (conversation_id, sender, text, agent_id, created_at) VALUES (?, ?, ?, ?, ?)",
+            )
+            .bind(id)
+            .bind(Sender::Note.as_str())
+            .bind(note)
+            .bind(&change.from_agent)
+            .bind(millis(change.at))
+            .execute(&mut *tx)
+            .await?;
+        }
         if let Some(notice) = &change.notice {
             sqlx::query("INSERT INTO messages (conversation_id, sender, text, created_at) VALUES (?, ?, ?, ?)")
                 .bind(id)

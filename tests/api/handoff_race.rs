@@ -158,8 +158,8 @@ async fn race(store: Arc<dyn Store>, busy: impl std::future::Future<Output = ()>
                         continue;
                     }
                     let _ = match round % 4 {
-                        0 | 1 => hub.transfer(&me, id, None).await,
-                        2 => hub.transfer(&me, id, Some(&next)).await,
+                        0 | 1 => hub.transfer(&me, id, None, None).await,
+                        2 => hub.transfer(&me, id, Some(&next), None).await,
                         _ => hub.close(&me, id, "已解答").await,
                     };
                 }

@@ -20,6 +20,7 @@ mod chat_ws;
 mod config_cli;
 mod config_layers;
 mod deploy_unit;
+mod desk;
 mod embedded_kb;
 mod handoff;
 mod handoff_kill;

@@ -68,6 +68,8 @@ async fn migrate_copies_every_table_of_a_sqlite_store_into_an_empty_postgres_dat
         .map(|t| t.replace('\0', "\u{fffd}"))
         .collect();
     before_dismissed.sort();
+    let sqlite_canned = sqlite.canned_replies(None).await.expect("canned replies");
+    assert!(!sqlite_canned.is_empty(), "the stories leave canned replies to copy");
     sqlite.close().await;
 
     let from = format!("sqlite:{}", dir.path().display());
@@ -75,7 +77,10 @@ async fn migrate_copies_every_table_of_a_sqlite_store_into_an_empty_postgres_dat
     let stdout = String::from_utf8_lossy(&done.stdout);
     let stderr = String::from_utf8_lossy(&done.stderr);
     assert!(done.status.success(), "{stdout}\n{stderr}");
-    for table in ["visitors", "messages", "queue_entries", "admin_sessions", "dismissed_questions", "api_keys"] {
+    let before_canned = sqlite_canned;
+    for table in
+        ["visitors", "messages", "queue_entries", "admin_sessions", "dismissed_questions", "api_keys", "canned_replies"]
+    {
         let line = stdout.lines().find(|l| l.trim_start().starts_with(&format!("{table}\t"))).expect(table);
         assert!(!line.contains("\t0 行"), "{table} has rows to copy: {stdout}");
     }
@@ -94,6 +99,7 @@ async fn migrate_copies_every_table_of_a_sqlite_store_into_an_empty_postgres_dat
     dismissed.sort();
     assert_eq!(dismissed, before_dismissed);
     assert!(dismissed.contains(&"不用管".to_owned()));
+    assert_eq!(pg.canned_replies(None).await.expect("canned replies"), before_canned);
     let next = pg.append_message(&NewMessage::plain(&waiting.id, Sender::Bot, "在")).await.expect("append");
     assert_eq!(next, last_message + 1, "ids go on after the copied ones");
     let new_user = taxbot::store::User { id: 0, name: "新人".into(), ..before_users[0].clone() };

@@ -109,8 +109,92 @@ pub async fn all_stories(s: &dyn Store) {
     knowledge_versions(s).await;
     analytics_and_retention(s).await;
     scans(s).await;
+    desk(s).await;
     odd_text(s).await;
     overlapping_publishes(s).await;
+}
+
+/// Canned replies per team, and closed conversations listed closed last
+/// first, searched by message text or id prefix; a transfer note is stored
+/// as an agents-only line with the change.
+async fn desk(s: &dyn Store) {
+    use store::{HistoryQuery, NewCannedReply};
+    let reply = |team: &str, title: &str| NewCannedReply {
+        team: team.into(),
+        title: title.into(),
+        text: format!("{title}的回复"),
+        by: "admin".into(),
+    };
+    let b = s.create_canned_reply(&reply("个税组", "乙")).await.expect("create");
+    let a = s.create_canned_reply(&reply("", "甲")).await.expect("create");
+    assert_eq!((a.team.as_str(), a.text.as_str()), ("", "甲的回复"));
+    let titles = |v: Vec<store::CannedReply>| v.into_iter().map(|r| r.title).collect::<Vec<_>>();
+    assert_eq!(titles(s.canned_replies(None).await.expect("all")), ["甲", "乙"], "by team, then title");
+    assert_eq!(titles(s.canned_replies(Some("个税组")).await.expect("team")), ["乙"]);
+    let changed = s.update_canned_reply(b.id, &reply("个税组", "丙")).await.expect("update");
+    assert_eq!((changed.id, changed.title.as_str()), (b.id, "丙"));
+    assert!(matches!(s.update_canned_reply(-1, &reply("", "x")).await, Err(StoreError::NotFound)));
+    assert_eq!(s.delete_canned_reply(a.id).await.expect("delete").title, "甲");
+    assert!(matches!(s.delete_canned_reply(a.id).await, Err(StoreError::NotFound)));
+
+    use ConversationState::{Bot, Human, Queued};
+    let visitor = VisitorKey::web(&VisitorToken::generate());
+    s.touch_visitor(&visitor, Utc::now()).await.expect("touch");
+    let mut closed = Vec::new();
+    for (question, note) in [("历史会话甲：车船税怎么交", None), ("历史会话乙：印花税税率", Some("请核对合同类型"))]
+    {
+        let c = Conversation {
+            id: SessionId::generate(),
+            visitor: visitor.clone(),
+            channel: "web".into(),
+            state: Bot,
+            agent_id: None,
+            served_by: None,
+            awaiting_rating: false,
+            resolution: None,
+            created_at: Utc::now(),
+        };
+        s.create_conversation(&c).await.expect("create");
+        s.append_message(&NewMessage::plain(&c.id, Sender::Visitor, question)).await.expect("ask");
+        let steps = [
+            HandoffChange::new(&c.id, (Bot, None), (Queued, None)).queue(QueueChange::Enqueue(Utc::now())),
+            HandoffChange::new(&c.id, (Queued, None), (Human, Some("a1"))).queue(QueueChange::Remove),
+        ];
+        for step in steps {
+            s.apply_handoff(&step).await.expect("handoff");
+        }
+        if let Some(note) = note {
+            let transfer = HandoffChange::new(&c.id, (Human, Some("a1")), (Human, Some("a2"))).note(note);
+            s.apply_handoff(&transfer).await.expect("transfer");
+            let stored = s.messages(&c.id, 10).await.expect("messages");
+            let line = stored.iter().find(|m| m.body.sender == Sender::Note).expect("the note is stored");
+            assert_eq!((line.body.text.as_str(), line.body.agent_id.as_deref()), (note, Some("a1")));
+        }
+        let agent = if note.is_some() { "a2" } else { "a1" };
+        let close = HandoffChange::new(&c.id, (Human, Some(agent)), (Bot, None)).resolution("已解答");
+        s.apply_handoff(&close).await.expect("close");
+        closed.push(c.id);
+    }
+    let page = |text: Option<&str>, id_prefixes: Vec<String>, offset, limit| HistoryQuery {
+        text: text.map(Into::into),
+        id_prefixes,
+        offset,
+        limit,
+    };
+    let listed = s.closed_conversations(&page(Some("历史会话"), Vec::new(), 0, 10)).await.expect("history");
+    let ids: Vec<&SessionId> = listed.iter().map(|c| &c.session_id).collect();
+    assert_eq!(ids, [&closed[1], &closed[0]], "closed last first");
+    assert_eq!(listed[1].first_question.as_deref(), Some("历史会话甲：车船税怎么交"));
+    assert_eq!((listed[0].served_by.as_deref(), listed[0].resolution.as_deref()), (Some("a2"), Some("已解答")));
+    let second = s.closed_conversations(&page(Some("历史会话"), Vec::new(), 1, 1)).await.expect("page 2");
+    assert_eq!(second.iter().map(|c| &c.session_id).collect::<Vec<_>>(), [&closed[0]]);
+    let by_text = s.closed_conversations(&page(Some("印花税"), Vec::new(), 0, 10)).await.expect("search");
+    assert_eq!(by_text.iter().map(|c| &c.session_id).collect::<Vec<_>>(), [&closed[1]]);
+    let notes_are_not_searched = s.closed_conversations(&page(Some("请核对合同类型"), Vec::new(), 0, 10)).await;
+    assert!(notes_are_not_searched.expect("search").is_empty());
+    let prefix = closed[0].as_str()[..4].to_owned();
+    let by_prefix = s.closed_conversations(&page(Some("不会出现的词"), vec![prefix], 0, 50)).await.expect("name");
+    assert!(by_prefix.iter().any(|c| c.session_id == closed[0]), "text or id prefix");
 }
 
 /// QR code scans are counted per entry, most first, within the period.

@@ -40,7 +40,7 @@ describe("console accounts", () => {
     const agent = await agentCtx.newPage();
     await signIn(agent, server.url, AGENT_1, AGENT_PASSWORD);
     await agent.locator("#conn", { hasText: "已连接" }).waitFor();
-    assert.deepEqual(await agent.locator("#nav a").allInnerTexts(), ["坐席工作台"]);
+    assert.deepEqual(await agent.locator("#nav a").allInnerTexts(), ["坐席工作台", "历史会话"]);
     assert.match(await agent.locator("#agent-name").innerText(), /小王/);
 
     const visitorCtx = await newContext(browser, server);

@@ -16,6 +16,7 @@ const ACTIONS = {
   "entry.save": "保存条目", "entry.publish": "发布条目", "entry.rollback": "回滚条目", "entry.discard": "放弃草稿",
   "synonyms.save": "保存同义词", "dictionary.save": "保存词典", "kb.import": "导入知识库", "cluster.dismiss": "移出未解决问题",
   "handoff.accept": "接入会话", "handoff.transfer": "转接会话", "handoff.close": "结束会话", "ticket.answer": "答复留言",
+  "canned.add": "添加快捷回复", "canned.update": "修改快捷回复", "canned.delete": "删除快捷回复",
 };
 const actionLabel = (code) => ACTIONS[code] || code;
 

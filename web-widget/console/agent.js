@@ -16,6 +16,9 @@ const LAYOUT = `
     </select>
   </label>
   <label class="toggle"><input type="checkbox" id="sound" checked> 新会话提示音</label>
+  <label hidden>快捷回复小组
+    <select id="canned-team" aria-label="快捷回复小组"></select>
+  </label>
   <span id="conn" class="conn" role="status"></span>
 </div>
 <div id="desk" class="desk" hidden>
@@ -39,6 +42,25 @@ const LAYOUT = `
   </section>
 </div>`;
 
+// ---- Transcript pieces shared with the history page ----
+const WHO = { visitor: "纳税人", bot: "智能助手", agent: "客服", system: "系统", note: "备注（仅客服可见）" };
+const DECISIONS = { answer: "已解答", clarify: "反问（您是不是想问）", no_match: "未找到答案", out_of_scope: "非涉税问题" };
+/** A name a person can say on the phone: 访客 and four digits from the conversation id (the server's `admin::visitor_name` uses the same rule). */
+export const visitorName = (id) => `访客 ${String(parseInt(id.slice(0, 4), 16) % 10000).padStart(4, "0")}`;
+/** A time of day (today) or a date and time. */
+export const clock = (iso) => {
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return "";
+  const sameDay = d.toDateString() === new Date().toDateString();
+  return d.toLocaleString("zh-CN", sameDay ? { hour: "2-digit", minute: "2-digit" } : { month: "numeric", day: "numeric", hour: "2-digit", minute: "2-digit" });
+};
+/** One transcript line: who, when, the bot's decision (and entry), the text. */
+export const line = (item) => h("div", { class: `line ${item.from}` },
+  h("span", { class: "who" }, WHO[item.from] || item.from),
+  item.at ? h("time", { class: "at", datetime: item.at }, clock(item.at)) : null,
+  item.decision ? h("span", { class: `decision ${item.decision}` }, DECISIONS[item.decision] || item.decision, item.entry_id ? ` · ${item.entry_id}` : "") : null,
+  h("div", { class: "text" }, item.text));
+
 export const pages = [{ id: "desk", title: "坐席工作台", role: "agent", render: mount }];
 
 function mount(root, ctx) {
@@ -46,7 +68,6 @@ function mount(root, ctx) {
   const $ = (id) => root.querySelector(`#${id}`);
   const timers = [];
   let stopped = false;
-  const WHO = { visitor: "纳税人", bot: "智能助手", agent: "客服", system: "系统" };
   const RESOLUTIONS = ["已解答", "需线下办理", "未能解决", "纳税人无回应"];
   const wsUrl = `${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/ws/agent`;
 
@@ -60,27 +81,11 @@ function mount(root, ctx) {
   let ticketsTotal = 0, moreTickets = false; // open in all; whether older pages remain
   const answeredHere = new Set(); // tickets this console answered (their ticket.closed is not counted again)
 
-  // ---- Small pieces ----
   const short = (id) => id.slice(0, 8);
-  // A name a person can say on the phone: 访客 and four digits from the conversation id.
-  const visitorName = (id) => `访客 ${String(parseInt(id.slice(0, 4), 16) % 10000).padStart(4, "0")}`;
-  const clock = (iso) => {
-    const d = new Date(iso);
-    if (Number.isNaN(d.getTime())) return "";
-    const sameDay = d.toDateString() === new Date().toDateString();
-    return d.toLocaleString("zh-CN", sameDay ? { hour: "2-digit", minute: "2-digit" } : { month: "numeric", day: "numeric", hour: "2-digit", minute: "2-digit" });
-  };
-  const DECISIONS = { answer: "已解答", clarify: "反问（您是不是想问）", no_match: "未找到答案", out_of_scope: "非涉税问题" };
   const since = (iso) => {
     const s = Math.max(0, Math.round((Date.now() - Date.parse(iso)) / 1000));
     return s < 60 ? `${s} 秒` : `${Math.floor(s / 60)} 分 ${s % 60} 秒`;
   };
-  // One transcript line: who, when, the bot's decision (and entry), the text.
-  const line = (item) => h("div", { class: `line ${item.from}` },
-    h("span", { class: "who" }, WHO[item.from] || item.from),
-    item.at ? h("time", { class: "at", datetime: item.at }, clock(item.at)) : null,
-    item.decision ? h("span", { class: `decision ${item.decision}` }, DECISIONS[item.decision] || item.decision, item.entry_id ? ` · ${item.entry_id}` : "") : null,
-    h("div", { class: "text" }, item.text));
   function send(msg) {
     if (ws && online) { ws.send(JSON.stringify(msg)); return true; }
     toast("与服务器的连接已断开，正在重连…");
@@ -174,6 +179,46 @@ function mount(root, ctx) {
     return { panel, suggest };
   }
 
+  // ---- Colleagues for transfers (from `agents`) ----
+  let colleagues = [];
+  function fillColleagues(select) {
+    const chosen = select.value;
+    select.replaceChildren(h("option", { value: "" }, "退回排队队列"),
+      ...colleagues.map((c) => h("option", { value: c.agent_id, disabled: !c.available },
+        `${c.name}（${c.presence === "online" ? "在线" : "离开"}，${c.load}/${c.max_concurrent}）${c.available ? "" : " · 暂不可接"}`)));
+    if ([...select.options].some((o) => o.value === chosen && !o.disabled)) select.value = chosen;
+  }
+
+  // ---- Canned replies (快捷回复), per team ----
+  let cannedReplies = [];
+  const TEAM_KEY = "taxbot.canned.team";
+  function fillCanned(select) {
+    const team = $("canned-team").value;
+    const shown = cannedReplies.filter((r) => !team || r.team === "" || r.team === team);
+    const groups = new Map();
+    for (const r of shown) {
+      if (!groups.has(r.team)) groups.set(r.team, []);
+      groups.get(r.team).push(r);
+    }
+    select.replaceChildren(h("option", { value: "" }, shown.length ? "快捷回复…" : "暂无快捷回复"),
+      ...[...groups].map(([t, rs]) => h("optgroup", { label: t || "通用" }, rs.map((r) => h("option", { value: String(r.id), title: r.text }, r.title)))));
+  }
+  async function loadCanned() {
+    try {
+      cannedReplies = (await api("GET", "/api/admin/canned")).replies;
+    } catch (err) { toast(err.message); return; }
+    const teams = [...new Set(cannedReplies.map((r) => r.team).filter(Boolean))];
+    const saved = localStorage.getItem(TEAM_KEY) || "";
+    $("canned-team").replaceChildren(h("option", { value: "" }, "全部小组"), ...teams.map((t) => h("option", { value: t }, t)));
+    $("canned-team").value = teams.includes(saved) ? saved : "";
+    $("canned-team").parentElement.hidden = teams.length === 0;
+    for (const c of chats.values()) fillCanned(c.canned);
+  }
+  $("canned-team").onchange = () => {
+    localStorage.setItem(TEAM_KEY, $("canned-team").value);
+    for (const c of chats.values()) fillCanned(c.canned);
+  };
+
   // ---- Conversations side by side ----
   function openChat(conv) {
     if (chats.has(conv.session_id)) return;
@@ -191,17 +236,42 @@ function mount(root, ctx) {
       text.value = "";
     };
     text.addEventListener("keydown", (e) => { if (e.key === "Enter" && !e.shiftKey && !e.isComposing) { e.preventDefault(); form.requestSubmit(); } });
-    const to = h("input", { type: "text", placeholder: "同事的用户名", "aria-label": "转接给坐席（用户名）" });
+    // Transfer: a colleague from the list of connected agents (or back to
+    // the queue) and a note only agents see.
+    const to = h("select", { "aria-label": "转接给", onfocus: () => send({ type: "list_agents" }) });
+    fillColleagues(to);
+    const note = h("textarea", { class: "note", "aria-label": "转接备注", placeholder: "给接手同事的备注（纳税人看不到）", maxlength: "500" });
+    const transfer = () => {
+      const msg = { type: "transfer", session_id: id };
+      if (to.value) msg.to = to.value;
+      if (note.value.trim()) msg.note = note.value.trim();
+      send(msg);
+    };
     const resolution = h("select", { "aria-label": "结束原因" }, RESOLUTIONS.map((r) => h("option", { value: r }, r)));
     const tools = h("div", { class: "tools" },
-      to, h("button", { type: "button", class: "ghost", onclick: () => send(to.value.trim() ? { type: "transfer", session_id: id, to: to.value.trim() } : { type: "transfer", session_id: id }) }, "转接"),
+      h("details", { class: "transfer" }, h("summary", null, "转接"),
+        to, note, h("button", { type: "button", class: "ghost", onclick: transfer }, "确认转接")),
       resolution, h("button", { type: "button", onclick: () => send({ type: "close", session_id: id, resolution: resolution.value }) }, "结束会话"));
+    const canned = h("select", { class: "canned", "aria-label": `快捷回复（${name}）` });
+    fillCanned(canned);
+    canned.onchange = () => {
+      const r = cannedReplies.find((c) => String(c.id) === canned.value);
+      canned.value = "";
+      if (!r) return;
+      // At the cursor, so an agent can add a canned sentence to what they typed.
+      const at = text.selectionStart ?? text.value.length;
+      text.value = text.value.slice(0, at) + r.text + text.value.slice(text.selectionEnd ?? at);
+      text.focus();
+      text.selectionStart = text.selectionEnd = at + r.text.length;
+    };
+    const presence = h("span", { class: "presence", role: "status" }, "访客在线");
     const kb = knowledgePanel(name, text);
     const el = h("article", { class: "chat", "data-session": id, "aria-label": `${name}（会话 ${short(id)}）` },
-      h("header", null, h("h3", { title: `会话 ${id}` }, name), h("span", { class: "empty" }, "转接：留空则退回队列")), log, form, tools, kb.panel);
+      h("header", null, h("h3", { title: `会话 ${id}` }, name), presence), log, form, h("div", { class: "tools" }, canned), tools, kb.panel);
     el.addEventListener("focusin", () => el.classList.remove("unread"));
     $("chats").append(el);
-    chats.set(id, { el, log, kb });
+    chats.set(id, { el, log, kb, to, canned, presence });
+    send({ type: "list_agents" });
     const lastAsked = [...conv.transcript].reverse().find((t) => t.from === "visitor");
     if (lastAsked) kb.suggest(lastAsked.text);
     log.scrollTop = log.scrollHeight;
@@ -269,7 +339,23 @@ function mount(root, ctx) {
       updateTickets();
       renderQueue(queue);
     },
-    queue(m) { renderQueue(m.items); },
+    queue(m) {
+      renderQueue(m.items);
+      // Presence changes come with a queue push: keep the transfer lists current.
+      if (chats.size) send({ type: "list_agents" });
+    },
+    agents(m) {
+      colleagues = m.agents;
+      for (const c of chats.values()) fillColleagues(c.to);
+    },
+    "visitor.presence"(m) {
+      const c = chats.get(m.session_id);
+      if (!c) return;
+      c.log.append(line({ from: "note", text: m.text, at: new Date().toISOString() }));
+      c.log.scrollTop = c.log.scrollHeight;
+      c.presence.textContent = m.connected ? "访客在线" : "访客已离开";
+      c.presence.classList.toggle("away", !m.connected);
+    },
     assigned(m) { openChat(m.conversation); renderQueue(queue); },
     "visitor.message"(m) {
       const c = chats.get(m.session_id);
@@ -355,6 +441,7 @@ function mount(root, ctx) {
   timers.push(setInterval(() => { if (ws && online) ws.send('{"type":"ping"}'); }, 25000));
 
   updateTitle();
+  loadCanned();
   connect();
   return () => {
     stopped = true;

@@ -12,7 +12,7 @@ use super::{Flow, WebState, convert};
 use crate::admin::{RECHECK_EVERY, Role, audit, session_valid};
 use crate::api_error::{Code, ErrorCode};
 use crate::chat::wording;
-use crate::handoff::{AgentAccount, AgentEvent, HandoffError, Presence};
+use crate::handoff::{AgentAccount, AgentEvent, HandoffError, Presence, VISITOR_BACK, VISITOR_LEFT};
 use crate::ids::SessionId;
 
 /// The route label of this socket in metrics.
@@ -59,6 +59,11 @@ fn event(e: &AgentEvent) -> AgentServerMsg {
             text: text.clone(),
         },
         AgentEvent::Released { session_id } => AgentServerMsg::Released { session_id: session_id.to_string() },
+        AgentEvent::VisitorPresence { session_id, connected } => AgentServerMsg::VisitorPresence {
+            session_id: session_id.to_string(),
+            connected: *connected,
+            text: if *connected { VISITOR_BACK } else { VISITOR_LEFT }.to_owned(),
+        },
         AgentEvent::TicketOpened(t) => AgentServerMsg::TicketNew { ticket: convert::ticket(t) },
         AgentEvent::TicketClosed { ticket_id, by } => {
             AgentServerMsg::TicketClosed { ticket_id: *ticket_id, by: by.clone() }
@@ -171,6 +176,10 @@ impl Conn {
         if let AgentClientMsg::ListTickets { before } = msg {
             return self.list_tickets(out, before).await;
         }
+        if let AgentClientMsg::ListAgents = msg {
+            let agents = self.state.engine.hub().colleagues(&agent).iter().map(convert::colleague).collect();
+            return out.send(&AgentServerMsg::Agents { agents }).await;
+        }
         let audited = audit_of(&msg);
         match self.act(&agent, msg).await {
             Ok(message_id) => {
@@ -242,8 +251,9 @@ impl Conn {
                 let id = hub.agent_send(agent, &sid(session_id)?, text).await?;
                 return Ok(Some(id));
             }
-            AgentClientMsg::Transfer { session_id, to } => {
-                hub.transfer(agent, &sid(session_id)?, to.as_deref()).await?;
+            AgentClientMsg::Transfer { session_id, to, note } => {
+                let note = transfer_note(note.as_deref())?;
+                hub.transfer(agent, &sid(session_id)?, to.as_deref(), note).await?;
             }
             AgentClientMsg::Close { session_id, resolution } => {
                 hub.close(agent, &sid(session_id)?, &resolution).await?
@@ -255,7 +265,7 @@ impl Conn {
                 hub.answer_ticket(agent, ticket_id, text.trim()).await?;
             }
             AgentClientMsg::Hello { .. } => return Err(ActError::AlreadyHello),
-            AgentClientMsg::Ping | AgentClientMsg::ListTickets { .. } => {}
+            AgentClientMsg::Ping | AgentClientMsg::ListTickets { .. } | AgentClientMsg::ListAgents => {}
         }
         Ok(None)
     }
@@ -267,8 +277,8 @@ fn audit_of(msg: &AgentClientMsg) -> Option<(&'static str, String, serde_json::V
     use serde_json::json;
     match msg {
         AgentClientMsg::Accept { session_id } => Some(("handoff.accept", session_id.clone(), json!({}))),
-        AgentClientMsg::Transfer { session_id, to } => {
-            Some(("handoff.transfer", session_id.clone(), json!({"to": to})))
+        AgentClientMsg::Transfer { session_id, to, note } => {
+            Some(("handoff.transfer", session_id.clone(), json!({"to": to, "note": note})))
         }
         AgentClientMsg::Close { session_id, resolution } => {
             Some(("handoff.close", session_id.clone(), json!({"resolution": resolution})))
@@ -276,6 +286,18 @@ fn audit_of(msg: &AgentClientMsg) -> Option<(&'static str, String, serde_json::V
         AgentClientMsg::AnswerTicket { ticket_id, .. } => Some(("ticket.answer", ticket_id.to_string(), json!({}))),
         _ => None,
     }
+}
+
+/// Longest transfer note, in characters (a few sentences for a colleague).
+const MAX_NOTE_CHARS: usize = 500;
+
+/// The trimmed note of a transfer (`None` when blank), checked for length.
+fn transfer_note(note: Option<&str>) -> Result<Option<&str>, ActError> {
+    let note = note.map(str::trim).filter(|n| !n.is_empty());
+    if note.is_some_and(|n| n.chars().count() > MAX_NOTE_CHARS) {
+        return Err(ActError::NoteTooLong);
+    }
+    Ok(note)
 }
 
 fn sid(raw: String) -> Result<SessionId, ActError> {
@@ -293,6 +315,8 @@ enum ActError {
     Empty,
     #[error("已登录，无需重复发送 hello")]
     AlreadyHello,
+    #[error("转接备注最多 500 个字，请精简后再转接")]
+    NoteTooLong,
 }
 
 impl ErrorCode for ActError {
@@ -302,6 +326,7 @@ impl ErrorCode for ActError {
             ActError::BadSession(_) => Code::InvalidId,
             ActError::Empty => Code::EmptyText,
             ActError::AlreadyHello => Code::InvalidMessage,
+            ActError::NoteTooLong => Code::TextTooLong,
         }
     }
 }

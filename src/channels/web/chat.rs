@@ -14,6 +14,7 @@ use crate::api_error::{Code, ErrorCode};
 use crate::chat::{Answer, ChatError, Reply, Session, wording};
 use crate::handoff::VisitorEvent;
 use crate::ids::Channel;
+use crate::store::ConversationState;
 use crate::text::mask_numbers;
 
 /// The route label of this socket in metrics.
@@ -79,7 +80,10 @@ impl<S: Sink<Message> + Unpin + Send> Handler<S> for Conn {
     async fn closed(mut self) {
         if let Some(s) = &self.session {
             self.events = None;
-            self.state.engine.hub().detach_visitor(&s.id);
+            let hub = self.state.engine.hub();
+            if hub.detach_visitor(&s.id) {
+                hub.visitor_presence(&s.id, false).await;
+            }
         }
         self.state.metrics.ws_closed(ROUTE);
     }
@@ -142,7 +146,12 @@ impl Conn {
         {
             return Flow::Close;
         }
-        self.events = Some(self.state.engine.hub().attach_visitor(&opened.session.id));
+        let hub = self.state.engine.hub();
+        self.events = Some(hub.attach_visitor(&opened.session.id));
+        if hub.state_of(&opened.session.id) == ConversationState::Human {
+            // Only a page coming back finds its conversation with an agent.
+            hub.visitor_presence(&opened.session.id, true).await;
+        }
         let welcome = ServerMsg::Welcome {
             session_id: opened.session.id.to_string(),
             visitor_token: opened.token.as_str().to_owned(),

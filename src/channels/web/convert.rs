@@ -6,10 +6,11 @@ use std::sync::Arc;
 use chrono::SecondsFormat;
 
 use super::protocol::{
-    Citation, ConversationInfo, HandoffInfo, HistoryItem, QuestionRef, ServerMsg, SourceRef, TicketAnswer, TicketInfo,
+    Citation, ColleagueInfo, ConversationInfo, HandoffInfo, HistoryItem, QuestionRef, ServerMsg, SourceRef,
+    TicketAnswer, TicketInfo,
 };
 use crate::chat::{Answer, Suggestion};
-use crate::handoff::{ConversationView, HandoffStatus, OfflineReason, VisitorEvent};
+use crate::handoff::{Colleague, ConversationView, HandoffStatus, OfflineReason, VisitorEvent};
 use crate::kb::Entry;
 use crate::store::{Message, OFFERED_SEPARATOR, Ticket};
 
@@ -40,6 +41,17 @@ pub(crate) fn conversation(v: &ConversationView) -> ConversationInfo {
         session_id: v.session_id.to_string(),
         waiting_since: v.waiting_since.map(|t| t.to_rfc3339_opts(SecondsFormat::Millis, true)),
         transcript: v.transcript.iter().map(history).collect(),
+    }
+}
+
+pub(crate) fn colleague(c: &Colleague) -> ColleagueInfo {
+    ColleagueInfo {
+        agent_id: c.agent_id.clone(),
+        name: c.name.clone(),
+        presence: c.presence,
+        load: c.load,
+        max_concurrent: c.max_concurrent,
+        available: c.available,
     }
 }
 

@@ -37,10 +37,16 @@ pub enum AgentClientMsg {
     Transfer {
         /// Conversation id.
         session_id: String,
-        /// Target agent id; absent = back to the queue.
+        /// Target agent id (from `agents`); absent = back to the queue.
         #[serde(default)]
         to: Option<String>,
+        /// A note for whoever takes the conversation next (agents only, at
+        /// most 500 characters).
+        #[serde(default)]
+        note: Option<String>,
     },
+    /// The colleagues a conversation can be transferred to; answered with `agents`.
+    ListAgents,
     /// Ends the conversation.
     Close {
         /// Conversation id.
@@ -92,6 +98,23 @@ pub struct TicketInfo {
     pub contact: Option<String>,
     /// RFC 3339 time.
     pub created_at: String,
+}
+
+/// A colleague in the transfer picker.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ColleagueInfo {
+    /// Agent id (what `transfer.to` takes).
+    pub agent_id: String,
+    /// Display name.
+    pub name: String,
+    /// `online` or `away`.
+    pub presence: crate::handoff::Presence,
+    /// Conversations served now.
+    pub load: u32,
+    /// Most at once.
+    pub max_concurrent: u32,
+    /// Whether a transfer would be taken now.
+    pub available: bool,
 }
 
 /// Server → agent console.
@@ -151,6 +174,22 @@ pub enum AgentServerMsg {
     Released {
         /// Conversation id.
         session_id: String,
+    },
+    /// The colleagues connected now (reply to `list_agents`).
+    #[serde(rename = "agents")]
+    Agents {
+        /// Available first, then by name.
+        agents: Vec<ColleagueInfo>,
+    },
+    /// The taxpayer's page went away or came back.
+    #[serde(rename = "visitor.presence")]
+    VisitorPresence {
+        /// Conversation id.
+        session_id: String,
+        /// True when back.
+        connected: bool,
+        /// The note, for people.
+        text: String,
     },
     /// A new 留言 ticket.
     #[serde(rename = "ticket.new")]

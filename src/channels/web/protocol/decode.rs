@@ -67,8 +67,8 @@ pub const CHAT_TYPES: [&str; 11] = [
 ];
 
 /// Client message types of `/ws/agent`.
-pub const AGENT_TYPES: [&str; 9] =
-    ["hello", "status", "accept", "send", "transfer", "close", "answer_ticket", "list_tickets", "ping"];
+pub const AGENT_TYPES: [&str; 10] =
+    ["hello", "status", "accept", "send", "transfer", "close", "answer_ticket", "list_tickets", "list_agents", "ping"];
 
 /// Decodes a text frame into `T`, telling bad JSON, unknown types and
 /// invalid fields apart. Never panics.

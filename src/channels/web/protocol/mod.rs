@@ -8,7 +8,7 @@ mod decode;
 use crate::api_error::Code;
 use serde::{Deserialize, Serialize};
 
-pub use agent::{AgentClientMsg, AgentServerMsg, ConversationInfo, TicketInfo};
+pub use agent::{AgentClientMsg, AgentServerMsg, ColleagueInfo, ConversationInfo, TicketInfo};
 pub use decode::{AGENT_TYPES, CHAT_TYPES, FrameError, decode};
 
 /// A candidate, related or hot question.
@@ -34,7 +34,7 @@ pub struct SourceRef {
 pub struct HistoryItem {
     /// Message id.
     pub id: i64,
-    /// `visitor`, `bot`, `agent` or `system`.
+    /// `visitor`, `bot`, `agent`, `system` or `note` (agents only).
     pub from: String,
     /// The text.
     pub text: String,
