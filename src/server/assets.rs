@@ -38,6 +38,7 @@ const CONSOLE_FILES: &[(&str, &str, &str)] = &[
     ("analytics.js", JS, include_str!("../../web-widget/console/analytics.js")),
     ("accounts.js", JS, include_str!("../../web-widget/console/accounts.js")),
     ("qr.js", JS, include_str!("../../web-widget/console/qr.js")),
+    ("starters.js", JS, include_str!("../../web-widget/console/starters.js")),
 ];
 const HTML: &str = "text/html; charset=utf-8";
 const CSS: &str = "text/css; charset=utf-8";

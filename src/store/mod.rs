@@ -13,6 +13,7 @@ mod api_keys;
 mod copy;
 mod events;
 mod handoff;
+mod identity;
 mod knowledge;
 mod model;
 mod postgres;
@@ -21,6 +22,7 @@ mod postgres_analytics;
 mod postgres_api_keys;
 mod postgres_events;
 mod postgres_handoff;
+mod postgres_identity;
 mod postgres_knowledge;
 mod postgres_presence;
 mod postgres_retention;
@@ -31,6 +33,7 @@ mod sqlite_accounts;
 mod sqlite_analytics;
 mod sqlite_api_keys;
 mod sqlite_handoff;
+mod sqlite_identity;
 mod sqlite_knowledge;
 mod sqlite_retention;
 
@@ -47,6 +50,7 @@ pub use api_keys::{ApiKey, ApiKeyStore};
 pub use copy::{CopyError, CopyReport, copy_sqlite_to_postgres};
 pub use events::Event;
 pub use handoff::{HandoffChange, HandoffRecordChange, QueueChange};
+pub use identity::{IdentityStore, VisitorIdentity};
 pub use knowledge::{KnowledgeStore, KnowledgeVersion, NewKnowledge};
 pub use model::{
     Agent, Conversation, ConversationState, Feedback, Message, NewMessage, OFFERED_SEPARATOR, QueueEntry, Rating,
@@ -93,7 +97,9 @@ pub const PRESENCE_TTL: std::time::Duration = std::time::Duration::from_secs(10)
 
 /// Persistence used by the chat engine and the handoff hub.
 #[async_trait]
-pub trait Store: AccountStore + AnalyticsStore + ApiKeyStore + KnowledgeStore + RetentionStore + Send + Sync {
+pub trait Store:
+    AccountStore + AnalyticsStore + ApiKeyStore + IdentityStore + KnowledgeStore + RetentionStore + Send + Sync
+{
     /// Checks the database answers and takes a write (a full disk or a
     /// stuck lock fails it while reads may still work).
     async fn ping(&self) -> Result<()>;

@@ -11,10 +11,11 @@ import * as knowledge from "./knowledge.js";
 import * as analytics from "./analytics.js";
 import * as accounts from "./accounts.js";
 import * as qr from "./qr.js";
+import * as starters from "./starters.js";
 
 const RANK = { agent: 1, editor: 2, admin: 3 };
 const ROLE_NAMES = { agent: "客服", editor: "编辑", admin: "管理员" };
-const ALL = [...agent.pages, ...knowledge.pages, ...qr.pages, ...analytics.pages, ...accounts.pages];
+const ALL = [...agent.pages, ...knowledge.pages, ...starters.pages, ...qr.pages, ...analytics.pages, ...accounts.pages];
 const $ = (id) => document.getElementById(id);
 
 let me = null;
