@@ -48,3 +48,21 @@ fn long_secret<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Secret, D::Erro
     }
     Ok(Secret::new(s))
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::config::{Config, redact::redacted};
+
+    #[test]
+    fn a_short_secret_is_refused_and_a_good_one_never_shows() {
+        let short = "[[widget.identity_sites]]\nsite = \"etax\"\nsecret = \"short\"\n";
+        let e = toml::from_str::<Config>(short).expect_err("a 5-character secret");
+        assert!(e.to_string().contains("至少 16 个字符"), "{e}");
+        let good = "[[widget.identity_sites]]\nsite = \"etax\"\nsecret = \"etax-shared-secret-2026\"\n";
+        let config: Config = toml::from_str(good).expect("config");
+        assert_eq!(config.widget.identity_sites[0].secret.expose(), "etax-shared-secret-2026");
+        let shown = redacted(&config).expect("toml");
+        assert!(!shown.contains("etax-shared-secret-2026") && shown.contains("site = \"etax\""), "{shown}");
+        assert!(!format!("{config:?}").contains("etax-shared-secret-2026"));
+    }
+}
