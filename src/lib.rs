@@ -21,7 +21,7 @@
 //! Leaves that any module may use and that use no layer: `ids` (ids and the
 //! `Channel`, `KnowledgeKind` and `VersionState` tags), `api_error` (error
 //! codes, statuses, `ApiError`), `json_body` (the JSON body extractor),
-//! `metrics`, `client` (the caller's address behind trusted proxies, per-client
+//! `metrics`, `signing` (HMAC-SHA256, constant-time comparison), `client` (the caller's address behind trusted proxies, per-client
 //! limits) and `config` (the typed configuration, owning every section's type).
 //!
 //! Imports point down the table only; within a layer a module may use a
@@ -54,5 +54,6 @@ pub mod knowledge;
 pub mod metrics;
 pub mod search;
 pub mod server;
+pub mod signing;
 pub mod store;
 pub mod text;

@@ -40,6 +40,18 @@
     return null;
   })();
 
+  // A signed visitor identity from the host page (docs/widget.md): sent in
+  // every hello; the server checks the signature, the widget never can.
+  const identity = data.identitySite && data.identityUser && data.identitySignature
+    ? {
+        site: data.identitySite,
+        user_id: data.identityUser,
+        name: data.identityName || "",
+        expires: Number(data.identityExpires) || 0,
+        signature: data.identitySignature,
+      }
+    : undefined;
+
   // ---- DOM builder h() and the allow-list Markdown renderer markdown() ----
   // One copy for the widget and the console: the server puts web-widget/render.js
   // here when it serves this file (src/server/assets.rs), so the widget stays one script.
@@ -509,7 +521,7 @@ form.compose{display:flex;gap:8px;padding:10px;border-top:1px solid #e1e5ea;back
     try { sock = new WebSocket(wsUrl); } catch { return schedule(); }
     ws = sock;
     sock.onopen = () => {
-      sock.send(JSON.stringify({ type: "hello", visitor_token: store.get(".token", undefined) }));
+      sock.send(JSON.stringify({ type: "hello", visitor_token: store.get(".token", undefined), identity }));
     };
     sock.onmessage = (ev) => {
       let m;

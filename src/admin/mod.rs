@@ -19,6 +19,7 @@ mod revoke;
 mod role;
 mod routes;
 mod session;
+mod starters_api;
 mod state;
 mod suggest;
 mod throttle;
@@ -80,7 +81,9 @@ fn all(r: AdminRoutes) -> AdminRoutes {
         .add(Method::GET, "/api/admin/audit", Role::Admin, audit_api::list)
         .add(Method::GET, "/api/admin/audit.csv", Role::Admin, audit_api::csv)
         .add(Method::GET, "/api/admin/qr.svg", Role::Editor, qr::qr_svg)
-        .add(Method::GET, "/api/admin/qr.png", Role::Editor, qr::qr_png);
+        .add(Method::GET, "/api/admin/qr.png", Role::Editor, qr::qr_png)
+        .add(Method::GET, "/api/admin/starters", Role::Editor, starters_api::list)
+        .add(Method::PUT, "/api/admin/starters", Role::Editor, starters_api::save);
     knowledge_api::routes(analytics::routes(r))
 }
 

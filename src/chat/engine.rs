@@ -31,6 +31,12 @@ pub struct Engine {
     /// The entry ids of the hot questions, most asked first, replaced by the
     /// analytics task (`analytics::Analytics`); read without waiting.
     pub(super) hot: arc_swap::ArcSwap<Vec<String>>,
+    /// Checks the host sites' signed visitor identities.
+    pub(super) identity: super::Verifier,
+    /// The editors' starter questions as last read from the store, and when
+    /// (see `open::STARTERS_TTL`). A `std` mutex: held only to copy the `Arc`,
+    /// never across the store read.
+    pub(super) starters: std::sync::Mutex<Option<(Instant, Arc<Vec<String>>)>>,
 }
 
 /// A conversation opened or resumed by a web visitor.
@@ -78,7 +84,16 @@ impl Engine {
             hub,
             settings,
             hot: arc_swap::ArcSwap::from_pointee(Vec::new()),
+            identity: super::Verifier::default(),
+            starters: std::sync::Mutex::new(None),
         }
+    }
+
+    /// The engine with host sites' identities checked by `verifier`
+    /// (without it every presented identity is 未验证).
+    pub fn with_identity(mut self, verifier: super::Verifier) -> Self {
+        self.identity = verifier;
+        self
     }
 
     /// The settings (channels read the streaming pace).

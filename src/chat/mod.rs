@@ -7,6 +7,7 @@
 
 mod engine;
 pub mod eval;
+mod identity;
 mod intent;
 mod open;
 mod question_log;
@@ -16,6 +17,7 @@ pub mod wording;
 
 pub use crate::config::chat::Settings;
 pub use engine::{Asked, Engine, Opened};
+pub use identity::{IdentityClaim, IdentityError, MAX_FIELD_CHARS, Verifier, signed_text};
 pub use intent::{Intent, detect as detect_intent};
 pub use reply::{Answer, Reply, Suggestion, chunks};
 pub use session::{Session, SessionCache};

@@ -1,6 +1,9 @@
 //! Opening and resuming conversations: visitor tokens, API users, the
 //! welcome's history, hot questions and pending 留言 answers.
 
+use std::sync::Arc;
+use std::time::Instant;
+
 use chrono::{Duration, Utc};
 
 use super::engine::{Engine, Opened};
@@ -8,6 +11,11 @@ use super::reply::Suggestion;
 use super::{ChatError, Session};
 use crate::ids::{Channel, SessionId, VisitorKey, VisitorToken};
 use crate::store::{Conversation, ConversationState, OFFERED_SEPARATOR, Sender};
+
+/// How long a node keeps the editors' starter questions before reading them
+/// again: a list saved on any node reaches every node's welcomes within this,
+/// for one small read per node per period.
+pub(super) const STARTERS_TTL: std::time::Duration = std::time::Duration::from_secs(3);
 
 impl Engine {
     /// Opens a web conversation, resuming the visitor's latest one when the
@@ -62,7 +70,7 @@ impl Engine {
             history,
             history_entries,
             votes,
-            hot: self.hot_questions(),
+            hot: self.hot_questions().await,
             answered_tickets: self.hub.unacknowledged_answers(&key).await?,
             handoff,
             awaiting_rating: conversation.awaiting_rating,
@@ -118,17 +126,18 @@ impl Engine {
     }
 
     /// Hot questions: the entries the analytics counted most asked this
-    /// week (by enough different visitors), topped up with the editors'
-    /// starter questions (`chat.starter_questions`); expired entries are
-    /// skipped. Reads
-    /// the cached list only: a greeting never waits for counting.
-    pub fn hot_questions(&self) -> Vec<Suggestion> {
+    /// week (by enough different visitors), topped up with the starter
+    /// questions (the editors' list, else `chat.starter_questions`); expired
+    /// entries are skipped. A greeting never waits for counting: the hot list
+    /// is cached, the starters are read at most every [`STARTERS_TTL`].
+    pub async fn hot_questions(&self) -> Vec<Suggestion> {
+        let starters = self.starter_ids().await;
         let n = self.settings.hot_questions;
         let snap = self.searcher.snapshot();
         let ids = self.hot.load();
         let mut out: Vec<Suggestion> = Vec::with_capacity(n);
         let today = chrono::Utc::now().date_naive();
-        for id in ids.iter().chain(&self.settings.starter_questions) {
+        for id in ids.iter().chain(starters.iter()) {
             if out.len() >= n {
                 break;
             }
@@ -140,6 +149,27 @@ impl Engine {
             }
         }
         out
+    }
+
+    /// The starter questions' entry ids: the editors' list from the store
+    /// (cached for [`STARTERS_TTL`]), or the configured one when editors
+    /// chose none or the store cannot be read.
+    async fn starter_ids(&self) -> Arc<Vec<String>> {
+        if let Some((at, ids)) = self.starters.lock().unwrap_or_else(|p| p.into_inner()).as_ref()
+            && at.elapsed() < STARTERS_TTL
+        {
+            return Arc::clone(ids);
+        }
+        let ids = match self.store.starter_questions().await {
+            Ok(ids) if !ids.is_empty() => Arc::new(ids),
+            Ok(_) => Arc::new(self.settings.starter_questions.clone()),
+            Err(e) => {
+                tracing::warn!(error = %e, "starter questions unreadable; using chat.starter_questions");
+                Arc::new(self.settings.starter_questions.clone())
+            }
+        };
+        *self.starters.lock().unwrap_or_else(|p| p.into_inner()) = Some((Instant::now(), Arc::clone(&ids)));
+        ids
     }
 
     /// Replaces the hot questions' entry ids (most asked first).

@@ -24,6 +24,7 @@ pub mod search;
 pub mod server;
 pub mod store;
 pub mod wechat;
+pub mod widget;
 
 /// The whole configuration; every section has defaults that run locally.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -57,6 +58,8 @@ pub struct Config {
     pub api: api::Settings,
     /// Log line format.
     pub log: log::Settings,
+    /// The web widget: host sites that vouch for visitors' identities.
+    pub widget: widget::Settings,
 }
 
 /// Knowledge-base location.

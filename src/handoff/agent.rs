@@ -53,8 +53,7 @@ impl Hub {
         self.store.set_agent_presence(&account.id, Some(presence.as_str())).await?;
         let mut active = Vec::with_capacity(active_ids.len());
         for id in &active_ids {
-            let transcript = self.transcript(id).await?;
-            active.push(self.view(id, transcript));
+            active.push(self.view(id).await?);
         }
         let (tickets, tickets_total) = self.open_tickets_page(None).await?;
         self.assign_waiting_now().await?;

@@ -109,8 +109,7 @@ impl Hub {
             (Some(a), Some(agent_name)) => {
                 self.push_visitor(id, VisitorEvent::AgentJoined { agent_name });
                 if agent_here {
-                    let transcript = self.transcript(id).await?;
-                    let view = self.view(id, transcript);
+                    let view = self.view(id).await?;
                     self.push_agent(a, AgentEvent::Assigned(view));
                 }
             }

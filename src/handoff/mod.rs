@@ -120,6 +120,8 @@ pub struct ConversationView {
     pub transcript: Vec<Message>,
     /// Waiting since (queue items only).
     pub waiting_since: Option<DateTime<Utc>>,
+    /// The identity a host site presented for the visitor, if any.
+    pub identity: Option<crate::store::VisitorIdentity>,
 }
 
 /// Pushed to an agent's connection.
@@ -317,12 +319,16 @@ impl Hub {
         self.schedule.describe()
     }
 
-    fn view(&self, id: &SessionId, transcript: Vec<Message>) -> ConversationView {
-        ConversationView { session_id: id.clone(), transcript, waiting_since: self.live().waiting_since(id) }
-    }
-
-    async fn transcript(&self, id: &SessionId) -> Result<Vec<Message>, StoreError> {
-        self.store.messages(id, self.settings.transcript_messages).await
+    /// A conversation as the desk shows it: transcript, wait and identity.
+    async fn view(&self, id: &SessionId) -> Result<ConversationView, StoreError> {
+        let transcript = self.store.messages(id, self.settings.transcript_messages).await?;
+        let identity = self.store.identity(id).await?;
+        Ok(ConversationView {
+            session_id: id.clone(),
+            transcript,
+            waiting_since: self.live().waiting_since(id),
+            identity,
+        })
     }
 
     /// Pushes queue positions to waiting taxpayers and the queue to agents.
@@ -349,8 +355,13 @@ impl Hub {
         }
         let mut views = Vec::with_capacity(waiting.len());
         for id in &waiting {
-            let transcript = self.transcript(id).await.unwrap_or_default();
-            views.push(self.view(id, transcript));
+            let view = self.view(id).await;
+            views.push(view.unwrap_or_else(|_| ConversationView {
+                session_id: id.clone(),
+                transcript: Vec::new(),
+                waiting_since: self.live().waiting_since(id),
+                identity: None,
+            }));
         }
         for tx in agents {
             let _ = tx.try_send(AgentEvent::Queue(views.clone()));

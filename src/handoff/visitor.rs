@@ -231,8 +231,7 @@ impl Hub {
             live.assign(id.clone(), agent);
         }
         self.push_visitor(id, VisitorEvent::AgentJoined { agent_name });
-        let transcript = self.transcript(id).await?;
-        let view = self.view(id, transcript);
+        let view = self.view(id).await?;
         self.push_agent(agent, AgentEvent::Assigned(view));
         Ok(())
     }

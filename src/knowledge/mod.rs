@@ -5,6 +5,7 @@
 
 mod base;
 mod follow;
+mod starters;
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -15,6 +16,7 @@ use serde::Serialize;
 pub use crate::config::admin::PublishPolicy;
 pub use crate::ids::{KnowledgeKind, VersionState};
 pub use base::{Current, Draft, LIST_KEY};
+pub use starters::{MAX_STARTERS, Starter, Starters};
 
 use crate::api_error::{Code, ErrorCode};
 use crate::kb::{self, Entry, KnowledgeBase};
@@ -150,12 +152,14 @@ pub struct Knowledge {
     searcher: Arc<Searcher>,
     policy: PublishPolicy,
     publishing: tokio::sync::Mutex<()>,
+    /// `chat.starter_questions`: the starters while editors have chosen none.
+    default_starters: Vec<String>,
 }
 
 impl Knowledge {
     /// The service over `store`, publishing into `searcher`.
     pub fn new(store: Arc<dyn Store>, searcher: Arc<Searcher>, policy: PublishPolicy) -> Self {
-        Knowledge { store, searcher, policy, publishing: tokio::sync::Mutex::new(()) }
+        Knowledge { store, searcher, policy, publishing: tokio::sync::Mutex::new(()), default_starters: Vec::new() }
     }
 
     /// The service with a matcher built from the store's published base.

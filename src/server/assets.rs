@@ -40,6 +40,7 @@ const CONSOLE_FILES: &[(&str, &str, &str)] = &[
     ("qr.js", JS, include_str!("../../web-widget/console/qr.js")),
     ("history.js", JS, include_str!("../../web-widget/console/history.js")),
     ("canned.js", JS, include_str!("../../web-widget/console/canned.js")),
+    ("starters.js", JS, include_str!("../../web-widget/console/starters.js")),
 ];
 const HTML: &str = "text/html; charset=utf-8";
 const CSS: &str = "text/css; charset=utf-8";

@@ -123,6 +123,7 @@ impl App {
             Some(s) => Knowledge::new(Arc::clone(&store), s, policy),
             None => Knowledge::from_store(Arc::clone(&store), config.search.clone(), policy).await.map_err(fail)?,
         };
+        let knowledge = knowledge.with_default_starters(config.chat.starter_questions.clone());
         let searcher = knowledge.searcher();
         let knowledge = Arc::new(knowledge);
         if let Some(events) = knowledge_events {
@@ -134,7 +135,9 @@ impl App {
             tracker.spawn(Arc::clone(&hub).follow(events, shutdown.clone()));
             tracker.spawn(Arc::clone(&hub).watch_nodes(shutdown.clone()));
         }
-        let engine = Arc::new(Engine::new(Arc::clone(&searcher), Arc::clone(&store), hub, config.chat.clone()));
+        let engine = Engine::new(Arc::clone(&searcher), Arc::clone(&store), hub, config.chat.clone())
+            .with_identity(crate::chat::Verifier::new(&config.widget));
+        let engine = Arc::new(engine);
         let analytics = {
             let engine = Arc::clone(&engine);
             let hot_sink = Box::new(move |hot| engine.set_hot(hot));

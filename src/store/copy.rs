@@ -212,6 +212,18 @@ const TABLES: &[Table] = &[
         ],
         serial_id: true,
     },
+    Table {
+        name: "visitor_identities",
+        columns: &[
+            ("conversation_id", Text),
+            ("verified", Flag),
+            ("name", Text),
+            ("masked_id", Text),
+            ("updated_at", Time),
+        ],
+        serial_id: false,
+    },
+    Table { name: "starter_questions", columns: &[("position", Int), ("entry_id", Text)], serial_id: false },
 ];
 
 /// Rows per multi-row `INSERT` (PostgreSQL takes at most 65535 parameters).

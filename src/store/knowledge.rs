@@ -74,4 +74,10 @@ pub trait KnowledgeStore: Send + Sync {
     /// Publishes new versions in one transaction (superseding the published ones; drafts stay);
     /// returns their version numbers.
     async fn knowledge_publish(&self, items: &[NewKnowledge], author: &str) -> Result<Vec<i64>>;
+    /// The editors' starter questions (entry ids, in order); empty when
+    /// none were set (the configured `chat.starter_questions` apply).
+    async fn starter_questions(&self) -> Result<Vec<String>>;
+    /// Replaces the starter questions in one transaction (empty = back to
+    /// the configured list).
+    async fn set_starter_questions(&self, entry_ids: &[String]) -> Result<()>;
 }

@@ -15,6 +15,7 @@ mod copy;
 mod desk;
 mod events;
 mod handoff;
+mod identity;
 mod knowledge;
 mod model;
 mod postgres;
@@ -24,6 +25,7 @@ mod postgres_api_keys;
 mod postgres_desk;
 mod postgres_events;
 mod postgres_handoff;
+mod postgres_identity;
 mod postgres_knowledge;
 mod postgres_presence;
 mod postgres_retention;
@@ -35,6 +37,7 @@ mod sqlite_analytics;
 mod sqlite_api_keys;
 mod sqlite_desk;
 mod sqlite_handoff;
+mod sqlite_identity;
 mod sqlite_knowledge;
 mod sqlite_retention;
 
@@ -52,6 +55,7 @@ pub use copy::{CopyError, CopyReport, copy_sqlite_to_postgres};
 pub use desk::{CannedReply, ClosedConversation, DeskStore, HistoryQuery, NewCannedReply};
 pub use events::Event;
 pub use handoff::{HandoffChange, HandoffRecordChange, QueueChange};
+pub use identity::{IdentityStore, VisitorIdentity};
 pub use knowledge::{KnowledgeStore, KnowledgeVersion, NewKnowledge};
 pub use model::{
     Agent, Conversation, ConversationState, Feedback, Message, NewMessage, OFFERED_SEPARATOR, QueueEntry, Rating,
@@ -99,7 +103,7 @@ pub const PRESENCE_TTL: std::time::Duration = std::time::Duration::from_secs(10)
 /// Persistence used by the chat engine and the handoff hub.
 #[async_trait]
 pub trait Store:
-    AccountStore + AnalyticsStore + ApiKeyStore + DeskStore + KnowledgeStore + RetentionStore + Send + Sync
+    AccountStore + AnalyticsStore + ApiKeyStore + DeskStore + IdentityStore + KnowledgeStore + RetentionStore + Send + Sync
 {
     /// Checks the database answers and takes a write (a full disk or a
     /// stuck lock fails it while reads may still work).

@@ -170,6 +170,28 @@ impl KnowledgeStore for PostgresStore {
         tx.commit().await?;
         Ok(out)
     }
+
+    async fn starter_questions(&self) -> Result<Vec<String>> {
+        Ok(sqlx::query_scalar("SELECT entry_id FROM starter_questions ORDER BY position")
+            .fetch_all(self.pool())
+            .await?)
+    }
+
+    async fn set_starter_questions(&self, entry_ids: &[String]) -> Result<()> {
+        let mut tx = self.pool().begin().await?;
+        // Two editors saving at once: one list wins whole, never a mix.
+        sqlx::query("LOCK TABLE starter_questions IN EXCLUSIVE MODE").execute(&mut *tx).await?;
+        sqlx::query("DELETE FROM starter_questions").execute(&mut *tx).await?;
+        for (i, id) in entry_ids.iter().enumerate() {
+            sqlx::query("INSERT INTO starter_questions (position, entry_id) VALUES ($1, $2)")
+                .bind(i as i32)
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
 }
 
 /// Marks the published version of a key superseded.

@@ -36,6 +36,14 @@ impl RetentionStore for PostgresStore {
             comments += sqlx::query(sql).bind(cutoff).execute(&mut *tx).await?.rows_affected();
         }
         sqlx::query("DELETE FROM dismissed_questions WHERE dismissed_at < $1").bind(cutoff).execute(&mut *tx).await?;
+        // A verified name is personal data: forgotten with the texts.
+        sqlx::query(
+            "DELETE FROM visitor_identities WHERE conversation_id IN \
+             (SELECT id FROM conversations WHERE updated_at < $1 AND state = 'bot')",
+        )
+        .bind(cutoff)
+        .execute(&mut *tx)
+        .await?;
         let audit = sqlx::query(
             "UPDATE audit_log SET detail = '{}', ip = NULL, \
              actor = CASE WHEN action = 'login.failed' THEN '?' ELSE actor END, \

@@ -160,6 +160,26 @@ impl KnowledgeStore for SqliteStore {
         tx.commit().await?;
         Ok(out)
     }
+
+    async fn starter_questions(&self) -> Result<Vec<String>> {
+        Ok(sqlx::query_scalar("SELECT entry_id FROM starter_questions ORDER BY position")
+            .fetch_all(self.pool())
+            .await?)
+    }
+
+    async fn set_starter_questions(&self, entry_ids: &[String]) -> Result<()> {
+        let mut tx = self.writer().begin().await?;
+        sqlx::query("DELETE FROM starter_questions").execute(&mut *tx).await?;
+        for (i, id) in entry_ids.iter().enumerate() {
+            sqlx::query("INSERT INTO starter_questions (position, entry_id) VALUES (?, ?)")
+                .bind(i as i64)
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
 }
 
 /// Adds `item` as the next version of its key in `state`; returns the version number.

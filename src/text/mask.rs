@@ -154,9 +154,35 @@ fn mask_emails(chars: &mut [char]) {
     }
 }
 
+/// A whole user id (纳税人识别号, login id) as staff may see it: its first
+/// and last 4 characters around a fixed `********` (so the length is not
+/// told either), fewer kept for short ids: `9144********1234`.
+pub fn mask_id(id: &str) -> String {
+    let chars: Vec<char> = id.chars().collect();
+    let keep = match chars.len() {
+        12.. => 4,
+        8..=11 => 2,
+        4..=7 => 1,
+        _ => 0,
+    };
+    let head: String = chars[..keep].iter().collect();
+    let tail: String = chars[chars.len() - keep..].iter().collect();
+    format!("{head}********{tail}")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn mask_id_keeps_at_most_a_third_of_an_id() {
+        assert_eq!(mask_id("91440300MA5FXXX234"), "9144********X234");
+        assert_eq!(mask_id("91440101123456781234"), "9144********1234");
+        assert_eq!(mask_id("zhangsan"), "zh********an");
+        assert_eq!(mask_id("abcd"), "a********d");
+        assert_eq!(mask_id("abc"), "********");
+        assert_eq!(mask_id(""), "********");
+    }
     use proptest::prelude::*;
 
     #[test]

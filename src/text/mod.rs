@@ -14,7 +14,7 @@ use rustc_hash::{FxHashMap, FxHashSet};
 
 pub use homophones::Homophones;
 pub use lexicon::{DictWord, Lexicon, LineProblem, parse_dict, parse_stopwords, parse_synonyms};
-pub use mask::{mask_numbers, pseudonym};
+pub use mask::{mask_id, mask_numbers, pseudonym};
 pub use normalize::{Normalized, normalize, normalize_text};
 pub use segment::{Piece, Segmenter};
 pub use synonyms::Synonyms;

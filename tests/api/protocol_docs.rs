@@ -1,6 +1,6 @@
 //! Every JSON example in docs/protocol.md parses into the typed messages.
 
-use taxbot::channels::web::protocol::{AgentClientMsg, AgentServerMsg, ClientMsg, ServerMsg};
+use taxbot::channels::web::protocol::{AgentClientMsg, AgentServerMsg, ClientMsg, IdentityStatus, ServerMsg};
 
 #[test]
 fn every_protocol_example_parses() {
@@ -38,4 +38,32 @@ fn every_protocol_example_parses() {
     ] {
         assert!(types.contains(t), "no example of {t}");
     }
+}
+
+#[test]
+fn the_signed_identity_examples_carry_their_fields() {
+    let doc =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/protocol.md")).expect("docs/protocol.md");
+    let lines: Vec<&str> = doc.lines().map(str::trim).filter(|l| l.starts_with('{')).collect();
+    let hello = lines.iter().find_map(|l| match serde_json::from_str::<ClientMsg>(l) {
+        Ok(ClientMsg::Hello { identity: Some(i), .. }) => Some(i),
+        _ => None,
+    });
+    let hello = hello.expect("a hello with a signed identity");
+    assert_eq!((hello.site.as_str(), hello.name.as_str()), ("etax", "张三"));
+    let welcome = lines.iter().any(|l| {
+        matches!(
+            serde_json::from_str::<ServerMsg>(l),
+            Ok(ServerMsg::Welcome { identity: Some(IdentityStatus::Verified), .. })
+        )
+    });
+    assert!(welcome, "a welcome saying the identity verified");
+    let queue = lines.iter().find_map(|l| match serde_json::from_str::<AgentServerMsg>(l) {
+        Ok(AgentServerMsg::Queue { items }) if items.iter().any(|i| i.visitor.is_some()) => Some(items),
+        _ => None,
+    });
+    let items = queue.expect("a queue with visitor identities");
+    let seen: Vec<Option<bool>> = items.iter().map(|i| i.visitor.as_ref().map(|v| v.verified)).collect();
+    assert_eq!(seen, [Some(true), Some(false)]);
+    assert!(items.iter().all(|i| !serde_json::to_string(i).expect("json").contains("91440300MA5FXXX234")));
 }

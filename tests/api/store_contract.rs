@@ -8,7 +8,7 @@ use taxbot::ids::{KnowledgeKind, SessionId, VersionState, VisitorKey, VisitorTok
 use taxbot::store::{
     self, AdminSession, Agent, AuditEntry, AuditFilter, Conversation, ConversationState, Feedback, HandoffChange,
     HandoffRecordChange, NewKnowledge, NewMessage, QueueChange, QueueEntry, Rating, Sender, Store, StoreError, Ticket,
-    TicketStatus, User,
+    TicketStatus, User, VisitorIdentity,
 };
 
 async fn story(s: &dyn Store) {
@@ -108,6 +108,7 @@ pub async fn all_stories(s: &dyn Store) {
     accounts_and_keys(s).await;
     knowledge_versions(s).await;
     analytics_and_retention(s).await;
+    identities_and_starters(s).await;
     scans(s).await;
     desk(s).await;
     odd_text(s).await;
@@ -195,6 +196,43 @@ async fn desk(s: &dyn Store) {
     let prefix = closed[0].as_str()[..4].to_owned();
     let by_prefix = s.closed_conversations(&page(Some("不会出现的词"), vec![prefix], 0, 50)).await.expect("name");
     assert!(by_prefix.iter().any(|c| c.session_id == closed[0]), "text or id prefix");
+}
+
+/// A conversation's visitor identity is replaced by the latest hello and
+/// forgotten with the texts; starter questions keep their order.
+async fn identities_and_starters(s: &dyn Store) {
+    let visitor = VisitorKey::web(&VisitorToken::generate());
+    s.touch_visitor(&visitor, Utc::now()).await.expect("touch");
+    let c = Conversation {
+        id: SessionId::generate(),
+        visitor,
+        channel: "web".into(),
+        state: ConversationState::Bot,
+        agent_id: None,
+        served_by: None,
+        awaiting_rating: false,
+        resolution: None,
+        created_at: Utc::now(),
+    };
+    s.create_conversation(&c).await.expect("create");
+    assert_eq!(s.identity(&c.id).await.expect("identity"), None);
+    let verified = VisitorIdentity::Verified { name: "张三".into(), masked_id: "9144********1234".into() };
+    s.set_identity(&c.id, &verified).await.expect("set");
+    assert_eq!(s.identity(&c.id).await.expect("identity"), Some(verified.clone()));
+    s.set_identity(&c.id, &VisitorIdentity::Unverified).await.expect("replace");
+    assert_eq!(s.identity(&c.id).await.expect("identity"), Some(VisitorIdentity::Unverified));
+    s.set_identity(&c.id, &verified).await.expect("set again");
+    s.purge_before(Utc::now() + chrono::Duration::days(1)).await.expect("purge");
+    assert_eq!(s.identity(&c.id).await.expect("identity"), None, "a name is forgotten with the texts");
+
+    assert!(s.starter_questions().await.expect("starters").is_empty());
+    let ids = ["VAT-007", "IIT-001", "INV-001"].map(String::from);
+    s.set_starter_questions(&ids).await.expect("set starters");
+    assert_eq!(s.starter_questions().await.expect("starters"), ids);
+    s.set_starter_questions(&ids[1..2]).await.expect("replace starters");
+    assert_eq!(s.starter_questions().await.expect("starters"), ["IIT-001"]);
+    s.set_starter_questions(&[]).await.expect("clear starters");
+    assert!(s.starter_questions().await.expect("starters").is_empty());
 }
 
 /// QR code scans are counted per entry, most first, within the period.

@@ -13,7 +13,7 @@ const ACTIONS = {
   "user.add": "新增用户", "user.role": "修改角色", "user.disable": "停用用户", "user.enable": "启用用户",
   "user.capacity": "修改同时接待数", "user.password": "重置密码",
   "apikey.add": "新建 API 密钥", "apikey.revoke": "吊销 API 密钥",
-  "entry.save": "保存条目", "entry.publish": "发布条目", "entry.rollback": "回滚条目", "entry.discard": "放弃草稿",
+  "entry.save": "保存条目", "entry.publish": "发布条目", "starters.save": "修改推荐问题", "entry.rollback": "回滚条目", "entry.discard": "放弃草稿",
   "synonyms.save": "保存同义词", "dictionary.save": "保存词典", "kb.import": "导入知识库", "cluster.dismiss": "移出未解决问题",
   "handoff.accept": "接入会话", "handoff.transfer": "转接会话", "handoff.close": "结束会话", "ticket.answer": "答复留言",
   "canned.add": "添加快捷回复", "canned.update": "修改快捷回复", "canned.delete": "删除快捷回复",

@@ -82,6 +82,16 @@ function mount(root, ctx) {
   const answeredHere = new Set(); // tickets this console answered (their ticket.closed is not counted again)
 
   const short = (id) => id.slice(0, 8);
+  // Who the visitor is: the name and masked 纳税人识别号 a host site vouched for
+  // (signed identity, docs/widget.md), else 访客 and four digits.
+  const displayName = (conv) => {
+    const v = conv.visitor;
+    return v && v.verified ? `${v.name}（${v.masked_id}）` : visitorName(conv.session_id);
+  };
+  // 已验证 / 未验证 next to the name when the host site presented an identity.
+  const identityBadge = (conv) => !conv.visitor ? null
+    : h("span", { class: `identity ${conv.visitor.verified ? "verified" : "unverified"}`, title: conv.visitor.verified ? "身份已由接入网站签名验证" : "接入网站提供的身份未通过验证，请勿据此确认身份" },
+      conv.visitor.verified ? "已验证" : "未验证");
   const since = (iso) => {
     const s = Math.max(0, Math.round((Date.now() - Date.parse(iso)) / 1000));
     return s < 60 ? `${s} 秒` : `${Math.floor(s / 60)} 分 ${s % 60} 秒`;
@@ -126,7 +136,7 @@ function mount(root, ctx) {
       const first = it.transcript.find((t) => t.from === "visitor");
       const wait = h("span", { class: "wait", "data-since": it.waiting_since || "" }, it.waiting_since ? `已等待 ${since(it.waiting_since)}` : "");
       return h("li", { class: "item", "data-session": it.session_id },
-        h("div", { class: "meta" }, h("span", { class: "visitor-name", title: `会话 ${it.session_id}` }, visitorName(it.session_id)), wait),
+        h("div", { class: "meta" }, h("span", { class: "visitor-name", title: `会话 ${it.session_id}` }, displayName(it)), identityBadge(it), wait),
         h("div", { class: "first" }, first ? first.text : "（尚未提问）"),
         h("details", null, h("summary", null, `机器人对话记录（${it.transcript.length} 条）`), h("div", { class: "transcript" }, it.transcript.map(line))),
         h("button", { type: "button", disabled: full, title: full ? "已达到同时接待上限" : null, onclick: () => send({ type: "accept", session_id: it.session_id }) }, "接入"));
@@ -223,7 +233,7 @@ function mount(root, ctx) {
   function openChat(conv) {
     if (chats.has(conv.session_id)) return;
     const id = conv.session_id;
-    const name = visitorName(id);
+    const name = displayName(conv);
     const log = h("div", { class: "transcript", role: "log", "aria-live": "polite", "aria-label": `${name} 的消息` }, conv.transcript.map(line));
     const text = h("textarea", { "aria-label": `回复${name}（会话 ${short(id)}）`, placeholder: "输入回复，Enter 发送", maxlength: "2000" });
     const form = h("form", null, text, h("button", { type: "submit" }, "发送"));
@@ -267,7 +277,7 @@ function mount(root, ctx) {
     const presence = h("span", { class: "presence", role: "status" }, "访客在线");
     const kb = knowledgePanel(name, text);
     const el = h("article", { class: "chat", "data-session": id, "aria-label": `${name}（会话 ${short(id)}）` },
-      h("header", null, h("h3", { title: `会话 ${id}` }, name), presence), log, form, h("div", { class: "tools" }, canned), tools, kb.panel);
+      h("header", null, h("h3", { title: `会话 ${id}` }, name), identityBadge(conv), presence), log, form, h("div", { class: "tools" }, canned), tools, kb.panel);
     el.addEventListener("focusin", () => el.classList.remove("unread"));
     $("chats").append(el);
     chats.set(id, { el, log, kb, to, canned, presence });

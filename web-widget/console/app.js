@@ -13,10 +13,20 @@ import * as accounts from "./accounts.js";
 import * as qr from "./qr.js";
 import * as history from "./history.js";
 import * as canned from "./canned.js";
+import * as starters from "./starters.js";
 
 const RANK = { agent: 1, editor: 2, admin: 3 };
 const ROLE_NAMES = { agent: "客服", editor: "编辑", admin: "管理员" };
-const ALL = [...agent.pages, ...history.pages, ...canned.pages, ...knowledge.pages, ...qr.pages, ...analytics.pages, ...accounts.pages];
+const ALL = [
+  ...agent.pages,
+  ...history.pages,
+  ...canned.pages,
+  ...knowledge.pages,
+  ...starters.pages,
+  ...qr.pages,
+  ...analytics.pages,
+  ...accounts.pages,
+];
 const $ = (id) => document.getElementById(id);
 
 let me = null;

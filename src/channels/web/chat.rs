@@ -7,7 +7,7 @@ use futures_util::{Sink, StreamExt};
 use tokio::sync::mpsc;
 use tracing::Instrument;
 
-use super::protocol::{CHAT_TYPES, ClientMsg, FrameError, ServerMsg};
+use super::protocol::{CHAT_TYPES, ClientMsg, FrameError, IdentityStatus, ServerMsg, SignedIdentity};
 use super::socket::{FrameLimits, Handler, Out, run, subscribed};
 use super::{Flow, WebState, convert};
 use crate::api_error::{Code, ErrorCode};
@@ -94,7 +94,7 @@ impl Conn {
     async fn handle<S: Sink<Message> + Unpin + Send>(&mut self, out: &mut Out<S>, msg: ClientMsg) -> Flow {
         match msg {
             ClientMsg::Ping => out.send(&ServerMsg::Pong).await,
-            ClientMsg::Hello { visitor_token } => self.hello(out, visitor_token).await,
+            ClientMsg::Hello { visitor_token, identity } => self.hello(out, visitor_token, identity).await,
             other => match self.session.take() {
                 None => self.frame_error(out, FrameError::HelloRequired).await,
                 Some(mut s) => {
@@ -124,7 +124,12 @@ impl Conn {
         self.error(out, e.code(), e.to_string()).await
     }
 
-    async fn hello<S: Sink<Message> + Unpin>(&mut self, out: &mut Out<S>, token: Option<String>) -> Flow {
+    async fn hello<S: Sink<Message> + Unpin>(
+        &mut self,
+        out: &mut Out<S>,
+        token: Option<String>,
+        identity: Option<SignedIdentity>,
+    ) -> Flow {
         if self.session.is_some() {
             let e = FrameError::Invalid("会话已建立，无需重复发送 hello".into());
             return self.frame_error(out, e).await;
@@ -146,6 +151,14 @@ impl Conn {
         {
             return Flow::Close;
         }
+        let identity = match identity.map(convert::identity_claim) {
+            None => None,
+            Some(claim) => match self.state.engine.present_identity(&opened.session, &claim).await {
+                Ok(true) => Some(IdentityStatus::Verified),
+                Ok(false) => Some(IdentityStatus::Unverified),
+                Err(e) => return self.chat_error(out, e).await,
+            },
+        };
         let hub = self.state.engine.hub();
         self.events = Some(hub.attach_visitor(&opened.session.id));
         if hub.state_of(&opened.session.id) == ConversationState::Human {
@@ -165,6 +178,7 @@ impl Conn {
                 .collect(),
             handoff: opened.handoff.as_ref().and_then(convert::handoff_info),
             awaiting_rating: opened.awaiting_rating,
+            identity,
         };
         self.session = Some(opened.session);
         if let Flow::Close = out.send(&welcome).await {

@@ -6,13 +6,13 @@ use std::sync::Arc;
 use chrono::SecondsFormat;
 
 use super::protocol::{
-    Citation, ColleagueInfo, ConversationInfo, HandoffInfo, HistoryItem, QuestionRef, ServerMsg, SourceRef,
-    TicketAnswer, TicketInfo,
+    Citation, ColleagueInfo, ConversationInfo, HandoffInfo, HistoryItem, QuestionRef, ServerMsg, SignedIdentity,
+    SourceRef, TicketAnswer, TicketInfo, VisitorInfo,
 };
-use crate::chat::{Answer, Suggestion};
+use crate::chat::{Answer, IdentityClaim, Suggestion};
 use crate::handoff::{Colleague, ConversationView, HandoffStatus, OfflineReason, VisitorEvent};
 use crate::kb::Entry;
-use crate::store::{Message, OFFERED_SEPARATOR, Ticket};
+use crate::store::{Message, OFFERED_SEPARATOR, Ticket, VisitorIdentity};
 
 pub(crate) fn question(s: &Suggestion) -> QuestionRef {
     QuestionRef { entry_id: s.entry_id.clone(), question: s.question.clone() }
@@ -41,6 +41,7 @@ pub(crate) fn conversation(v: &ConversationView) -> ConversationInfo {
         session_id: v.session_id.to_string(),
         waiting_since: v.waiting_since.map(|t| t.to_rfc3339_opts(SecondsFormat::Millis, true)),
         transcript: v.transcript.iter().map(history).collect(),
+        visitor: v.identity.as_ref().map(visitor),
     }
 }
 
@@ -53,6 +54,19 @@ pub(crate) fn colleague(c: &Colleague) -> ColleagueInfo {
         max_concurrent: c.max_concurrent,
         available: c.available,
     }
+}
+
+fn visitor(i: &VisitorIdentity) -> VisitorInfo {
+    match i {
+        VisitorIdentity::Verified { name, masked_id } => {
+            VisitorInfo { verified: true, name: Some(name.clone()), masked_id: Some(masked_id.clone()) }
+        }
+        VisitorIdentity::Unverified => VisitorInfo { verified: false, name: None, masked_id: None },
+    }
+}
+
+pub(crate) fn identity_claim(i: SignedIdentity) -> IdentityClaim {
+    IdentityClaim { site: i.site, user_id: i.user_id, name: i.name, expires: i.expires, signature: i.signature }
 }
 
 pub(crate) fn ticket(t: &Ticket) -> TicketInfo {

@@ -140,7 +140,7 @@ async fn session(state: &WechatState, acc: usize, openid: &str) -> Result<Sessio
 
 async fn welcome(state: &WechatState, acc: usize, openid: &str) -> String {
     let greeting = state.engine.settings().greeting.clone();
-    let hot = state.engine.hot_questions();
+    let hot = state.engine.hot_questions().await;
     if let Ok(mut s) = session(state, acc, openid).await {
         s.offered = hot.iter().map(|h| h.entry_id.clone()).collect();
         state.wechat.sessions.put(s);

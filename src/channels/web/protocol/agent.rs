@@ -82,6 +82,23 @@ pub struct ConversationInfo {
     pub waiting_since: Option<String>,
     /// The messages so far.
     pub transcript: Vec<HistoryItem>,
+    /// Who the visitor is, when a host site presented an identity (absent:
+    /// an anonymous 访客).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub visitor: Option<VisitorInfo>,
+}
+
+/// A visitor's identity on the desk.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct VisitorInfo {
+    /// True when signed by a configured host site; false = 未验证.
+    pub verified: bool,
+    /// Verified display name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Verified user id, masked (`9144********1234`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub masked_id: Option<String>,
 }
 
 /// A 留言 ticket in the agent console.

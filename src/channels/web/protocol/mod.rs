@@ -8,7 +8,7 @@ mod decode;
 use crate::api_error::Code;
 use serde::{Deserialize, Serialize};
 
-pub use agent::{AgentClientMsg, AgentServerMsg, ColleagueInfo, ConversationInfo, TicketInfo};
+pub use agent::{AgentClientMsg, AgentServerMsg, ColleagueInfo, ConversationInfo, TicketInfo, VisitorInfo};
 pub use decode::{AGENT_TYPES, CHAT_TYPES, FrameError, decode};
 
 /// A candidate, related or hot question.
@@ -73,6 +73,31 @@ pub struct Citation {
     pub reviewed: String,
 }
 
+/// A visitor identity signed by the host site (`hello.identity`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SignedIdentity {
+    /// The host site's name (`[[widget.identity_sites]]`).
+    pub site: String,
+    /// 纳税人识别号 or login id.
+    pub user_id: String,
+    /// Display name.
+    pub name: String,
+    /// Unix seconds after which the signature is void.
+    pub expires: i64,
+    /// Hex HMAC-SHA256 of `site\nuser_id\nname\nexpires` under the site's secret.
+    pub signature: String,
+}
+
+/// Whether a presented identity verified.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum IdentityStatus {
+    /// Signed by a configured site, not expired: agents see it.
+    Verified,
+    /// Not proven: agents see 未验证.
+    Unverified,
+}
+
 /// Handoff status in a welcome.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "state", rename_all = "snake_case")]
@@ -111,6 +136,9 @@ pub enum ClientMsg {
         /// The token from an earlier `welcome`.
         #[serde(default)]
         visitor_token: Option<String>,
+        /// Who the host site says the visitor is, signed (docs/widget.md).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        identity: Option<SignedIdentity>,
     },
     /// A question or, with an agent, a message.
     Ask {
@@ -199,6 +227,9 @@ pub enum ServerMsg {
         /// The last human conversation can be rated.
         #[serde(default)]
         awaiting_rating: bool,
+        /// Whether the `hello`'s identity verified (absent without one).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        identity: Option<IdentityStatus>,
     },
     /// The message was stored.
     #[serde(rename = "ack")]
