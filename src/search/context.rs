@@ -47,11 +47,12 @@ impl Searcher {
         let (analysis, own, alone) = self.best_reading(&snap, question)?;
         let tax_words = analysis.terms.iter().any(|t| snap.analyzer.is_domain_term(&t.text));
         let refers_back = BACK_REFERENCES.iter().any(|w| question.contains(w));
-        let thin = analysis.content_words <= THIN_QUESTION_WORDS
-            || (analysis.content_words <= 4
-                && (refers_back || FOLLOW_UP_CUES.iter().any(|c| question.trim_start().starts_with(c))));
+        let cued = FOLLOW_UP_CUES.iter().any(|c| question.trim_start().starts_with(c));
+        let thin =
+            analysis.content_words <= THIN_QUESTION_WORDS || (analysis.content_words <= 4 && (refers_back || cued));
         // A follow-up that points back ("它…", "这个…") may be about the entry just
-        // answered; any other follow-up asks about something else.
+        // answered; one that moves on ("那印花税呢", "另外…") asks about something else.
+        let moves_on = cued && !refers_back;
         let previous_entry = previous.and_then(|p| p.entry.as_ref()).filter(|_| !refers_back);
         let Some(previous) = previous.filter(|p| thin && !p.terms.is_empty()) else {
             // Nothing in the base comes close and not one word of tax vocabulary: not a tax question.
@@ -63,11 +64,11 @@ impl Searcher {
             {
                 return Ok(Outcome { decision: Decision::OutOfScope { service: None }, ..alone });
             }
-            return Ok(without_repeat(alone, previous_entry, &self.settings));
+            return Ok(without_repeat(alone, previous_entry, false, &self.settings));
         };
         // Answered alone, unless with the entry just answered: "那印花税呢" after
         // a 契税 answer that mentions 印花税 asks about something else.
-        if alone.decision.answered().is_some_and(|e| Some(&e.id) != previous_entry) {
+        if alone.decision.answered().is_some_and(|e| !moves_on || Some(&e.id) != previous_entry) {
             return Ok(alone);
         }
         // A tax word the previous turn did not use ("年终奖" after a VAT question) names a new topic.
@@ -75,9 +76,9 @@ impl Searcher {
         let focus = Focus { anchor: &own, previous: previous_entry };
         let merged = self.match_terms(&snap, own.merged_with(&previous.terms), Some(focus))?;
         if merged.ranked.is_empty() {
-            return Ok(without_repeat(alone, previous_entry, &self.settings));
+            return Ok(without_repeat(alone, previous_entry, moves_on, &self.settings));
         }
-        let settled = settle(alone, merged, previous_entry, new_topic, &self.settings);
+        let settled = settle(alone, merged, previous_entry, (new_topic, moves_on), &self.settings);
         // With no answered topic to follow up on, a message without one word of
         // tax vocabulary that nothing matches is not a tax question either.
         let unrelated = scope == Scope::Unanchored && !tax_words && !own.is_empty() && previous_entry.is_none();
@@ -122,8 +123,15 @@ impl Searcher {
 }
 
 /// Chooses between a follow-up matched alone and with the previous turn's
-/// words; `new_topic`: the follow-up names a tax word the previous turn did not.
-fn settle(alone: Outcome, merged: Outcome, previous: Option<&EntryId>, new_topic: bool, s: &Settings) -> Outcome {
+/// words; `new_topic`: the follow-up names a tax word the previous turn did
+/// not; `moves_on`: it starts like "那…" or "另外…" without pointing back.
+fn settle(
+    alone: Outcome,
+    merged: Outcome,
+    previous: Option<&EntryId>,
+    (new_topic, moves_on): (bool, bool),
+    s: &Settings,
+) -> Outcome {
     if let (Some(a), Some(m)) = (alone.ranked.first(), merged.ranked.first()) {
         let agree = a.entry.id == m.entry.id
             && Some(&m.entry.id) != previous
@@ -143,9 +151,9 @@ fn settle(alone: Outcome, merged: Outcome, previous: Option<&EntryId>, new_topic
             .first()
             .is_some_and(|c| c.confidence.get() >= SELF_CONTAINED_CONFIDENCE && Some(&c.entry.id) != previous);
     if stands_alone || offers_only(&merged, previous) {
-        return without_repeat(alone, previous, s);
+        return without_repeat(alone, previous, moves_on, s);
     }
-    without_repeat(Outcome { used_context: true, ..merged }, previous, s)
+    without_repeat(Outcome { used_context: true, ..merged }, previous, moves_on, s)
 }
 
 /// Whether the outcome is a clarification whose every candidate is `previous`.
@@ -156,13 +164,18 @@ fn offers_only(o: &Outcome, previous: Option<&EntryId>) -> bool {
     }
 }
 
-/// A follow-up (one that does not point back with 它/这个) is never answered
-/// with the entry just answered, and a clarification never offers it again:
-/// the taxpayer has just read it. It is dropped from the choices; when
-/// nothing is left the taxpayer is offered a human, and when one plausible
-/// entry is left, it is the answer.
-pub(super) fn without_repeat(o: Outcome, previous: Option<&EntryId>, s: &Settings) -> Outcome {
+/// A follow-up that `moves_on` ("那印花税呢", "另外…") is never answered with
+/// the entry just answered, and its clarification never offers it again: the
+/// taxpayer has just read it. It is dropped from the choices; when nothing is
+/// left the taxpayer is offered a human, and when one plausible entry is left,
+/// it is the answer. Any other question asked again is answered again; only a
+/// clarification offering nothing but the entry just answered becomes a human
+/// offer.
+pub(super) fn without_repeat(o: Outcome, previous: Option<&EntryId>, moves_on: bool, s: &Settings) -> Outcome {
     let Some(previous) = previous else { return o };
+    if !moves_on && !offers_only(&o, Some(previous)) {
+        return o;
+    }
     let rest: Vec<Candidate> = match &o.decision {
         Decision::Clarify { candidates } if candidates.iter().any(|c| &c.entry.id == previous) => {
             candidates.iter().filter(|c| &c.entry.id != previous).cloned().collect()

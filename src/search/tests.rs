@@ -265,18 +265,18 @@ fn a_clarification_never_offers_the_entry_just_answered_again() {
     let previous = Some(&shown.id);
     let s = Settings::default();
     // One plausible entry left once the one just answered is dropped: answered.
-    let o = context::without_repeat(clarify(vec![c(&shown, 0.5), c(&other, 0.4)]), previous, &s);
+    let o = context::without_repeat(clarify(vec![c(&shown, 0.5), c(&other, 0.4)]), previous, true, &s);
     assert!(matches!(&o.decision, Decision::Answer { entry, .. } if entry.id == other.id), "{:?}", o.decision);
     assert_eq!(o.turn.entry.as_ref(), Some(&other.id));
     // Several left: still a clarification, without the entry just answered.
-    let o = context::without_repeat(clarify(vec![c(&other, 0.4), c(&shown, 0.3), c(&third, 0.2)]), previous, &s);
+    let o = context::without_repeat(clarify(vec![c(&other, 0.4), c(&shown, 0.3), c(&third, 0.2)]), previous, true, &s);
     assert!(
         matches!(&o.decision, Decision::Clarify { candidates } if candidates.len() == 2 && candidates.iter().all(|c| c.entry.id != shown.id)),
         "{:?}",
         o.decision
     );
     // Only the entry just answered: a human is offered instead.
-    let o = context::without_repeat(clarify(vec![c(&shown, 0.6)]), previous, &s);
+    let o = context::without_repeat(clarify(vec![c(&shown, 0.6)]), previous, true, &s);
     assert!(matches!(o.decision, Decision::NoMatch { .. }));
     // An answer with the entry just answered becomes the runners-up.
     let answer = |ranked: Vec<Candidate>| Outcome {
@@ -285,12 +285,20 @@ fn a_clarification_never_offers_the_entry_just_answered_again() {
         turn: Turn::default(),
         used_context: true,
     };
-    let o = context::without_repeat(answer(vec![c(&shown, 0.9), c(&other, 0.06), c(&third, 0.01)]), previous, &s);
+    let o = context::without_repeat(answer(vec![c(&shown, 0.9), c(&other, 0.06), c(&third, 0.01)]), previous, true, &s);
     assert!(matches!(&o.decision, Decision::Answer { entry, .. } if entry.id == other.id), "{:?}", o.decision);
-    let o = context::without_repeat(answer(vec![c(&shown, 0.9), c(&other, 0.02)]), previous, &s);
+    let o = context::without_repeat(answer(vec![c(&shown, 0.9), c(&other, 0.02)]), previous, true, &s);
     assert!(matches!(o.decision, Decision::NoMatch { .. }), "{:?}", o.decision);
+    // A self-contained question asked again is answered again, and its
+    // clarification keeps its choices unless the entry just answered is all it offers.
+    let o = context::without_repeat(answer(vec![c(&shown, 0.9), c(&other, 0.06)]), previous, false, &s);
+    assert!(matches!(&o.decision, Decision::Answer { entry, .. } if entry.id == shown.id));
+    let o = context::without_repeat(clarify(vec![c(&shown, 0.5), c(&other, 0.4)]), previous, false, &s);
+    assert!(matches!(&o.decision, Decision::Clarify { candidates } if candidates.len() == 2));
+    let o = context::without_repeat(clarify(vec![c(&shown, 0.6)]), previous, false, &s);
+    assert!(matches!(o.decision, Decision::NoMatch { .. }));
     // Without an entry just answered nothing changes.
-    let o = context::without_repeat(answer(vec![c(&shown, 0.9)]), None, &s);
+    let o = context::without_repeat(answer(vec![c(&shown, 0.9)]), None, true, &s);
     assert!(matches!(o.decision, Decision::Answer { .. }));
 }
 
