@@ -38,6 +38,8 @@ pub struct Analytics {
     report: ArcSwap<Report>,
     /// Whether the current matcher answers a question, per snapshot.
     answered: std::sync::Mutex<report::AnsweredCache>,
+    /// One recount at a time: a slow, older recount must not replace a newer report.
+    recounting: tokio::sync::Mutex<()>,
 }
 
 impl Analytics {
@@ -50,6 +52,7 @@ impl Analytics {
             settings,
             report: ArcSwap::from_pointee(Report::default()),
             answered: std::sync::Mutex::new(report::AnsweredCache::default()),
+            recounting: tokio::sync::Mutex::new(()),
         }
     }
 
@@ -61,6 +64,7 @@ impl Analytics {
     /// Recounts now, swaps the new report in and hands the week's hot
     /// questions to the hot sink.
     pub async fn refresh(&self) -> Result<Arc<Report>, StoreError> {
+        let _one_at_a_time = self.recounting.lock().await;
         let report = Arc::new(self.compute().await?);
         let min = self.settings.hot_min_askers;
         (self.hot_sink)(report.hot(Period::Week).iter().filter(|h| h.count >= min).map(|h| h.id.clone()).collect());
