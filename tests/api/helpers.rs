@@ -55,6 +55,7 @@ pub fn always_answer(c: &mut Config) {
 /// Settings under which every question with a candidate is clarified.
 pub fn always_clarify(c: &mut Config) {
     c.search.answer_threshold = 1.01;
+    c.search.single_answer_threshold = 1.01;
     c.search.clarify_threshold = 0.0;
 }
 
