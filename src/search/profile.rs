@@ -40,10 +40,6 @@ pub(crate) struct Overlap {
     pub anywhere_borrowed: f32,
     /// Naive Bayes log-likelihood of all the question's known words.
     pub log_likelihood: f32,
-    /// Largest squared weight among the own words that no way of asking uses.
-    pub unasked_own_max: f32,
-    /// Largest squared weight among the own words that the entry never uses.
-    pub unused_own_max: f32,
 }
 
 /// Per-paraphrase accumulators, reused between candidates.
@@ -167,11 +163,6 @@ impl EntryWords {
             for &id in ids {
                 let Ok(i) = self.ids.binary_search(&id) else {
                     o.log_likelihood += unseen - self.log_denominator;
-                    if is_own {
-                        let w = vocab.idf2(id);
-                        o.unused_own_max = o.unused_own_max.max(w);
-                        o.unasked_own_max = o.unasked_own_max.max(w);
-                    }
                     continue;
                 };
                 o.log_likelihood += self.log_counts[i] - self.log_denominator;
@@ -180,8 +171,6 @@ impl EntryWords {
                 let ways = &self.variants[self.starts[i] as usize..self.starts[i + 1] as usize];
                 if !ways.is_empty() {
                     asked += w;
-                } else if is_own {
-                    o.unasked_own_max = o.unasked_own_max.max(w);
                 }
                 for &v in ways {
                     shared[v as usize] += w;

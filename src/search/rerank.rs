@@ -112,13 +112,6 @@ pub struct Signals {
     /// How much better the entry explains the question's words than the whole
     /// base does, per word, squashed into [0, 1] (0.5 = no better).
     pub bayes_fit: f32,
-    /// 1 when every known question word is in some way of asking the entry,
-    /// less the rarer the rarest word that none uses (0: as rare as a word can be).
-    pub rarest_asked: f32,
-    /// The same for words the entry never uses, answer included.
-    pub rarest_used: f32,
-    /// Share of the question's word weight that the base knows at all.
-    pub known_share: f32,
 }
 
 impl Signals {
@@ -180,9 +173,6 @@ pub(crate) fn compare(
         bayes_posterior: 0.0,
         bigram_bayes_posterior: 0.0,
         bayes_fit,
-        rarest_asked: 1.0 - (words.unasked_own_max.sqrt() / snap.terms.unknown_idf()).min(1.0),
-        rarest_used: 1.0 - (words.unused_own_max.sqrt() / snap.terms.unknown_idf()).min(1.0),
-        known_share: if q.terms.norm > 0.0 { (q.terms.known.norm / q.terms.norm).powi(2) } else { 0.0 },
     };
     Compared { signals, term_log_likelihood: words.log_likelihood, bigram_log_likelihood: bigrams.log_likelihood }
 }
