@@ -82,7 +82,8 @@ pub trait DeskStore: Send + Sync {
     /// Deletes canned reply `id`; `NotFound` when there is none.
     async fn delete_canned_reply(&self, id: i64) -> Result<CannedReply>;
     /// Conversations an agent closed (back with the bot, with a resolution),
-    /// closed last first, filtered by `q`.
+    /// closed last first (closed in the same instant: started last first),
+    /// filtered by `q`.
     async fn closed_conversations(&self, q: &HistoryQuery) -> Result<Vec<ClosedConversation>>;
 }
 

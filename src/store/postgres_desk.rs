@@ -70,7 +70,7 @@ impl DeskStore for PostgresStore {
              (SELECT f.text FROM messages f WHERE f.conversation_id = c.id AND f.sender = 'visitor' \
               ORDER BY f.id LIMIT 1) AS first_question \
              FROM conversations c WHERE c.state = 'bot' AND c.resolution IS NOT NULL{filter} \
-             ORDER BY c.updated_at DESC, c.id DESC LIMIT ${} OFFSET ${}",
+             ORDER BY c.updated_at DESC, c.seq DESC LIMIT ${} OFFSET ${}",
             n + 1,
             n + 2
         );

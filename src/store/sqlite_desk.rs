@@ -62,7 +62,7 @@ impl DeskStore for SqliteStore {
              (SELECT f.text FROM messages f WHERE f.conversation_id = c.id AND f.sender = 'visitor' \
               ORDER BY f.id LIMIT 1) AS first_question \
              FROM conversations c WHERE c.state = 'bot' AND c.resolution IS NOT NULL{filter} \
-             ORDER BY c.updated_at DESC, c.id DESC LIMIT ? OFFSET ?"
+             ORDER BY c.updated_at DESC, c.rowid DESC LIMIT ? OFFSET ?"
         );
         // Only placeholders and fixed text are formatted in (see `history_filter`).
         let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
