@@ -28,6 +28,13 @@ const SELF_CONTAINED_CONFIDENCE: f32 = 0.45;
 /// same new entry, each at least this confident, the two readings agree: answer.
 const AGREEMENT_CONFIDENCE: f32 = 0.5;
 
+/// A clarification's entry the previous turn's words pick needs at least this
+/// confidence in the reading with those words...
+const TOPIC_PICK_FLOOR: f32 = 0.02;
+
+/// ...and this many times the confidence of the next offered entry.
+const TOPIC_PICK_LEAD: f32 = 2.0;
+
 impl Searcher {
     /// Matches a question, borrowing the previous turn's terms when the question
     /// alone is too thin ("那个体户呢？", "要什么材料") to be answered by itself.
@@ -74,7 +81,9 @@ impl Searcher {
         // A tax word the previous turn did not use ("年终奖" after a VAT question) names a new topic.
         let new_topic = own.terms.iter().any(|t| snap.analyzer.is_domain_term(t) && !previous.terms.terms.contains(t));
         let focus = Focus { anchor: &own, previous: previous_entry };
-        let merged = self.match_terms(&snap, own.merged_with(&previous.terms), Some(focus))?;
+        let own_tax_words: Vec<&String> = own.terms.iter().filter(|t| snap.analyzer.is_domain_term(t)).collect();
+        let earlier = previous.terms.without_replaced(&own_tax_words, |t| snap.analyzer.is_domain_term(t));
+        let merged = self.match_terms(&snap, own.merged_with(&earlier), Some(focus))?;
         if merged.ranked.is_empty() {
             return Ok(without_repeat(alone, previous_entry, moves_on, &self.settings));
         }
@@ -145,6 +154,11 @@ fn settle(
             return Outcome { decision, turn, used_context: true, ..merged };
         }
     }
+    if let Some(picked) = picked_by_topic(&alone, &merged, previous) {
+        let decision = Decision::Answer { entry: picked.entry.clone(), confidence: picked.confidence };
+        let turn = Turn { terms: merged.turn.terms.clone(), entry: Some(picked.entry.id.clone()) };
+        return Outcome { decision, turn, used_context: true, ..merged };
+    }
     let stands_alone = new_topic
         && alone
             .ranked
@@ -154,6 +168,18 @@ fn settle(
         return without_repeat(alone, previous, moves_on, s);
     }
     without_repeat(Outcome { used_context: true, ..merged }, previous, moves_on, s)
+}
+
+/// When the follow-up alone leaves a choice ("那印花税呢": which 印花税 entry?)
+/// and the topic so far clearly prefers one of the offered entries (other
+/// than the one just answered), that one: the taxpayer already said which.
+fn picked_by_topic<'a>(alone: &Outcome, merged: &'a Outcome, previous: Option<&EntryId>) -> Option<&'a Candidate> {
+    let Decision::Clarify { candidates } = &alone.decision else { return None };
+    let offered = |c: &&Candidate| Some(&c.entry.id) != previous && candidates.iter().any(|o| o.entry.id == c.entry.id);
+    let mut in_topic = merged.ranked.iter().filter(offered);
+    let first = in_topic.next()?;
+    let second = in_topic.next().map_or(0.0, |c| c.confidence.get());
+    (first.confidence.get() >= TOPIC_PICK_FLOOR && first.confidence.get() >= TOPIC_PICK_LEAD * second).then_some(first)
 }
 
 /// Whether the outcome is a clarification whose every candidate is `previous`.

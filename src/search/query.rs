@@ -55,6 +55,33 @@ impl QueryTerms {
         q
     }
 
+    /// These terms without the words that `replacing` stands in for: "那印花税呢"
+    /// after "契税税率多少" asks about 印花税 *instead of* 契税. Chinese compounds
+    /// end in their head (契税 and 印花税 are both 税, A级 and D级 both 级), so a
+    /// tax word of the follow-up (`replacing`) replaces an earlier tax word with
+    /// the same last character; the earlier word's bigrams go with it.
+    pub fn without_replaced(&self, replacing: &[&String], is_tax_word: impl Fn(&str) -> bool) -> QueryTerms {
+        let head = |t: &str| t.chars().last();
+        let replaced = |t: &String| {
+            t.chars().count() >= 2
+                && is_tax_word(t)
+                && replacing.iter().any(|r| *r != t && r.chars().count() >= 2 && head(r) == head(t))
+        };
+        let gone: Vec<&String> = self.all_terms().filter(|t| replaced(t)).collect();
+        let keep = |list: &[String], inside: bool| -> Vec<String> {
+            list.iter()
+                .filter(|x| if inside { !gone.iter().any(|g| g.contains(x.as_str())) } else { !gone.contains(x) })
+                .cloned()
+                .collect()
+        };
+        QueryTerms {
+            terms: keep(&self.terms, false),
+            bigrams: keep(&self.bigrams, true),
+            borrowed_terms: keep(&self.borrowed_terms, false),
+            borrowed_bigrams: keep(&self.borrowed_bigrams, true),
+        }
+    }
+
     /// Own and borrowed terms.
     pub fn all_terms(&self) -> impl Iterator<Item = &String> {
         self.terms.iter().chain(&self.borrowed_terms)
@@ -76,5 +103,30 @@ pub fn truncate(question: &str) -> &str {
     match question.char_indices().nth(MAX_QUESTION_CHARS) {
         Some((i, _)) => &question[..i],
         None => question,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::QueryTerms;
+
+    fn terms(words: &[&str], bigrams: &[&str]) -> QueryTerms {
+        let owned = |l: &[&str]| l.iter().map(|w| w.to_string()).collect();
+        QueryTerms { terms: owned(words), bigrams: owned(bigrams), ..QueryTerms::default() }
+    }
+
+    #[test]
+    fn a_sibling_tax_word_replaces_the_earlier_one_and_its_bigrams() {
+        let earlier = terms(&["首套房", "契税", "税率"], &["首套", "套房", "契税", "税率"]);
+        let new = "印花税".to_owned();
+        let taxy = |t: &str| ["首套房", "契税", "税率", "印花税"].contains(&t);
+        let left = earlier.without_replaced(&[&new], taxy);
+        assert_eq!(left.terms, ["首套房", "税率"]);
+        assert_eq!(left.bigrams, ["首套", "套房", "税率"]);
+        // Everyday words, one-character words and the same word are never replaced.
+        let same = earlier.without_replaced(&[&"契税".to_owned()], taxy);
+        assert_eq!(same.terms, earlier.terms);
+        let not_tax = earlier.without_replaced(&[&new], |t| t == "印花税");
+        assert_eq!(not_tax.terms, earlier.terms);
     }
 }

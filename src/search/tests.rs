@@ -313,3 +313,20 @@ fn a_follow_up_that_points_back_may_stay_with_the_entry_just_answered() {
     let other = s.ask_after("那商业健康险呢", Some(&first.turn)).expect("search");
     assert_ne!(other.decision.answered().map(|e| e.id.as_str()), Some("IIT-021"));
 }
+
+#[test]
+fn a_follow_up_naming_a_sibling_is_answered_from_the_topic_so_far() {
+    let s = shipped();
+    for (question, first_id, follow_up, follow_id) in [
+        ("首套房契税怎么算", "PROP-007", "那印花税呢", "PROP-013"),
+        ("纳税信用A级有啥好处", "CRD-009", "那D级呢", "CRD-008"),
+    ] {
+        let first = s.ask(question).expect("search");
+        assert_eq!(top_id(&first), first_id);
+        // Alone, "那印花税呢" could be any 印花税 entry: the topic so far picks one.
+        let alone = s.ask(follow_up).expect("search");
+        assert!(matches!(alone.decision, Decision::Clarify { .. }), "{follow_up}: {:?}", alone.decision.kind());
+        let follow = s.ask_after(follow_up, Some(&first.turn)).expect("search");
+        assert_eq!(follow.decision.answered().map(|e| e.id.as_str()), Some(follow_id), "{follow_up}");
+    }
+}
