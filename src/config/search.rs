@@ -16,6 +16,11 @@ pub struct Settings {
     /// `clarify_floor`) is answered from this confidence on: a one-choice
     /// "您是不是想问…" only makes the taxpayer reply again.
     pub single_answer_threshold: f32,
+    /// A brief question (see `short_question_words`) is also answered when
+    /// its best candidate reaches `single_answer_threshold` and is at least
+    /// this many times as confident as the next: "年终奖怎么交税" is about the
+    /// 年终奖 entry, and the next one is shown among the related questions.
+    pub brief_lead: f32,
     /// Most own words of a question that `single_answer_threshold` applies to;
     /// longer questions carry details the single candidate may not cover.
     pub short_question_words: usize,
@@ -48,6 +53,7 @@ impl Default for Settings {
             answer_threshold: 0.9,
             margin: 0.0,
             single_answer_threshold: 0.3,
+            brief_lead: 5.0,
             short_question_words: 7,
             clarify_threshold: 0.3,
             clarify_floor: 0.05,

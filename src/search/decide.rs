@@ -95,7 +95,8 @@ pub(crate) fn decide(ranked: &[Candidate], brief: bool, s: &Settings) -> Decisio
     let best = top.confidence.get();
     let second = ranked.get(1).map_or(0.0, |c| c.confidence.get());
     let confident = best >= s.answer_threshold && best - second >= s.margin;
-    let only_plausible = brief && best >= s.single_answer_threshold && second < s.clarify_floor;
+    let only_plausible =
+        brief && best >= s.single_answer_threshold && (second < s.clarify_floor || best >= s.brief_lead * second);
     if confident || only_plausible {
         return Decision::Answer { entry: top.entry.clone(), confidence: top.confidence };
     }

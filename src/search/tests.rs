@@ -243,6 +243,9 @@ fn decisions_follow_the_thresholds() {
     assert!(matches!(decide::decide(&[c(0.6), c(0.05)], true, &s), Decision::Answer { .. }));
     assert!(matches!(decide::decide(&[c(0.6), c(0.05)], false, &s), Decision::Clarify { .. }));
     assert!(matches!(decide::decide(&[c(0.6), c(0.2)], true, &s), Decision::Clarify { .. }));
+    // A brief question's best candidate far ahead of the next (`brief_lead`) is answered too.
+    assert!(matches!(decide::decide(&[c(0.6), c(0.11)], true, &s), Decision::Answer { .. }));
+    assert!(matches!(decide::decide(&[c(0.6), c(0.11)], false, &s), Decision::Clarify { .. }));
     assert_eq!(Confidence::new(f32::NAN).get(), 0.0);
     assert_eq!(Confidence::new(3.0).get(), 1.0);
 }
