@@ -18,8 +18,8 @@ pub struct Settings {
     pub single_answer_threshold: f32,
     /// A brief question (see `short_question_words`) is also answered when
     /// its best candidate reaches `single_answer_threshold` and is at least
-    /// this many times as confident as the next: "年终奖怎么交税" is about the
-    /// 年终奖 entry, and the next one is shown among the related questions.
+    /// this many times as confident as the next: "住房租金扣除标准" is about
+    /// the standard amounts, and the next entry is shown among the related questions.
     pub brief_lead: f32,
     /// Most own words of a question that `single_answer_threshold` applies to;
     /// longer questions carry details the single candidate may not cover.

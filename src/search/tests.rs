@@ -333,3 +333,15 @@ fn a_follow_up_naming_a_sibling_is_answered_from_the_topic_so_far() {
         assert_eq!(follow.decision.answered().map(|e| e.id.as_str()), Some(follow_id), "{follow_up}");
     }
 }
+
+#[test]
+fn respelling_rewrites_sound_alikes_but_never_a_tax_word_spelled_right() {
+    let snap = shipped().snapshot();
+    let analyzer = &snap.analyzer;
+    assert_eq!(analyzer.respell("汇酸什么时候截止").as_deref(), Some("汇算什么时候截止"));
+    // 所 sounds like 税 once zh/z and uo/ui are folded; 消费税 like 消废水.
+    for typed in ["交的滞纳金能抵企业所得税吗", "白酒消费税怎么交", "要去税务局报备吗"] {
+        let respelled = analyzer.respell(typed);
+        assert!(respelled.is_none(), "{typed} → {respelled:?}");
+    }
+}

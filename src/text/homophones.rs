@@ -47,7 +47,10 @@ impl Homophones {
     /// replace Chinese characters), so offsets into `text` stay valid. Each
     /// character's sound is looked up once; a window costs a string and a hash
     /// lookup, and `is_word` is asked only about windows that sound like a tax word.
-    pub fn correct(&self, text: &str, is_word: impl Fn(&str) -> bool) -> Option<String> {
+    /// A character marked in `kept` (one per character of `text`; missing
+    /// marks count as unmarked) is never changed: 所得说 may become 所得税
+    /// when 所得 is marked, 所得税 never 税得税.
+    pub fn correct(&self, text: &str, is_word: impl Fn(&str) -> bool, kept: &[bool]) -> Option<String> {
         let chars: Vec<char> = text.chars().collect();
         let sounds: Vec<Option<String>> = chars.iter().map(|&c| char_sound(c)).collect();
         let mut out: Option<Vec<char>> = None;
@@ -64,6 +67,9 @@ impl Homophones {
                 let target = self.by_sound.get(key.as_str())?.as_ref()?;
                 let word: String = chars[i..i + len].iter().collect();
                 let fits = *target != word && target.chars().count() == len && target.len() == word.len();
+                let keeps_marked =
+                    target.chars().zip(i..).all(|(t, k)| !kept.get(k).copied().unwrap_or(false) || t == chars[k]);
+                let fits = fits && keeps_marked;
                 (fits && !is_word(&word)).then(|| (len, target.clone()))
             });
             match hit {
@@ -139,17 +145,24 @@ mod tests {
     fn sound_alikes_of_tax_words_are_rewritten() {
         let h = words();
         let never = |_: &str| false;
-        assert_eq!(h.correct("个体户怎么开发漂", never).as_deref(), Some("个体户怎么开发票"));
-        assert_eq!(h.correct("汇酸什么时候办", never).as_deref(), Some("汇算什么时候办"));
-        assert_eq!(h.correct("增值说税率", never).as_deref(), Some("增值税税率"));
-        assert_eq!(h.correct("智纳金", never).as_deref(), Some("滞纳金"));
+        assert_eq!(h.correct("个体户怎么开发漂", never, &[]).as_deref(), Some("个体户怎么开发票"));
+        assert_eq!(h.correct("汇酸什么时候办", never, &[]).as_deref(), Some("汇算什么时候办"));
+        assert_eq!(h.correct("增值说税率", never, &[]).as_deref(), Some("增值税税率"));
+        assert_eq!(h.correct("智纳金", never, &[]).as_deref(), Some("滞纳金"));
     }
 
     #[test]
     fn known_words_and_plain_text_are_left_alone() {
         let h = words();
-        assert_eq!(h.correct("发票丢了", |_| false), None);
-        assert_eq!(h.correct("底扣", |w| w == "底扣"), None);
-        assert_eq!(h.correct("abc 123", |_| false), None);
+        assert_eq!(h.correct("发票丢了", |_| false, &[]), None);
+        assert_eq!(h.correct("底扣", |w| w == "底扣", &[]), None);
+        assert_eq!(h.correct("abc 123", |_| false, &[]), None);
+        // Marked characters (a tax word spelled right) are never part of a rewrite.
+        let marked = [false, false, false, true, true];
+        assert_eq!(h.correct("个体户怎么发漂", |_| false, &[false, false, false, false, false, true, true]), None);
+        assert_eq!(h.correct("汇酸发票", |_| false, &marked[1..]).as_deref(), Some("汇算发票"));
+        let h = Homophones::new(["所得税", "税得"]);
+        assert_eq!(h.correct("所得说", |_| false, &[true, true, false]).as_deref(), Some("所得税"));
+        assert_eq!(h.correct("所得", |_| false, &[true, true]), None);
     }
 }

@@ -109,8 +109,34 @@ impl Analyzer {
     /// `input` normalised, with the sound-alikes of tax words that are not
     /// words themselves rewritten (发漂 → 发票, 汇酸 → 汇算); `None` when there
     /// are none. A second reading of a voice-typed question, not a replacement.
+    /// Tax words already spelled right are never touched: with 所 sounding
+    /// like 税 (suo/shui folded), 个人所得税 must not become 个人税得税.
     pub fn respell(&self, input: &str) -> Option<String> {
-        self.homophones.correct(&normalize_text(input), |w| self.segmenter.knows(w))
+        let text = normalize_text(input);
+        let kept = self.tax_word_chars(&text);
+        self.homophones.correct(&text, |w| self.segmenter.knows(w), &kept)
+    }
+
+    /// Per character of `text`: whether it is part of a tax word of two or
+    /// more characters in jieba's precise segmentation.
+    fn tax_word_chars(&self, text: &str) -> Vec<bool> {
+        let mut kept = vec![false; text.chars().count()];
+        let mut chars_before = 0;
+        let mut byte = 0;
+        for piece in self.segmenter.precise_pieces(text) {
+            chars_before += text[byte..piece.start].chars().count();
+            let len = piece.word.chars().count();
+            let canonical = match self.rewrites.get(piece.word) {
+                Some(Rewrite::Canonical(c)) => c.as_str(),
+                _ => piece.word,
+            };
+            if len >= 2 && self.is_domain_term(canonical) {
+                kept[chars_before..chars_before + len].iter_mut().for_each(|k| *k = true);
+            }
+            chars_before += len;
+            byte = piece.end;
+        }
+        kept
     }
 
     /// Analyses `input` (any user text; never panics).
