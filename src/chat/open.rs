@@ -10,7 +10,7 @@ use super::engine::{Engine, Opened};
 use super::reply::Suggestion;
 use super::{ChatError, Session};
 use crate::ids::{Channel, SessionId, VisitorKey, VisitorToken};
-use crate::store::{Conversation, ConversationState, OFFERED_SEPARATOR, Sender};
+use crate::store::{Conversation, ConversationState, Sender};
 
 /// How long a node keeps the editors' starter questions before reading them
 /// again: a list saved on any node reaches every node's welcomes within this,
@@ -45,8 +45,7 @@ impl Engine {
         let snap = self.searcher.snapshot();
         let history_entries = history
             .iter()
-            .filter_map(|m| m.body.entry_id.as_deref())
-            .flat_map(|ids| ids.split(OFFERED_SEPARATOR))
+            .flat_map(|m| m.body.entry_ids())
             .filter_map(|id| snap.entries().iter().find(|e| e.id.as_str() == id))
             .map(|e| (e.id.to_string(), std::sync::Arc::clone(e)))
             .collect();
@@ -60,8 +59,7 @@ impl Engine {
         if let Some(last) = history.iter().rev().find(|m| m.body.sender == Sender::Bot)
             && last.decision.as_deref() == Some("clarify")
         {
-            session.offered =
-                last.body.entry_id.iter().flat_map(|ids| ids.split(OFFERED_SEPARATOR)).map(str::to_owned).collect();
+            session.offered = last.body.entry_ids().map(str::to_owned).collect();
         }
         Ok(Opened {
             session,

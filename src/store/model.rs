@@ -126,6 +126,12 @@ pub struct NewMessage {
 pub const OFFERED_SEPARATOR: char = ',';
 
 impl NewMessage {
+    /// The entries this message names: the one answered, or the ones a
+    /// clarification offered.
+    pub fn entry_ids(&self) -> impl Iterator<Item = &str> {
+        self.entry_id.iter().flat_map(|ids| ids.split(OFFERED_SEPARATOR))
+    }
+
     /// A plain message without decision data.
     pub fn plain(conversation_id: &SessionId, sender: Sender, text: &str) -> Self {
         NewMessage {

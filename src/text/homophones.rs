@@ -47,10 +47,18 @@ impl Homophones {
     /// replace Chinese characters), so offsets into `text` stay valid. Each
     /// character's sound is looked up once; a window costs a string and a hash
     /// lookup, and `is_word` is asked only about windows that sound like a tax word.
-    /// A character marked in `kept` (one per character of `text`; missing
-    /// marks count as unmarked) is never changed: 所得说 may become 所得税
-    /// when 所得 is marked, 所得税 never 税得税.
-    pub fn correct(&self, text: &str, is_word: impl Fn(&str) -> bool, kept: &[bool]) -> Option<String> {
+    /// `words` gives, per character of `text`, the span (character indices)
+    /// of the word of two or more characters it belongs to, if any (missing
+    /// entries count as none). A rewrite may change a character of such a word
+    /// only if the window holds the whole word: 年中奖 → 年终奖 (年中 inside),
+    /// 所得说 → 所得税 (所得 unchanged), never 所得税 → 税得税 or 一家公司 →
+    /// 一甲供司 (windows cutting through 所得税, 一家 and 公司).
+    pub fn correct(
+        &self,
+        text: &str,
+        is_word: impl Fn(&str) -> bool,
+        words: &[Option<(usize, usize)>],
+    ) -> Option<String> {
         let chars: Vec<char> = text.chars().collect();
         let sounds: Vec<Option<String>> = chars.iter().map(|&c| char_sound(c)).collect();
         let mut out: Option<Vec<char>> = None;
@@ -67,9 +75,11 @@ impl Homophones {
                 let target = self.by_sound.get(key.as_str())?.as_ref()?;
                 let word: String = chars[i..i + len].iter().collect();
                 let fits = *target != word && target.chars().count() == len && target.len() == word.len();
-                let keeps_marked =
-                    target.chars().zip(i..).all(|(t, k)| !kept.get(k).copied().unwrap_or(false) || t == chars[k]);
-                let fits = fits && keeps_marked;
+                let keeps_words = target.chars().zip(i..).all(|(t, k)| match words.get(k).copied().flatten() {
+                    Some((start, end)) if t != chars[k] => start >= i && end <= i + len,
+                    _ => true,
+                });
+                let fits = fits && keeps_words;
                 (fits && !is_word(&word)).then(|| (len, target.clone()))
             });
             match hit {
@@ -157,12 +167,16 @@ mod tests {
         assert_eq!(h.correct("发票丢了", |_| false, &[]), None);
         assert_eq!(h.correct("底扣", |w| w == "底扣", &[]), None);
         assert_eq!(h.correct("abc 123", |_| false, &[]), None);
-        // Marked characters (a tax word spelled right) are never part of a rewrite.
-        let marked = [false, false, false, true, true];
-        assert_eq!(h.correct("个体户怎么发漂", |_| false, &[false, false, false, false, false, true, true]), None);
-        assert_eq!(h.correct("汇酸发票", |_| false, &marked[1..]).as_deref(), Some("汇算发票"));
+        // A rewrite never cuts through a word: it may only change a word it holds whole.
+        let word = Some((0, 2));
+        assert_eq!(h.correct("发漂", |_| false, &[word, word]).as_deref(), Some("发票"));
+        let cut = [None, Some((1, 3)), Some((1, 3))];
+        assert_eq!(h.correct("汇酸奶", |_| false, &cut), None);
         let h = Homophones::new(["所得税", "税得"]);
-        assert_eq!(h.correct("所得说", |_| false, &[true, true, false]).as_deref(), Some("所得税"));
-        assert_eq!(h.correct("所得", |_| false, &[true, true]), None);
+        let suode = Some((0, 2));
+        assert_eq!(h.correct("所得说", |_| false, &[suode, suode, None]).as_deref(), Some("所得税"));
+        let whole = Some((0, 3));
+        assert_eq!(h.correct("所得", |_| false, &[Some((0, 3)), Some((0, 3))]), None);
+        assert_eq!(h.correct("所得来", |_| false, &[whole, whole, whole]), None);
     }
 }

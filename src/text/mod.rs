@@ -109,32 +109,33 @@ impl Analyzer {
     /// `input` normalised, with the sound-alikes of tax words that are not
     /// words themselves rewritten (发漂 → 发票, 汇酸 → 汇算); `None` when there
     /// are none. A second reading of a voice-typed question, not a replacement.
-    /// A character inside a word jieba found (see `word_chars`) is never
-    /// changed: with 所 sounding like 税 (suo/shui folded), 所得税 must not
-    /// become 税得税, while 开发漂 still becomes 开发票 (only 漂 changes).
+    /// A rewrite never cuts through a word jieba found: with 所 sounding like
+    /// 税 (suo/shui folded), 所得税 must not become 税得税, while 开发漂 still
+    /// becomes 开发票 (only 漂 changes) and 年中奖 年终奖 (年中 is inside).
     pub fn respell(&self, input: &str) -> Option<String> {
         let text = normalize_text(input);
-        let kept = self.word_chars(&text);
-        self.homophones.correct(&text, |w| self.segmenter.knows(w), &kept)
+        let is_word = |w: &str| self.segmenter.knows(w);
+        // Most questions have no sound-alike at all: segment only when one has.
+        self.homophones.correct(&text, is_word, &[])?;
+        self.homophones.correct(&text, is_word, &self.word_spans(&text))
     }
 
-    /// Per character of `text`: whether it is part of a word in jieba's
-    /// precise segmentation (which, without its HMM, only finds dictionary
-    /// words) that is a tax word or has three or more characters. Two-character
-    /// everyday words stay open: 年中奖 is 年终奖 misheard, not 年中 + 奖.
-    fn word_chars(&self, text: &str) -> Vec<bool> {
-        let mut kept = vec![false; text.chars().count()];
+    /// Per character of `text`: the span (character indices) of the word of
+    /// two or more characters of jieba's precise segmentation it is part of.
+    fn word_spans(&self, text: &str) -> Vec<Option<(usize, usize)>> {
+        let mut spans = vec![None; text.chars().count()];
         let (mut byte, mut char_index) = (0, 0);
         for piece in self.segmenter.precise_pieces(text) {
             char_index += text[byte..piece.start].chars().count();
             let len = piece.word.chars().count();
-            if len >= 3 || (len == 2 && self.is_domain_term(self.canonical(piece.word))) {
-                kept[char_index..char_index + len].iter_mut().for_each(|k| *k = true);
+            if len >= 2 {
+                let span = Some((char_index, char_index + len));
+                spans[char_index..char_index + len].iter_mut().for_each(|s| *s = span);
             }
             char_index += len;
             byte = piece.end;
         }
-        kept
+        spans
     }
 
     /// Analyses `input` (any user text; never panics).
@@ -145,14 +146,6 @@ impl Analyzer {
         let kept: Vec<Piece> = precise.into_iter().filter(|p| !self.is_stopword(p.word)).collect();
         let bigrams = bigrams_of_runs(&normalized, &kept);
         Analysis { terms, bigrams, content_words: kept.len() }
-    }
-
-    /// The canonical form of a (normalised) word: itself unless a synonym list rewrites it.
-    fn canonical<'a>(&'a self, word: &'a str) -> &'a str {
-        match self.rewrites.get(word) {
-            Some(Rewrite::Canonical(c)) => c.as_str(),
-            _ => word,
-        }
     }
 
     /// The [`Analysis::terms`] of `input` alone, without the bigrams (for long

@@ -12,7 +12,7 @@ use super::protocol::{
 use crate::chat::{Answer, IdentityClaim, Suggestion};
 use crate::handoff::{Colleague, ConversationView, HandoffStatus, OfflineReason, VisitorEvent};
 use crate::kb::Entry;
-use crate::store::{Message, OFFERED_SEPARATOR, Ticket, VisitorIdentity};
+use crate::store::{Message, Ticket, VisitorIdentity};
 
 pub(crate) fn question(s: &Suggestion) -> QuestionRef {
     QuestionRef { entry_id: s.entry_id.clone(), question: s.question.clone() }
@@ -131,9 +131,7 @@ pub(crate) fn replayed(m: &Message, entries: &HashMap<String, Arc<Entry>>, votes
     if item.decision.as_deref() == Some("clarify") {
         item.candidates = m
             .body
-            .entry_id
-            .iter()
-            .flat_map(|ids| ids.split(OFFERED_SEPARATOR))
+            .entry_ids()
             .filter_map(|id| entries.get(id))
             .map(|e| QuestionRef { entry_id: e.id.to_string(), question: e.question.clone() })
             .collect();
