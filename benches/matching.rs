@@ -90,6 +90,12 @@ fn main() {
     group.throughput(Throughput::Bytes(text.len() as u64));
     group.bench_function("analyze all shipped answers", |b| b.iter(|| analyzer.analyze(&text)));
     group.finish();
+    let mut group = c.benchmark_group("respelling");
+    group.throughput(Throughput::Elements(questions.len() as u64));
+    group.bench_function("sound-alike scan of every dev question", |b| {
+        b.iter(|| questions.iter().filter_map(|q| analyzer.respell(q)).count())
+    });
+    group.finish();
     let mut group = c.benchmark_group("decision");
     for (label, searcher) in &bases {
         let mut i = 0;

@@ -14,21 +14,37 @@ use rustc_hash::FxHashMap;
 const MIN_CHARS: usize = 2;
 const MAX_CHARS: usize = 6;
 
+/// First and last Chinese character with a sound (the CJK Unified Ideographs block).
+const FIRST_HAN: char = '\u{4e00}';
+const LAST_HAN: char = '\u{9fff}';
+
+/// Bits of one syllable id in a [`SoundKey`]: about 400 toneless syllables,
+/// fewer once folded, so six of them fit in a `u64`.
+const SYLLABLE_BITS: u32 = 10;
+
+/// The folded sounds of up to [`MAX_CHARS`] characters packed into one
+/// number: syllable ids are never 0, so keys of different lengths differ.
+type SoundKey = u64;
+
 /// Tax words by how they sound; `None` when two words sound alike (no guess).
 pub struct Homophones {
-    by_sound: FxHashMap<String, Option<String>>,
+    by_sound: FxHashMap<SoundKey, Option<String>>,
+    /// Folded syllable id of each character from [`FIRST_HAN`] on (0: none),
+    /// looked up once here so a question's scan allocates nothing per character.
+    syllables: Vec<u16>,
 }
 
 impl Homophones {
     /// Indexes `words` (normalised dictionary and synonym words).
     pub fn new<'a>(words: impl IntoIterator<Item = &'a str>) -> Self {
-        let mut by_sound: FxHashMap<String, Option<String>> = FxHashMap::default();
+        let syllables = syllable_table();
+        let mut by_sound: FxHashMap<SoundKey, Option<String>> = FxHashMap::default();
         for w in words {
             let n = w.chars().count();
             if !(MIN_CHARS..=MAX_CHARS).contains(&n) {
                 continue;
             }
-            let Some(sound) = sound(w) else { continue };
+            let Some(sound) = sound_key(&syllables, w.chars()) else { continue };
             by_sound
                 .entry(sound)
                 .and_modify(|known| {
@@ -38,7 +54,12 @@ impl Homophones {
                 })
                 .or_insert_with(|| Some(w.to_owned()));
         }
-        Homophones { by_sound }
+        Homophones { by_sound, syllables }
+    }
+
+    /// The folded syllable id of `c` (0 when it is not a Chinese character with a reading).
+    fn syllable(&self, c: char) -> u16 {
+        syllable_of(&self.syllables, c)
     }
 
     /// `text` with each sound-alike of a tax word replaced by it, longest
@@ -60,19 +81,14 @@ impl Homophones {
         words: &[Option<(usize, usize)>],
     ) -> Option<String> {
         let chars: Vec<char> = text.chars().collect();
-        let sounds: Vec<Option<String>> = chars.iter().map(|&c| char_sound(c)).collect();
+        let sounds: Vec<u16> = chars.iter().map(|&c| self.syllable(c)).collect();
         let mut out: Option<Vec<char>> = None;
-        let mut key = String::new();
         let mut i = 0;
         while i < chars.len() {
             let longest = MAX_CHARS.min(chars.len() - i);
             let hit = (MIN_CHARS..=longest).rev().find_map(|len| {
-                key.clear();
-                for s in &sounds[i..i + len] {
-                    key.push_str(s.as_deref()?);
-                    key.push(' ');
-                }
-                let target = self.by_sound.get(key.as_str())?.as_ref()?;
+                let key = pack(sounds[i..i + len].iter().copied())?;
+                let target = self.by_sound.get(&key)?.as_ref()?;
                 let word: String = chars[i..i + len].iter().collect();
                 let fits = *target != word && target.chars().count() == len && target.len() == word.len();
                 let keeps_words = target.chars().zip(i..).all(|(t, k)| match words.get(k).copied().flatten() {
@@ -97,27 +113,35 @@ impl Homophones {
     }
 }
 
-/// The folded toneless pinyin of a Chinese character, or `None`.
-fn char_sound(c: char) -> Option<String> {
-    if !is_han(c) {
-        return None;
-    }
-    c.to_pinyin().map(|p| fold(p.plain()))
+/// The folded syllable id of every character from [`FIRST_HAN`] to
+/// [`LAST_HAN`] (0: no reading), ids numbered in order of first appearance.
+fn syllable_table() -> Vec<u16> {
+    let mut ids: FxHashMap<String, u16> = FxHashMap::default();
+    (FIRST_HAN..=LAST_HAN)
+        .map(|c| match c.to_pinyin() {
+            Some(p) => {
+                let next = u16::try_from(ids.len() + 1).unwrap_or(u16::MAX);
+                *ids.entry(fold(p.plain())).or_insert(next)
+            }
+            None => 0,
+        })
+        .collect()
 }
 
-fn is_han(c: char) -> bool {
-    ('\u{4e00}'..='\u{9fff}').contains(&c)
+fn syllable_of(table: &[u16], c: char) -> u16 {
+    (c as usize).checked_sub(FIRST_HAN as usize).and_then(|i| table.get(i)).copied().unwrap_or(0)
 }
 
-/// The folded toneless pinyin of `word` (syllables each followed by a space),
-/// or `None` if a character has none.
-fn sound(word: &str) -> Option<String> {
-    let mut out = String::with_capacity(word.len() * 2);
-    for c in word.chars() {
-        out.push_str(&char_sound(c)?);
-        out.push(' ');
-    }
-    Some(out)
+/// The key of a run of syllable ids, or `None` if one is 0 (no reading) or
+/// does not fit in [`SYLLABLE_BITS`].
+fn pack(ids: impl Iterator<Item = u16>) -> Option<SoundKey> {
+    ids.map(|id| (id != 0 && u32::from(id) < 1 << SYLLABLE_BITS).then_some(SoundKey::from(id)))
+        .try_fold(0, |key: SoundKey, id| Some((key << SYLLABLE_BITS) | id?))
+}
+
+/// The key of `word`'s sound, or `None` if a character has no reading.
+fn sound_key(table: &[u16], word: impl Iterator<Item = char>) -> Option<SoundKey> {
+    pack(word.map(|c| syllable_of(table, c)))
 }
 
 /// Folds the sounds voice recognisers and speakers mix up into one spelling.
@@ -178,5 +202,19 @@ mod tests {
         let whole = Some((0, 3));
         assert_eq!(h.correct("所得", |_| false, &[Some((0, 3)), Some((0, 3))]), None);
         assert_eq!(h.correct("所得来", |_| false, &[whole, whole, whole]), None);
+    }
+
+    #[test]
+    fn every_folded_syllable_fits_a_key() {
+        let table = syllable_table();
+        let most = table.iter().copied().max().unwrap_or(0);
+        assert!(most > 200 && u32::from(most) < 1 << SYLLABLE_BITS, "{most} syllables");
+        assert_eq!(syllable_of(&table, '漂'), syllable_of(&table, '票'));
+        assert_ne!(syllable_of(&table, '发'), syllable_of(&table, '票'));
+        assert_eq!(syllable_of(&table, 'a'), 0);
+        // Keys of different lengths never collide: ids are never 0.
+        let (one, two) = (sound_key(&table, "票".chars()), sound_key(&table, "发票".chars()));
+        assert!(one.is_some() && two.is_some() && one != two);
+        assert_eq!(sound_key(&table, "发a".chars()), None);
     }
 }
