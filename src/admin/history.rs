@@ -1,6 +1,7 @@
 //! The agent desk's history of closed conversations: `GET
 //! /api/admin/history` lists them closed last first, searched by message
-//! text or by the visitor name the desk shows (访客 NNNN), and `GET
+//! text, by the verified visitor's name or masked id, or by the visitor
+//! name the desk shows (访客 NNNN), and `GET
 //! /api/admin/history/{id}` opens one read-only with its transcript.
 
 use axum::Json;
@@ -13,7 +14,7 @@ use serde_json::{Value, json};
 use super::AdminState;
 use crate::api_error::{ApiError, Code, ErrorCode};
 use crate::ids::SessionId;
-use crate::store::{ClosedConversation, ConversationState, HistoryQuery, Message, StoreError};
+use crate::store::{ClosedConversation, ConversationState, HistoryQuery, Message, StoreError, VisitorIdentity};
 
 /// Rows per page unless asked otherwise.
 const DEFAULT_PAGE: u32 = 20;
@@ -100,10 +101,23 @@ fn query(p: Params) -> Result<HistoryQuery, HistoryError> {
     Ok(HistoryQuery { text, id_prefixes, offset, limit })
 }
 
-fn row(c: &ClosedConversation) -> Value {
+/// Who the visitor was, as the desk showed it: the name and masked id a host
+/// site vouched for, or `verified: false`; `null` for an anonymous 访客.
+fn visitor(identity: Option<&VisitorIdentity>) -> Value {
+    match identity {
+        Some(VisitorIdentity::Verified { name, masked_id }) => {
+            json!({"verified": true, "name": name, "masked_id": masked_id})
+        }
+        Some(VisitorIdentity::Unverified) => json!({"verified": false}),
+        None => Value::Null,
+    }
+}
+
+fn row(c: &ClosedConversation, identity: Option<&VisitorIdentity>) -> Value {
     json!({
         "session_id": c.session_id.as_str(),
         "visitor_name": visitor_name(&c.session_id),
+        "visitor": visitor(identity),
         "created_at": c.created_at.to_rfc3339_opts(SecondsFormat::Millis, true),
         "closed_at": c.closed_at.to_rfc3339_opts(SecondsFormat::Millis, true),
         "served_by": c.served_by,
@@ -137,7 +151,11 @@ pub(super) async fn list(
     let mut rows = state.store.closed_conversations(&query).await?;
     let more = rows.len() > limit;
     rows.truncate(limit);
-    Ok(Json(json!({"conversations": rows.iter().map(row).collect::<Vec<_>>(), "more": more})))
+    let mut listed = Vec::with_capacity(rows.len());
+    for c in &rows {
+        listed.push(row(c, state.store.identity(&c.session_id).await?.as_ref()));
+    }
+    Ok(Json(json!({"conversations": listed, "more": more})))
 }
 
 /// One closed conversation with its transcript (notes included).
@@ -156,9 +174,11 @@ pub(super) async fn show(
         return Err(HistoryError::NotClosed.into());
     }
     let transcript = state.store.messages(&id, MAX_TRANSCRIPT).await?;
+    let identity = state.store.identity(&id).await?;
     Ok(Json(json!({
         "session_id": id.as_str(),
         "visitor_name": visitor_name(&id),
+        "visitor": visitor(identity.as_ref()),
         "served_by": c.served_by,
         "resolution": c.resolution,
         "transcript": transcript.iter().map(line).collect::<Vec<_>>(),

@@ -42,7 +42,8 @@ pub struct NewCannedReply {
 /// Which closed conversations to list, newest first.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct HistoryQuery {
-    /// Text any visitor, bot or agent message must contain.
+    /// Text any visitor, bot or agent message, or the verified visitor's
+    /// name or masked id, must contain.
     pub text: Option<String>,
     /// Conversation id prefixes (lowercase hex) that match a visitor name
     /// searched for; a conversation matches the text or one of these.
@@ -88,8 +89,9 @@ pub trait DeskStore: Send + Sync {
 }
 
 /// The `WHERE` clause of [`DeskStore::closed_conversations`] after the
-/// closed-state test, with `?` placeholders in bind order: the text, then
-/// each prefix (`instr`/`strpos` is given by the caller's engine).
+/// closed-state test, with `?` placeholders in bind order: the text twice
+/// (messages, then the verified visitor's name or masked id), then each
+/// prefix (`instr`/`strpos` is given by the caller's engine).
 pub(super) fn history_filter(q: &HistoryQuery, contains: &str, placeholder: &mut dyn FnMut() -> String) -> String {
     let mut any = Vec::new();
     if q.text.is_some() {
@@ -97,6 +99,12 @@ pub(super) fn history_filter(q: &HistoryQuery, contains: &str, placeholder: &mut
         any.push(format!(
             "EXISTS (SELECT 1 FROM messages m WHERE m.conversation_id = c.id \
              AND m.sender IN ('visitor', 'bot', 'agent') AND {contains}(m.text, {p}) > 0)"
+        ));
+        // An unverified identity has no name or id, so it matches nothing.
+        let p = placeholder();
+        any.push(format!(
+            "EXISTS (SELECT 1 FROM visitor_identities v WHERE v.conversation_id = c.id \
+             AND {contains}(COALESCE(v.name, '') || ' ' || COALESCE(v.masked_id, ''), {p}) > 0)"
         ));
     }
     for _ in &q.id_prefixes {

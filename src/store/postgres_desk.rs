@@ -77,7 +77,7 @@ impl DeskStore for PostgresStore {
         // Only placeholders and fixed text are formatted in (see `history_filter`).
         let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
         if let Some(t) = &q.text {
-            query = query.bind(t);
+            query = query.bind(t).bind(t);
         }
         for p in &q.id_prefixes {
             query = query.bind(p);

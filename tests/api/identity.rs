@@ -4,7 +4,8 @@
 
 use serde_json::{Value, json};
 
-use crate::helpers::{AGENT_1, Client, TestApp, spawn_app_with};
+use crate::admin_client::AdminClient;
+use crate::helpers::{AGENT_1, AGENT_PASSWORD, Client, TestApp, spawn_app_with};
 use taxbot::channels::web::protocol::{AgentServerMsg, IdentityStatus, ServerMsg, VisitorInfo};
 use taxbot::config::wechat::Secret;
 use taxbot::config::widget::IdentitySite;
@@ -83,6 +84,23 @@ async fn agents_see_a_verified_identity_masked_and_every_other_as_unverified() {
     let assigned = agent.recv_until(|m| matches!(m, AgentServerMsg::Assigned { .. })).await;
     let AgentServerMsg::Assigned { conversation } = assigned else { unreachable!() };
     assert_eq!(conversation.visitor.and_then(|v| v.name), Some("张三".into()));
+
+    // Closed, the desk's history still says who it was (and never the full id).
+    agent.send_json(json!({"type": "close", "session_id": right, "resolution": "已解答"})).await;
+    agent.recv_until(|m| matches!(m, AgentServerMsg::Released { session_id } if *session_id == right)).await;
+    let desk = AdminClient::sign_in(app.addr, AGENT_1, AGENT_PASSWORD).await;
+    let (_, page) = desk.get("/api/admin/history").await;
+    let listed = &page["conversations"][0];
+    assert_eq!(listed["session_id"], right.as_str(), "{page}");
+    assert_eq!(listed["visitor"], json!({"verified": true, "name": "张三", "masked_id": "9144********X234"}));
+    let (_, opened) = desk.get(&format!("/api/admin/history/{right}")).await;
+    assert_eq!(opened["visitor"]["name"], "张三", "{opened}");
+    assert!(!page.to_string().contains(TIN) && !opened.to_string().contains(TIN));
+    // Found by the verified name and by the visible end of the masked id.
+    for q in ["%E5%BC%A0%E4%B8%89", "X234"] {
+        let (_, found) = desk.get(&format!("/api/admin/history?q={q}")).await;
+        assert_eq!(found["conversations"][0]["session_id"], right.as_str(), "{q}: {found}");
+    }
 }
 
 #[tokio::test]

@@ -196,6 +196,14 @@ async fn desk(s: &dyn Store) {
     let prefix = closed[0].as_str()[..4].to_owned();
     let by_prefix = s.closed_conversations(&page(Some("不会出现的词"), vec![prefix], 0, 50)).await.expect("name");
     assert!(by_prefix.iter().any(|c| c.session_id == closed[0]), "text or id prefix");
+    // A verified visitor is found by name or masked id; an unverified one by neither.
+    let verified = store::VisitorIdentity::Verified { name: "王历史".into(), masked_id: "9144********H123".into() };
+    s.set_identity(&closed[0], &verified).await.expect("identity");
+    s.set_identity(&closed[1], &store::VisitorIdentity::Unverified).await.expect("identity");
+    for q in ["王历史", "H123"] {
+        let found = s.closed_conversations(&page(Some(q), Vec::new(), 0, 10)).await.expect("by identity");
+        assert_eq!(found.iter().map(|c| &c.session_id).collect::<Vec<_>>(), [&closed[0]], "{q}");
+    }
 }
 
 /// A conversation's visitor identity is replaced by the latest hello and

@@ -47,6 +47,11 @@ const WHO = { visitor: "纳税人", bot: "智能助手", agent: "客服", system
 const DECISIONS = { answer: "已解答", clarify: "反问（您是不是想问）", no_match: "未找到答案", out_of_scope: "非涉税问题" };
 /** A name a person can say on the phone: 访客 and four digits from the conversation id (the server's `admin::visitor_name` uses the same rule). */
 export const visitorName = (id) => `访客 ${String(parseInt(id.slice(0, 4), 16) % 10000).padStart(4, "0")}`;
+/** The name and masked 纳税人识别号 a host site vouched for (signed identity, docs/widget.md), else {@link visitorName}. */
+export const visitorLabel = (conv) => {
+  const v = conv.visitor;
+  return v && v.verified ? `${v.name}（${v.masked_id}）` : visitorName(conv.session_id);
+};
 /** A time of day (today) or a date and time. */
 export const clock = (iso) => {
   const d = new Date(iso);
@@ -84,10 +89,7 @@ function mount(root, ctx) {
   const short = (id) => id.slice(0, 8);
   // Who the visitor is: the name and masked 纳税人识别号 a host site vouched for
   // (signed identity, docs/widget.md), else 访客 and four digits.
-  const displayName = (conv) => {
-    const v = conv.visitor;
-    return v && v.verified ? `${v.name}（${v.masked_id}）` : visitorName(conv.session_id);
-  };
+  const displayName = visitorLabel;
   // 已验证 / 未验证 next to the name when the host site presented an identity.
   const identityBadge = (conv) => !conv.visitor ? null
     : h("span", { class: `identity ${conv.visitor.verified ? "verified" : "unverified"}`, title: conv.visitor.verified ? "身份已由接入网站签名验证" : "接入网站提供的身份未通过验证，请勿据此确认身份" },

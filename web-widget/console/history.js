@@ -2,7 +2,7 @@
 // or by the visitor name the desk shows (访客 NNNN), each opened read-only
 // with its whole transcript (notes included). Server: GET /api/admin/history.
 import { api, h, toast } from "./lib.js";
-import { clock, line } from "./agent.js";
+import { clock, line, visitorLabel } from "./agent.js";
 
 /** Rows per page (the server allows at most 50). */
 const PAGE = 20;
@@ -10,7 +10,7 @@ const PAGE = 20;
 export const pages = [{ id: "history", title: "历史会话", role: "agent", render: mount }];
 
 function mount(root) {
-  const q = h("input", { type: "search", "aria-label": "搜索历史会话", placeholder: "消息内容或访客名称（如 访客 0042）", maxlength: "50" });
+  const q = h("input", { type: "search", "aria-label": "搜索历史会话", placeholder: "消息内容、访客名称（如 访客 0042）或已验证的姓名", maxlength: "50" });
   const form = h("form", { class: "history-search" }, q, h("button", { type: "submit" }, "搜索"));
   const status = h("p", { class: "empty", role: "status" });
   const list = h("ul", { class: "history-list", "aria-label": "已结束的会话" });
@@ -34,7 +34,8 @@ function mount(root) {
     status.textContent = page.conversations.length ? "" : (asked ? `没有找到包含“${asked}”的已结束会话` : "暂无已结束的会话");
     list.replaceChildren(...page.conversations.map((c) => h("li", { class: "item", "data-session": c.session_id },
       h("div", { class: "meta" },
-        h("span", { class: "visitor-name", title: `会话 ${c.session_id}` }, c.visitor_name),
+        h("span", { class: "visitor-name", title: `会话 ${c.session_id}` }, visitorLabel(c)),
+        c.visitor ? h("span", { class: "tag" }, c.visitor.verified ? "已验证" : "未验证") : null,
         h("time", { datetime: c.closed_at }, `结束于 ${clock(c.closed_at)}`),
         c.served_by ? h("span", null, `客服 ${c.served_by}`) : null,
         c.resolution ? h("span", { class: "tag" }, c.resolution) : null),
@@ -50,10 +51,10 @@ function mount(root) {
     } catch (err) { toast(err.message); return; }
     viewer.hidden = false;
     viewer.replaceChildren(
-      h("header", null, h("h3", { title: `会话 ${c.session_id}` }, `${c.visitor_name} 的会话记录`),
+      h("header", null, h("h3", { title: `会话 ${c.session_id}` }, `${visitorLabel(c)} 的会话记录`),
         h("span", { class: "empty" }, [c.served_by ? `客服 ${c.served_by}` : "", c.resolution || ""].filter(Boolean).join(" · ")),
         h("button", { type: "button", class: "ghost", onclick: () => { viewer.hidden = true; } }, "关闭")),
-      h("div", { class: "transcript", role: "log", "aria-label": `${c.visitor_name} 的会话记录` }, c.transcript.map(line)));
+      h("div", { class: "transcript", role: "log", "aria-label": `${visitorLabel(c)} 的会话记录` }, c.transcript.map(line)));
     viewer.scrollIntoView({ block: "nearest" });
   }
   form.onsubmit = (e) => { e.preventDefault(); asked = q.value.trim(); offset = 0; load(); };
