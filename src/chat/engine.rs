@@ -319,8 +319,11 @@ impl Engine {
     /// clarification or an opened link. It becomes the follow-up context.
     async fn answer_picked(&self, s: &mut Session, entry: Arc<Entry>) -> Result<Asked, ChatError> {
         s.offered.clear();
-        s.previous =
-            Some(Turn { terms: s.previous.take().map(|t| t.terms).unwrap_or_default(), entry: Some(entry.id.clone()) });
+        s.previous = Some(Turn {
+            terms: s.previous.take().map(|t| t.terms).unwrap_or_default(),
+            entry: Some(entry.id.clone()),
+            area: Some(entry.category.clone()),
+        });
         let question = NewMessage::plain(&s.id, Sender::Visitor, &entry.question);
         let related = self.related(&entry, &[]);
         self.store_answer(question, entry, None, related).await

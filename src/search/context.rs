@@ -61,6 +61,9 @@ impl Searcher {
         // answered; one that moves on ("那印花税呢", "另外…") asks about something else.
         let moves_on = cued && !refers_back;
         let previous_entry = previous.and_then(|p| p.entry.as_ref()).filter(|_| !refers_back);
+        if let Some(agreed) = self.confirmed_by_topic(&snap, &own, &alone, previous, previous_entry)? {
+            return Ok(agreed);
+        }
         let Some(previous) = previous.filter(|p| thin && !p.terms.is_empty()) else {
             // Nothing in the base comes close and not one word of tax vocabulary: not a tax question.
             let says_something = !own.is_empty();
@@ -80,10 +83,7 @@ impl Searcher {
         }
         // A tax word the previous turn did not use ("年终奖" after a VAT question) names a new topic.
         let new_topic = own.terms.iter().any(|t| snap.analyzer.is_domain_term(t) && !previous.terms.terms.contains(t));
-        let focus = Focus { anchor: &own, previous: previous_entry };
-        let own_tax_words: Vec<&String> = own.terms.iter().filter(|t| snap.analyzer.is_domain_term(t)).collect();
-        let earlier = previous.terms.without_replaced(&own_tax_words, |t| snap.analyzer.is_domain_term(t));
-        let merged = self.match_terms(&snap, own.merged_with(&earlier), Some(focus))?;
+        let merged = self.read_with_topic(&snap, &own, previous, previous_entry)?;
         if merged.ranked.is_empty() {
             return Ok(without_repeat(alone, previous_entry, moves_on, &self.settings));
         }
@@ -95,6 +95,57 @@ impl Searcher {
             return Ok(Outcome { decision: Decision::OutOfScope { service: None }, ..settled });
         }
         Ok(settled)
+    }
+
+    /// The question read with the previous turn's words: a tax word of its
+    /// own replaces the earlier one with the same head (契税 → 印花税), and
+    /// entries sharing none of its own words, or just answered, are demoted.
+    fn read_with_topic(
+        &self,
+        snap: &Snapshot,
+        own: &QueryTerms,
+        previous: &Turn,
+        previous_entry: Option<&EntryId>,
+    ) -> Result<Outcome, SearchError> {
+        let own_tax_words: Vec<&String> = own.terms.iter().filter(|t| snap.analyzer.is_domain_term(t)).collect();
+        let earlier = previous.terms.without_replaced(&own_tax_words, |t| snap.analyzer.is_domain_term(t));
+        let focus = Focus { anchor: own, previous: previous_entry };
+        self.match_terms(snap, own.merged_with(&earlier), Some(focus))
+    }
+
+    /// A question that got only a choice or no answer, read once more with
+    /// the previous turn's words: when the first choice is in the area of tax
+    /// the conversation is in, and the reading with the topic puts it first
+    /// too, at least as confident as a brief question needs, the topic
+    /// confirms it ("批下来了这期间税还要先交吗" after asking to delay a
+    /// return because of a flood).
+    fn confirmed_by_topic(
+        &self,
+        snap: &Snapshot,
+        own: &QueryTerms,
+        alone: &Outcome,
+        previous: Option<&Turn>,
+        previous_entry: Option<&EntryId>,
+    ) -> Result<Option<Outcome>, SearchError> {
+        let Some(previous) = previous.filter(|p| !p.terms.is_empty()) else { return Ok(None) };
+        if matches!(alone.decision, Decision::Answer { .. } | Decision::OutOfScope { .. }) {
+            return Ok(None);
+        }
+        let Some(first) = alone.ranked.first().filter(|c| Some(&c.entry.id) != previous_entry) else { return Ok(None) };
+        let s = &self.settings;
+        // Only a plausible first choice (one a clarification would offer), in
+        // the area the conversation is in: an unrelated topic confirms nothing.
+        if first.confidence.get() < s.clarify_floor || previous.area.as_ref() != Some(&first.entry.category) {
+            return Ok(None);
+        }
+        let merged = self.read_with_topic(snap, own, previous, previous_entry)?;
+        let Some(top) = merged.ranked.first().filter(|c| c.entry.id == first.entry.id) else { return Ok(None) };
+        if top.confidence.get() < s.single_answer_threshold {
+            return Ok(None);
+        }
+        let decision = Decision::Answer { entry: top.entry.clone(), confidence: top.confidence };
+        let turn = answered_turn(&merged, top);
+        Ok(Some(Outcome { decision, turn, used_context: true, ..merged }))
     }
 
     /// Matches the question as typed and, when that is not a confident answer
@@ -150,13 +201,13 @@ fn settle(
                 entry: m.entry.clone(),
                 confidence: if m.confidence.get() >= a.confidence.get() { m.confidence } else { a.confidence },
             };
-            let turn = Turn { terms: merged.turn.terms.clone(), entry: Some(m.entry.id.clone()) };
+            let turn = answered_turn(&merged, m);
             return Outcome { decision, turn, used_context: true, ..merged };
         }
     }
     if let Some(picked) = picked_by_topic(&alone, &merged, previous) {
         let decision = Decision::Answer { entry: picked.entry.clone(), confidence: picked.confidence };
-        let turn = Turn { terms: merged.turn.terms.clone(), entry: Some(picked.entry.id.clone()) };
+        let turn = answered_turn(&merged, picked);
         return Outcome { decision, turn, used_context: true, ..merged };
     }
     let stands_alone = new_topic
@@ -180,6 +231,16 @@ fn picked_by_topic<'a>(alone: &Outcome, merged: &'a Outcome, previous: Option<&E
     let first = in_topic.next()?;
     let second = in_topic.next().map_or(0.0, |c| c.confidence.get());
     (first.confidence.get() >= TOPIC_PICK_FLOOR && first.confidence.get() >= TOPIC_PICK_LEAD * second).then_some(first)
+}
+
+/// What a follow-up answered with `answer` from the `merged` reading leaves
+/// for the next turn: the merged terms and the answer.
+fn answered_turn(merged: &Outcome, answer: &Candidate) -> Turn {
+    Turn {
+        terms: merged.turn.terms.clone(),
+        entry: Some(answer.entry.id.clone()),
+        area: Some(answer.entry.category.clone()),
+    }
 }
 
 /// Whether the outcome is a clarification whose every candidate is `previous`.
@@ -223,5 +284,6 @@ pub(super) fn without_repeat(o: Outcome, previous: Option<&EntryId>, moves_on: b
         _ => Decision::Clarify { candidates: rest },
     };
     let entry = decision.answered().map(|e| e.id.clone());
-    Outcome { decision, turn: Turn { entry, ..o.turn }, ..o }
+    let area = decision.answered().map(|e| e.category.clone()).or(o.turn.area.clone());
+    Outcome { decision, turn: Turn { entry, area, ..o.turn }, ..o }
 }

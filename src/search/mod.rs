@@ -30,7 +30,7 @@ pub use decide::{Candidate, Confidence, Decision};
 pub use explain::{FieldMatch, explain};
 pub use query::{MAX_QUESTION_CHARS, QueryTerms};
 
-use crate::kb::EntryId;
+use crate::kb::{Category, EntryId};
 use rerank::QueryVector;
 pub use rerank::Signals;
 pub use scope::{GENERAL_CONTACT, Service};
@@ -56,6 +56,9 @@ pub struct Turn {
     pub terms: QueryTerms,
     /// The entry the turn was answered with, if any.
     pub entry: Option<EntryId>,
+    /// The category of that entry or, unanswered, of the best candidate: the
+    /// area of tax the conversation is in.
+    pub area: Option<Category>,
 }
 
 /// The result of matching a question.
@@ -177,7 +180,8 @@ impl Searcher {
             && terms.terms.iter().chain(&terms.borrowed_terms).any(|t| snap.analyzer.is_domain_term(t));
         let decision = decide::decide(&ranked, brief, s);
         let entry = decision.answered().map(|e| e.id.clone());
-        Ok(Outcome { decision, ranked, turn: Turn { terms, entry }, used_context: false })
+        let area = decision.answered().or_else(|| ranked.first().map(|c| &c.entry)).map(|e| e.category.clone());
+        Ok(Outcome { decision, ranked, turn: Turn { terms, entry, area }, used_context: false })
     }
 }
 

@@ -346,3 +346,20 @@ fn respelling_rewrites_sound_alikes_but_never_a_tax_word_spelled_right() {
         assert!(respelled.is_none(), "{typed} → {respelled:?}");
     }
 }
+
+#[test]
+fn the_topic_confirms_a_choice_only_in_its_own_area() {
+    let s = shipped();
+    let follow_up = "批下来了这期间税还要先交吗";
+    let alone = s.ask(follow_up).expect("search");
+    assert!(!matches!(alone.decision, Decision::Answer { .. }), "alone: {}", alone.decision.kind());
+    let first = s.ask("厂子被水淹了 这个月申报来不及 能往后推吗").expect("search");
+    assert_eq!(first.turn.area.as_ref().map(|c| c.as_str()), Some("FIL"));
+    let follow = s.ask_after(follow_up, Some(&first.turn)).expect("search");
+    assert_eq!(follow.decision.answered().map(|e| e.id.as_str()), Some("FIL-008"));
+    assert!(follow.used_context);
+    // After a question about another area the choice stays a choice.
+    let unrelated = s.ask("首套房契税怎么算").expect("search");
+    let after = s.ask_after(follow_up, Some(&unrelated.turn)).expect("search");
+    assert_eq!(after.decision.kind(), alone.decision.kind());
+}
