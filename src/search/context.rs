@@ -12,6 +12,10 @@ use crate::text::Analysis;
 /// Words that open a follow-up ("那个体户呢？", "如果是…").
 const FOLLOW_UP_CUES: [&str; 6] = ["那", "那么", "如果", "要是", "还有", "另外"];
 
+/// Times that begin like a back reference: "这个月申报截止日…" is no follow-up.
+const TIME_WORDS: [&str; 10] =
+    ["这个月", "这个季度", "这个星期", "这个周", "这个年", "此前", "此后", "此时", "该月", "该年"];
+
 /// A question saying at most this many content words leans on the turn before.
 const THIN_QUESTION_WORDS: usize = 2;
 
@@ -55,8 +59,10 @@ impl Searcher {
         let tax_words = analysis.terms.iter().any(|t| snap.analyzer.is_domain_term(&t.text));
         let refers_back = BACK_REFERENCES.iter().any(|w| question.contains(w));
         let cued = FOLLOW_UP_CUES.iter().any(|c| question.trim_start().starts_with(c));
-        let thin =
-            analysis.content_words <= THIN_QUESTION_WORDS || (analysis.content_words <= 4 && (refers_back || cued));
+        let thin = analysis.content_words <= THIN_QUESTION_WORDS
+            || (analysis.content_words <= 4 && (refers_back || cued))
+            || opens_with_back_reference(question)
+            || is_na_ne(question);
         // A follow-up that points back ("它…", "这个…") may be about the entry just
         // answered; one that moves on ("那印花税呢", "另外…") asks about something else.
         let moves_on = cued && !refers_back;
@@ -180,6 +186,22 @@ impl Searcher {
             used_context: false,
         }
     }
+}
+
+/// Whether `question` opens by pointing back ("这笔钱要并到年度汇算里吗"):
+/// whatever its length, it is about what was just said. "这个月" and the
+/// like name a time, not a topic.
+pub(super) fn opens_with_back_reference(question: &str) -> bool {
+    let q = question.trim_start();
+    BACK_REFERENCES.iter().any(|w| q.starts_with(w)) && !TIME_WORDS.iter().any(|t| q.starts_with(t))
+}
+
+/// Whether `question` has the shape "那…呢" ("那要是拖到7月份还没交呢"):
+/// whatever its length, it asks the last question again about something else.
+pub(super) fn is_na_ne(question: &str) -> bool {
+    let q = question.trim();
+    let q = q.trim_end_matches(|c: char| c.is_ascii_punctuation() || "？。！，～ ".contains(c));
+    q.starts_with('那') && q.ends_with('呢')
 }
 
 /// Chooses between a follow-up matched alone and with the previous turn's
