@@ -87,16 +87,18 @@ impl Decision {
 
 /// Decides on candidates in ranking order, best first. `brief`: the question
 /// is short (at most `short_question_words` words of its own, not counting
-/// words borrowed from an earlier turn) and names a tax term.
-pub(crate) fn decide(ranked: &[Candidate], brief: bool, s: &Settings) -> Decision {
+/// words borrowed from an earlier turn) and names a tax term. `topic_only`:
+/// it names a topic and asks nothing about it ("社保费", "进项抵扣"), so a
+/// favourite among several plausible entries is a guess: the taxpayer chooses.
+pub(crate) fn decide(ranked: &[Candidate], brief: bool, topic_only: bool, s: &Settings) -> Decision {
     let Some(top) = ranked.first() else {
         return Decision::NoMatch { nearest: None };
     };
     let best = top.confidence.get();
     let second = ranked.get(1).map_or(0.0, |c| c.confidence.get());
     let confident = best >= s.answer_threshold && best - second >= s.margin;
-    let only_plausible =
-        brief && best >= s.single_answer_threshold && (second < s.clarify_floor || best >= s.brief_lead * second);
+    let favourite = !topic_only && best >= s.brief_lead * second;
+    let only_plausible = brief && best >= s.single_answer_threshold && (second < s.clarify_floor || favourite);
     if confident || only_plausible {
         return Decision::Answer { entry: top.entry.clone(), confidence: top.confidence };
     }

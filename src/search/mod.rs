@@ -178,7 +178,7 @@ impl Searcher {
         // a follow-up's tax term may come from the turn before ("那错过了呢" after 汇算).
         let brief = terms.terms.len() <= s.short_question_words
             && terms.terms.iter().chain(&terms.borrowed_terms).any(|t| snap.analyzer.is_domain_term(t));
-        let decision = decide::decide(&ranked, brief, s);
+        let decision = decide::decide(&ranked, brief, terms.names_only_a_topic, s);
         let entry = decision.answered().map(|e| e.id.clone());
         let area = decision.answered().or_else(|| ranked.first().map(|c| &c.entry)).map(|e| e.category.clone());
         Ok(Outcome { decision, ranked, turn: Turn { terms, entry, area }, used_context: false })

@@ -14,6 +14,8 @@ pub struct QueryTerms {
     pub borrowed_terms: Vec<String>,
     /// Bigrams borrowed from an earlier turn.
     pub borrowed_bigrams: Vec<String>,
+    /// The question only names a topic ([`Analysis::names_only_a_topic`]).
+    pub names_only_a_topic: bool,
 }
 
 /// Longest question considered, in characters: enough for a question with
@@ -29,7 +31,7 @@ fn push_unique(list: &mut Vec<String>, item: String) {
 impl QueryTerms {
     /// Collects the unique terms of an analysis.
     pub fn from_analysis(a: Analysis) -> Self {
-        let mut q = QueryTerms::default();
+        let mut q = QueryTerms { names_only_a_topic: a.names_only_a_topic, ..QueryTerms::default() };
         for t in a.terms {
             push_unique(&mut q.terms, t.text);
         }
@@ -79,6 +81,7 @@ impl QueryTerms {
             bigrams: keep(&self.bigrams, true),
             borrowed_terms: keep(&self.borrowed_terms, false),
             borrowed_bigrams: keep(&self.borrowed_bigrams, true),
+            names_only_a_topic: self.names_only_a_topic,
         }
     }
 

@@ -230,22 +230,25 @@ fn decisions_follow_the_thresholds() {
         clarify_floor: 0.1,
         ..Settings::default()
     };
-    assert!(matches!(decide::decide(&[c(0.9), c(0.2)], false, &s), Decision::Answer { .. }));
+    assert!(matches!(decide::decide(&[c(0.9), c(0.2)], false, false, &s), Decision::Answer { .. }));
     assert!(
-        matches!(decide::decide(&[c(0.5), c(0.2), c(0.05)], true, &s), Decision::Clarify { ref candidates } if candidates.len() == 2)
+        matches!(decide::decide(&[c(0.5), c(0.2), c(0.05)], true, false, &s), Decision::Clarify { ref candidates } if candidates.len() == 2)
     );
     assert!(
-        matches!(decide::decide(&[c(0.9), c(0.88)], true, &s), Decision::Clarify { ref candidates } if candidates.len() == 2)
+        matches!(decide::decide(&[c(0.9), c(0.88)], true, false, &s), Decision::Clarify { ref candidates } if candidates.len() == 2)
     );
-    assert!(matches!(decide::decide(&[c(0.1)], true, &s), Decision::NoMatch { nearest: Some(_) }));
-    assert!(matches!(decide::decide(&[], true, &s), Decision::NoMatch { nearest: None }));
+    assert!(matches!(decide::decide(&[c(0.1)], true, false, &s), Decision::NoMatch { nearest: Some(_) }));
+    assert!(matches!(decide::decide(&[], true, false, &s), Decision::NoMatch { nearest: None }));
     // The only plausible entry of a brief question is answered; of another question it is offered.
-    assert!(matches!(decide::decide(&[c(0.6), c(0.05)], true, &s), Decision::Answer { .. }));
-    assert!(matches!(decide::decide(&[c(0.6), c(0.05)], false, &s), Decision::Clarify { .. }));
-    assert!(matches!(decide::decide(&[c(0.6), c(0.2)], true, &s), Decision::Clarify { .. }));
+    assert!(matches!(decide::decide(&[c(0.6), c(0.05)], true, false, &s), Decision::Answer { .. }));
+    assert!(matches!(decide::decide(&[c(0.6), c(0.05)], false, false, &s), Decision::Clarify { .. }));
+    assert!(matches!(decide::decide(&[c(0.6), c(0.2)], true, false, &s), Decision::Clarify { .. }));
     // A brief question's best candidate far ahead of the next (`brief_lead`) is answered too.
-    assert!(matches!(decide::decide(&[c(0.6), c(0.11)], true, &s), Decision::Answer { .. }));
-    assert!(matches!(decide::decide(&[c(0.6), c(0.11)], false, &s), Decision::Clarify { .. }));
+    assert!(matches!(decide::decide(&[c(0.6), c(0.11)], true, false, &s), Decision::Answer { .. }));
+    assert!(matches!(decide::decide(&[c(0.6), c(0.11)], false, false, &s), Decision::Clarify { .. }));
+    // ...unless it only names a topic ("社保费"): then only a sole plausible one is.
+    assert!(matches!(decide::decide(&[c(0.6), c(0.11)], true, true, &s), Decision::Clarify { .. }));
+    assert!(matches!(decide::decide(&[c(0.6), c(0.04)], true, true, &s), Decision::Answer { .. }));
     assert_eq!(Confidence::new(f32::NAN).get(), 0.0);
     assert_eq!(Confidence::new(3.0).get(), 1.0);
 }

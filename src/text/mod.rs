@@ -49,7 +49,65 @@ pub struct Analysis {
     pub bigrams: Vec<Term>,
     /// Number of precise-mode words that are not stopwords: how much the text says.
     pub content_words: usize,
+    /// Every content word is tax vocabulary or asks nothing ([`ASKS_NOTHING`]):
+    /// "社保费", "发票咋弄啊", "信用等级的问题" name a topic and ask nothing about it.
+    pub names_only_a_topic: bool,
 }
+
+/// What makes a text a question, whatever its words: "医保断交了怎么办",
+/// "pp能抵扣吗" ask something about their tax words, "企业所得税税率" and
+/// "住房租金扣除标准" name what they want to know.
+const ASKING: [&str; 26] = [
+    "吗",
+    "么",
+    "怎",
+    "咋",
+    "啥",
+    "什么",
+    "哪",
+    "几",
+    "多少",
+    "能",
+    "可以",
+    "是否",
+    "如何",
+    "为何",
+    "呢",
+    "不",
+    "税率",
+    "标准",
+    "起征点",
+    "期限",
+    "条件",
+    "材料",
+    "流程",
+    "比例",
+    "上限",
+    "时间",
+];
+
+/// Words that ask nothing about the topic they come with ("想问问减免税",
+/// "问个电子税务局的问题", "发票咋弄啊").
+pub const ASKS_NOTHING: [&str; 18] = [
+    "问题",
+    "事",
+    "事情",
+    "事儿",
+    "咨询",
+    "问问",
+    "问下",
+    "问一下",
+    "问",
+    "个",
+    "想",
+    "了解",
+    "弄",
+    "咋弄",
+    "相关",
+    "方面",
+    "情况",
+    "一下",
+];
 
 /// What the analysis does with a word that is not kept as it is.
 enum Rewrite {
@@ -145,7 +203,19 @@ impl Analyzer {
         let terms = self.canonical_terms(&normalized, &search);
         let kept: Vec<Piece> = precise.into_iter().filter(|p| !self.is_stopword(p.word)).collect();
         let bigrams = bigrams_of_runs(&normalized, &kept);
-        Analysis { terms, bigrams, content_words: kept.len() }
+        let names_only_a_topic = !ASKING.iter().any(|a| normalized.text.contains(a))
+            && kept.iter().any(|p| self.is_domain_word(p.word))
+            && kept.iter().all(|p| self.is_domain_word(p.word) || ASKS_NOTHING.contains(&p.word));
+        Analysis { terms, bigrams, content_words: kept.len(), names_only_a_topic }
+    }
+
+    /// Whether `word` as typed (a variant or a canonical form) is tax vocabulary.
+    fn is_domain_word(&self, word: &str) -> bool {
+        match self.rewrites.get(word) {
+            Some(Rewrite::Canonical(canonical)) => self.domain.contains(canonical),
+            Some(Rewrite::Drop) => false,
+            None => self.domain.contains(word),
+        }
     }
 
     /// The [`Analysis::terms`] of `input` alone, without the bigrams (for long

@@ -164,3 +164,15 @@ proptest::proptest! {
         proptest::prop_assert_eq!(joined.bigrams, spaced(&analysis.bigrams));
     }
 }
+
+#[test]
+fn a_text_that_only_names_a_topic_is_told_from_a_question() {
+    let a = analyzer();
+    for topic in ["专票", "汇算的问题", "想问问个税", "问个小规模纳税人的事"] {
+        assert!(a.analyze(topic).names_only_a_topic, "{topic}");
+    }
+    for question in ["专票怎么开", "汇算能退多少", "个税标准", "专票税率", "专票咋弄", "你好", ""]
+    {
+        assert!(!a.analyze(question).names_only_a_topic, "{question}");
+    }
+}
