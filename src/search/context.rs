@@ -64,8 +64,8 @@ impl Searcher {
             || opens_with_back_reference(question)
             || is_na_ne(question);
         // A follow-up that points back ("它…", "这个…") may be about the entry just
-        // answered; one that moves on ("那印花税呢", "另外…") asks about something else.
-        let moves_on = cued && !refers_back;
+        // answered; one that moves on ("那印花税呢", "另外…", "税率呢") asks about something else.
+        let moves_on = (cued || ends_with_ne(question)) && !refers_back;
         let previous_entry = previous.and_then(|p| p.entry.as_ref()).filter(|_| !refers_back);
         if let Some(agreed) = self.confirmed_by_topic(&snap, &own, &alone, previous, previous_entry)? {
             return Ok(agreed);
@@ -194,6 +194,12 @@ impl Searcher {
 pub(super) fn opens_with_back_reference(question: &str) -> bool {
     let q = question.trim_start();
     BACK_REFERENCES.iter().any(|w| q.starts_with(w)) && !TIME_WORDS.iter().any(|t| q.starts_with(t))
+}
+
+/// Whether `question` ends with 呢 ("税率呢"): it asks the last question
+/// about something else.
+pub(super) fn ends_with_ne(question: &str) -> bool {
+    question.trim().trim_end_matches(|c: char| c.is_ascii_punctuation() || "？。！，～ ".contains(c)).ends_with('呢')
 }
 
 /// Whether `question` has the shape "那…呢" ("那要是拖到7月份还没交呢"):

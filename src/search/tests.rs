@@ -369,15 +369,25 @@ fn the_topic_confirms_a_choice_only_in_its_own_area() {
 
 #[test]
 fn a_long_follow_up_that_opens_by_pointing_back_or_asks_na_ne_keeps_the_topic() {
-    use super::context::{is_na_ne, opens_with_back_reference};
+    use super::context::{ends_with_ne, is_na_ne, opens_with_back_reference};
     assert!(opens_with_back_reference("这笔钱要并到年度汇算里吗"));
     assert!(opens_with_back_reference(" 它在app上哪里填"));
     assert!(!opens_with_back_reference("这个月申报截止日碰上国庆了 往后顺延不"));
     assert!(!opens_with_back_reference("我想问这个"));
     assert!(is_na_ne("那要是拖到7月份还没交呢？"));
     assert!(!is_na_ne("那些发票怎么认证"));
+    assert!(ends_with_ne("税率呢？") && !ends_with_ne("呢称怎么改"));
     let s = shipped();
     let first = s.ask("被裁员拿了N+1 超过3倍社平的部分咋算税").expect("search");
     let follow = s.ask_after("这笔钱要并到年度汇算里吗", Some(&first.turn)).expect("search");
     assert!(follow.used_context, "{}", follow.decision.kind());
+}
+
+#[test]
+fn a_follow_up_asking_x_ne_never_gets_the_same_answer_again() {
+    let s = shipped();
+    let first = s.ask("个体户的经营所得个税 我自己在手机上咋报").expect("search");
+    let answered = first.decision.answered().map(|e| e.id.clone()).expect("answered");
+    let follow = s.ask_after("税率呢", Some(&first.turn)).expect("search");
+    assert_ne!(follow.decision.answered().map(|e| &e.id), Some(&answered));
 }
