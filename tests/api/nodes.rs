@@ -11,9 +11,10 @@ use sqlx::Connection;
 use tempfile::TempDir;
 
 use crate::admin_client::{AdminClient, add_user};
-use crate::helpers::{TestApp, always_answer, ask_answer, start_from_store, test_config};
+use crate::helpers::{Client, TestApp, always_answer, ask_answer, start_from_store, test_config};
 use crate::postgres::TestDatabase;
 use taxbot::admin::Role;
+use taxbot::channels::web::protocol::{AgentServerMsg, ServerMsg};
 use taxbot::config::Config;
 
 const PASSWORD: &str = "editor-password-1";
@@ -33,6 +34,52 @@ pub async fn node(url: &str, f: impl FnOnce(&mut Config)) -> TestApp {
     config.server.message_burst = 1000;
     f(&mut config);
     start_from_store(config, dir).await
+}
+
+/// Business hours that never close, so 转人工 queues on a node started as a process.
+const ALWAYS_OPEN: &str = r#"
+[handoff.hours]
+days = [1, 2, 3, 4, 5, 6, 7]
+open = "00:00"
+close = "24:00"
+"#;
+
+/// Two nodes on one database, both with `handoff.node_grace_secs = grace`:
+/// A in this process, B a `taxbot serve` process a test can SIGKILL.
+pub struct KillablePair {
+    /// The node that stays up.
+    pub a: TestApp,
+    /// Node B's process.
+    pub b_process: tokio::process::Child,
+    /// Node B's address.
+    pub b: std::net::SocketAddr,
+    /// B's configuration directory: keep it for as long as B runs.
+    pub config_dir: TempDir,
+}
+
+/// Starts a [`KillablePair`] on the database at `url`.
+pub async fn killable_pair(url: &str, grace: u64) -> KillablePair {
+    let a = node(url, |c| c.handoff.node_grace_secs = grace).await;
+    let dir = TempDir::new().expect("tempdir");
+    std::fs::write(dir.path().join("taxbot.toml"), ALWAYS_OPEN).expect("config");
+    let grace = grace.to_string();
+    let env = [("TAXBOT_STORE__URL", url), ("TAXBOT_HANDOFF__NODE_GRACE_SECS", grace.as_str())];
+    let (b_process, b) = crate::handoff_kill::serve_with(dir.path(), &env).await;
+    KillablePair { a, b_process, b: b.parse().expect("address"), config_dir: dir }
+}
+
+/// The taxpayer `v` asks for a human (some agent is online), and `agent`
+/// accepts conversation `id` once it shows in its queue; the taxpayer is told.
+pub async fn hand_over(agent: &mut Client<AgentServerMsg>, v: &mut Client<ServerMsg>, id: &str) {
+    v.send_json(json!({"type": "request_human"})).await;
+    let m = v.recv_until(|m| matches!(m, ServerMsg::Queue { .. } | ServerMsg::HandoffOffline { .. })).await;
+    assert!(matches!(m, ServerMsg::Queue { .. }), "queued: {m:?}");
+    agent
+        .recv_until(|m| matches!(m, AgentServerMsg::Queue { items } if items.iter().any(|i| i.session_id == id)))
+        .await;
+    agent.send_json(json!({"type": "accept", "session_id": id})).await;
+    agent.recv_until(|m| matches!(m, AgentServerMsg::Assigned { .. })).await;
+    v.recv_until(|m| matches!(m, ServerMsg::AgentJoined { .. })).await;
 }
 
 /// Asks `question` on `app` until the answer contains `mark` or `within`

@@ -3,52 +3,26 @@
 //! it keeps their conversations; a colleague on the same node who does not
 //! reconnect has theirs sent back to the queue.
 
-use std::net::SocketAddr;
-
 use serde_json::json;
 use sqlx::Connection;
-use tempfile::TempDir;
 
-use crate::handoff_kill::serve_with;
-use crate::helpers::{AGENT_1, AGENT_2, Client, agent_at};
-use crate::nodes::node;
+use crate::helpers::{AGENT_1, AGENT_2, Client, TestApp, agent_at};
+use crate::nodes::{KillablePair, hand_over, killable_pair};
 use crate::postgres::TestDatabase;
 use taxbot::channels::web::protocol::{AgentServerMsg, ServerMsg};
 
-const CONFIG: &str = r#"
-[handoff.hours]
-days = [1, 2, 3, 4, 5, 6, 7]
-open = "00:00"
-close = "24:00"
-"#;
-
 /// A taxpayer on `app` handed to `agent`; returns the taxpayer and the conversation id.
-async fn served_by(app: &crate::helpers::TestApp, agent: &mut Client<AgentServerMsg>) -> (Client<ServerMsg>, String) {
+async fn served_by(app: &TestApp, agent: &mut Client<AgentServerMsg>) -> (Client<ServerMsg>, String) {
     let (mut v, welcome) = app.visitor(None).await;
     let ServerMsg::Welcome { session_id, .. } = welcome else { unreachable!() };
-    v.send_json(json!({"type": "request_human"})).await;
-    let m = v.recv_until(|m| matches!(m, ServerMsg::Queue { .. } | ServerMsg::HandoffOffline { .. })).await;
-    assert!(matches!(m, ServerMsg::Queue { .. }), "queued: {m:?}");
-    agent
-        .recv_until(
-            |m| matches!(m, AgentServerMsg::Queue { items } if items.iter().any(|i| i.session_id == session_id)),
-        )
-        .await;
-    agent.send_json(json!({"type": "accept", "session_id": session_id})).await;
-    agent.recv_until(|m| matches!(m, AgentServerMsg::Assigned { .. })).await;
-    v.recv_until(|m| matches!(m, ServerMsg::AgentJoined { .. })).await;
+    hand_over(agent, &mut v, &session_id).await;
     (v, session_id)
 }
 
 #[tokio::test]
 async fn an_agent_who_reconnects_within_the_grace_period_keeps_their_conversations() {
     let Some(db) = TestDatabase::create().await else { return };
-    let a = node(&db.url, |c| c.handoff.node_grace_secs = 2).await;
-    let dir = TempDir::new().expect("tempdir");
-    std::fs::write(dir.path().join("taxbot.toml"), CONFIG).expect("config");
-    let (mut b_process, b_addr) =
-        serve_with(dir.path(), &[("TAXBOT_STORE__URL", &db.url), ("TAXBOT_HANDOFF__NODE_GRACE_SECS", "2")]).await;
-    let b: SocketAddr = b_addr.parse().expect("address");
+    let KillablePair { a, mut b_process, b, config_dir: _config_dir } = killable_pair(&db.url, 2).await;
 
     // Both agents on B, each serving a taxpayer connected to A.
     let (mut wang, _) = agent_at(b, AGENT_1).await;

@@ -4,56 +4,24 @@
 //! agent, and the conversation its agent served goes back to the queue once
 //! the grace period is over.
 
-use std::net::SocketAddr;
 use std::time::Instant;
 
 use serde_json::json;
-use tempfile::TempDir;
 
-use crate::handoff_kill::serve_with;
-use crate::helpers::{AGENT_1, AGENT_2, Client, agent_at, visitor_at};
-use crate::nodes::node;
+use crate::helpers::{AGENT_1, AGENT_2, agent_at, visitor_at};
+use crate::nodes::{KillablePair, hand_over, killable_pair};
 use crate::postgres::TestDatabase;
 use taxbot::channels::web::protocol::{AgentServerMsg, HandoffInfo, ServerMsg};
-
-const CONFIG: &str = r#"
-[handoff.hours]
-days = [1, 2, 3, 4, 5, 6, 7]
-open = "00:00"
-close = "24:00"
-"#;
 
 fn ids_of(welcome: &ServerMsg) -> (String, String) {
     let ServerMsg::Welcome { session_id, visitor_token, .. } = welcome else { panic!("not a welcome: {welcome:?}") };
     (session_id.clone(), visitor_token.clone())
 }
 
-/// Asks for a human on `v` (agents are online on some node).
-async fn request_human(v: &mut Client<ServerMsg>) {
-    v.send_json(json!({"type": "request_human"})).await;
-    let m = v.recv_until(|m| matches!(m, ServerMsg::Queue { .. } | ServerMsg::HandoffOffline { .. })).await;
-    assert!(matches!(m, ServerMsg::Queue { .. }), "queued: {m:?}");
-}
-
-/// `agent` accepts `id` once it shows in its queue; the taxpayer `v` is told.
-async fn accept(agent: &mut Client<AgentServerMsg>, v: &mut Client<ServerMsg>, id: &str) {
-    agent
-        .recv_until(|m| matches!(m, AgentServerMsg::Queue { items } if items.iter().any(|i| i.session_id == id)))
-        .await;
-    agent.send_json(json!({"type": "accept", "session_id": id})).await;
-    agent.recv_until(|m| matches!(m, AgentServerMsg::Assigned { .. })).await;
-    v.recv_until(|m| matches!(m, ServerMsg::AgentJoined { .. })).await;
-}
-
 #[tokio::test]
 async fn a_node_killed_mid_conversation_loses_nothing_and_its_people_carry_on_elsewhere() {
     let Some(db) = TestDatabase::create().await else { return };
-    let a = node(&db.url, |c| c.handoff.node_grace_secs = 1).await;
-    let dir = TempDir::new().expect("tempdir");
-    std::fs::write(dir.path().join("taxbot.toml"), CONFIG).expect("config");
-    let (mut b_process, b_addr) =
-        serve_with(dir.path(), &[("TAXBOT_STORE__URL", &db.url), ("TAXBOT_HANDOFF__NODE_GRACE_SECS", "1")]).await;
-    let b: SocketAddr = b_addr.parse().expect("address");
+    let KillablePair { a, mut b_process, b, config_dir: _config_dir } = killable_pair(&db.url, 1).await;
 
     let (mut wang, _) = a.agent(AGENT_1).await;
     let (mut li, _) = agent_at(b, AGENT_2).await;
@@ -61,8 +29,7 @@ async fn a_node_killed_mid_conversation_loses_nothing_and_its_people_carry_on_el
     // A taxpayer on B served by 小王 on A.
     let (mut on_b, welcome) = visitor_at(b, None).await;
     let (b_session, b_token) = ids_of(&welcome);
-    request_human(&mut on_b).await;
-    accept(&mut wang, &mut on_b, &b_session).await;
+    hand_over(&mut wang, &mut on_b, &b_session).await;
     on_b.send_json(json!({"type": "ask", "text": "节点停止前的问题"})).await;
     on_b.recv_until(|m| matches!(m, ServerMsg::Ack { .. })).await;
     wang.recv_until(|m| matches!(m, AgentServerMsg::VisitorMessage { text, .. } if text == "节点停止前的问题")).await;
@@ -70,8 +37,7 @@ async fn a_node_killed_mid_conversation_loses_nothing_and_its_people_carry_on_el
     // A taxpayer on A served by 小李 on B.
     let (mut on_a, welcome) = a.visitor(None).await;
     let (a_session, _) = ids_of(&welcome);
-    request_human(&mut on_a).await;
-    accept(&mut li, &mut on_a, &a_session).await;
+    hand_over(&mut li, &mut on_a, &a_session).await;
 
     b_process.kill().await.expect("SIGKILL node B");
     let killed = Instant::now();
