@@ -67,8 +67,15 @@ impl Searcher {
         // answered; one that moves on ("那印花税呢", "另外…", "税率呢") asks about something else.
         let moves_on = (cued || ends_with_ne(question)) && !refers_back;
         let previous_entry = previous.and_then(|p| p.entry.as_ref()).filter(|_| !refers_back);
-        if let Some(agreed) = self.confirmed_by_topic(&snap, &own, &alone, previous, previous_entry)? {
-            return Ok(agreed);
+        // The reading with the previous turn's words, done at most once per question.
+        let mut with_topic = None;
+        if let Some((topic, first)) = previous.and_then(|p| Some((p, self.choice_in_area(&alone, p, previous_entry)?)))
+        {
+            let merged = self.read_with_topic(&snap, &own, topic, previous_entry)?;
+            if let Some(answer) = confirming(&merged, &first, &self.settings).cloned() {
+                return Ok(answered_with(merged, answer));
+            }
+            with_topic = Some(merged);
         }
         let Some(previous) = previous.filter(|p| thin && !p.terms.is_empty()) else {
             // Nothing in the base comes close and not one word of tax vocabulary: not a tax question.
@@ -89,7 +96,10 @@ impl Searcher {
         }
         // A tax word the previous turn did not use ("年终奖" after a VAT question) names a new topic.
         let new_topic = own.terms.iter().any(|t| snap.analyzer.is_domain_term(t) && !previous.terms.terms.contains(t));
-        let merged = self.read_with_topic(&snap, &own, previous, previous_entry)?;
+        let merged = match with_topic {
+            Some(merged) => merged,
+            None => self.read_with_topic(&snap, &own, previous, previous_entry)?,
+        };
         if merged.ranked.is_empty() {
             return Ok(without_repeat(alone, previous_entry, moves_on, &self.settings));
         }
@@ -119,39 +129,18 @@ impl Searcher {
         self.match_terms(snap, own.merged_with(&earlier), Some(focus))
     }
 
-    /// A question that got only a choice or no answer, read once more with
-    /// the previous turn's words: when the first choice is in the area of tax
-    /// the conversation is in, and the reading with the topic puts it first
-    /// too, at least as confident as a brief question needs, the topic
-    /// confirms it ("批下来了这期间税还要先交吗" after asking to delay a
-    /// return because of a flood).
-    fn confirmed_by_topic(
-        &self,
-        snap: &Snapshot,
-        own: &QueryTerms,
-        alone: &Outcome,
-        previous: Option<&Turn>,
-        previous_entry: Option<&EntryId>,
-    ) -> Result<Option<Outcome>, SearchError> {
-        let Some(previous) = previous.filter(|p| !p.terms.is_empty()) else { return Ok(None) };
-        if matches!(alone.decision, Decision::Answer { .. } | Decision::OutOfScope { .. }) {
-            return Ok(None);
+    /// The first choice of a question that got only a choice or no answer,
+    /// when the topic could confirm it: plausible (one a clarification would
+    /// offer), not the entry just answered, and in the area of tax the
+    /// conversation is in (an unrelated topic confirms nothing).
+    fn choice_in_area(&self, alone: &Outcome, previous: &Turn, previous_entry: Option<&EntryId>) -> Option<EntryId> {
+        if previous.terms.is_empty() || matches!(alone.decision, Decision::Answer { .. } | Decision::OutOfScope { .. })
+        {
+            return None;
         }
-        let Some(first) = alone.ranked.first().filter(|c| Some(&c.entry.id) != previous_entry) else { return Ok(None) };
-        let s = &self.settings;
-        // Only a plausible first choice (one a clarification would offer), in
-        // the area the conversation is in: an unrelated topic confirms nothing.
-        if first.confidence.get() < s.clarify_floor || previous.area.as_ref() != Some(&first.entry.category) {
-            return Ok(None);
-        }
-        let merged = self.read_with_topic(snap, own, previous, previous_entry)?;
-        let Some(top) = merged.ranked.first().filter(|c| c.entry.id == first.entry.id) else { return Ok(None) };
-        if top.confidence.get() < s.single_answer_threshold {
-            return Ok(None);
-        }
-        let decision = Decision::Answer { entry: top.entry.clone(), confidence: top.confidence };
-        let turn = answered_turn(&merged, top);
-        Ok(Some(Outcome { decision, turn, used_context: true, ..merged }))
+        let first = alone.ranked.first().filter(|c| Some(&c.entry.id) != previous_entry)?;
+        let plausible = first.confidence.get() >= self.settings.clarify_floor;
+        (plausible && previous.area.as_ref() == Some(&first.entry.category)).then(|| first.entry.id.clone())
     }
 
     /// Matches the question as typed and, when that is not a confident answer
@@ -188,6 +177,21 @@ impl Searcher {
     }
 }
 
+/// The candidate of the reading with the topic (`merged`) that confirms
+/// `first`, the question's own first choice: first there too, at least as
+/// confident as a brief question needs ("批下来了这期间税还要先交吗" after
+/// asking to delay a return because of a flood).
+fn confirming<'a>(merged: &'a Outcome, first: &EntryId, s: &Settings) -> Option<&'a Candidate> {
+    merged.ranked.first().filter(|c| c.entry.id == *first && c.confidence.get() >= s.single_answer_threshold)
+}
+
+/// The follow-up answered with `answer`, a candidate of the reading with the topic.
+fn answered_with(merged: Outcome, answer: Candidate) -> Outcome {
+    let turn = answered_turn(&merged, &answer);
+    let decision = Decision::Answer { entry: answer.entry, confidence: answer.confidence };
+    Outcome { decision, turn, used_context: true, ..merged }
+}
+
 /// Whether `question` opens by pointing back ("这笔钱要并到年度汇算里吗"):
 /// whatever its length, it is about what was just said. "这个月" and the
 /// like name a time, not a topic.
@@ -205,9 +209,7 @@ pub(super) fn ends_with_ne(question: &str) -> bool {
 /// Whether `question` has the shape "那…呢" ("那要是拖到7月份还没交呢"):
 /// whatever its length, it asks the last question again about something else.
 pub(super) fn is_na_ne(question: &str) -> bool {
-    let q = question.trim();
-    let q = q.trim_end_matches(|c: char| c.is_ascii_punctuation() || "？。！，～ ".contains(c));
-    q.starts_with('那') && q.ends_with('呢')
+    question.trim_start().starts_with('那') && ends_with_ne(question)
 }
 
 /// Chooses between a follow-up matched alone and with the previous turn's
@@ -233,10 +235,8 @@ fn settle(
             return Outcome { decision, turn, used_context: true, ..merged };
         }
     }
-    if let Some(picked) = picked_by_topic(&alone, &merged, previous) {
-        let decision = Decision::Answer { entry: picked.entry.clone(), confidence: picked.confidence };
-        let turn = answered_turn(&merged, picked);
-        return Outcome { decision, turn, used_context: true, ..merged };
+    if let Some(picked) = picked_by_topic(&alone, &merged, previous).cloned() {
+        return answered_with(merged, picked);
     }
     let stands_alone = new_topic
         && alone
