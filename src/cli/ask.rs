@@ -21,6 +21,10 @@ pub struct Args {
     /// Print the decision as JSON.
     #[arg(long)]
     pub json: bool,
+    /// An earlier question of the same conversation, asked first (repeat for
+    /// several, oldest first): the question is then matched as a follow-up.
+    #[arg(long = "after", value_name = "EARLIER")]
+    pub after: Vec<String>,
     /// The question (several words are joined with spaces).
     #[arg(required = true)]
     pub question: Vec<String>,
@@ -30,7 +34,15 @@ pub struct Args {
 pub fn run(config: &Config, args: &Args, out: &mut dyn Write) -> Result<ExitCode> {
     let searcher = super::open_searcher(config, &args.kb.dir(config))?;
     let question = args.question.join(" ");
-    let outcome = searcher.ask(&question)?;
+    let mut previous = None;
+    for earlier in &args.after {
+        let outcome = searcher.ask_after(earlier, previous.as_ref())?;
+        if !args.json {
+            writeln!(out, "先问：{earlier} → {}", summary(&outcome.decision))?;
+        }
+        previous = Some(outcome.turn);
+    }
+    let outcome = searcher.ask_after(&question, previous.as_ref())?;
     if args.json {
         writeln!(out, "{}", serde_json::to_string_pretty(&json_report(&outcome))?)?;
     } else {
@@ -68,6 +80,19 @@ pub fn write_report(out: &mut dyn Write, searcher: &Searcher, question: &str, ou
         }
     }
     Ok(())
+}
+
+/// One line for an earlier turn: the decision and its entries.
+fn summary(decision: &Decision) -> String {
+    match decision {
+        Decision::Answer { entry, confidence } => format!("回答 {}（{:.3}）", entry.id, confidence.get()),
+        Decision::Clarify { candidates } => {
+            let ids: Vec<&str> = candidates.iter().map(|c| c.entry.id.as_str()).collect();
+            format!("您是不是想问 {}", ids.join("、"))
+        }
+        Decision::NoMatch { .. } => "未找到可靠答案".to_owned(),
+        Decision::OutOfScope { .. } => "不属于涉税咨询".to_owned(),
+    }
 }
 
 fn write_decision(out: &mut dyn Write, decision: &Decision) -> Result<()> {

@@ -66,12 +66,14 @@ impl Searcher {
         // A follow-up that points back ("它…", "这个…") may be about the entry just
         // answered; one that moves on ("那印花税呢", "另外…", "税率呢") asks about something else.
         let moves_on = (cued || ends_with_ne(question)) && !refers_back;
+        tracing::debug!(question, alone = %sketch(&alone), thin, moves_on, refers_back, "follow-up reading");
         let previous_entry = previous.and_then(|p| p.entry.as_ref()).filter(|_| !refers_back);
         // The reading with the previous turn's words, done at most once per question.
         let mut with_topic = None;
         if let Some((topic, first)) = previous.and_then(|p| Some((p, self.choice_in_area(&alone, p, previous_entry)?)))
         {
             let merged = self.read_with_topic(&snap, &own, topic, previous_entry)?;
+            tracing::debug!(area_choice = %first, with_topic = %sketch(&merged), "area confirmation");
             if let Some(answer) = confirming(&merged, &first, &self.settings).cloned() {
                 return Ok(answered_with(merged, answer));
             }
@@ -100,6 +102,7 @@ impl Searcher {
             Some(merged) => merged,
             None => self.read_with_topic(&snap, &own, previous, previous_entry)?,
         };
+        tracing::debug!(with_topic = %sketch(&merged), new_topic, "topic reading");
         if merged.ranked.is_empty() {
             return Ok(without_repeat(alone, previous_entry, moves_on, &self.settings));
         }
@@ -190,6 +193,13 @@ fn answered_with(merged: Outcome, answer: Candidate) -> Outcome {
     let turn = answered_turn(&merged, &answer);
     let decision = Decision::Answer { entry: answer.entry, confidence: answer.confidence };
     Outcome { decision, turn, used_context: true, ..merged }
+}
+
+/// The decision and the first two candidates, for debug logs.
+fn sketch(o: &Outcome) -> String {
+    let top: Vec<String> =
+        o.ranked.iter().take(2).map(|c| format!("{} {:.3}", c.entry.id, c.confidence.get())).collect();
+    format!("{} [{}]", o.decision.kind(), top.join(", "))
 }
 
 /// Whether `question` opens by pointing back ("这笔钱要并到年度汇算里吗"):
