@@ -133,7 +133,7 @@ mod tests {
 
     fn args(question: &str, json: bool) -> Args {
         let kb = KbArg { kb: Some(super::super::fixture_kb()) };
-        Args { kb, json, question: question.split(' ').map(str::to_owned).collect() }
+        Args { kb, json, after: Vec::new(), question: question.split(' ').map(str::to_owned).collect() }
     }
 
     fn ask(question: &str, json: bool) -> String {
@@ -152,6 +152,19 @@ mod tests {
         assert!((1..=TOP).contains(&candidates.len()), "{list}");
         assert!(candidates.iter().all(|l| l.starts_with("  ") && l.contains('-')), "{list}");
         assert!(list.lines().any(|l| l.trim_start().starts_with("question")), "{list}");
+    }
+
+    #[test]
+    fn earlier_questions_are_asked_first_and_summed_up_in_one_line_each() {
+        let mut a = args("那个体户呢", false);
+        a.after = vec!["小规模纳税人 增值税 免征".to_owned(), "要什么材料".to_owned()];
+        let mut out = Vec::new();
+        run(&Config::default(), &a, &mut out).expect("asks");
+        let text = String::from_utf8(out).expect("utf-8");
+        let lines: Vec<&str> = text.lines().collect();
+        assert!(lines[0].starts_with("先问：小规模纳税人 增值税 免征 → "), "{text}");
+        assert!(lines[1].starts_with("先问：要什么材料 → "), "{text}");
+        assert!(lines[2].starts_with("决定："), "{text}");
     }
 
     #[test]

@@ -21,6 +21,11 @@ pub struct Settings {
     /// this many times as confident as the next: "住房租金扣除标准" is about
     /// the standard amounts, and the next entry is shown among the related questions.
     pub brief_lead: f32,
+    /// Any question whose best candidate is the only plausible one (no other
+    /// reaches `clarify_floor`) is answered from this confidence on, however
+    /// long it is: the lowest value keeping dev.jsonl's answered precision
+    /// ≥ 0.955 and null rejection ≥ 0.87 (docs/quality.md, step 17).
+    pub sole_answer_threshold: f32,
     /// Most own words of a question that `single_answer_threshold` applies to;
     /// longer questions carry details the single candidate may not cover.
     pub short_question_words: usize,
@@ -54,6 +59,7 @@ impl Default for Settings {
             margin: 0.0,
             single_answer_threshold: 0.3,
             brief_lead: 5.0,
+            sole_answer_threshold: 0.8,
             short_question_words: 7,
             clarify_threshold: 0.3,
             clarify_floor: 0.05,

@@ -32,6 +32,10 @@ const SELF_CONTAINED_CONFIDENCE: f32 = 0.45;
 /// same new entry, each at least this confident, the two readings agree: answer.
 const AGREEMENT_CONFIDENCE: f32 = 0.5;
 
+/// A follow-up's only plausible entry, in the area of tax the conversation is
+/// in, is the answer from this confidence on.
+const IN_AREA_SOLE_CONFIDENCE: f32 = 0.5;
+
 /// A clarification's entry the previous turn's words pick needs at least this
 /// confidence in the reading with those words...
 const TOPIC_PICK_FLOOR: f32 = 0.02;
@@ -45,20 +49,38 @@ impl Searcher {
     pub fn ask_after(&self, question: &str, previous: Option<&Turn>) -> Result<Outcome, SearchError> {
         let snap = self.snapshot();
         let question = query::truncate(question);
-        let mut scope = scope::classify(&crate::text::normalize_text(question));
-        if let Scope::Service(service) = scope {
-            // A voice-typed tax word (个睡 → 个税) still anchors the question in
-            // tax, unless the service is one only a strong anchor overrides.
-            let respelled = if service.is_strong() { None } else { snap.analyzer.respell(question) };
-            match respelled.map(|r| scope::classify(&r)) {
-                Some(Scope::Tax) => scope = Scope::Tax,
-                _ => return Ok(Self::out_of_scope(Some(service))),
+        let scope = scope::classify(&crate::text::normalize_text(question));
+        let Scope::Service(service) = scope else { return self.read_in_context(&snap, question, previous, scope) };
+        // A voice-typed tax word (个睡 → 个税) still anchors the question in
+        // tax, unless the service is one only a strong anchor overrides.
+        let respelled = if service.is_strong() { None } else { snap.analyzer.respell(question) };
+        if respelled.is_some_and(|r| scope::classify(&r) == Scope::Tax) {
+            return self.read_in_context(&snap, question, previous, Scope::Tax);
+        }
+        // "那诊所给人看病的收入呢" after a VAT answer asks the same tax question
+        // about something else: a weak service cue (看病) does not end the
+        // topic, but only an answer keeps it in tax.
+        if !service.is_strong() && previous.is_some_and(|p| !p.terms.is_empty()) && continues_the_topic(question) {
+            let outcome = self.read_in_context(&snap, question, previous, Scope::Tax)?;
+            if matches!(outcome.decision, Decision::Answer { .. }) {
+                return Ok(outcome);
             }
         }
-        let (analysis, own, alone) = self.best_reading(&snap, question)?;
+        Ok(Self::out_of_scope(Some(service)))
+    }
+
+    /// Matches a question of scope `scope` (not a service) after `previous`.
+    fn read_in_context(
+        &self,
+        snap: &Snapshot,
+        question: &str,
+        previous: Option<&Turn>,
+        scope: Scope,
+    ) -> Result<Outcome, SearchError> {
+        let (analysis, own, alone) = self.best_reading(snap, question)?;
         let tax_words = analysis.terms.iter().any(|t| snap.analyzer.is_domain_term(&t.text));
         let refers_back = BACK_REFERENCES.iter().any(|w| question.contains(w));
-        let cued = FOLLOW_UP_CUES.iter().any(|c| question.trim_start().starts_with(c));
+        let cued = opens_with_cue(question);
         let thin = analysis.content_words <= THIN_QUESTION_WORDS
             || (analysis.content_words <= 4 && (refers_back || cued))
             || opens_with_back_reference(question)
@@ -72,9 +94,14 @@ impl Searcher {
         let mut with_topic = None;
         if let Some((topic, first)) = previous.and_then(|p| Some((p, self.choice_in_area(&alone, p, previous_entry)?)))
         {
-            let merged = self.read_with_topic(&snap, &own, topic, previous_entry)?;
+            if let Some(sole) = sole_plausible(&alone, &self.settings).filter(|c| c.entry.id == first).cloned() {
+                let turn = answered_turn(&alone, &sole);
+                let decision = Decision::Answer { entry: sole.entry, confidence: sole.confidence };
+                return Ok(Outcome { decision, turn, used_context: true, ..alone });
+            }
+            let merged = self.read_with_topic(snap, &own, topic, previous_entry)?;
             tracing::debug!(area_choice = %first, with_topic = %sketch(&merged), "area confirmation");
-            if let Some(answer) = confirming(&merged, &first, &self.settings).cloned() {
+            if let Some(answer) = confirming(&merged, &first, previous_entry, &self.settings).cloned() {
                 return Ok(answered_with(merged, answer));
             }
             with_topic = Some(merged);
@@ -91,17 +118,30 @@ impl Searcher {
             }
             return Ok(without_repeat(alone, previous_entry, false, &self.settings));
         };
-        // Answered alone, unless with the entry just answered: "那印花税呢" after
-        // a 契税 answer that mentions 印花税 asks about something else.
-        if alone.decision.answered().is_some_and(|e| !moves_on || Some(&e.id) != previous_entry) {
-            return Ok(alone);
-        }
         // A tax word the previous turn did not use ("年终奖" after a VAT question) names a new topic.
         let new_topic = own.terms.iter().any(|t| snap.analyzer.is_domain_term(t) && !previous.terms.terms.contains(t));
+        // Answered alone, unless with the entry just answered: "那印花税呢" after
+        // a 契税 answer that mentions 印花税 asks about something else.
+        let answered_alone = alone.decision.answered().filter(|e| !moves_on || Some(&e.id) != previous_entry);
+        // A question pointing back without a tax word of its own, answered
+        // alone in another area, may ask about the topic: "这个政策到哪年截止"
+        // after a 企业所得税 answer. The reading with the topic wins when it
+        // answers in the conversation's area at least as confidently.
+        let elsewhere =
+            answered_alone.is_some_and(|e| refers_back && !new_topic && previous.area != Some(e.category.clone()));
+        if answered_alone.is_some() && !elsewhere {
+            return Ok(alone);
+        }
         let merged = match with_topic {
             Some(merged) => merged,
-            None => self.read_with_topic(&snap, &own, previous, previous_entry)?,
+            None => self.read_with_topic(snap, &own, previous, previous_entry)?,
         };
+        if elsewhere {
+            let own_confidence = alone.ranked.first().map_or(0.0, |c| c.confidence.get());
+            let in_area = matches!(&merged.decision, Decision::Answer { entry, confidence }
+                if previous.area.as_ref() == Some(&entry.category) && confidence.get() >= own_confidence);
+            return Ok(if in_area { Outcome { used_context: true, ..merged } } else { alone });
+        }
         tracing::debug!(with_topic = %sketch(&merged), new_topic, "topic reading");
         if merged.ranked.is_empty() {
             return Ok(without_repeat(alone, previous_entry, moves_on, &self.settings));
@@ -184,8 +224,29 @@ impl Searcher {
 /// `first`, the question's own first choice: first there too, at least as
 /// confident as a brief question needs ("批下来了这期间税还要先交吗" after
 /// asking to delay a return because of a flood).
-fn confirming<'a>(merged: &'a Outcome, first: &EntryId, s: &Settings) -> Option<&'a Candidate> {
-    merged.ranked.first().filter(|c| c.entry.id == *first && c.confidence.get() >= s.single_answer_threshold)
+fn confirming<'a>(
+    merged: &'a Outcome,
+    first: &EntryId,
+    previous_entry: Option<&EntryId>,
+    s: &Settings,
+) -> Option<&'a Candidate> {
+    let mut ranked = merged.ranked.iter();
+    let top = ranked.next()?;
+    if top.entry.id == *first {
+        return (top.confidence.get() >= s.single_answer_threshold).then_some(top);
+    }
+    // The topic's words favour the entry just answered, which a follow-up
+    // does not ask again; next to it, they point at the question's own choice.
+    let next = ranked.next().filter(|_| Some(&top.entry.id) == previous_entry)?;
+    (next.entry.id == *first).then_some(next)
+}
+
+/// The question's first choice when it is the only plausible one (no other
+/// reaches `clarify_floor`) and at least `IN_AREA_SOLE_CONFIDENCE`.
+fn sole_plausible<'a>(alone: &'a Outcome, s: &Settings) -> Option<&'a Candidate> {
+    let first = alone.ranked.first()?;
+    let second = alone.ranked.get(1).map_or(0.0, |c| c.confidence.get());
+    (first.confidence.get() >= IN_AREA_SOLE_CONFIDENCE && second < s.clarify_floor).then_some(first)
 }
 
 /// The follow-up answered with `answer`, a candidate of the reading with the topic.
@@ -200,6 +261,17 @@ fn sketch(o: &Outcome) -> String {
     let top: Vec<String> =
         o.ranked.iter().take(2).map(|c| format!("{} {:.3}", c.entry.id, c.confidence.get())).collect();
     format!("{} [{}]", o.decision.kind(), top.join(", "))
+}
+
+/// Whether `question` is shaped to continue the conversation's topic: it
+/// opens with 那/如果/要是… or points back ("这个…").
+fn continues_the_topic(question: &str) -> bool {
+    opens_with_cue(question) || opens_with_back_reference(question)
+}
+
+/// Whether `question` opens with a follow-up cue ("那个体户呢？", "如果是…").
+fn opens_with_cue(question: &str) -> bool {
+    FOLLOW_UP_CUES.iter().any(|c| question.trim_start().starts_with(c))
 }
 
 /// Whether `question` opens by pointing back ("这笔钱要并到年度汇算里吗"):

@@ -99,7 +99,8 @@ pub(crate) fn decide(ranked: &[Candidate], brief: bool, topic_only: bool, s: &Se
     let confident = best >= s.answer_threshold && best - second >= s.margin;
     let favourite = !topic_only && best >= s.brief_lead * second;
     let only_plausible = brief && best >= s.single_answer_threshold && (second < s.clarify_floor || favourite);
-    if confident || only_plausible {
+    let sole = best >= s.sole_answer_threshold && second < s.clarify_floor;
+    if confident || only_plausible || sole {
         return Decision::Answer { entry: top.entry.clone(), confidence: top.confidence };
     }
     // Confidences are per-candidate probabilities of being the right entry, so

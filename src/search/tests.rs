@@ -226,6 +226,7 @@ fn decisions_follow_the_thresholds() {
     let s = Settings {
         answer_threshold: 0.8,
         margin: 0.05,
+        sole_answer_threshold: 0.7,
         clarify_threshold: 0.3,
         clarify_floor: 0.1,
         ..Settings::default()
@@ -239,9 +240,12 @@ fn decisions_follow_the_thresholds() {
     );
     assert!(matches!(decide::decide(&[c(0.1)], true, false, &s), Decision::NoMatch { nearest: Some(_) }));
     assert!(matches!(decide::decide(&[], true, false, &s), Decision::NoMatch { nearest: None }));
-    // The only plausible entry of a brief question is answered; of another question it is offered.
+    // The only plausible entry of a brief question is answered; of another
+    // question it is offered, unless it reaches `sole_answer_threshold`.
     assert!(matches!(decide::decide(&[c(0.6), c(0.05)], true, false, &s), Decision::Answer { .. }));
     assert!(matches!(decide::decide(&[c(0.6), c(0.05)], false, false, &s), Decision::Clarify { .. }));
+    assert!(matches!(decide::decide(&[c(0.75), c(0.05)], false, false, &s), Decision::Answer { .. }));
+    assert!(matches!(decide::decide(&[c(0.75), c(0.15)], false, false, &s), Decision::Clarify { .. }));
     assert!(matches!(decide::decide(&[c(0.6), c(0.2)], true, false, &s), Decision::Clarify { .. }));
     // A brief question's best candidate far ahead of the next (`brief_lead`) is answered too.
     assert!(matches!(decide::decide(&[c(0.6), c(0.11)], true, false, &s), Decision::Answer { .. }));
@@ -390,4 +394,58 @@ fn a_follow_up_asking_x_ne_never_gets_the_same_answer_again() {
     let answered = first.decision.answered().map(|e| e.id.clone()).expect("answered");
     let follow = s.ask_after("税率呢", Some(&first.turn)).expect("search");
     assert_ne!(follow.decision.answered().map(|e| &e.id), Some(&answered));
+}
+
+#[test]
+fn the_topic_confirms_the_choice_right_behind_the_entry_just_answered() {
+    let s = shipped();
+    let follow_up = "那餐饮企业能享受不";
+    assert!(s.ask(follow_up).expect("search").decision.answered().is_none());
+    let first = s.ask("研发费用加计扣除 人员工资能算进去吗").expect("search");
+    assert_eq!(first.decision.answered().map(|e| e.id.as_str()), Some("CIT-006"));
+    let follow = s.ask_after(follow_up, Some(&first.turn)).expect("search");
+    assert_eq!(follow.decision.answered().map(|e| e.id.as_str()), Some("CIT-004"));
+}
+
+#[test]
+fn a_sole_plausible_entry_in_the_conversations_area_is_the_answer() {
+    let s = shipped();
+    let follow_up = "断了半年能补吗";
+    let alone = s.ask(follow_up).expect("search");
+    assert!(matches!(alone.decision, Decision::Clarify { .. }), "{}", alone.decision.kind());
+    let first = s.ask("灵活就业自己交养老保险 缴费基数怎么选").expect("search");
+    let follow = s.ask_after(follow_up, Some(&first.turn)).expect("search");
+    assert_eq!(follow.decision.answered().map(|e| e.id.as_str()), Some("SSF-008"));
+    // In another area it stays a choice.
+    let unrelated = s.ask("首套房契税怎么算").expect("search");
+    let after = s.ask_after(follow_up, Some(&unrelated.turn)).expect("search");
+    assert_eq!(after.decision.kind(), "clarify");
+}
+
+#[test]
+fn a_follow_up_naming_a_weak_service_stays_in_tax_only_with_an_answer() {
+    let s = shipped();
+    let follow_up = "那结婚后房本上加老婆名字呢";
+    assert_eq!(s.ask(follow_up).expect("search").decision.kind(), "out_of_scope");
+    let first = s.ask("第一套房子契税多少").expect("search");
+    let follow = s.ask_after(follow_up, Some(&first.turn)).expect("search");
+    assert_eq!(follow.decision.answered().map(|e| e.id.as_str()), Some("PROP-009"));
+    // A real errand of the same service is still out of scope.
+    let errand = s.ask_after("那结婚登记要带啥", Some(&first.turn)).expect("search");
+    assert_eq!(errand.decision.kind(), "out_of_scope");
+}
+
+#[test]
+fn a_question_pointing_back_is_read_with_the_topic_when_answered_alone_elsewhere() {
+    let s = shipped();
+    let follow_up = "这个政策到哪年截止";
+    let alone = s.ask(follow_up).expect("search");
+    assert_eq!(alone.decision.answered().map(|e| e.category.as_str()), Some("SMA"));
+    let first = s.ask("新买的设备单价三百万 企业所得税能一次性扣除吗").expect("search");
+    assert_eq!(first.decision.answered().map(|e| e.id.as_str()), Some("CIT-015"));
+    let follow = s.ask_after(follow_up, Some(&first.turn)).expect("search");
+    assert_eq!(follow.decision.answered().map(|e| e.id.as_str()), Some("CIT-015"));
+    // A subject of its own, confidently answered alone, is not pulled back.
+    let other = s.ask_after("这个信用能修复吗", Some(&first.turn)).expect("search");
+    assert_eq!(other.decision.answered().map(|e| e.id.as_str()), Some("CRD-006"));
 }

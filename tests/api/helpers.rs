@@ -56,6 +56,7 @@ pub fn always_answer(c: &mut Config) {
 pub fn always_clarify(c: &mut Config) {
     c.search.answer_threshold = 1.01;
     c.search.single_answer_threshold = 1.01;
+    c.search.sole_answer_threshold = 1.01;
     c.search.clarify_threshold = 0.0;
 }
 
