@@ -85,21 +85,33 @@ impl Decision {
     }
 }
 
+/// What a question asks, as far as deciding goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Topic {
+    /// It asks something.
+    Asked,
+    /// It only names a topic ("社保费", "进项抵扣"): a favourite among several
+    /// plausible entries is a guess, the taxpayer chooses; a sole one is the answer.
+    Named,
+    /// It only names an area many entries share ("个税上的事", "问个汇算的事"):
+    /// not even a sole plausible entry is the answer unless confident.
+    Area,
+}
+
 /// Decides on candidates in ranking order, best first. `brief`: the question
 /// is short (at most `short_question_words` words of its own, not counting
-/// words borrowed from an earlier turn) and names a tax term. `topic_only`:
-/// it names a topic and asks nothing about it ("社保费", "进项抵扣"), so a
-/// favourite among several plausible entries is a guess: the taxpayer chooses.
-pub(crate) fn decide(ranked: &[Candidate], brief: bool, topic_only: bool, s: &Settings) -> Decision {
+/// words borrowed from an earlier turn) and names a tax term.
+pub(crate) fn decide(ranked: &[Candidate], brief: bool, topic: Topic, s: &Settings) -> Decision {
     let Some(top) = ranked.first() else {
         return Decision::NoMatch { nearest: None };
     };
     let best = top.confidence.get();
     let second = ranked.get(1).map_or(0.0, |c| c.confidence.get());
     let confident = best >= s.answer_threshold && best - second >= s.margin;
-    let favourite = !topic_only && best >= s.brief_lead * second;
+    let favourite = topic == Topic::Asked && best >= s.brief_lead * second;
+    let brief = brief && topic != Topic::Area;
     let only_plausible = brief && best >= s.single_answer_threshold && (second < s.clarify_floor || favourite);
-    let sole = best >= s.sole_answer_threshold && second < s.clarify_floor;
+    let sole = topic != Topic::Area && best >= s.sole_answer_threshold && second < s.clarify_floor;
     if confident || only_plausible || sole {
         return Decision::Answer { entry: top.entry.clone(), confidence: top.confidence };
     }

@@ -99,6 +99,10 @@ struct Focus<'a> {
     previous: Option<&'a EntryId>,
 }
 
+/// A tax word found in more than this share of the entries names an area of
+/// the base (个税, 汇算, 发票), not one topic.
+const BROAD_TOPIC_SHARE: f32 = 0.1;
+
 /// The lead credited to a sole candidate (about the lead of a clear winner).
 const NO_RUNNER_UP_LEAD: f32 = 10.0;
 
@@ -178,7 +182,17 @@ impl Searcher {
         // a follow-up's tax term may come from the turn before ("那错过了呢" after 汇算).
         let brief = terms.terms.len() <= s.short_question_words
             && terms.terms.iter().chain(&terms.borrowed_terms).any(|t| snap.analyzer.is_domain_term(t));
-        let decision = decide::decide(&ranked, brief, terms.names_only_a_topic, s);
+        // "个税上的事" names a whole area of the base, not a question: no entry is the answer.
+        let broad_topic = terms.names_only_a_topic && {
+            let mut tax_words = terms.terms.iter().filter(|t| snap.analyzer.is_domain_term(t)).peekable();
+            tax_words.peek().is_some() && tax_words.all(|t| snap.terms.entry_share(t) > BROAD_TOPIC_SHARE)
+        };
+        let topic = match (terms.names_only_a_topic, broad_topic) {
+            (_, true) => decide::Topic::Area,
+            (true, false) => decide::Topic::Named,
+            (false, false) => decide::Topic::Asked,
+        };
+        let decision = decide::decide(&ranked, brief, topic, s);
         let entry = decision.answered().map(|e| e.id.clone());
         let area = decision.answered().or_else(|| ranked.first().map(|c| &c.entry)).map(|e| e.category.clone());
         Ok(Outcome { decision, ranked, turn: Turn { terms, entry, area }, used_context: false })

@@ -82,6 +82,11 @@ impl Vocabulary {
         self.ids.get(term).copied()
     }
 
+    /// The share of entries whose texts contain `term` (0 when none does).
+    pub fn entry_share(&self, term: &str) -> f32 {
+        self.get(term).map_or(0.0, |id| self.df[id as usize] as f32 / self.entries.max(1) as f32)
+    }
+
     /// The IDF weight of a known id.
     pub fn idf(&self, id: u32) -> f32 {
         self.idf.get(id as usize).copied().unwrap_or_default()

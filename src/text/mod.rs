@@ -88,8 +88,8 @@ const ASKING: [&str; 26] = [
 ];
 
 /// Words that ask nothing about the topic they come with ("想问问减免税",
-/// "问个电子税务局的问题", "发票的事").
-pub const ASKS_NOTHING: [&str; 17] = [
+/// "问个电子税务局的问题", "发票的事", "个税上的事", "社保这块").
+pub const ASKS_NOTHING: [&str; 19] = [
     "问题",
     "事",
     "事情",
@@ -107,6 +107,8 @@ pub const ASKS_NOTHING: [&str; 17] = [
     "方面",
     "情况",
     "一下",
+    "上",
+    "这块",
 ];
 
 /// What the analysis does with a word that is not kept as it is.
