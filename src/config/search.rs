@@ -22,9 +22,10 @@ pub struct Settings {
     /// the standard amounts, and the next entry is shown among the related questions.
     pub brief_lead: f32,
     /// Any question whose best candidate is the only plausible one (no other
-    /// reaches `clarify_floor`) is answered from this confidence on, however
-    /// long it is: the lowest value keeping dev.jsonl's answered precision
-    /// ≥ 0.955 and null rejection ≥ 0.87 (docs/quality.md, step 17).
+    /// reaches `clarify_floor`), or `brief_lead` times as confident as the
+    /// next, is answered from this confidence on, however long it is: the
+    /// lowest value keeping dev.jsonl's answered precision ≥ 0.955 and null
+    /// rejection ≥ 0.87 (docs/quality.md, steps 20 and 24).
     pub sole_answer_threshold: f32,
     /// Most own words of a question that `single_answer_threshold` applies to;
     /// longer questions carry details the single candidate may not cover.

@@ -111,7 +111,7 @@ pub(crate) fn decide(ranked: &[Candidate], brief: bool, topic: Topic, s: &Settin
     let favourite = topic == Topic::Asked && best >= s.brief_lead * second;
     let brief = brief && topic != Topic::Area;
     let only_plausible = brief && best >= s.single_answer_threshold && (second < s.clarify_floor || favourite);
-    let sole = topic != Topic::Area && best >= s.sole_answer_threshold && second < s.clarify_floor;
+    let sole = topic != Topic::Area && best >= s.sole_answer_threshold && (second < s.clarify_floor || favourite);
     if confident || only_plausible || sole {
         return Decision::Answer { entry: top.entry.clone(), confidence: top.confidence };
     }

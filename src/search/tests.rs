@@ -246,7 +246,10 @@ fn decisions_follow_the_thresholds() {
     assert!(matches!(decide::decide(&[c(0.6), c(0.05)], true, Topic::Asked, &s), Decision::Answer { .. }));
     assert!(matches!(decide::decide(&[c(0.6), c(0.05)], false, Topic::Asked, &s), Decision::Clarify { .. }));
     assert!(matches!(decide::decide(&[c(0.75), c(0.05)], false, Topic::Asked, &s), Decision::Answer { .. }));
-    assert!(matches!(decide::decide(&[c(0.75), c(0.15)], false, Topic::Asked, &s), Decision::Clarify { .. }));
+    assert!(matches!(decide::decide(&[c(0.75), c(0.2)], false, Topic::Asked, &s), Decision::Clarify { .. }));
+    // ...or is a clear favourite there (`brief_lead` times the next).
+    assert!(matches!(decide::decide(&[c(0.75), c(0.12)], false, Topic::Asked, &s), Decision::Answer { .. }));
+    assert!(matches!(decide::decide(&[c(0.75), c(0.12)], false, Topic::Named, &s), Decision::Clarify { .. }));
     assert!(matches!(decide::decide(&[c(0.6), c(0.2)], true, Topic::Asked, &s), Decision::Clarify { .. }));
     // A brief question's best candidate far ahead of the next (`brief_lead`) is answered too.
     assert!(matches!(decide::decide(&[c(0.6), c(0.11)], true, Topic::Asked, &s), Decision::Answer { .. }));
