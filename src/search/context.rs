@@ -81,10 +81,14 @@ impl Searcher {
         let tax_words = analysis.terms.iter().any(|t| snap.analyzer.is_domain_term(&t.text));
         let refers_back = BACK_REFERENCES.iter().any(|w| question.contains(w));
         let cued = opens_with_cue(question);
+        // After a turn that only named a topic ("我是小规模", "信用等级的问题")
+        // and got no answer, the next message is the question about it.
+        let refines = previous.is_some_and(|p| p.terms.names_only_a_topic && p.entry.is_none());
         let thin = analysis.content_words <= THIN_QUESTION_WORDS
             || (analysis.content_words <= 4 && (refers_back || cued))
             || opens_with_back_reference(question)
-            || is_na_ne(question);
+            || is_na_ne(question)
+            || refines;
         // A follow-up that points back ("它…", "这个…") may be about the entry just
         // answered; one that moves on ("那印花税呢", "另外…", "税率呢") asks about something else.
         let moves_on = (cued || ends_with_ne(question)) && !refers_back;

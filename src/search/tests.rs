@@ -466,3 +466,15 @@ fn a_question_naming_only_an_area_of_the_base_is_never_answered_by_default() {
     let o = s.ask("增值税即征即退").expect("search");
     assert_eq!(o.decision.answered().map(|e| e.id.as_str()), Some("REF-009"));
 }
+
+#[test]
+fn the_question_after_a_topic_named_alone_is_read_with_that_topic() {
+    let s = shipped();
+    let question = "季度开票28万 要交增值税不";
+    // Alone it could be a 个体户 or a 小规模 question.
+    assert!(s.ask(question).expect("search").decision.answered().is_none());
+    let opener = s.ask("想问问小规模的事").expect("search");
+    assert!(opener.decision.answered().is_none() && opener.turn.terms.names_only_a_topic);
+    let follow = s.ask_after(question, Some(&opener.turn)).expect("search");
+    assert_eq!(follow.decision.answered().map(|e| e.id.as_str()), Some("VAT-007"));
+}
