@@ -110,10 +110,21 @@ impl Searcher {
             }
             with_topic = Some(merged);
         }
-        let Some(previous) = previous.filter(|p| thin && !p.terms.is_empty()) else {
+        // "那老二才一岁半呢" after a 子女教育 question, "能不能不管它" after an
+        // 汇算 one: shaped as a follow-up in a tax conversation, a message without
+        // tax words of its own is not told it is no tax question.
+        let in_tax_talk = previous.is_some_and(|p| p.terms.all_terms().any(|t| snap.analyzer.is_domain_term(t)))
+            && (refers_back || continues_the_topic(question) || ends_with_ne(question));
+        // "明天天气怎么样" after a 子女教育 answer is short, but nothing in the
+        // base knows its words and it neither names tax nor points back: no
+        // follow-up, whatever the topic's words would make of it.
+        let plausible_alone = alone.ranked.first().is_some_and(|c| c.confidence.get() >= self.settings.clarify_floor);
+        let unconnected = !tax_words && !plausible_alone && !in_tax_talk;
+        let Some(previous) = previous.filter(|p| thin && !unconnected && !p.terms.is_empty()) else {
             // Nothing in the base comes close and not one word of tax vocabulary: not a tax question.
             let says_something = !own.is_empty();
             if scope == Scope::Unanchored
+                && !in_tax_talk
                 && says_something
                 && !tax_words
                 && matches!(alone.decision, Decision::NoMatch { .. })
@@ -153,7 +164,8 @@ impl Searcher {
         let settled = settle(alone, merged, previous_entry, (new_topic, moves_on), &self.settings);
         // With no answered topic to follow up on, a message without one word of
         // tax vocabulary that nothing matches is not a tax question either.
-        let unrelated = scope == Scope::Unanchored && !tax_words && !own.is_empty() && previous_entry.is_none();
+        let unrelated =
+            scope == Scope::Unanchored && !tax_words && !own.is_empty() && previous_entry.is_none() && !in_tax_talk;
         if unrelated && matches!(settled.decision, Decision::NoMatch { .. }) {
             return Ok(Outcome { decision: Decision::OutOfScope { service: None }, ..settled });
         }
@@ -344,7 +356,13 @@ fn picked_by_topic<'a>(alone: &Outcome, merged: &'a Outcome, previous: Option<&E
     let mut in_topic = merged.ranked.iter().filter(offered);
     let first = in_topic.next()?;
     let second = in_topic.next().map_or(0.0, |c| c.confidence.get());
-    (first.confidence.get() >= TOPIC_PICK_FLOOR && first.confidence.get() >= TOPIC_PICK_LEAD * second).then_some(first)
+    // With one entry offered there is nothing to pick: the topic must prefer it
+    // to every entry it was not offered ("要带什么材料" after 个体户注销 is not
+    // about whichever entry alone was nearest).
+    let topic_first = merged.ranked.iter().find(|c| Some(&c.entry.id) != previous);
+    let preferred = candidates.len() > 1 || topic_first.is_some_and(|c| c.entry.id == first.entry.id);
+    (preferred && first.confidence.get() >= TOPIC_PICK_FLOOR && first.confidence.get() >= TOPIC_PICK_LEAD * second)
+        .then_some(first)
 }
 
 /// What a follow-up answered with `answer` from the `merged` reading leaves

@@ -478,3 +478,29 @@ fn the_question_after_a_topic_named_alone_is_read_with_that_topic() {
     let follow = s.ask_after(question, Some(&opener.turn)).expect("search");
     assert_eq!(follow.decision.answered().map(|e| e.id.as_str()), Some("VAT-007"));
 }
+
+#[test]
+fn a_short_message_the_base_does_not_know_is_no_follow_up_unless_shaped_as_one() {
+    let s = shipped();
+    let first = s.ask("孩子上一年级了 子女教育一个月扣多少").expect("search");
+    assert_eq!(first.decision.answered().map(|e| e.id.as_str()), Some("SAD-001"));
+    // Not answered with the topic's entry again, and not tax.
+    let weather = s.ask_after("明天天气怎么样", Some(&first.turn)).expect("search");
+    assert_eq!(weather.decision.kind(), "out_of_scope");
+    // Shaped as a follow-up, it stays in the tax conversation (a human, if nothing fits).
+    let younger = s.ask_after("那老二才一岁半呢", Some(&first.turn)).expect("search");
+    assert_ne!(younger.decision.kind(), "out_of_scope");
+}
+
+#[test]
+fn the_topic_does_not_pick_a_lone_choice_it_does_not_prefer() {
+    let s = shipped();
+    let first = s.ask("个体户怎么注销").expect("search");
+    assert_eq!(first.decision.answered().map(|e| e.id.as_str()), Some("IND-013"));
+    // Alone, "要带什么材料" offers only the general 办税服务厅 papers entry;
+    // with the topic, the 注销 entry that lists the papers comes first.
+    let alone = s.ask("要带什么材料").expect("search");
+    assert!(matches!(&alone.decision, Decision::Clarify { candidates } if candidates.len() == 1));
+    let follow = s.ask_after("要带什么材料", Some(&first.turn)).expect("search");
+    assert_eq!(follow.decision.answered().map(|e| e.id.as_str()), Some("REG-008"));
+}
