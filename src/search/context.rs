@@ -137,7 +137,12 @@ impl Searcher {
         let new_topic = own.terms.iter().any(|t| snap.analyzer.is_domain_term(t) && !previous.terms.terms.contains(t));
         // Answered alone, unless with the entry just answered: "那印花税呢" after
         // a 契税 answer that mentions 印花税 asks about something else.
-        let answered_alone = alone.decision.answered().filter(|e| !moves_on || Some(&e.id) != previous_entry);
+        // Unless the question alone, without the topic's words, is confident
+        // it is that entry: "那我老婆的呢 她自己掏了两万多" after a 大病医疗
+        // answer asks about the spouse, whom that entry covers.
+        let own_confidence = alone.ranked.first().map_or(0.0, |c| c.confidence.get());
+        let again = own_confidence >= self.settings.answer_threshold;
+        let answered_alone = alone.decision.answered().filter(|e| !moves_on || again || Some(&e.id) != previous_entry);
         // A question pointing back without a tax word of its own, answered
         // alone in another area, may ask about the topic: "这个政策到哪年截止"
         // after a 企业所得税 answer. The reading with the topic wins when it
@@ -152,7 +157,6 @@ impl Searcher {
             None => self.read_with_topic(snap, &own, previous, previous_entry)?,
         };
         if elsewhere {
-            let own_confidence = alone.ranked.first().map_or(0.0, |c| c.confidence.get());
             let in_area = matches!(&merged.decision, Decision::Answer { entry, confidence }
                 if previous.area.as_ref() == Some(&entry.category) && confidence.get() >= own_confidence);
             return Ok(if in_area { Outcome { used_context: true, ..merged } } else { alone });

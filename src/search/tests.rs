@@ -504,3 +504,13 @@ fn the_topic_does_not_pick_a_lone_choice_it_does_not_prefer() {
     let follow = s.ask_after("要带什么材料", Some(&first.turn)).expect("search");
     assert_eq!(follow.decision.answered().map(|e| e.id.as_str()), Some("REG-008"));
 }
+
+#[test]
+fn a_follow_up_moving_on_gets_the_same_answer_when_alone_it_is_sure_of_it() {
+    let s = shipped();
+    let first = s.ask("我爸住院自费三万 大病医疗能在我这扣吗").expect("search");
+    assert_eq!(first.decision.answered().map(|e| e.id.as_str()), Some("SAD-006"));
+    // The 大病医疗 entry covers the spouse too, and the question alone says so.
+    let follow = s.ask_after("那我老婆的呢 她自己花了两万", Some(&first.turn)).expect("search");
+    assert_eq!(follow.decision.answered().map(|e| e.id.as_str()), Some("SAD-006"));
+}
