@@ -99,9 +99,7 @@ impl Searcher {
         if let Some((topic, first)) = previous.and_then(|p| Some((p, self.choice_in_area(&alone, p, previous_entry)?)))
         {
             if let Some(sole) = sole_plausible(&alone, &self.settings).filter(|c| c.entry.id == first).cloned() {
-                let turn = answered_turn(&alone, &sole);
-                let decision = Decision::Answer { entry: sole.entry, confidence: sole.confidence };
-                return Ok(Outcome { decision, turn, used_context: true, ..alone });
+                return Ok(answered_with(alone, sole));
             }
             let merged = self.read_with_topic(snap, &own, topic, previous_entry)?;
             tracing::debug!(area_choice = %first, with_topic = %sketch(&merged), "area confirmation");
@@ -114,7 +112,7 @@ impl Searcher {
         // 汇算 one: shaped as a follow-up in a tax conversation, a message without
         // tax words of its own is not told it is no tax question.
         let in_tax_talk = previous.is_some_and(|p| p.terms.all_terms().any(|t| snap.analyzer.is_domain_term(t)))
-            && (refers_back || continues_the_topic(question) || ends_with_ne(question));
+            && (refers_back || cued || ends_with_ne(question));
         // "明天天气怎么样" after a 子女教育 answer is short, but nothing in the
         // base knows its words and it neither names tax nor points back: no
         // follow-up, whatever the topic's words would make of it.
@@ -269,11 +267,12 @@ fn sole_plausible<'a>(alone: &'a Outcome, s: &Settings) -> Option<&'a Candidate>
     (first.confidence.get() >= IN_AREA_SOLE_CONFIDENCE && second < s.clarify_floor).then_some(first)
 }
 
-/// The follow-up answered with `answer`, a candidate of the reading with the topic.
-fn answered_with(merged: Outcome, answer: Candidate) -> Outcome {
-    let turn = answered_turn(&merged, &answer);
+/// The follow-up answered with `answer`, a candidate of `reading` (alone or
+/// with the topic), because of the conversation so far.
+fn answered_with(reading: Outcome, answer: Candidate) -> Outcome {
+    let turn = answered_turn(&reading, &answer);
     let decision = Decision::Answer { entry: answer.entry, confidence: answer.confidence };
-    Outcome { decision, turn, used_context: true, ..merged }
+    Outcome { decision, turn, used_context: true, ..reading }
 }
 
 /// The decision and the first two candidates, for debug logs.

@@ -187,10 +187,12 @@ impl Searcher {
             let mut tax_words = terms.terms.iter().filter(|t| snap.analyzer.is_domain_term(t)).peekable();
             tax_words.peek().is_some() && tax_words.all(|t| snap.terms.entry_share(t) > BROAD_TOPIC_SHARE)
         };
-        let topic = match (terms.names_only_a_topic, broad_topic) {
-            (_, true) => decide::Topic::Area,
-            (true, false) => decide::Topic::Named,
-            (false, false) => decide::Topic::Asked,
+        let topic = if broad_topic {
+            decide::Topic::Area
+        } else if terms.names_only_a_topic {
+            decide::Topic::Named
+        } else {
+            decide::Topic::Asked
         };
         let decision = decide::decide(&ranked, brief, topic, s);
         let entry = decision.answered().map(|e| e.id.clone());
