@@ -69,7 +69,10 @@ impl Searcher {
         Ok(Self::out_of_scope(Some(service)))
     }
 
-    /// Matches a question of scope `scope` (not a service) after `previous`.
+    /// Matches a question of scope `scope` (not a service) after `previous`,
+    /// in four steps: the message's own reading and shape; a choice the
+    /// conversation's area confirms; a message that is no follow-up; a
+    /// follow-up, read alone and with the topic.
     fn read_in_context(
         &self,
         snap: &Snapshot,
@@ -78,59 +81,89 @@ impl Searcher {
         scope: Scope,
     ) -> Result<Outcome, SearchError> {
         let (analysis, own, alone) = self.best_reading(snap, question)?;
-        let tax_words = analysis.terms.iter().any(|t| snap.analyzer.is_domain_term(&t.text));
-        let refers_back = BACK_REFERENCES.iter().any(|w| question.contains(w));
-        let cued = opens_with_cue(question);
-        // After a turn that only named a topic ("我是小规模", "信用等级的问题")
-        // and got no answer, the next message is the question about it.
-        let refines = previous.is_some_and(|p| p.terms.names_only_a_topic && p.entry.is_none());
-        let thin = analysis.content_words <= THIN_QUESTION_WORDS
-            || (analysis.content_words <= 4 && (refers_back || cued))
-            || opens_with_back_reference(question)
-            || is_na_ne(question)
-            || refines;
-        // A follow-up that points back ("它…", "这个…") may be about the entry just
-        // answered; one that moves on ("那印花税呢", "另外…", "税率呢") asks about something else.
-        let moves_on = (cued || ends_with_ne(question)) && !refers_back;
-        tracing::debug!(question, alone = %sketch(&alone), thin, moves_on, refers_back, "follow-up reading");
-        let previous_entry = previous.and_then(|p| p.entry.as_ref()).filter(|_| !refers_back);
-        // The reading with the previous turn's words, done at most once per question.
-        let mut with_topic = None;
-        if let Some((topic, first)) = previous.and_then(|p| Some((p, self.choice_in_area(&alone, p, previous_entry)?)))
-        {
-            if let Some(sole) = sole_plausible(&alone, &self.settings).filter(|c| c.entry.id == first).cloned() {
-                return Ok(answered_with(alone, sole));
-            }
-            let merged = self.read_with_topic(snap, &own, topic, previous_entry)?;
-            tracing::debug!(area_choice = %first, with_topic = %sketch(&merged), "area confirmation");
-            if let Some(answer) = confirming(&merged, &first, previous_entry, &self.settings).cloned() {
-                return Ok(answered_with(merged, answer));
-            }
-            with_topic = Some(merged);
-        }
-        // "那老二才一岁半呢" after a 子女教育 question, "能不能不管它" after an
-        // 汇算 one: shaped as a follow-up in a tax conversation, a message without
-        // tax words of its own is not told it is no tax question.
-        let in_tax_talk = previous.is_some_and(|p| p.terms.all_terms().any(|t| snap.analyzer.is_domain_term(t)))
-            && (refers_back || cued || ends_with_ne(question));
+        let shape = Shape::of(snap, question, &analysis, previous);
+        tracing::debug!(question, alone = %sketch(&alone), thin = shape.thin, moves_on = shape.moves_on,
+            refers_back = shape.refers_back, "follow-up reading");
+        let previous_entry = previous.and_then(|p| p.entry.as_ref()).filter(|_| !shape.refers_back);
+        let with_topic = match self.confirm_in_area(snap, &alone, &own, previous, previous_entry)? {
+            Confirmation::Answered(candidate) => return Ok(candidate),
+            Confirmation::Read(merged) => merged,
+        };
         // "明天天气怎么样" after a 子女教育 answer is short, but nothing in the
         // base knows its words and it neither names tax nor points back: no
         // follow-up, whatever the topic's words would make of it.
         let plausible_alone = alone.ranked.first().is_some_and(|c| c.confidence.get() >= self.settings.clarify_floor);
-        let unconnected = !tax_words && !plausible_alone && !in_tax_talk;
-        let Some(previous) = previous.filter(|p| thin && !unconnected && !p.terms.is_empty()) else {
-            // Nothing in the base comes close and not one word of tax vocabulary: not a tax question.
-            let says_something = !own.is_empty();
-            if scope == Scope::Unanchored
-                && !in_tax_talk
-                && says_something
-                && !tax_words
-                && matches!(alone.decision, Decision::NoMatch { .. })
-            {
-                return Ok(Outcome { decision: Decision::OutOfScope { service: None }, ..alone });
+        let unconnected = !shape.tax_words && !plausible_alone && !shape.in_tax_talk;
+        match previous.filter(|p| shape.thin && !unconnected && !p.terms.is_empty()) {
+            None => Ok(self.standalone(alone, &own, scope, &shape, previous_entry)),
+            Some(previous) => {
+                let reading = Readings { own: &own, alone, with_topic };
+                self.follow_up(snap, reading, previous, previous_entry, scope, &shape)
             }
-            return Ok(without_repeat(alone, previous_entry, false, &self.settings));
+        }
+    }
+
+    /// Step 2: the first choice of a question that got no answer, in the
+    /// conversation's area, answered when it is the only plausible one or
+    /// when the reading with the topic confirms it. Otherwise the reading with
+    /// the topic, if it was made.
+    fn confirm_in_area(
+        &self,
+        snap: &Snapshot,
+        alone: &Outcome,
+        own: &QueryTerms,
+        previous: Option<&Turn>,
+        previous_entry: Option<&EntryId>,
+    ) -> Result<Confirmation, SearchError> {
+        let Some((topic, first)) = previous.and_then(|p| Some((p, self.choice_in_area(alone, p, previous_entry)?)))
+        else {
+            return Ok(Confirmation::Read(None));
         };
+        if let Some(sole) = sole_plausible(alone, &self.settings).filter(|c| c.entry.id == first) {
+            return Ok(Confirmation::Answered(answered_with(alone.clone(), sole.clone())));
+        }
+        let merged = self.read_with_topic(snap, own, topic, previous_entry)?;
+        tracing::debug!(area_choice = %first, with_topic = %sketch(&merged), "area confirmation");
+        Ok(match confirming(&merged, &first, previous_entry, &self.settings).cloned() {
+            Some(answer) => Confirmation::Answered(answered_with(merged, answer)),
+            None => Confirmation::Read(Some(merged)),
+        })
+    }
+
+    /// Step 3: a message that is no follow-up, matched alone. Nothing in the
+    /// base comes close and not one word of tax vocabulary: not a tax question.
+    fn standalone(
+        &self,
+        alone: Outcome,
+        own: &QueryTerms,
+        scope: Scope,
+        shape: &Shape,
+        previous_entry: Option<&EntryId>,
+    ) -> Outcome {
+        let says_something = !own.is_empty();
+        if scope == Scope::Unanchored
+            && !shape.in_tax_talk
+            && says_something
+            && !shape.tax_words
+            && matches!(alone.decision, Decision::NoMatch { .. })
+        {
+            return Outcome { decision: Decision::OutOfScope { service: None }, ..alone };
+        }
+        without_repeat(alone, previous_entry, false, &self.settings)
+    }
+
+    /// Step 4: a follow-up, answered alone when that stands, else settled
+    /// between its reading alone and its reading with the topic.
+    fn follow_up(
+        &self,
+        snap: &Snapshot,
+        reading: Readings<'_>,
+        previous: &Turn,
+        previous_entry: Option<&EntryId>,
+        scope: Scope,
+        shape: &Shape,
+    ) -> Result<Outcome, SearchError> {
+        let Readings { own, alone, with_topic } = reading;
         // A tax word the previous turn did not use ("年终奖" after a VAT question) names a new topic.
         let new_topic = own.terms.iter().any(|t| snap.analyzer.is_domain_term(t) && !previous.terms.terms.contains(t));
         // Answered alone, unless with the entry just answered: "那印花税呢" after
@@ -140,19 +173,20 @@ impl Searcher {
         // answer asks about the spouse, whom that entry covers.
         let own_confidence = alone.ranked.first().map_or(0.0, |c| c.confidence.get());
         let again = own_confidence >= self.settings.answer_threshold;
-        let answered_alone = alone.decision.answered().filter(|e| !moves_on || again || Some(&e.id) != previous_entry);
+        let answered_alone =
+            alone.decision.answered().filter(|e| !shape.moves_on || again || Some(&e.id) != previous_entry);
         // A question pointing back without a tax word of its own, answered
         // alone in another area, may ask about the topic: "这个政策到哪年截止"
         // after a 企业所得税 answer. The reading with the topic wins when it
         // answers in the conversation's area at least as confidently.
-        let elsewhere =
-            answered_alone.is_some_and(|e| refers_back && !new_topic && previous.area != Some(e.category.clone()));
+        let elsewhere = answered_alone
+            .is_some_and(|e| shape.refers_back && !new_topic && previous.area != Some(e.category.clone()));
         if answered_alone.is_some() && !elsewhere {
             return Ok(alone);
         }
         let merged = match with_topic {
             Some(merged) => merged,
-            None => self.read_with_topic(snap, &own, previous, previous_entry)?,
+            None => self.read_with_topic(snap, own, previous, previous_entry)?,
         };
         if elsewhere {
             let in_area = matches!(&merged.decision, Decision::Answer { entry, confidence }
@@ -161,13 +195,16 @@ impl Searcher {
         }
         tracing::debug!(with_topic = %sketch(&merged), new_topic, "topic reading");
         if merged.ranked.is_empty() {
-            return Ok(without_repeat(alone, previous_entry, moves_on, &self.settings));
+            return Ok(without_repeat(alone, previous_entry, shape.moves_on, &self.settings));
         }
-        let settled = settle(alone, merged, previous_entry, (new_topic, moves_on), &self.settings);
+        let settled = settle(alone, merged, previous_entry, (new_topic, shape.moves_on), &self.settings);
         // With no answered topic to follow up on, a message without one word of
         // tax vocabulary that nothing matches is not a tax question either.
-        let unrelated =
-            scope == Scope::Unanchored && !tax_words && !own.is_empty() && previous_entry.is_none() && !in_tax_talk;
+        let unrelated = scope == Scope::Unanchored
+            && !shape.tax_words
+            && !own.is_empty()
+            && previous_entry.is_none()
+            && !shape.in_tax_talk;
         if unrelated && matches!(settled.decision, Decision::NoMatch { .. }) {
             return Ok(Outcome { decision: Decision::OutOfScope { service: None }, ..settled });
         }
@@ -236,6 +273,58 @@ impl Searcher {
             used_context: false,
         }
     }
+}
+
+/// How a message relates to the turn before, from its wording.
+struct Shape {
+    /// It has a word of the tax vocabulary.
+    tax_words: bool,
+    /// It points back ("它…", "这个…").
+    refers_back: bool,
+    /// It moves on ("那印花税呢", "另外…") without pointing back.
+    moves_on: bool,
+    /// Too thin to stand alone: it leans on the turn before.
+    thin: bool,
+    /// Shaped as a follow-up in a tax conversation, so never out of scope for
+    /// lacking tax words of its own ("那老二才一岁半呢").
+    in_tax_talk: bool,
+}
+
+impl Shape {
+    fn of(snap: &Snapshot, question: &str, analysis: &Analysis, previous: Option<&Turn>) -> Self {
+        let tax_words = analysis.terms.iter().any(|t| snap.analyzer.is_domain_term(&t.text));
+        let refers_back = BACK_REFERENCES.iter().any(|w| question.contains(w));
+        let cued = opens_with_cue(question);
+        // After a turn that only named a topic ("我是小规模", "信用等级的问题")
+        // and got no answer, the next message is the question about it.
+        let refines = previous.is_some_and(|p| p.terms.names_only_a_topic && p.entry.is_none());
+        let thin = analysis.content_words <= THIN_QUESTION_WORDS
+            || (analysis.content_words <= 4 && (refers_back || cued))
+            || opens_with_back_reference(question)
+            || is_na_ne(question)
+            || refines;
+        // A follow-up that points back ("它…", "这个…") may be about the entry just
+        // answered; one that moves on ("那印花税呢", "另外…", "税率呢") asks about something else.
+        let moves_on = (cued || ends_with_ne(question)) && !refers_back;
+        let in_tax_talk = previous.is_some_and(|p| p.terms.all_terms().any(|t| snap.analyzer.is_domain_term(t)))
+            && (refers_back || cued || ends_with_ne(question));
+        Shape { tax_words, refers_back, moves_on, thin, in_tax_talk }
+    }
+}
+
+/// What step 2 of [`Searcher::read_in_context`] found.
+enum Confirmation {
+    /// The question is answered because of the conversation's area.
+    Answered(Outcome),
+    /// Not answered; the reading with the topic, when it was made.
+    Read(Option<Outcome>),
+}
+
+/// A follow-up's own terms and its two readings (the one with the topic when made).
+struct Readings<'a> {
+    own: &'a QueryTerms,
+    alone: Outcome,
+    with_topic: Option<Outcome>,
 }
 
 /// The candidate of the reading with the topic (`merged`) that confirms
