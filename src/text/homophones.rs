@@ -35,11 +35,13 @@ pub struct Homophones {
 }
 
 impl Homophones {
-    /// Indexes `words` (normalised dictionary and synonym words).
-    pub fn new<'a>(words: impl IntoIterator<Item = &'a str>) -> Self {
+    /// Indexes `words` (normalised dictionary and synonym words), each with
+    /// its canonical form: words that sound alike but mean the same (增值税
+    /// and its listed typo 增殖税) leave the sound a guess, kept as the first.
+    pub fn new<'a>(words: impl IntoIterator<Item = (&'a str, &'a str)>) -> Self {
         let syllables = syllable_table();
-        let mut by_sound: FxHashMap<SoundKey, Option<String>> = FxHashMap::default();
-        for w in words {
+        let mut by_sound: FxHashMap<SoundKey, Option<(String, String)>> = FxHashMap::default();
+        for (w, canonical) in words {
             let n = w.chars().count();
             if !(MIN_CHARS..=MAX_CHARS).contains(&n) {
                 continue;
@@ -48,12 +50,13 @@ impl Homophones {
             by_sound
                 .entry(sound)
                 .and_modify(|known| {
-                    if known.as_deref() != Some(w) {
+                    if known.as_ref().is_some_and(|(_, c)| c != canonical) {
                         *known = None;
                     }
                 })
-                .or_insert_with(|| Some(w.to_owned()));
+                .or_insert_with(|| Some((w.to_owned(), canonical.to_owned())));
         }
+        let by_sound = by_sound.into_iter().map(|(k, v)| (k, v.map(|(word, _)| word))).collect();
         Homophones { by_sound, syllables }
     }
 
@@ -172,7 +175,7 @@ mod tests {
     use super::*;
 
     fn words() -> Homophones {
-        Homophones::new(["发票", "汇算", "增值税", "个体户", "抵扣", "滞纳金"])
+        Homophones::new(["发票", "汇算", "增值税", "个体户", "抵扣", "滞纳金"].map(|w| (w, w)))
     }
 
     #[test]
@@ -186,6 +189,15 @@ mod tests {
     }
 
     #[test]
+    fn sound_alikes_meaning_the_same_are_still_a_guess() {
+        let never = |_: &str| false;
+        let same = Homophones::new([("增值税", "增值税"), ("增殖税", "增值税")]);
+        assert_eq!(same.correct("增值说税率", never, &[]).as_deref(), Some("增值税税率"));
+        let different = Homophones::new([("增值税", "增值税"), ("增殖税", "增殖税")]);
+        assert_eq!(different.correct("增值说税率", never, &[]), None);
+    }
+
+    #[test]
     fn known_words_and_plain_text_are_left_alone() {
         let h = words();
         assert_eq!(h.correct("发票丢了", |_| false, &[]), None);
@@ -196,7 +208,7 @@ mod tests {
         assert_eq!(h.correct("发漂", |_| false, &[word, word]).as_deref(), Some("发票"));
         let cut = [None, Some((1, 3)), Some((1, 3))];
         assert_eq!(h.correct("汇酸奶", |_| false, &cut), None);
-        let h = Homophones::new(["所得税", "税得"]);
+        let h = Homophones::new([("所得税", "所得税"), ("税得", "税得")]);
         let suode = Some((0, 2));
         assert_eq!(h.correct("所得说", |_| false, &[suode, suode, None]).as_deref(), Some("所得税"));
         let whole = Some((0, 3));

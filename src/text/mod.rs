@@ -151,7 +151,8 @@ impl Analyzer {
             rewrites.insert(word.clone(), Rewrite::Drop);
         }
         let spoken = lexicon.words.iter().map(|w| w.word.as_str());
-        let homophones = Homophones::new(spoken.chain(lexicon.synonym_groups.iter().flatten().map(String::as_str)));
+        let spoken = spoken.chain(lexicon.synonym_groups.iter().flatten().map(String::as_str));
+        let homophones = Homophones::new(spoken.map(|w| (w, synonyms.canonical(w))));
         Analyzer { segmenter: Segmenter::new(lexicon), stopwords, rewrites, domain, homophones }
     }
 
