@@ -27,6 +27,11 @@ pub struct Settings {
     /// lowest value keeping dev.jsonl's answered precision ≥ 0.955 and null
     /// rejection ≥ 0.87 (docs/quality.md, steps 20 and 24).
     pub sole_answer_threshold: f32,
+    /// `sole_answer_threshold` for a question that asks something and whose
+    /// best candidate uses every tax word of it: what is left unmatched is
+    /// everyday wording ("我想早点弄"), not a tax topic the entry does not
+    /// cover (消费税 against a 车辆购置税 entry). Not above `sole_answer_threshold`.
+    pub covered_sole_threshold: f32,
     /// Most own words of a question that `single_answer_threshold` applies to;
     /// longer questions carry details the single candidate may not cover.
     pub short_question_words: usize,
@@ -61,6 +66,7 @@ impl Default for Settings {
             single_answer_threshold: 0.3,
             brief_lead: 5.0,
             sole_answer_threshold: 0.8,
+            covered_sole_threshold: 0.6,
             short_question_words: 7,
             clarify_threshold: 0.3,
             clarify_floor: 0.05,

@@ -100,8 +100,9 @@ pub(crate) enum Topic {
 
 /// Decides on candidates in ranking order, best first. `brief`: the question
 /// is short (at most `short_question_words` words of its own, not counting
-/// words borrowed from an earlier turn) and names a tax term.
-pub(crate) fn decide(ranked: &[Candidate], brief: bool, topic: Topic, s: &Settings) -> Decision {
+/// words borrowed from an earlier turn) and names a tax term. `covered`: the
+/// best candidate uses every tax word of the question.
+pub(crate) fn decide(ranked: &[Candidate], brief: bool, topic: Topic, covered: bool, s: &Settings) -> Decision {
     let Some(top) = ranked.first() else {
         return Decision::NoMatch { nearest: None };
     };
@@ -111,7 +112,8 @@ pub(crate) fn decide(ranked: &[Candidate], brief: bool, topic: Topic, s: &Settin
     let favourite = topic == Topic::Asked && best >= s.brief_lead * second;
     let brief = brief && topic != Topic::Area;
     let only_plausible = brief && best >= s.single_answer_threshold && (second < s.clarify_floor || favourite);
-    let sole = topic != Topic::Area && best >= s.sole_answer_threshold && (second < s.clarify_floor || favourite);
+    let bar = if covered && topic == Topic::Asked { s.covered_sole_threshold } else { s.sole_answer_threshold };
+    let sole = topic != Topic::Area && best >= bar && (second < s.clarify_floor || favourite);
     if confident || only_plausible || sole {
         return Decision::Answer { entry: top.entry.clone(), confidence: top.confidence };
     }

@@ -167,6 +167,7 @@ impl Searcher {
         // Stable: equal scores keep BM25 order.
         scored.sort_by(|a, b| b.2.total_cmp(&a.2));
         let best = scored.first().map_or(0.0, |c| c.2);
+        let covered = scored.first().is_some_and(|&(ord, ..)| rerank::uses_every_tax_word(snap, ord, &terms.terms));
         let runner_up = scored.get(1).map_or(f32::NEG_INFINITY, |c| c.2);
         let ranked: Vec<Candidate> = scored
             .into_iter()
@@ -194,7 +195,7 @@ impl Searcher {
         } else {
             decide::Topic::Asked
         };
-        let decision = decide::decide(&ranked, brief, topic, s);
+        let decision = decide::decide(&ranked, brief, topic, covered, s);
         let entry = decision.answered().map(|e| e.id.clone());
         let area = decision.answered().or_else(|| ranked.first().map(|c| &c.entry)).map(|e| e.category.clone());
         Ok(Outcome { decision, ranked, turn: Turn { terms, entry, area }, used_context: false })

@@ -57,6 +57,7 @@ pub fn always_clarify(c: &mut Config) {
     c.search.answer_threshold = 1.01;
     c.search.single_answer_threshold = 1.01;
     c.search.sole_answer_threshold = 1.01;
+    c.search.covered_sole_threshold = 1.01;
     c.search.clarify_threshold = 0.0;
 }
 

@@ -20,7 +20,7 @@ export const AGENT_PASSWORD = "agent-password";
 
 /** The config file of a test server; `hours: "never"` puts every moment outside business hours. */
 export function configToml({ hours = "always", clarify = false, streamDelayMs = 40, welcomeTickets = 50, extra = "" } = {}) {
-  const search = clarify ? "[search]\nanswer_threshold = 1.01\nsingle_answer_threshold = 1.01\nsole_answer_threshold = 1.01\nclarify_threshold = 0.0\n" : "";
+  const search = clarify ? "[search]\nanswer_threshold = 1.01\nsingle_answer_threshold = 1.01\nsole_answer_threshold = 1.01\ncovered_sole_threshold = 1.01\nclarify_threshold = 0.0\n" : "";
   const close = hours === "never" ? "00:00" : "24:00";
   return `${search}
 [chat]
