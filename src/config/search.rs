@@ -25,12 +25,14 @@ pub struct Settings {
     /// reaches `clarify_floor`), or `brief_lead` times as confident as the
     /// next, is answered from this confidence on, however long it is: the
     /// lowest value keeping dev.jsonl's answered precision ≥ 0.955 and null
-    /// rejection ≥ 0.87 (docs/quality.md, steps 20 and 24).
+    /// rejection ≥ 0.87 (docs/quality.md, steps 20 and 24). See also
+    /// `covered_sole_threshold`.
     pub sole_answer_threshold: f32,
     /// `sole_answer_threshold` for a question that asks something and whose
     /// best candidate uses every tax word of it: what is left unmatched is
     /// everyday wording ("我想早点弄"), not a tax topic the entry does not
-    /// cover (消费税 against a 车辆购置税 entry). Not above `sole_answer_threshold`.
+    /// cover (消费税 against a 车辆购置税 entry). Meant to be at most
+    /// `sole_answer_threshold`; docs/quality.md, step 31.
     pub covered_sole_threshold: f32,
     /// Most own words of a question that `single_answer_threshold` applies to;
     /// longer questions carry details the single candidate may not cover.
