@@ -181,13 +181,20 @@ impl Searcher {
         // answers in the conversation's area at least as confidently.
         let elsewhere = answered_alone
             .is_some_and(|e| shape.refers_back && !new_topic && previous.area != Some(e.category.clone()));
-        if answered_alone.is_some() && !elsewhere {
+        if answered_alone.is_some() && !elsewhere && !shape.refines {
             return Ok(alone);
         }
         let merged = match with_topic {
             Some(merged) => merged,
             None => self.read_with_topic(snap, own, previous, previous_entry)?,
         };
+        // "想自己开个修车铺 税上有啥照顾没" after "我是残疾人": what the taxpayer
+        // said first decides between answers, when it answers at least as surely.
+        if let Some(alone_entry) = answered_alone.filter(|_| shape.refines && !elsewhere) {
+            let surer = matches!(&merged.decision, Decision::Answer { entry, confidence }
+                if entry.id != alone_entry.id && confidence.get() >= own_confidence);
+            return Ok(if surer { Outcome { used_context: true, ..merged } } else { alone });
+        }
         if elsewhere {
             let in_area = matches!(&merged.decision, Decision::Answer { entry, confidence }
                 if previous.area.as_ref() == Some(&entry.category) && confidence.get() >= own_confidence);
@@ -285,6 +292,9 @@ struct Shape {
     moves_on: bool,
     /// Too thin to stand alone: it leans on the turn before.
     thin: bool,
+    /// It follows a turn that only named a topic or said who is asking, and
+    /// got no answer: it is the question about that.
+    refines: bool,
     /// Shaped as a follow-up in a tax conversation, so never out of scope for
     /// lacking tax words of its own ("那老二才一岁半呢").
     in_tax_talk: bool,
@@ -297,7 +307,8 @@ impl Shape {
         let cued = opens_with_cue(question);
         // After a turn that only named a topic ("我是小规模", "信用等级的问题")
         // and got no answer, the next message is the question about it.
-        let refines = previous.is_some_and(|p| p.terms.names_only_a_topic && p.entry.is_none());
+        let refines =
+            previous.is_some_and(|p| (p.terms.names_only_a_topic || p.terms.tells_context) && p.entry.is_none());
         let thin = analysis.content_words <= THIN_QUESTION_WORDS
             || (analysis.content_words <= 4 && (refers_back || cued))
             || opens_with_back_reference(question)
@@ -308,7 +319,7 @@ impl Shape {
         let moves_on = (cued || ends_with_ne(question)) && !refers_back;
         let in_tax_talk = previous.is_some_and(|p| p.terms.all_terms().any(|t| snap.analyzer.is_domain_term(t)))
             && (refers_back || cued || ends_with_ne(question));
-        Shape { tax_words, refers_back, moves_on, thin, in_tax_talk }
+        Shape { tax_words, refers_back, moves_on, thin, refines, in_tax_talk }
     }
 }
 

@@ -96,6 +96,10 @@ pub(crate) enum Topic {
     /// It only names an area many entries share ("个税上的事", "问个汇算的事"):
     /// not even a sole plausible entry is the answer unless confident.
     Area,
+    /// It only says who is asking ("我是小规模", "我们是外贸公司 头一回做出口"):
+    /// however likely an entry, the taxpayer has not asked yet; they get the
+    /// choice, and their next message is read with these words.
+    Context,
 }
 
 /// Decides on candidates in ranking order, best first. `brief`: the question
@@ -114,7 +118,7 @@ pub(crate) fn decide(ranked: &[Candidate], brief: bool, topic: Topic, covered: b
     let only_plausible = brief && best >= s.single_answer_threshold && (second < s.clarify_floor || favourite);
     let bar = if covered && topic == Topic::Asked { s.covered_sole_threshold } else { s.sole_answer_threshold };
     let sole = topic != Topic::Area && best >= bar && (second < s.clarify_floor || favourite);
-    if confident || only_plausible || sole {
+    if topic != Topic::Context && (confident || only_plausible || sole) {
         return Decision::Answer { entry: top.entry.clone(), confidence: top.confidence };
     }
     // Confidences are per-candidate probabilities of being the right entry, so

@@ -188,7 +188,9 @@ impl Searcher {
             let mut tax_words = terms.terms.iter().filter(|t| snap.analyzer.is_domain_term(t)).peekable();
             tax_words.peek().is_some() && tax_words.all(|t| snap.terms.entry_share(t) > BROAD_TOPIC_SHARE)
         };
-        let topic = if broad_topic {
+        let topic = if terms.tells_context {
+            decide::Topic::Context
+        } else if broad_topic {
             decide::Topic::Area
         } else if terms.names_only_a_topic {
             decide::Topic::Named

@@ -16,6 +16,8 @@ pub struct QueryTerms {
     pub borrowed_bigrams: Vec<String>,
     /// The question only names a topic ([`Analysis::names_only_a_topic`]).
     pub names_only_a_topic: bool,
+    /// The question only says who is asking ([`Analysis::tells_context`]).
+    pub tells_context: bool,
 }
 
 /// Longest question considered, in characters: enough for a question with
@@ -31,7 +33,11 @@ fn push_unique(list: &mut Vec<String>, item: String) {
 impl QueryTerms {
     /// Collects the unique terms of an analysis.
     pub fn from_analysis(a: Analysis) -> Self {
-        let mut q = QueryTerms { names_only_a_topic: a.names_only_a_topic, ..QueryTerms::default() };
+        let mut q = QueryTerms {
+            names_only_a_topic: a.names_only_a_topic,
+            tells_context: a.tells_context,
+            ..QueryTerms::default()
+        };
         for t in a.terms {
             push_unique(&mut q.terms, t.text);
         }
@@ -82,6 +88,7 @@ impl QueryTerms {
             borrowed_terms: keep(&self.borrowed_terms, false),
             borrowed_bigrams: keep(&self.borrowed_bigrams, true),
             names_only_a_topic: self.names_only_a_topic,
+            tells_context: self.tells_context,
         }
     }
 

@@ -487,6 +487,23 @@ fn the_question_after_a_topic_named_alone_is_read_with_that_topic() {
 }
 
 #[test]
+fn a_message_saying_who_is_asking_is_no_question_and_frames_the_next() {
+    let s = shipped();
+    // However likely the entry, "我们公司去年卖了快600万" has not asked yet.
+    let told = s.ask("我们公司去年卖了快600万").expect("search");
+    assert!(told.turn.terms.tells_context);
+    assert!(told.decision.answered().is_none(), "{}", told.decision.kind());
+    // The question after it is read with it, even when it would be answered alone.
+    let question = "想自己开个修车铺 税上有啥照顾没";
+    let alone = s.ask(question).expect("search");
+    assert_ne!(alone.decision.answered().map(|e| e.id.as_str()), Some("SMA-009"));
+    let disabled = s.ask("我是残疾人").expect("search");
+    let follow = s.ask_after(question, Some(&disabled.turn)).expect("search");
+    assert_eq!(follow.decision.answered().map(|e| e.id.as_str()), Some("SMA-009"));
+    assert!(follow.used_context);
+}
+
+#[test]
 fn a_short_message_the_base_does_not_know_is_no_follow_up_unless_shaped_as_one() {
     let s = shipped();
     let first = s.ask("孩子上一年级了 子女教育一个月扣多少").expect("search");

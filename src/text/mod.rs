@@ -53,6 +53,10 @@ pub struct Analysis {
     /// "社保费", "进项抵扣", "信用等级的问题" name a topic and ask nothing about it
     /// (text with an asking mark, such as 咋 in "发票咋弄啊", never does).
     pub names_only_a_topic: bool,
+    /// The text only says who is asking ("我是小规模", "我们公司去年卖了快600万",
+    /// "我辞职了 现在自己干"): it opens with a self-reference and neither asks,
+    /// nor wants, nor reports a problem. The question comes next.
+    pub tells_context: bool,
 }
 
 /// What makes a text a question, whatever its words: "医保断交了怎么办",
@@ -85,6 +89,46 @@ const ASKING: [&str; 26] = [
     "比例",
     "上限",
     "时间",
+];
+
+/// How a taxpayer starts saying who they are.
+const SELF_REFERENCES: [&str; 4] = ["我", "俺", "咱", "本人"];
+
+/// What turns a text about oneself into a request or a problem report:
+/// "我想了解…", "我的发票丢了", "我被罚款了", "我们公司要注销".
+const NOT_JUST_CONTEXT: [&str; 32] = [
+    "有没有",
+    "想",
+    "请",
+    "问",
+    "了解",
+    "咨询",
+    "知道",
+    "帮",
+    "要",
+    "需",
+    "准备",
+    "打算",
+    "丢",
+    "错",
+    "失败",
+    "没到",
+    "没收到",
+    "没通过",
+    "没成功",
+    "被",
+    "卡",
+    "锁",
+    "漏",
+    "忘",
+    "过期",
+    "逾期",
+    "异常",
+    "退回",
+    "驳回",
+    "罚",
+    "提示",
+    "显示",
 ];
 
 /// Words that ask nothing about the topic they come with ("想问问减免税",
@@ -209,7 +253,13 @@ impl Analyzer {
         let names_only_a_topic = !ASKING.iter().any(|a| normalized.text.contains(a))
             && kept.iter().any(|p| self.is_domain_word(p.word))
             && kept.iter().all(|p| self.is_domain_word(p.word) || ASKS_NOTHING.contains(&p.word));
-        Analysis { terms, bigrams, content_words: kept.len(), names_only_a_topic }
+        let text = normalized.text.trim();
+        // "…有照顾没" asks (A没 is a yes-no question); "…没有公司" does not.
+        let asks_with_mei = text.trim_end_matches(|c: char| !c.is_alphanumeric()).ends_with('没');
+        let tells_context = SELF_REFERENCES.iter().any(|s| text.starts_with(s))
+            && !asks_with_mei
+            && !ASKING.iter().chain(&NOT_JUST_CONTEXT).any(|a| text.contains(a));
+        Analysis { terms, bigrams, content_words: kept.len(), names_only_a_topic, tells_context }
     }
 
     /// Whether `word` as typed (a variant or a canonical form) is tax vocabulary.

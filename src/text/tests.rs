@@ -166,6 +166,27 @@ proptest::proptest! {
 }
 
 #[test]
+fn a_text_that_only_says_who_is_asking_is_told_from_a_question() {
+    let a = analyzer();
+    for context in ["我是小规模", "我们公司去年卖了快600万", "我是个人 没有公司", "我辞职了 现在自己干"]
+    {
+        assert!(a.analyze(context).tells_context, "{context}");
+    }
+    for question in [
+        "我想了解小规模的优惠",
+        "我的发票丢了",
+        "我们公司要注销",
+        "我开了个修车铺 税上有照顾没",
+        "我是小规模 要交增值税吗",
+        "我有没有资格退税",
+        "小规模纳税人",
+        "",
+    ] {
+        assert!(!a.analyze(question).tells_context, "{question}");
+    }
+}
+
+#[test]
 fn a_text_that_only_names_a_topic_is_told_from_a_question() {
     let a = analyzer();
     for topic in ["专票", "汇算的问题", "想问问个税", "问个小规模纳税人的事"] {
