@@ -20,8 +20,12 @@ const TIME_WORDS: [&str; 10] =
 const THIN_QUESTION_WORDS: usize = 2;
 
 /// Words that point back at what was just answered ("它每年最多扣多少",
-/// "这个要准备哪些资料"): such a follow-up may well be about the same entry.
-const BACK_REFERENCES: [&str; 7] = ["它", "这个", "这项", "这种", "这笔", "该", "此"];
+/// "这个要准备哪些资料", "他自己能去解除吗" after a question about a 办税员):
+/// such a follow-up may well be about the same entry.
+const BACK_REFERENCES: [&str; 9] = ["它", "他", "她", "这个", "这项", "这种", "这笔", "该", "此"];
+
+/// Words holding a back reference's character without pointing back.
+const NOT_BACK_REFERENCES: [&str; 4] = ["其他", "其它", "其她", "吉他"];
 
 /// A thin question whose own best match is at least this confident, and is
 /// not the entry just answered, stands alone ("年终奖怎么交税" after a VAT
@@ -303,7 +307,7 @@ struct Shape {
 impl Shape {
     fn of(snap: &Snapshot, question: &str, analysis: &Analysis, previous: Option<&Turn>) -> Self {
         let tax_words = analysis.terms.iter().any(|t| snap.analyzer.is_domain_term(&t.text));
-        let refers_back = BACK_REFERENCES.iter().any(|w| question.contains(w));
+        let refers_back = points_back(question);
         let cued = opens_with_cue(question);
         // After a turn that only named a topic ("我是小规模", "信用等级的问题")
         // and got no answer, the next message is the question about it.
@@ -386,6 +390,16 @@ fn sketch(o: &Outcome) -> String {
 /// opens with 那/如果/要是… or points back ("这个…").
 fn continues_the_topic(question: &str) -> bool {
     opens_with_cue(question) || opens_with_back_reference(question)
+}
+
+/// Whether `question` points back anywhere ("…这个要交吗", "他自己能…"),
+/// not counting 其他 and the like.
+fn points_back(question: &str) -> bool {
+    let mut text = question.to_owned();
+    for w in NOT_BACK_REFERENCES {
+        text = text.replace(w, "，");
+    }
+    BACK_REFERENCES.iter().any(|w| text.contains(w))
 }
 
 /// Whether `question` opens with a follow-up cue ("那个体户呢？", "如果是…").

@@ -504,6 +504,19 @@ fn a_message_saying_who_is_asking_is_no_question_and_frames_the_next() {
 }
 
 #[test]
+fn a_person_named_again_points_back() {
+    let s = shipped();
+    let first = s.ask("办税员离职了，咋把他跟公司解绑").expect("search");
+    assert_eq!(first.decision.answered().map(|e| e.id.as_str()), Some("CH-005"));
+    // 他 points back at the 办税员: the same entry answers it.
+    let follow = s.ask_after("他自己能主动去解除吗", Some(&first.turn)).expect("search");
+    assert_eq!(follow.decision.answered().map(|e| e.id.as_str()), Some("CH-005"));
+    // 其他 points nowhere: not the entry just answered again.
+    let other = s.ask_after("还有其他要办的吗", Some(&first.turn)).expect("search");
+    assert_ne!(other.decision.answered().map(|e| e.id.as_str()), Some("CH-005"));
+}
+
+#[test]
 fn a_short_message_the_base_does_not_know_is_no_follow_up_unless_shaped_as_one() {
     let s = shipped();
     let first = s.ask("孩子上一年级了 子女教育一个月扣多少").expect("search");
