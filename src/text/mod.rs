@@ -96,7 +96,8 @@ const SELF_REFERENCES: [&str; 4] = ["我", "俺", "咱", "本人"];
 
 /// What turns a text about oneself into a request or a problem report:
 /// "我想了解…", "我的发票丢了", "我被罚款了", "我们公司要注销".
-const NOT_JUST_CONTEXT: [&str; 32] = [
+const NOT_JUST_CONTEXT: [&str; 33] = [
+    "还是",
     "有没有",
     "想",
     "请",
@@ -258,6 +259,7 @@ impl Analyzer {
         let asks_with_mei = text.trim_end_matches(|c: char| !c.is_alphanumeric()).ends_with('没');
         let tells_context = SELF_REFERENCES.iter().any(|s| text.starts_with(s))
             && !asks_with_mei
+            && !input.contains(['?', '？'])
             && !ASKING.iter().chain(&NOT_JUST_CONTEXT).any(|a| text.contains(a));
         Analysis { terms, bigrams, content_words: kept.len(), names_only_a_topic, tells_context }
     }
