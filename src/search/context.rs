@@ -320,9 +320,10 @@ impl Shape {
             || refines;
         // A follow-up that points back ("它…", "这个…") may be about the entry just
         // answered; one that moves on ("那印花税呢", "另外…", "税率呢") asks about something else.
-        let moves_on = (cued || ends_with_ne(question)) && !refers_back;
+        let ne = ends_with_ne(question);
+        let moves_on = (cued || ne) && !refers_back;
         let in_tax_talk = previous.is_some_and(|p| p.terms.all_terms().any(|t| snap.analyzer.is_domain_term(t)))
-            && (refers_back || cued || ends_with_ne(question));
+            && (refers_back || cued || ne);
         Shape { tax_words, refers_back, moves_on, thin, refines, in_tax_talk }
     }
 }
@@ -395,11 +396,14 @@ fn continues_the_topic(question: &str) -> bool {
 /// Whether `question` points back anywhere ("…这个要交吗", "他自己能…"),
 /// not counting 其他 and the like.
 fn points_back(question: &str) -> bool {
-    let mut text = question.to_owned();
-    for w in NOT_BACK_REFERENCES {
-        text = text.replace(w, "，");
-    }
-    BACK_REFERENCES.iter().any(|w| text.contains(w))
+    let inside_a_non_reference = |w: &str, at: usize| {
+        NOT_BACK_REFERENCES.iter().any(|n| {
+            n.find(w).is_some_and(|offset| {
+                at.checked_sub(offset).and_then(|start| question.get(start..)).is_some_and(|s| s.starts_with(n))
+            })
+        })
+    };
+    BACK_REFERENCES.iter().any(|w| question.match_indices(w).any(|(at, _)| !inside_a_non_reference(w, at)))
 }
 
 /// Whether `question` opens with a follow-up cue ("那个体户呢？", "如果是…").

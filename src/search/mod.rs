@@ -167,7 +167,8 @@ impl Searcher {
         // Stable: equal scores keep BM25 order.
         scored.sort_by(|a, b| b.2.total_cmp(&a.2));
         let best = scored.first().map_or(0.0, |c| c.2);
-        let covered = scored.first().is_some_and(|&(ord, ..)| rerank::uses_every_tax_word(snap, ord, &terms.terms));
+        let tax_words: Vec<&String> = terms.terms.iter().filter(|t| snap.analyzer.is_domain_term(t)).collect();
+        let covered = scored.first().is_some_and(|&(ord, ..)| rerank::uses_every_tax_word(snap, ord, &tax_words));
         let runner_up = scored.get(1).map_or(f32::NEG_INFINITY, |c| c.2);
         let ranked: Vec<Candidate> = scored
             .into_iter()
@@ -182,12 +183,11 @@ impl Searcher {
         // "要带什么材料" alone names no tax term: one plausible entry is no answer;
         // a follow-up's tax term may come from the turn before ("那错过了呢" after 汇算).
         let brief = terms.terms.len() <= s.short_question_words
-            && terms.terms.iter().chain(&terms.borrowed_terms).any(|t| snap.analyzer.is_domain_term(t));
+            && (!tax_words.is_empty() || terms.borrowed_terms.iter().any(|t| snap.analyzer.is_domain_term(t)));
         // "个税上的事" names a whole area of the base, not a question: no entry is the answer.
-        let broad_topic = terms.names_only_a_topic && {
-            let mut tax_words = terms.terms.iter().filter(|t| snap.analyzer.is_domain_term(t)).peekable();
-            tax_words.peek().is_some() && tax_words.all(|t| snap.terms.entry_share(t) > BROAD_TOPIC_SHARE)
-        };
+        let broad_topic = terms.names_only_a_topic
+            && !tax_words.is_empty()
+            && tax_words.iter().all(|t| snap.terms.entry_share(t) > BROAD_TOPIC_SHARE);
         let topic = if terms.tells_context {
             decide::Topic::Context
         } else if broad_topic {

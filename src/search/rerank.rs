@@ -205,11 +205,11 @@ pub(crate) fn mentions_any(snap: &Snapshot, ord: usize, ids: &[u32]) -> bool {
     ids.iter().any(|&id| words.asks_with(id))
 }
 
-/// Whether `terms` name a tax word, and entry `ord` uses, anywhere (answer
-/// included), every tax word among them: a tax word it never uses ("消费税"
+/// Whether there are `tax_words` (a question's), and entry `ord` uses every
+/// one of them, anywhere (answer included): a tax word it never uses ("消费税"
 /// against a 车辆购置税 entry) names something it does not cover.
-pub(crate) fn uses_every_tax_word(snap: &Snapshot, ord: usize, terms: &[String]) -> bool {
+pub(crate) fn uses_every_tax_word(snap: &Snapshot, ord: usize, tax_words: &[&String]) -> bool {
     let used = snap.profiles[ord].terms.ids();
-    let mut tax_words = terms.iter().filter(|t| snap.analyzer.is_domain_term(t)).peekable();
-    tax_words.peek().is_some() && tax_words.all(|t| snap.terms.get(t).is_some_and(|id| used.binary_search(&id).is_ok()))
+    !tax_words.is_empty()
+        && tax_words.iter().all(|t| snap.terms.get(t).is_some_and(|id| used.binary_search(&id).is_ok()))
 }

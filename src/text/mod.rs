@@ -251,7 +251,8 @@ impl Analyzer {
         let terms = self.canonical_terms(&normalized, &search);
         let kept: Vec<Piece> = precise.into_iter().filter(|p| !self.is_stopword(p.word)).collect();
         let bigrams = bigrams_of_runs(&normalized, &kept);
-        let names_only_a_topic = !ASKING.iter().any(|a| normalized.text.contains(a))
+        let asks = ASKING.iter().any(|a| normalized.text.contains(a));
+        let names_only_a_topic = !asks
             && kept.iter().any(|p| self.is_domain_word(p.word))
             && kept.iter().all(|p| self.is_domain_word(p.word) || ASKS_NOTHING.contains(&p.word));
         let text = normalized.text.trim();
@@ -260,7 +261,8 @@ impl Analyzer {
         let tells_context = SELF_REFERENCES.iter().any(|s| text.starts_with(s))
             && !asks_with_mei
             && !input.contains(['?', '？'])
-            && !ASKING.iter().chain(&NOT_JUST_CONTEXT).any(|a| text.contains(a));
+            && !asks
+            && !NOT_JUST_CONTEXT.iter().any(|a| text.contains(a));
         Analysis { terms, bigrams, content_words: kept.len(), names_only_a_topic, tells_context }
     }
 
