@@ -102,11 +102,23 @@ pub(crate) enum Topic {
     Context,
 }
 
+/// How far the knowledge base covers the tax words of a question.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Coverage {
+    /// The best candidate uses every tax word of the question.
+    Whole,
+    /// Not every tax word is in the best candidate, but each is somewhere in the base.
+    Partial,
+    /// A tax word of the question is in no entry at all (坏账损失, 法人合伙人,
+    /// 离境退税): the base does not cover what it asks, so however near an
+    /// entry comes, it is offered as a choice, never given as the answer.
+    Outside,
+}
+
 /// Decides on candidates in ranking order, best first. `brief`: the question
 /// is short (at most `short_question_words` words of its own, not counting
-/// words borrowed from an earlier turn) and names a tax term. `covered`: the
-/// best candidate uses every tax word of the question.
-pub(crate) fn decide(ranked: &[Candidate], brief: bool, topic: Topic, covered: bool, s: &Settings) -> Decision {
+/// words borrowed from an earlier turn) and names a tax term.
+pub(crate) fn decide(ranked: &[Candidate], brief: bool, topic: Topic, coverage: Coverage, s: &Settings) -> Decision {
     let Some(top) = ranked.first() else {
         return Decision::NoMatch { nearest: None };
     };
@@ -116,9 +128,14 @@ pub(crate) fn decide(ranked: &[Candidate], brief: bool, topic: Topic, covered: b
     let favourite = topic == Topic::Asked && best >= s.brief_lead * second;
     let brief = brief && topic != Topic::Area;
     let only_plausible = brief && best >= s.single_answer_threshold && (second < s.clarify_floor || favourite);
-    let bar = if covered && topic == Topic::Asked { s.covered_sole_threshold } else { s.sole_answer_threshold };
+    let bar = if coverage == Coverage::Whole && topic == Topic::Asked {
+        s.covered_sole_threshold
+    } else {
+        s.sole_answer_threshold
+    };
     let sole = topic != Topic::Area && best >= bar && (second < s.clarify_floor || favourite);
-    if topic != Topic::Context && (confident || only_plausible || sole) {
+    let answerable = topic != Topic::Context && coverage != Coverage::Outside;
+    if answerable && (confident || only_plausible || sole) {
         return Decision::Answer { entry: top.entry.clone(), confidence: top.confidence };
     }
     // Confidences are per-candidate probabilities of being the right entry, so

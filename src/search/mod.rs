@@ -168,7 +168,13 @@ impl Searcher {
         scored.sort_by(|a, b| b.2.total_cmp(&a.2));
         let best = scored.first().map_or(0.0, |c| c.2);
         let tax_words: Vec<&String> = terms.terms.iter().filter(|t| snap.analyzer.is_domain_term(t)).collect();
-        let covered = scored.first().is_some_and(|&(ord, ..)| rerank::uses_every_tax_word(snap, ord, &tax_words));
+        let coverage = if tax_words.iter().any(|t| rerank::unknown_to_the_base(snap, t, &terms.terms)) {
+            decide::Coverage::Outside
+        } else if scored.first().is_some_and(|&(ord, ..)| rerank::uses_every_tax_word(snap, ord, &tax_words)) {
+            decide::Coverage::Whole
+        } else {
+            decide::Coverage::Partial
+        };
         let runner_up = scored.get(1).map_or(f32::NEG_INFINITY, |c| c.2);
         let ranked: Vec<Candidate> = scored
             .into_iter()
@@ -197,7 +203,7 @@ impl Searcher {
         } else {
             decide::Topic::Asked
         };
-        let decision = decide::decide(&ranked, brief, topic, covered, s);
+        let decision = decide::decide(&ranked, brief, topic, coverage, s);
         let entry = decision.answered().map(|e| e.id.clone());
         let area = decision.answered().or_else(|| ranked.first().map(|c| &c.entry)).map(|e| e.category.clone());
         Ok(Outcome { decision, ranked, turn: Turn { terms, entry, area }, used_context: false })

@@ -208,6 +208,25 @@ pub(crate) fn mentions_any(snap: &Snapshot, ord: usize, ids: &[u32]) -> bool {
 /// Whether there are `tax_words` (a question's), and entry `ord` uses every
 /// one of them, anywhere (answer included): a tax word it never uses ("消费税"
 /// against a 车辆购置税 entry) names something it does not cover.
+/// Whether `word` is used by no entry of the base, not even as the words it
+/// is made of: 坏账损失 or 法人合伙人 are, 缴税凭证 is not when the base has
+/// 缴税 and 凭证 (`others`, the question's other terms, hold its parts).
+pub(crate) fn unknown_to_the_base(snap: &Snapshot, word: &str, others: &[String]) -> bool {
+    if snap.terms.get(word).is_some() {
+        return false;
+    }
+    let mut covered = vec![false; word.len()];
+    for part in others.iter().filter(|p| p.chars().nth(1).is_some() && p.len() < word.len()) {
+        if snap.terms.get(part).is_none() {
+            continue;
+        }
+        for (at, _) in word.match_indices(part.as_str()) {
+            covered[at..at + part.len()].iter_mut().for_each(|c| *c = true);
+        }
+    }
+    covered.contains(&false)
+}
+
 pub(crate) fn uses_every_tax_word(snap: &Snapshot, ord: usize, tax_words: &[&String]) -> bool {
     let used = snap.profiles[ord].terms.ids();
     !tax_words.is_empty()

@@ -6,7 +6,7 @@ use chrono::NaiveDate;
 use super::*;
 use crate::kb::{Category, Entry, EntryId, Source};
 use crate::text::{Analyzer, Lexicon, parse_dict, parse_stopwords, parse_synonyms};
-use decide::Topic;
+use decide::{Coverage, Topic};
 
 fn entry(id: &str, question: &str, similar: &[&str], keywords: &[&str], answer: &str) -> Entry {
     Entry {
@@ -233,36 +233,92 @@ fn decisions_follow_the_thresholds() {
         clarify_floor: 0.1,
         ..Settings::default()
     };
-    assert!(matches!(decide::decide(&[c(0.9), c(0.2)], false, Topic::Asked, false, &s), Decision::Answer { .. }));
+    assert!(matches!(
+        decide::decide(&[c(0.9), c(0.2)], false, Topic::Asked, Coverage::Partial, &s),
+        Decision::Answer { .. }
+    ));
     assert!(
-        matches!(decide::decide(&[c(0.5), c(0.2), c(0.05)], true, Topic::Asked, false, &s), Decision::Clarify { ref candidates } if candidates.len() == 2)
+        matches!(decide::decide(&[c(0.5), c(0.2), c(0.05)], true, Topic::Asked, Coverage::Partial, &s), Decision::Clarify { ref candidates } if candidates.len() == 2)
     );
     assert!(
-        matches!(decide::decide(&[c(0.9), c(0.88)], true, Topic::Asked, false, &s), Decision::Clarify { ref candidates } if candidates.len() == 2)
+        matches!(decide::decide(&[c(0.9), c(0.88)], true, Topic::Asked, Coverage::Partial, &s), Decision::Clarify { ref candidates } if candidates.len() == 2)
     );
-    assert!(matches!(decide::decide(&[c(0.1)], true, Topic::Asked, false, &s), Decision::NoMatch { nearest: Some(_) }));
-    assert!(matches!(decide::decide(&[], true, Topic::Asked, false, &s), Decision::NoMatch { nearest: None }));
+    assert!(matches!(
+        decide::decide(&[c(0.1)], true, Topic::Asked, Coverage::Partial, &s),
+        Decision::NoMatch { nearest: Some(_) }
+    ));
+    assert!(matches!(
+        decide::decide(&[], true, Topic::Asked, Coverage::Partial, &s),
+        Decision::NoMatch { nearest: None }
+    ));
     // The only plausible entry of a brief question is answered; of another
     // question it is offered, unless it reaches `sole_answer_threshold`.
-    assert!(matches!(decide::decide(&[c(0.6), c(0.05)], true, Topic::Asked, false, &s), Decision::Answer { .. }));
-    assert!(matches!(decide::decide(&[c(0.6), c(0.05)], false, Topic::Asked, false, &s), Decision::Clarify { .. }));
-    assert!(matches!(decide::decide(&[c(0.75), c(0.05)], false, Topic::Asked, false, &s), Decision::Answer { .. }));
-    assert!(matches!(decide::decide(&[c(0.75), c(0.2)], false, Topic::Asked, false, &s), Decision::Clarify { .. }));
+    assert!(matches!(
+        decide::decide(&[c(0.6), c(0.05)], true, Topic::Asked, Coverage::Partial, &s),
+        Decision::Answer { .. }
+    ));
+    assert!(matches!(
+        decide::decide(&[c(0.6), c(0.05)], false, Topic::Asked, Coverage::Partial, &s),
+        Decision::Clarify { .. }
+    ));
+    assert!(matches!(
+        decide::decide(&[c(0.75), c(0.05)], false, Topic::Asked, Coverage::Partial, &s),
+        Decision::Answer { .. }
+    ));
+    assert!(matches!(
+        decide::decide(&[c(0.75), c(0.2)], false, Topic::Asked, Coverage::Partial, &s),
+        Decision::Clarify { .. }
+    ));
     // ...or is a clear favourite there (`brief_lead` times the next).
-    assert!(matches!(decide::decide(&[c(0.75), c(0.12)], false, Topic::Asked, false, &s), Decision::Answer { .. }));
-    assert!(matches!(decide::decide(&[c(0.75), c(0.12)], false, Topic::Named, false, &s), Decision::Clarify { .. }));
-    assert!(matches!(decide::decide(&[c(0.6), c(0.2)], true, Topic::Asked, false, &s), Decision::Clarify { .. }));
+    assert!(matches!(
+        decide::decide(&[c(0.75), c(0.12)], false, Topic::Asked, Coverage::Partial, &s),
+        Decision::Answer { .. }
+    ));
+    assert!(matches!(
+        decide::decide(&[c(0.75), c(0.12)], false, Topic::Named, Coverage::Partial, &s),
+        Decision::Clarify { .. }
+    ));
+    assert!(matches!(
+        decide::decide(&[c(0.6), c(0.2)], true, Topic::Asked, Coverage::Partial, &s),
+        Decision::Clarify { .. }
+    ));
     // A brief question's best candidate far ahead of the next (`brief_lead`) is answered too.
-    assert!(matches!(decide::decide(&[c(0.6), c(0.11)], true, Topic::Asked, false, &s), Decision::Answer { .. }));
-    assert!(matches!(decide::decide(&[c(0.6), c(0.11)], false, Topic::Asked, false, &s), Decision::Clarify { .. }));
+    assert!(matches!(
+        decide::decide(&[c(0.6), c(0.11)], true, Topic::Asked, Coverage::Partial, &s),
+        Decision::Answer { .. }
+    ));
+    assert!(matches!(
+        decide::decide(&[c(0.6), c(0.11)], false, Topic::Asked, Coverage::Partial, &s),
+        Decision::Clarify { .. }
+    ));
     // ...unless it only names a topic ("社保费"): then only a sole plausible one is.
-    assert!(matches!(decide::decide(&[c(0.6), c(0.11)], true, Topic::Named, false, &s), Decision::Clarify { .. }));
-    assert!(matches!(decide::decide(&[c(0.6), c(0.04)], true, Topic::Named, false, &s), Decision::Answer { .. }));
+    assert!(matches!(
+        decide::decide(&[c(0.6), c(0.11)], true, Topic::Named, Coverage::Partial, &s),
+        Decision::Clarify { .. }
+    ));
+    assert!(matches!(
+        decide::decide(&[c(0.6), c(0.04)], true, Topic::Named, Coverage::Partial, &s),
+        Decision::Answer { .. }
+    ));
     // A question's sole plausible entry that uses every tax word of it needs
     // only `covered_sole_threshold`, unless the question only names a topic.
-    assert!(matches!(decide::decide(&[c(0.6), c(0.05)], false, Topic::Asked, true, &s), Decision::Answer { .. }));
-    assert!(matches!(decide::decide(&[c(0.5), c(0.05)], false, Topic::Asked, true, &s), Decision::Clarify { .. }));
-    assert!(matches!(decide::decide(&[c(0.6), c(0.05)], false, Topic::Named, true, &s), Decision::Clarify { .. }));
+    assert!(matches!(
+        decide::decide(&[c(0.6), c(0.05)], false, Topic::Asked, Coverage::Whole, &s),
+        Decision::Answer { .. }
+    ));
+    assert!(matches!(
+        decide::decide(&[c(0.5), c(0.05)], false, Topic::Asked, Coverage::Whole, &s),
+        Decision::Clarify { .. }
+    ));
+    assert!(matches!(
+        decide::decide(&[c(0.6), c(0.05)], false, Topic::Named, Coverage::Whole, &s),
+        Decision::Clarify { .. }
+    ));
+    // A question naming a tax word no entry uses is never answered, however sure.
+    assert!(matches!(
+        decide::decide(&[c(0.99), c(0.0)], true, Topic::Asked, Coverage::Outside, &s),
+        Decision::Clarify { .. }
+    ));
     assert_eq!(Confidence::new(f32::NAN).get(), 0.0);
     assert_eq!(Confidence::new(3.0).get(), 1.0);
 }
@@ -550,4 +606,15 @@ fn a_follow_up_moving_on_gets_the_same_answer_when_alone_it_is_sure_of_it() {
     // The 大病医疗 entry covers the spouse too, and the question alone says so.
     let follow = s.ask_after("那我老婆的呢 她自己花了两万", Some(&first.turn)).expect("search");
     assert_eq!(follow.decision.answered().map(|e| e.id.as_str()), Some("SAD-006"));
+}
+
+#[test]
+fn a_tax_word_the_base_never_uses_is_outside_it_unless_made_of_words_it_does() {
+    let snap = shipped().snapshot();
+    let words = |list: &[&str]| list.iter().map(|w| w.to_string()).collect::<Vec<_>>();
+    assert!(rerank::unknown_to_the_base(&snap, "海南自由贸易港", &words(&["海南", "贸易"])));
+    assert!(!rerank::unknown_to_the_base(&snap, "企业所得税", &[]));
+    // 缴税凭证 is new to the base as one word, but 缴税 and 凭证 are not.
+    assert!(!rerank::unknown_to_the_base(&snap, "缴税凭证", &words(&["缴税", "凭证"])));
+    assert!(rerank::unknown_to_the_base(&snap, "缴税凭证", &words(&["缴税"])));
 }
