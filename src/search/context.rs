@@ -182,7 +182,8 @@ impl Searcher {
         // A question pointing back without a tax word of its own, answered
         // alone in another area, may ask about the topic: "这个政策到哪年截止"
         // after a 企业所得税 answer. The reading with the topic wins when it
-        // answers in the conversation's area at least as confidently.
+        // answers in the conversation's area confidently (≥ `answer_threshold`,
+        // or at least as confidently as the answer alone).
         let elsewhere = answered_alone
             .is_some_and(|e| shape.refers_back && !new_topic && previous.area != Some(e.category.clone()));
         if answered_alone.is_some() && !elsewhere && !shape.refines {
@@ -200,8 +201,9 @@ impl Searcher {
             return Ok(if surer { Outcome { used_context: true, ..merged } } else { alone });
         }
         if elsewhere {
+            let sure = own_confidence.min(self.settings.answer_threshold);
             let in_area = matches!(&merged.decision, Decision::Answer { entry, confidence }
-                if previous.area.as_ref() == Some(&entry.category) && confidence.get() >= own_confidence);
+                if previous.area.as_ref() == Some(&entry.category) && confidence.get() >= sure);
             return Ok(if in_area { Outcome { used_context: true, ..merged } } else { alone });
         }
         tracing::debug!(with_topic = %sketch(&merged), new_topic, "topic reading");

@@ -512,6 +512,10 @@ fn a_question_pointing_back_is_read_with_the_topic_when_answered_alone_elsewhere
     assert_eq!(first.decision.answered().map(|e| e.id.as_str()), Some("CIT-015"));
     let follow = s.ask_after(follow_up, Some(&first.turn)).expect("search");
     assert_eq!(follow.decision.answered().map(|e| e.id.as_str()), Some("CIT-015"));
+    // The topic reading need not beat the answer alone (0.955), only be sure.
+    let first = s.ask("公司今年添了台八十万的机器 能一次性扣掉吗").expect("search");
+    let follow = s.ask_after(follow_up, Some(&first.turn)).expect("search");
+    assert_eq!(follow.decision.answered().map(|e| e.id.as_str()), Some("CIT-015"));
     // A subject of its own, confidently answered alone, is not pulled back.
     let other = s.ask_after("这个信用能修复吗", Some(&first.turn)).expect("search");
     assert_eq!(other.decision.answered().map(|e| e.id.as_str()), Some("CRD-006"));
