@@ -19,6 +19,11 @@ const TIME_WORDS: [&str; 10] =
 /// A question saying at most this many content words leans on the turn before.
 const THIN_QUESTION_WORDS: usize = 2;
 
+/// A message without tax vocabulary that nothing answers is called "not a
+/// tax question" only when no entry comes this close: "干了哪些事信用会一下子
+/// 掉到最低那档" (纳税信用, 0.26) gets the human offer instead.
+const NOT_TAX_CEILING: f32 = 0.2;
+
 /// Words that point back at what was just answered ("它每年最多扣多少",
 /// "这个要准备哪些资料", "他自己能去解除吗" after a question about a 办税员):
 /// such a follow-up may well be about the same entry.
@@ -135,7 +140,8 @@ impl Searcher {
     }
 
     /// Step 3: a message that is no follow-up, matched alone. Nothing in the
-    /// base comes close and not one word of tax vocabulary: not a tax question.
+    /// base comes close (below `NOT_TAX_CEILING`) and not one word of tax
+    /// vocabulary: not a tax question.
     fn standalone(
         &self,
         alone: Outcome,
@@ -150,6 +156,7 @@ impl Searcher {
             && says_something
             && !shape.tax_words
             && matches!(alone.decision, Decision::NoMatch { .. })
+            && alone.ranked.first().is_none_or(|c| c.confidence.get() < NOT_TAX_CEILING)
         {
             return Outcome { decision: Decision::OutOfScope { service: None }, ..alone };
         }

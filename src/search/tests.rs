@@ -622,3 +622,13 @@ fn a_tax_word_the_base_never_uses_is_outside_it_unless_made_of_words_it_does() {
     assert!(!rerank::unknown_to_the_base(&snap, "缴税凭证", &words(&["缴税", "凭证"])));
     assert!(rerank::unknown_to_the_base(&snap, "缴税凭证", &words(&["缴税"])));
 }
+
+#[test]
+fn a_message_an_entry_comes_near_is_never_called_not_tax() {
+    let s = shipped();
+    // No tax word and no answer, but 纳税信用 comes near: a human, not "不属于涉税咨询".
+    let credit = s.ask("干哪些事会让信用一下子掉到最低那档").expect("search");
+    assert!(credit.ranked.first().is_some_and(|c| c.confidence.get() >= 0.2));
+    assert_eq!(credit.decision.kind(), "no_match");
+    assert_eq!(s.ask("明天天气怎么样").expect("search").decision.kind(), "out_of_scope");
+}
