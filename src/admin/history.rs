@@ -151,10 +151,9 @@ pub(super) async fn list(
     let mut rows = state.store.closed_conversations(&query).await?;
     let more = rows.len() > limit;
     rows.truncate(limit);
-    let mut listed = Vec::with_capacity(rows.len());
-    for c in &rows {
-        listed.push(row(c, state.store.identity(&c.session_id).await?.as_ref()));
-    }
+    let ids: Vec<SessionId> = rows.iter().map(|c| c.session_id.clone()).collect();
+    let identities = state.store.identities(&ids).await?;
+    let listed: Vec<Value> = rows.iter().map(|c| row(c, identities.get(&c.session_id))).collect();
     Ok(Json(json!({"conversations": listed, "more": more})))
 }
 

@@ -4,6 +4,8 @@
 use async_trait::async_trait;
 
 use super::Result;
+use std::collections::HashMap;
+
 use crate::ids::SessionId;
 
 /// A conversation's visitor identity as agents may see it: never the full
@@ -30,6 +32,9 @@ pub trait IdentityStore: Send + Sync {
     async fn set_identity(&self, conversation: &SessionId, identity: &VisitorIdentity) -> Result<()>;
     /// The identity of a conversation, if one was ever presented.
     async fn identity(&self, conversation: &SessionId) -> Result<Option<VisitorIdentity>>;
+    /// The identities of several conversations in one query (a page of the
+    /// desk history); conversations without one are left out.
+    async fn identities(&self, conversations: &[SessionId]) -> Result<HashMap<SessionId, VisitorIdentity>>;
 }
 
 /// Builds the value from its stored columns.

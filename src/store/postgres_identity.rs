@@ -1,11 +1,13 @@
 //! [`IdentityStore`] on PostgreSQL.
 
+use std::collections::HashMap;
+
 use async_trait::async_trait;
 use chrono::Utc;
 use sqlx::Row;
 
 use super::identity::{IdentityStore, VisitorIdentity, columns, from_columns};
-use super::rows::stored;
+use super::rows::{session_id, stored};
 use super::{PostgresStore, Result};
 use crate::ids::SessionId;
 
@@ -34,5 +36,18 @@ impl IdentityStore for PostgresStore {
             .fetch_optional(self.pool())
             .await?;
         Ok(row.map(|r| from_columns(r.get::<bool, _>(0), r.get(1), r.get(2))))
+    }
+
+    async fn identities(&self, conversations: &[SessionId]) -> Result<HashMap<SessionId, VisitorIdentity>> {
+        let ids: Vec<&str> = conversations.iter().map(SessionId::as_str).collect();
+        let rows = sqlx::query(
+            "SELECT conversation_id, verified, name, masked_id FROM visitor_identities WHERE conversation_id = ANY($1)",
+        )
+        .bind(&ids)
+        .fetch_all(self.pool())
+        .await?;
+        rows.into_iter()
+            .map(|r| Ok((session_id(r.get(0))?, from_columns(r.get::<bool, _>(1), r.get(2), r.get(3)))))
+            .collect()
     }
 }

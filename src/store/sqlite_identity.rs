@@ -1,11 +1,13 @@
 //! [`IdentityStore`] on SQLite.
 
+use std::collections::HashMap;
+
 use async_trait::async_trait;
 use chrono::Utc;
-use sqlx::Row;
+use sqlx::{QueryBuilder, Row, Sqlite};
 
 use super::identity::{IdentityStore, VisitorIdentity, columns, from_columns};
-use super::rows::millis;
+use super::rows::{millis, session_id};
 use super::{Result, SqliteStore};
 use crate::ids::SessionId;
 
@@ -34,5 +36,23 @@ impl IdentityStore for SqliteStore {
             .fetch_optional(self.pool())
             .await?;
         Ok(row.map(|r| from_columns(r.get::<bool, _>(0), r.get(1), r.get(2))))
+    }
+
+    async fn identities(&self, conversations: &[SessionId]) -> Result<HashMap<SessionId, VisitorIdentity>> {
+        if conversations.is_empty() {
+            return Ok(HashMap::new());
+        }
+        let mut query: QueryBuilder<Sqlite> = QueryBuilder::new(
+            "SELECT conversation_id, verified, name, masked_id FROM visitor_identities WHERE conversation_id IN (",
+        );
+        let mut ids = query.separated(", ");
+        for c in conversations {
+            ids.push_bind(c.as_str());
+        }
+        query.push(")");
+        let rows = query.build().fetch_all(self.pool()).await?;
+        rows.into_iter()
+            .map(|r| Ok((session_id(r.get(0))?, from_columns(r.get::<bool, _>(1), r.get(2), r.get(3)))))
+            .collect()
     }
 }

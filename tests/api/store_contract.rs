@@ -204,6 +204,13 @@ async fn desk(s: &dyn Store) {
         let found = s.closed_conversations(&page(Some(q), Vec::new(), 0, 10)).await.expect("by identity");
         assert_eq!(found.iter().map(|c| &c.session_id).collect::<Vec<_>>(), [&closed[0]], "{q}");
     }
+    // A page's identities come in one query; a conversation without one is left out.
+    let page_ids = [closed[0].clone(), closed[1].clone(), SessionId::generate()];
+    let identities = s.identities(&page_ids).await.expect("identities");
+    assert_eq!(identities.len(), 2);
+    assert_eq!(identities.get(&closed[0]), Some(&verified));
+    assert_eq!(identities.get(&closed[1]), Some(&store::VisitorIdentity::Unverified));
+    assert!(s.identities(&[]).await.expect("no ids").is_empty());
 }
 
 /// A conversation's visitor identity is replaced by the latest hello and
