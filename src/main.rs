@@ -33,11 +33,11 @@ enum Command {
     /// Config sections read: [kb], [search], [chat] and [handoff] (conversation files), [log].
     Eval(cli::eval::Args),
     /// Run the chat server: widget page, /ws/chat, /ws/agent, the HTTP API,
-    /// /healthz, /readyz and /metrics. Config sections [server], [store],
-    /// [chat] and [handoff] (see docs/api.md); e.g. TAXBOT_SERVER__BIND=0.0.0.0:8080.
+    /// /healthz, /readyz and /metrics. Reads every config section, [kb] … [widget]
+    /// (listed in `serve --help`; see docs/api.md); e.g. TAXBOT_SERVER__BIND=0.0.0.0:8080.
     ///
     /// Config sections read: all of them: [kb], [search], [server], [store], [chat], [handoff],
-    /// [wechat], [admin], [analytics], [import], [limits], [privacy], [api], [log].
+    /// [wechat], [admin], [analytics], [import], [limits], [privacy], [api], [log], [widget].
     Serve(cli::serve::Args),
     /// Load generators.
     ///

@@ -1,8 +1,9 @@
 //! One info line per taxpayer question (`ask` or a picked clarification),
 //! whatever the channel: what was decided, from which entry, how sure, how
 //! long it took, and for which conversation. The text is logged only as
-//! `text::mask_numbers` leaves it (no ID card, phone or bank number), and an
-//! HTTP question's line sits in its request's span (`request_id`).
+//! `text::mask_numbers` leaves it (no ID card, phone or bank number), and a
+//! question's line sits in its request's span (`request_id`): the HTTP
+//! request's, or for a WebSocket the upgrade request's.
 
 use std::time::Duration;
 

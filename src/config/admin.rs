@@ -18,12 +18,15 @@ pub enum PublishPolicy {
 #[serde(default, deny_unknown_fields)]
 pub struct Settings {
     /// How long a console sign-in lasts.
+    #[serde(deserialize_with = "super::valid::positive")]
     pub session_hours: u32,
     /// Always mark the session cookie `Secure` (set when serving over HTTPS).
     pub secure_cookies: bool,
     /// Failed sign-ins allowed per account name and per client address...
+    #[serde(deserialize_with = "super::valid::positive")]
     pub max_login_failures: u32,
     /// ...within this many minutes (then 429 until the oldest failure is that old).
+    #[serde(deserialize_with = "super::valid::positive")]
     pub login_window_mins: u32,
     /// Who may publish a draft: `single` (any editor) or `review` (a second editor approves).
     pub publish_policy: PublishPolicy,

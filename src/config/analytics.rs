@@ -7,14 +7,19 @@ use serde::{Deserialize, Serialize};
 #[serde(default, deny_unknown_fields)]
 pub struct Settings {
     /// Seconds between recounts.
+    #[serde(deserialize_with = "super::valid::positive")]
     pub refresh_secs: u64,
     /// Answers below this confidence count as unanswered (low confidence).
+    #[serde(deserialize_with = "super::valid::unit")]
     pub low_confidence: f32,
     /// Cosine similarity (0–1) a question needs to join a cluster.
+    #[serde(deserialize_with = "super::valid::unit")]
     pub cluster_similarity: f32,
     /// Most recent questions examined per recount (bounds the work).
+    #[serde(deserialize_with = "super::valid::positive")]
     pub max_questions: u32,
     /// Days of service figures.
+    #[serde(deserialize_with = "super::valid::positive")]
     pub figure_days: u32,
     /// An open 留言 ticket older than this many hours is overdue.
     pub ticket_overdue_hours: u64,

@@ -9,6 +9,7 @@ pub struct Settings {
     /// The first thing the bot says.
     pub greeting: String,
     /// Characters per streamed chunk (answers are cut at sentence ends).
+    #[serde(deserialize_with = "super::valid::positive")]
     pub chunk_chars: usize,
     /// Pause between streamed chunks in milliseconds, so answers read like
     /// typing; 0 sends all chunks at once.
@@ -16,6 +17,7 @@ pub struct Settings {
     /// Days after its last visit that a visitor token still resumes.
     pub visitor_ttl_days: u32,
     /// Longest message accepted, in characters.
+    #[serde(deserialize_with = "super::valid::positive")]
     pub max_message_chars: usize,
     /// Hot questions offered in the welcome.
     pub hot_questions: usize,
@@ -28,8 +30,10 @@ pub struct Settings {
     pub history_messages: u32,
     /// Questions matched at once. Matching is CPU work on the blocking pool;
     /// more permits than cores only adds queueing inside the pool.
+    #[serde(deserialize_with = "super::valid::positive")]
     pub match_concurrency: usize,
     /// HTTP API users whose follow-up context is kept in memory.
+    #[serde(deserialize_with = "super::valid::positive")]
     pub api_sessions: usize,
 }
 

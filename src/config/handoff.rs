@@ -26,10 +26,12 @@ pub struct Settings {
     pub transcript_messages: u32,
     /// Events buffered per connected agent or taxpayer; a client that falls
     /// this far behind misses pushes (it can reload; messages are stored).
+    #[serde(deserialize_with = "super::valid::positive")]
     pub event_buffer: usize,
     /// Open 留言 tickets an agent's `agent.welcome` carries (newest first) and
     /// the page size of `list_tickets` (a flood of tickets must not make the
     /// welcome frame megabytes long).
+    #[serde(deserialize_with = "super::valid::positive")]
     pub welcome_tickets: usize,
     /// Several nodes: how long the agents of a node that died have to
     /// reconnect (to any node) before their conversations go back to the

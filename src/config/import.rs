@@ -11,19 +11,26 @@ use serde::{Deserialize, Serialize};
 #[serde(default, deny_unknown_fields)]
 pub struct Settings {
     /// Most rows in one sheet (declared in `<dimension>` or used by a cell).
+    #[serde(deserialize_with = "super::valid::positive")]
     pub max_rows: u32,
     /// Most columns in one sheet (`A` = 1, `XFD` = 16,384).
+    #[serde(deserialize_with = "super::valid::positive")]
     pub max_columns: u32,
     /// Most cells in the workbook, counted both as written cells and as the
     /// rectangle each sheet spans (which is what a reader allocates).
+    #[serde(deserialize_with = "super::valid::positive")]
     pub max_cells: u64,
     /// Most shared strings (declared or written).
+    #[serde(deserialize_with = "super::valid::positive")]
     pub max_shared_strings: u64,
     /// Most bytes after decompression, all parts together (and most bytes of the file itself).
+    #[serde(deserialize_with = "super::valid::positive")]
     pub max_uncompressed_bytes: u64,
     /// Most parts (files) inside the workbook's zip archive.
+    #[serde(deserialize_with = "super::valid::positive")]
     pub max_parts: usize,
     /// Longest time the checks and the reading may take.
+    #[serde(deserialize_with = "super::valid::positive")]
     pub max_seconds: u64,
 }
 

@@ -23,6 +23,7 @@ pub mod redact;
 pub mod search;
 pub mod server;
 pub mod store;
+mod valid;
 pub mod wechat;
 pub mod widget;
 
@@ -281,6 +282,18 @@ mod tests {
         assert!(message.contains("TOML"), "{message}");
         let shown = ConfigError::File { path: "t.toml".into(), line: 5, key: Some("a.b".into()), message: "x".into() };
         assert_eq!(shown.to_string(), "配置文件 t.toml 第 5 行，键 a.b：x");
+    }
+
+    #[test]
+    fn values_out_of_range_name_the_key_and_the_line_or_the_variable() {
+        let (line, key, message) = file_error("[chat]\ngreeting = \"您好\"\nchunk_chars = 0\n");
+        assert_eq!((line, key.as_deref()), (3, Some("chat.chunk_chars")), "{message}");
+        assert!(message.contains("大于 0"), "{message}");
+        let (line, key, message) = file_error("[server]\ntrust_proxy = [\n  \"10.0.0.1\",\n  \"proxy\",\n]\n");
+        assert_eq!((line, key.as_deref()), (2, Some("server.trust_proxy")), "{message}");
+        let err = load(None, env(&[("TAXBOT_SEARCH__ANSWER_THRESHOLD", "2.5")])).expect_err("out of range").to_string();
+        assert!(err.contains("TAXBOT_SEARCH__ANSWER_THRESHOLD") && err.contains("search.answer_threshold"), "{err}");
+        assert!(err.contains("0 到 1"), "{err}");
     }
 
     #[test]

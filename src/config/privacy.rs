@@ -10,6 +10,7 @@ pub struct Settings {
     /// details are anonymised; 0 keeps everything.
     pub retention_days: u32,
     /// Hours between two background purges.
+    #[serde(deserialize_with = "super::valid::positive")]
     pub purge_every_hours: u64,
 }
 

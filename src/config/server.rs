@@ -7,15 +7,20 @@ use serde::{Deserialize, Serialize};
 #[serde(default, deny_unknown_fields)]
 pub struct Settings {
     /// Address to listen on; port 0 picks a free port (logged at start).
+    #[serde(deserialize_with = "super::valid::bind")]
     pub bind: String,
     /// Most WebSocket connections at once; more get HTTP 503.
+    #[serde(deserialize_with = "super::valid::positive")]
     pub max_connections: usize,
     /// Largest accepted WebSocket text frame in bytes; larger ones get an
     /// `error` frame (and frames 8 times larger close the connection).
+    #[serde(deserialize_with = "super::valid::positive")]
     pub max_frame_bytes: usize,
     /// Messages per second one connection may send on average...
+    #[serde(deserialize_with = "super::valid::positive")]
     pub messages_per_sec: u32,
     /// ...and in a burst.
+    #[serde(deserialize_with = "super::valid::positive")]
     pub message_burst: u32,
     /// How long shutdown waits for connections to finish. Work still running
     /// at half of it (a long paced answer) is cut so every client still gets
@@ -29,6 +34,7 @@ pub struct Settings {
     /// `10.0.0.0/8`): only from these are `X-Forwarded-For` and
     /// `X-Forwarded-Proto` believed, and the client is the right-most address in
     /// `X-Forwarded-For` that is not one of them. Empty: the socket peer is the client.
+    #[serde(deserialize_with = "super::valid::proxies")]
     pub trust_proxy: Vec<String>,
 }
 

@@ -13,9 +13,11 @@ pub struct Settings {
     pub data_dir: std::path::PathBuf,
     /// Database connections. SQLite allows one writer at a time, so a few
     /// connections are enough; readers use WAL snapshots.
+    #[serde(deserialize_with = "super::valid::positive")]
     pub max_connections: u32,
     /// A PostgreSQL database (`postgres://user:password@host/db`) shared by
     /// several nodes; unset means the embedded SQLite database in `data_dir`.
+    #[serde(deserialize_with = "super::valid::store_url")]
     pub url: Option<String>,
 }
 

@@ -18,6 +18,7 @@ pub struct Settings {
     /// Longest validity of a signed identity in seconds: an `expires` further
     /// ahead than this is refused, so a host cannot mint tags that work for
     /// ever (a copied embed tag stops working when it expires).
+    #[serde(deserialize_with = "super::valid::positive")]
     pub identity_max_lifetime_secs: u64,
 }
 

@@ -106,43 +106,103 @@ app_secret = "file-app-s3cret"
 }
 
 #[test]
+fn values_that_parse_but_make_no_sense_name_the_key_and_the_file_line_or_the_variable() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("bad.toml");
+    let cases = [
+        ("[search]\nmargin = 0.1\nanswer_threshold = 2.5\n", "search.answer_threshold", 3, "0 到 1"),
+        ("[search]\nanswer_threshold = -1.0\n", "search.answer_threshold", 2, "0 到 1"),
+        ("[chat]\n\nchunk_chars = 0\n", "chat.chunk_chars", 3, "大于 0"),
+        ("[server]\nbind = \"not an address\"\n", "server.bind", 2, "IP:端口"),
+        ("[store]\nurl = \"mysql://root:pw-s3cret@db/tax\"\n", "store.url", 2, "postgres://"),
+        ("[server]\ntrust_proxy = [\"10.0.0.1\", \"proxy\"]\n", "server.trust_proxy", 2, "「proxy」"),
+    ];
+    for (content, key, line, allowed) in cases {
+        std::fs::write(&file, content).expect("write");
+        for args in [&["config", "check", "--config", "bad.toml"][..], &["serve", "--config", "bad.toml"][..]] {
+            let out = taxbot(dir.path(), args, &[]);
+            let err = text(&out.stderr);
+            assert!(!out.status.success(), "{args:?} accepted {content:?}");
+            assert!(err.contains("bad.toml") && err.contains(&format!("第 {line} 行")), "{err}");
+            assert!(err.contains(key) && err.contains(allowed), "{err}");
+            assert!(!err.contains("s3cret"), "a password in an error: {err}");
+        }
+    }
+    let overrides = [
+        ("TAXBOT_SEARCH__CLARIFY_FLOOR", "1.5", "search.clarify_floor", "0 到 1"),
+        ("TAXBOT_CHAT__MATCH_CONCURRENCY", "0", "chat.match_concurrency", "大于 0"),
+        ("TAXBOT_SERVER__BIND", "0.0.0.0", "server.bind", "IP:端口"),
+        ("TAXBOT_STORE__URL", "sqlite:data/taxbot.db", "store.url", "postgres://"),
+    ];
+    for (var, value, key, allowed) in overrides {
+        for args in [&["config", "check"][..], &["serve"][..]] {
+            let out = taxbot(dir.path(), args, &[(var, value)]);
+            let err = text(&out.stderr);
+            assert!(!out.status.success(), "{args:?} accepted {var}={value}");
+            assert!(err.contains(var) && err.contains(key) && err.contains(allowed), "{err}");
+        }
+    }
+}
+
+#[test]
 fn every_subcommand_help_names_the_config_sections_it_reads() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let commands: &[&[&str]] = &[
-        &["ask"],
-        &["eval"],
-        &["serve"],
-        &["bench"],
-        &["bench", "ws"],
-        &["kb"],
-        &["kb", "check"],
-        &["kb", "export"],
-        &["kb", "import"],
-        &["kb", "expiring"],
-        &["apikey"],
-        &["apikey", "add"],
-        &["apikey", "list"],
-        &["apikey", "revoke"],
-        &["purge"],
-        &["migrate"],
-        &["backup"],
-        &["restore"],
-        &["user"],
-        &["user", "add"],
-        &["user", "passwd"],
-        &["user", "list"],
-        &["config"],
-        &["config", "check"],
-        &["config", "show"],
+    // Every section there is: the tables `config show` prints.
+    let shown = taxbot(dir.path(), &["config", "show"], &[]);
+    let every: Vec<String> =
+        toml::from_str::<toml::Table>(&text(&shown.stdout)).expect("TOML").keys().cloned().collect();
+    assert!(every.iter().any(|s| s == "widget"), "{every:?}");
+    let store_cli: &[&str] = &["store", "log"];
+    let kb_data_dir: &[&str] = &["kb", "log", "store", "search", "admin"];
+    let commands: &[(&[&str], &[&str])] = &[
+        (&["ask"], &["kb", "search", "log"]),
+        (&["eval"], &["kb", "search", "chat", "handoff", "log"]),
+        (&["serve"], &[]),
+        (&["bench"], &["kb", "log"]),
+        (&["bench", "ws"], &["kb", "log"]),
+        (&["kb"], &["kb", "import", "log", "store", "search", "admin"]),
+        (&["kb", "check"], &["kb", "log"]),
+        (&["kb", "export"], kb_data_dir),
+        (&["kb", "import"], &["kb", "import", "log", "store", "search", "admin"]),
+        (&["kb", "expiring"], &["kb", "log"]),
+        (&["apikey"], store_cli),
+        (&["apikey", "add"], store_cli),
+        (&["apikey", "list"], store_cli),
+        (&["apikey", "revoke"], store_cli),
+        (&["purge"], &["store", "privacy", "log"]),
+        (&["migrate"], &["log"]),
+        (&["backup"], store_cli),
+        (&["restore"], store_cli),
+        (&["user"], store_cli),
+        (&["user", "add"], store_cli),
+        (&["user", "passwd"], store_cli),
+        (&["user", "list"], store_cli),
+        (&["config"], &[]),
+        (&["config", "check"], &[]),
+        (&["config", "show"], &[]),
     ];
-    for command in commands {
+    for (command, sections) in commands {
         let mut args = command.to_vec();
         args.push("--help");
         let out = taxbot(dir.path(), &args, &[]);
         let help = text(&out.stdout);
         assert!(out.status.success(), "{args:?}: {}", text(&out.stderr));
-        let line =
-            help.lines().find(|l| l.contains("Config sections read:")).unwrap_or_else(|| panic!("{args:?}: {help}"));
-        assert!(line.contains('[') || line.contains("all of them"), "{args:?}: {line}");
+        let at = help.find("Config sections read:").unwrap_or_else(|| panic!("{args:?}: {help}"));
+        let said = help[at..].split("\n\n").next().unwrap_or_default();
+        // An empty list stands for "all of them": serve names every section, and
+        // config (which checks the whole file, whatever it holds) says "all of them".
+        let expected: Vec<&str> = match (sections.is_empty(), command[0]) {
+            (false, _) => sections.to_vec(),
+            (true, "config") => Vec::new(),
+            (true, _) => every.iter().map(String::as_str).collect(),
+        };
+        assert!(!sections.is_empty() || said.contains("all of them"), "{args:?}: {said}");
+        for section in expected {
+            assert!(said.contains(&format!("[{section}]")), "{args:?} does not name [{section}]: {said}");
+        }
     }
+    // The one-line summary of `taxbot --help` does not list a few sections as if they were all.
+    let top = text(&taxbot(dir.path(), &["--help"], &[]).stdout);
+    let serve = top.lines().find(|l| l.trim_start().starts_with("serve ")).expect("serve in --help");
+    assert!(serve.contains("every config section") && serve.contains("[widget]"), "{serve}");
 }

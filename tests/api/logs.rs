@@ -1,6 +1,6 @@
-//! `[log] format = "json"`: every line `taxbot serve` writes to stderr is one
-//! JSON object, with no terminal escape codes (stderr is a pipe here), and
-//! the listening line still tells the port.
+//! Log lines of `taxbot serve`: `[log] format = "json"` writes one JSON object
+//! per line, text written to a pipe has no terminal escape codes, and every
+//! request and question (HTTP or WebSocket) names its request id.
 
 use std::process::Stdio;
 use std::time::Duration;
@@ -125,4 +125,74 @@ async fn every_request_and_question_is_one_info_line_with_timings_and_no_raw_num
     assert!(q["fields"]["duration_ms"].as_f64().is_some_and(|ms| ms > 0.0), "{q}");
     assert!(q["fields"]["text"].as_str().is_some_and(|t| t.contains("个体工商户") && t.contains('*')), "{q}");
     assert_eq!(q["span"]["request_id"], "trace-abc-123", "the question's line is in its request's span: {q}");
+}
+
+/// `taxbot serve` on port 0 logging at info in `format`, with the shipped knowledge base.
+async fn serve_logging(dir: &std::path::Path, format: &str) -> crate::process::Served {
+    let mut cmd = crate::process::taxbot();
+    cmd.arg("serve")
+        .env("TAXBOT_LOG", "info")
+        .env("TAXBOT_LOG__FORMAT", format)
+        .env("TAXBOT_STORE__DATA_DIR", dir)
+        .env("TAXBOT_SERVER__BIND", "127.0.0.1:0")
+        .env("TAXBOT_KB__DIR", concat!(env!("CARGO_MANIFEST_DIR"), "/knowledge-base"));
+    crate::process::serve(cmd).await
+}
+
+type Socket = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+/// Asks one question over `/ws/chat`, the upgrade request carrying `request_id`,
+/// and returns once a reply arrives (the question's line is written before it).
+async fn ask_over_websocket(server: &crate::process::Served, request_id: &str) {
+    use futures_util::SinkExt as _;
+    use tokio_tungstenite::tungstenite::{Message, client::IntoClientRequest as _};
+    let mut req = format!("ws://{}/ws/chat", server.addr).into_client_request().expect("url");
+    req.headers_mut().insert("x-request-id", request_id.parse().expect("header"));
+    let (mut ws, _) = tokio_tungstenite::connect_async(req).await.expect("websocket connects");
+    let send = |v: serde_json::Value| Message::text(v.to_string());
+    ws.send(send(serde_json::json!({"type": "hello"}))).await.expect("hello");
+    assert_eq!(next_frame(&mut ws).await["type"], "welcome");
+    ws.send(send(serde_json::json!({"type": "ask", "text": "个体工商户怎么开具发票？"}))).await.expect("ask");
+    next_frame(&mut ws).await;
+}
+
+/// The next text frame of `ws`, decoded.
+async fn next_frame(ws: &mut Socket) -> serde_json::Value {
+    use futures_util::StreamExt as _;
+    loop {
+        let frame = tokio::time::timeout(Duration::from_secs(30), ws.next()).await.expect("a frame in time");
+        if let tokio_tungstenite::tungstenite::Message::Text(t) = frame.expect("open").expect("frame") {
+            return serde_json::from_str(t.as_str()).expect("a JSON frame");
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_websocket_question_line_names_the_upgrade_request_id() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let server = serve_logging(dir.path(), "json").await;
+    ask_over_websocket(&server, "ws-trace-42").await;
+    let lines = server.stop().await;
+    let questions = lines_with_message(&lines, "question");
+    assert_eq!(questions.len(), 1, "{lines:?}");
+    let q = &questions[0];
+    assert_eq!(q["fields"]["channel"], "web", "{q}");
+    let spans = q["spans"].as_array().unwrap_or_else(|| panic!("no spans: {q}"));
+    assert!(spans.iter().any(|s| s["request_id"] == "ws-trace-42"), "the question's line names no request id: {q}");
+}
+
+#[tokio::test]
+async fn text_logs_to_a_pipe_have_no_escape_codes() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let server = serve_logging(dir.path(), "text").await;
+    let r = reqwest::get(server.url("/healthz")).await.expect("healthz");
+    assert!(r.status().is_success());
+    ask_over_websocket(&server, "ws-trace-text").await;
+    let lines = server.stop().await;
+    assert!(lines.iter().any(|l| l.contains("http request")), "{lines:?}");
+    let question = lines.iter().find(|l| l.contains(" question ") || l.ends_with(" question"));
+    assert!(question.is_some_and(|l| l.contains("ws-trace-text")), "{lines:?}");
+    for line in &lines {
+        assert!(!line.contains('\u{1b}'), "an escape code in a log written to a pipe: {line:?}");
+    }
 }

@@ -19,6 +19,7 @@ use axum::response::{IntoResponse, Response};
 use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
+use tracing::Instrument as _;
 
 pub use limit::RateLimiter;
 
@@ -86,7 +87,7 @@ enum Flow {
 }
 
 /// Accepts a WebSocket when a connection slot is free, and runs `serve` on it
-/// as a task the graceful shutdown waits for.
+/// as a task the graceful shutdown waits for, in the upgrade request's span.
 fn accept<F, Fut>(state: WebState, ws: WebSocketUpgrade, serve: F) -> Response
 where
     F: FnOnce(WebSocket, WebState) -> Fut + Send + 'static,
@@ -99,9 +100,16 @@ where
         return ApiError::overloaded().into_response();
     };
     let task = state.tracker.token();
-    upgrade(ws, &state).on_upgrade(move |socket| async move {
-        serve(socket, state).await;
-        drop((permit, task));
+    // The socket runs in a task of its own: carry the upgrade request's span
+    // into it, so that every line of the connection (each question's) names
+    // the upgrade's `request_id`.
+    let request = tracing::Span::current();
+    upgrade(ws, &state).on_upgrade(move |socket| {
+        async move {
+            serve(socket, state).await;
+            drop((permit, task));
+        }
+        .instrument(request)
     })
 }
 
