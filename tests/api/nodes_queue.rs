@@ -99,3 +99,39 @@ async fn taxpayers_queued_on_two_nodes_are_told_one_order_and_the_same_waits() {
     }
     db.drop_now().await;
 }
+
+#[tokio::test]
+async fn an_agents_raised_capacity_counts_in_the_estimates_of_every_node() {
+    let Some(db) = TestDatabase::create().await else { return };
+    let a = node(&db.url, |c| c.handoff.average_handle_secs = PER).await;
+    let b = node(&db.url, |c| c.handoff.average_handle_secs = PER).await;
+    // Both nodes learn 小李 (2 at once) when it signs in on B, then it leaves.
+    let (first, _) = b.agent(AGENT_2).await;
+    until_agents_online(&a, 1).await;
+    drop(first);
+    until_agents_online(&a, 0).await;
+    until_agents_online(&b, 0).await;
+
+    // An administrator raises its capacity to 3; it signs in again on B.
+    let mut user = b.store.user_by_name(AGENT_2).await.expect("store").expect("agent user");
+    user.max_concurrent = 3;
+    b.store.update_user(&user).await.expect("capacity");
+    let (_agent, welcome) = b.agent(AGENT_2).await;
+    assert!(matches!(welcome, AgentServerMsg::Welcome { max_concurrent: 3, .. }), "{welcome:?}");
+    until_agents_online(&a, 1).await;
+
+    // Three places free on every node: the first three wait for nothing,
+    // the fourth one handling time.
+    for (i, app) in [&a, &b, &a, &b].into_iter().enumerate() {
+        let (mut v, _, _) = taxpayer(app).await;
+        let place = i + 1;
+        let told = request_queued(&mut v).await;
+        assert_eq!(
+            told,
+            (place, place.saturating_sub(3) as u64 * PER),
+            "taxpayer {place} on node {}",
+            ["A", "B"][i % 2]
+        );
+    }
+    db.drop_now().await;
+}
