@@ -152,23 +152,22 @@ impl Hub {
         Ok(())
     }
 
-    /// Re-reads the other nodes' agents (learning accounts first seen there).
+    /// Re-reads the other nodes' agents, and every agent's account as its
+    /// last sign-in (on any node) stored it: accounts first seen there, and
+    /// a capacity or name changed since this node learned the agent, so
+    /// queue estimates and transfers count the same capacity on every node.
     pub(super) async fn reload_presence(&self) -> Result<(), HandoffError> {
         let rows = parse_presence(self.store.presence_elsewhere().await?);
-        let unknown = {
-            let live = self.live();
-            rows.iter().any(|(id, _)| !live.agents.contains_key(id))
-        };
-        if unknown {
-            let accounts = self.store.agents().await?;
-            let mut live = self.live();
-            for a in accounts {
-                if !live.agents.contains_key(&a.id) {
-                    live.add_agent(AgentAccount { id: a.id, name: a.name, max_concurrent: a.max_concurrent });
-                }
+        let accounts = self.store.agents().await?;
+        let mut live = self.live();
+        for a in accounts {
+            let account = AgentAccount { id: a.id, name: a.name, max_concurrent: a.max_concurrent };
+            match live.agents.get_mut(&account.id) {
+                Some(known) => known.account = account,
+                None => live.add_agent(account),
             }
         }
-        self.live().set_elsewhere(&rows);
+        live.set_elsewhere(&rows);
         Ok(())
     }
 

@@ -14,9 +14,9 @@ use taxbot::channels::web::protocol::{AgentServerMsg, ServerMsg};
 use taxbot::store::AccountStore as _;
 
 /// How soon another node must see a change.
-const SEEN_WITHIN: Duration = Duration::from_secs(2);
+pub const SEEN_WITHIN: Duration = Duration::from_secs(2);
 
-fn session_of(welcome: &ServerMsg) -> String {
+pub fn session_of(welcome: &ServerMsg) -> String {
     let ServerMsg::Welcome { session_id, .. } = welcome else { panic!("not a welcome: {welcome:?}") };
     session_id.clone()
 }
@@ -32,7 +32,7 @@ async fn agents_online(addr: std::net::SocketAddr) -> i64 {
 }
 
 /// Waits until `app` counts `n` agents online; panics after [`SEEN_WITHIN`].
-async fn until_agents_online(app: &TestApp, n: i64) {
+pub async fn until_agents_online(app: &TestApp, n: i64) {
     until_agents_online_at(app.addr, n).await;
 }
 
@@ -45,17 +45,28 @@ async fn until_agents_online_at(addr: std::net::SocketAddr, n: i64) {
     }
 }
 
+/// `fut` (a frame another node must cause), failing the test with `what`
+/// when it takes longer than [`SEEN_WITHIN`].
+pub async fn seen<T>(what: &str, fut: impl std::future::Future<Output = T>) -> T {
+    tokio::time::timeout(SEEN_WITHIN, fut).await.unwrap_or_else(|_| panic!("{what} within {SEEN_WITHIN:?}"))
+}
+
 /// Asks for a human on `v` and returns its queue position.
-async fn request_human(v: &mut Client<ServerMsg>) -> usize {
+pub async fn request_human(v: &mut Client<ServerMsg>) -> usize {
+    request_queued(v).await.0
+}
+
+/// Asks for a human on `v` and returns its queue position and estimated wait.
+pub async fn request_queued(v: &mut Client<ServerMsg>) -> (usize, u64) {
     v.send_json(json!({"type": "request_human"})).await;
     match v.recv_until(|m| matches!(m, ServerMsg::Queue { .. } | ServerMsg::HandoffOffline { .. })).await {
-        ServerMsg::Queue { position, .. } => position,
+        ServerMsg::Queue { position, estimated_wait_secs } => (position, estimated_wait_secs),
         other => panic!("queued, not {other:?}"),
     }
 }
 
 /// Waits until the agent's queue lists `session_id`; returns the queue's ids.
-async fn until_queued(agent: &mut Client<AgentServerMsg>, session_id: &str) -> Vec<String> {
+pub async fn until_queued(agent: &mut Client<AgentServerMsg>, session_id: &str) -> Vec<String> {
     let q = agent
         .recv_until(
             |m| matches!(m, AgentServerMsg::Queue { items } if items.iter().any(|i| i.session_id == session_id)),
