@@ -475,7 +475,15 @@ form.compose{display:flex;gap:8px;padding:10px;border-top:1px solid #e1e5ea;back
     out_of_scope(m) { typing(false); add(botBubble()).append(h("div", { class: "out-of-scope" }, m.text)); },
     "human.offer"(m) { handlers.no_match({ text: m.text, offer_human: true }); },
     queue(m) { typing(false); queued(m); },
-    "agent.joined"(m) { typing(false); joined(m.agent_name); sys(`客服「${m.agent_name}」已接入，请描述您的问题`); },
+    // The agent sees the transcript (and, after a transfer, the colleague's
+    // note): the taxpayer is never asked to describe the problem again.
+    "agent.joined"(m) {
+      typing(false);
+      joined(m.agent_name);
+      sys(m.transferred
+        ? `已为您转接客服「${m.agent_name}」，对方可以看到之前的对话，无需重复描述`
+        : `客服「${m.agent_name}」已接入，可以看到您之前的对话`);
+    },
     "agent.message"(m) { typing(false); add(botBubble(`客服 ${agentName || ""}`.trim())).append(h("div", null, m.text)); },
     "conversation.closed"(m) {
       agentName = null;

@@ -154,7 +154,9 @@ pub(crate) fn handoff(s: &HandoffStatus) -> ServerMsg {
         HandoffStatus::Queued(q) => {
             ServerMsg::Queue { position: q.position, estimated_wait_secs: q.estimated_wait_secs }
         }
-        HandoffStatus::Connected { agent_name } => ServerMsg::AgentJoined { agent_name: agent_name.clone() },
+        HandoffStatus::Connected { agent_name } => {
+            ServerMsg::AgentJoined { agent_name: agent_name.clone(), transferred: false }
+        }
         HandoffStatus::Offline { reason, hours } => {
             let (reason, text) = match reason {
                 OfflineReason::OutsideHours => {
@@ -170,7 +172,9 @@ pub(crate) fn handoff(s: &HandoffStatus) -> ServerMsg {
 pub(crate) fn visitor_event(e: &VisitorEvent) -> ServerMsg {
     match e {
         VisitorEvent::Queue(q) => ServerMsg::Queue { position: q.position, estimated_wait_secs: q.estimated_wait_secs },
-        VisitorEvent::AgentJoined { agent_name } => ServerMsg::AgentJoined { agent_name: agent_name.clone() },
+        VisitorEvent::AgentJoined { agent_name, transferred } => {
+            ServerMsg::AgentJoined { agent_name: agent_name.clone(), transferred: *transferred }
+        }
         VisitorEvent::AgentMessage { message_id, text } => {
             ServerMsg::AgentMessage { message_id: *message_id, text: text.clone() }
         }

@@ -348,6 +348,10 @@ pub enum ServerMsg {
     AgentJoined {
         /// The agent's name.
         agent_name: String,
+        /// True when a colleague transferred the conversation to this agent
+        /// (absent from older servers: a first accept).
+        #[serde(default)]
+        transferred: bool,
     },
     /// The agent wrote.
     #[serde(rename = "agent.message")]
