@@ -40,15 +40,16 @@
     return null;
   })();
 
-  // A signed visitor identity from the host page (docs/widget.md): sent in
-  // every hello; the server checks the signature, the widget never can.
-  const identity = data.identitySite && data.identityUser && data.identitySignature
+  // A visitor identity from the host page (docs/widget.md): sent in every
+  // hello, signed or not; the server checks the signature (the widget never
+  // can) and shows agents an unsigned or wrongly signed one as 未验证.
+  const identity = data.identitySite || data.identityUser || data.identityName || data.identitySignature
     ? {
-        site: data.identitySite,
-        user_id: data.identityUser,
+        site: data.identitySite || "",
+        user_id: data.identityUser || "",
         name: data.identityName || "",
         expires: Number(data.identityExpires) || 0,
-        signature: data.identitySignature,
+        signature: data.identitySignature || "",
       }
     : undefined;
 
