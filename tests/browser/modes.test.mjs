@@ -38,6 +38,33 @@ describe("clarification (answer_threshold above 1)", () => {
     assert.equal(text, question, "the chosen question is stored");
     await context.close();
   });
+
+  test("the agent desk shows the questions a clarification offered, not only their ids", async () => {
+    const agentCtx = await newContext(browser, server, { viewport: { width: 1280, height: 800 } });
+    const agent = await agentCtx.newPage();
+    await signIn(agent, server, AGENT_1);
+    const context = await newContext(browser, server);
+    const page = await context.newPage();
+    await page.goto(server.url + "/");
+    await openWidget(page);
+    await widgetAsk(page, "小规模纳税人");
+    const group = page.getByRole("group", { name: "您是不是想问" });
+    await group.waitFor();
+    const offered = await group.getByRole("button").allInnerTexts();
+    assert.ok(offered.length >= 2, offered.join("|"));
+    await page.locator("taxbot-widget button.human").click();
+    const item = agent.locator("#queue li.item").first();
+    await item.waitFor();
+    await item.getByRole("button", { name: "接入" }).click();
+    const clarified = agent.locator("article.chat .line.bot", { has: agent.locator(".decision.clarify") }).last();
+    await clarified.waitFor();
+    assert.match(await clarified.locator(".offered").innerText(), /^反问：/);
+    assert.deepEqual(await clarified.locator(".offered li").allInnerTexts(), offered);
+    assert.doesNotMatch(await clarified.locator(".decision").innerText(), /[A-Z]+-\d+/, "no bare entry ids");
+    await shot(agent, "36-console-clarify-offered");
+    await context.close();
+    await agentCtx.close();
+  });
 });
 
 describe("after hours (留言)", () => {
