@@ -183,13 +183,16 @@ function mount(root, ctx) {
         const r = await api("POST", "/api/admin/suggest", { text });
         if (asked !== text) return; // a newer message was looked up meanwhile
         status.textContent = r.entries.length ? "" : "知识库中没有相近的条目";
-        list.replaceChildren(...r.entries.map((e) => h("li", { class: "kb-item", "data-entry": e.id },
-          h("div", { class: "kb-q" }, h("span", { class: "tag" }, e.id), e.question),
-          h("div", { class: "kb-src" }, citation(e)),
-          h("button", { type: "button", class: "ghost", onclick: () => {
-            reply.value = `${plain(e.answer)}\n\n${citation(e)}`.trim();
-            reply.focus();
-          } }, "插入答案"))));
+        // An entry whose policy has ended is shown as such and never inserted as current.
+        list.replaceChildren(...r.entries.map((e) => h("li", { class: e.expired ? "kb-item expired" : "kb-item", "data-entry": e.id },
+          h("div", { class: "kb-q" }, h("span", { class: "tag" }, e.id), e.expired ? h("span", { class: "tag expired" }, "已失效") : null, e.question),
+          e.expired
+            ? h("div", { class: "kb-src" }, `本条政策已于 ${e.effective_until} 失效，请勿作为现行规定答复。`)
+            : [h("div", { class: "kb-src" }, citation(e)),
+              h("button", { type: "button", class: "ghost", onclick: () => {
+                reply.value = `${plain(e.answer)}\n\n${citation(e)}`.trim();
+                reply.focus();
+              } }, "插入答案")])));
       } catch (err) { status.textContent = err.message; }
     }
     const form = h("form", { class: "kb-search" }, input, h("button", { type: "submit", class: "ghost" }, "查找"));
