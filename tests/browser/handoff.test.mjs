@@ -64,7 +64,7 @@ describe("human handoff through the agent console", () => {
     // Taxpayer → agent, markup again.
     await widgetAsk(visitor, `数电发票 <script>window.__xss=2</script><b onmouseover=alert(1)>x</b>`);
     await chat.locator(".line.visitor", { hasText: "数电发票 <script>" }).waitFor();
-    await shot(agent, "04-console-chat");
+    await shot(agent, "04-console-chat", "console-chat");
     await shot(visitor, "05-widget-with-agent");
     assert.equal(await agent.evaluate(() => window.__xss), undefined);
     assert.equal(await agent.locator("#queue img, article.chat img, article.chat b, article.chat script").count(), 0);
