@@ -165,4 +165,17 @@ describe("agent desk: canned replies, transfer with a note, disconnects, history
     assert.equal(await second.locator(".history-view textarea, .history-view input").count(), 0, "read-only");
     await shot(second, "34-console-history");
   });
+
+  test("the audit log names the transfer and the close in Chinese", async () => {
+    const ctx = await newContext(browser, server, { viewport: { width: 1280, height: 800 } });
+    const page = await ctx.newPage();
+    await consoleSignIn(page, server.url, "管理员", "admin-password");
+    await page.locator("#nav a", { hasText: "审计日志" }).click();
+    for (const [action, label] of [["handoff.transfer", "转接会话"], ["handoff.close", "结束会话"]]) {
+      const row = page.locator(`tr[data-action='${action}']`).first();
+      await row.waitFor();
+      assert.equal(await row.locator("td").nth(2).innerText(), label, action);
+    }
+    await ctx.close();
+  });
 });

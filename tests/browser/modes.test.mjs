@@ -4,6 +4,7 @@
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { AGENT_1, AGENT_2, eventually, launchBrowser, newContext, openWidget, shot, signIn, sql, startServer, widgetAsk } from "./helpers.mjs";
+import { addUser, signIn as consoleSignIn } from "./admin-helpers.mjs";
 
 let browser;
 before(async () => { browser = await launchBrowser(); });
@@ -108,6 +109,17 @@ describe("after hours (留言)", () => {
     await eventually(() => sql(server, `SELECT status FROM tickets WHERE id = ${ticket.id}`)[0].status !== "open");
     await agentCtx.close();
     await context.close();
+
+    // The answer is in the audit log, read in Chinese.
+    addUser(server.data, "管理员", "admin", "admin-password");
+    const adminCtx = await newContext(browser, server, { viewport: { width: 1280, height: 800 } });
+    const admin = await adminCtx.newPage();
+    await consoleSignIn(admin, server.url, "管理员", "admin-password");
+    await admin.locator("#nav a", { hasText: "审计日志" }).click();
+    const answered = admin.locator("tr[data-action='ticket.answer']");
+    await answered.first().waitFor();
+    assert.equal(await answered.first().locator("td").nth(2).innerText(), "答复留言");
+    await adminCtx.close();
   });
 });
 
