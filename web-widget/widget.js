@@ -40,15 +40,16 @@
     return null;
   })();
 
-  // A signed visitor identity from the host page (docs/widget.md): sent in
-  // every hello; the server checks the signature, the widget never can.
-  const identity = data.identitySite && data.identityUser && data.identitySignature
+  // A visitor identity from the host page (docs/widget.md): sent in every
+  // hello, signed or not; the server checks the signature (the widget never
+  // can) and shows agents an unsigned or wrongly signed one as 未验证.
+  const identity = data.identitySite || data.identityUser || data.identityName || data.identitySignature
     ? {
-        site: data.identitySite,
-        user_id: data.identityUser,
+        site: data.identitySite || "",
+        user_id: data.identityUser || "",
         name: data.identityName || "",
         expires: Number(data.identityExpires) || 0,
-        signature: data.identitySignature,
+        signature: data.identitySignature || "",
       }
     : undefined;
 
@@ -475,7 +476,15 @@ form.compose{display:flex;gap:8px;padding:10px;border-top:1px solid #e1e5ea;back
     out_of_scope(m) { typing(false); add(botBubble()).append(h("div", { class: "out-of-scope" }, m.text)); },
     "human.offer"(m) { handlers.no_match({ text: m.text, offer_human: true }); },
     queue(m) { typing(false); queued(m); },
-    "agent.joined"(m) { typing(false); joined(m.agent_name); sys(`客服「${m.agent_name}」已接入，请描述您的问题`); },
+    // The agent sees the transcript (and, after a transfer, the colleague's
+    // note): the taxpayer is never asked to describe the problem again.
+    "agent.joined"(m) {
+      typing(false);
+      joined(m.agent_name);
+      sys(m.transferred
+        ? `已为您转接客服「${m.agent_name}」，对方可以看到之前的对话，无需重复描述`
+        : `客服「${m.agent_name}」已接入，可以看到您之前的对话`);
+    },
     "agent.message"(m) { typing(false); add(botBubble(`客服 ${agentName || ""}`.trim())).append(h("div", null, m.text)); },
     "conversation.closed"(m) {
       agentName = null;

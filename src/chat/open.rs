@@ -1,6 +1,7 @@
 //! Opening and resuming conversations: visitor tokens, API users, the
 //! welcome's history, hot questions and pending 留言 answers.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -10,7 +11,8 @@ use super::engine::{Engine, Opened};
 use super::reply::Suggestion;
 use super::{ChatError, Session};
 use crate::ids::{Channel, SessionId, VisitorKey, VisitorToken};
-use crate::store::{Conversation, ConversationState, Sender};
+use crate::kb::Entry;
+use crate::store::{Conversation, ConversationState, Message, Sender};
 
 /// How long a node keeps the editors' starter questions before reading them
 /// again: a list saved on any node reaches every node's welcomes within this,
@@ -42,13 +44,7 @@ impl Engine {
             true => Default::default(),
             false => self.store.votes(&conversation.id).await?.into_iter().collect(),
         };
-        let snap = self.searcher.snapshot();
-        let history_entries = history
-            .iter()
-            .flat_map(|m| m.body.entry_ids())
-            .filter_map(|id| snap.entries().iter().find(|e| e.id.as_str() == id))
-            .map(|e| (e.id.to_string(), std::sync::Arc::clone(e)))
-            .collect();
+        let history_entries = self.entries_named(&history);
         let handoff = match self.hub.state_of(&conversation.id) {
             ConversationState::Bot => None,
             _ => Some(self.hub.current_status(&conversation.id)),
@@ -173,5 +169,18 @@ impl Engine {
     /// Replaces the hot questions' entry ids (most asked first).
     pub fn set_hot(&self, ids: Vec<String>) {
         self.hot.store(std::sync::Arc::new(ids));
+    }
+
+    /// The entries `messages` name (answered, or offered by a clarification)
+    /// that are still in the base, by id: a replayed transcript shows their
+    /// questions and citations (to the taxpayer and to agents).
+    pub fn entries_named(&self, messages: &[Message]) -> HashMap<String, Arc<Entry>> {
+        let snap = self.searcher.snapshot();
+        messages
+            .iter()
+            .flat_map(|m| m.body.entry_ids())
+            .filter_map(|id| snap.entries().iter().find(|e| e.id.as_str() == id))
+            .map(|e| (e.id.to_string(), Arc::clone(e)))
+            .collect()
     }
 }

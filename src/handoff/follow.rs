@@ -107,7 +107,7 @@ impl Hub {
         }
         match (&after, agent_name) {
             (Some(a), Some(agent_name)) => {
-                self.push_visitor(id, VisitorEvent::AgentJoined { agent_name });
+                self.push_visitor(id, VisitorEvent::AgentJoined { agent_name, transferred: before.is_some() });
                 if agent_here {
                     let view = self.view(id).await?;
                     self.push_agent(a, AgentEvent::Assigned(view));

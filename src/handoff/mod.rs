@@ -94,6 +94,9 @@ pub enum VisitorEvent {
     AgentJoined {
         /// Display name.
         agent_name: String,
+        /// True when a colleague passed the conversation on (the taxpayer
+        /// already explained the problem to someone).
+        transferred: bool,
     },
     /// The agent wrote.
     AgentMessage {

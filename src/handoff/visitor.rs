@@ -215,6 +215,7 @@ impl Hub {
         note: Option<String>,
     ) -> Result<(), HandoffError> {
         let agent_name = self.live().agent_name(agent);
+        let transferred = from.0 == ConversationState::Human;
         let mut change = HandoffChange::new(id, from, (ConversationState::Human, Some(agent)))
             .notice(format!("客服 {agent_name} 为您服务。"));
         if let Some(note) = note {
@@ -230,7 +231,7 @@ impl Hub {
             live.unassign(id);
             live.assign(id.clone(), agent);
         }
-        self.push_visitor(id, VisitorEvent::AgentJoined { agent_name });
+        self.push_visitor(id, VisitorEvent::AgentJoined { agent_name, transferred });
         let view = self.view(id).await?;
         self.push_agent(agent, AgentEvent::Assigned(view));
         Ok(())

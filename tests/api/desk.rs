@@ -48,7 +48,8 @@ async fn served(
         .await;
     agent.send_json(json!({"type": "accept", "session_id": session_id})).await;
     agent.recv_until(|m| matches!(m, AgentServerMsg::Assigned { .. })).await;
-    v.recv_until(|m| matches!(m, ServerMsg::AgentJoined { .. })).await;
+    let joined = v.recv_until(|m| matches!(m, ServerMsg::AgentJoined { .. })).await;
+    assert!(matches!(joined, ServerMsg::AgentJoined { transferred: false, .. }), "a first accept: {joined:?}");
     (v, session_id, token)
 }
 
@@ -81,7 +82,9 @@ async fn a_transfer_goes_to_a_colleague_from_the_list_with_a_note_only_agents_se
     assert!(conversation.transcript.iter().any(|h| h.text == "船舶吨税按什么标准征收"), "the whole transcript");
     let shown = conversation.transcript.iter().find(|h| h.from == "note").expect("the note is in the transcript");
     assert_eq!(shown.text, format!("转接备注（{AGENT_1} → {AGENT_2}）：{note}"));
-    v.recv_until(|m| matches!(m, ServerMsg::AgentJoined { agent_name } if agent_name == AGENT_2)).await;
+    let joined =
+        v.recv_until(|m| matches!(m, ServerMsg::AgentJoined { agent_name, .. } if agent_name == AGENT_2)).await;
+    assert!(matches!(joined, ServerMsg::AgentJoined { transferred: true, .. }), "a transfer says so: {joined:?}");
 
     // The taxpayer never sees the note, live or after a reload.
     assert!(v.seen.iter().all(|m| !format!("{m:?}").contains(note)), "{:?}", v.seen);
@@ -283,7 +286,7 @@ async fn a_transfer_note_and_the_taxpayer_leaving_reach_an_agent_on_another_node
     let b = node(&db.url, |_| {}).await;
     let (mut first, _) = a.agent(AGENT_1).await;
     let (mut second, _) = b.agent(AGENT_2).await;
-    let (v, session_id, _) = served(&a, &mut first, "船舶吨税按什么标准征收").await;
+    let (mut v, session_id, _) = served(&a, &mut first, "船舶吨税按什么标准征收").await;
 
     // Node A learns of the agent on B through the store.
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
@@ -307,6 +310,11 @@ async fn a_transfer_note_and_the_taxpayer_leaving_reach_an_agent_on_another_node
     let assigned = second.recv_until(|m| matches!(m, AgentServerMsg::Assigned { .. })).await;
     let AgentServerMsg::Assigned { conversation } = assigned else { unreachable!() };
     assert!(conversation.transcript.iter().any(|h| h.from == "note" && h.text.ends_with("请核对吨位")));
+    let joined = v.recv_until(|m| matches!(m, ServerMsg::AgentJoined { .. })).await;
+    assert!(
+        matches!(&joined, ServerMsg::AgentJoined { agent_name, transferred: true } if agent_name == AGENT_2),
+        "the taxpayer hears of the transfer: {joined:?}"
+    );
 
     drop(v); // the taxpayer is on node A, the agent on node B
     let left = second.recv_until(|m| matches!(m, AgentServerMsg::VisitorPresence { .. })).await;

@@ -45,7 +45,7 @@ async fn no_match_to_agent_and_back_with_a_stored_rating() {
     agent.send_json(json!({"type": "accept", "session_id": session_id})).await;
     agent.recv_until(|m| matches!(m, AgentServerMsg::Assigned { .. })).await;
     let joined = v.recv_until(|m| matches!(m, ServerMsg::AgentJoined { .. })).await;
-    assert!(matches!(joined, ServerMsg::AgentJoined { agent_name } if agent_name == "小王"));
+    assert!(matches!(joined, ServerMsg::AgentJoined { agent_name, .. } if agent_name == "小王"));
 
     other.send_json(json!({"type": "accept", "session_id": session_id})).await;
     let e = other.recv_until(|m| agent_error(m).is_some()).await;
@@ -210,7 +210,7 @@ async fn least_load_assignment_spreads_conversations_over_agents() {
         let (mut v, _) = app.visitor(None).await;
         v.send_json(json!({"type": "ask", "text": "转人工"})).await;
         let m = v.recv_until(|m| matches!(m, ServerMsg::AgentJoined { .. })).await;
-        let ServerMsg::AgentJoined { agent_name } = m else { unreachable!() };
+        let ServerMsg::AgentJoined { agent_name, .. } = m else { unreachable!() };
         names.push(agent_name);
     }
     names.sort();
@@ -278,7 +278,7 @@ async fn an_agent_transfers_a_conversation_to_a_colleague() {
     a1.send_json(json!({"type": "transfer", "session_id": session_id, "to": AGENT_2})).await;
     a1.recv_until(|m| matches!(m, AgentServerMsg::Released { .. })).await;
     a2.recv_until(|m| matches!(m, AgentServerMsg::Assigned { .. })).await;
-    let joined = v.recv_until(|m| matches!(m, ServerMsg::AgentJoined { agent_name } if agent_name == "小李")).await;
+    let joined = v.recv_until(|m| matches!(m, ServerMsg::AgentJoined { agent_name, .. } if agent_name == "小李")).await;
     assert!(matches!(joined, ServerMsg::AgentJoined { .. }));
     a1.send_json(json!({"type": "send", "session_id": session_id, "text": "还在吗"})).await;
     let e = a1.recv_until(|m| agent_error(m).is_some()).await;

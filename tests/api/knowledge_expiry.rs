@@ -1,10 +1,12 @@
 //! An entry past its `effective_until` is never served as a current answer:
-//! the bot names the document and the end date and offers a human.
+//! the bot names the document and the end date and offers a human, and the
+//! agents' knowledge panel marks it 已失效.
 
 use chrono::NaiveDate;
 use serde_json::json;
 
-use crate::helpers::{always_answer, ask_answer, spawn_app_on};
+use crate::admin_client::AdminClient;
+use crate::helpers::{AGENT_1, AGENT_PASSWORD, always_answer, ask_answer, spawn_app_on};
 use taxbot::channels::web::protocol::ServerMsg;
 
 fn shipped() -> taxbot::kb::KnowledgeBase {
@@ -46,4 +48,27 @@ async fn an_expired_entry_is_refused_with_its_document_and_end_date_and_a_human_
     let (mut other, _) = app.visitor(None).await;
     let (_, _, answer) = ask_answer(&mut other, &current).await;
     assert_eq!(answer, kb.entries[1].answer, "entries in force are still answered");
+}
+
+#[tokio::test]
+async fn the_agents_knowledge_panel_marks_an_expired_entry_and_never_as_current() {
+    let mut kb = shipped();
+    let date = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").expect("date");
+    let expired = &mut kb.entries[0];
+    expired.effective_from = date("2020-01-01");
+    expired.effective_until = Some(date("2020-12-31"));
+    let (id, question) = (expired.id.to_string(), expired.question.clone());
+    let current = kb.entries[1].clone();
+    let app = spawn_app_on(&kb, always_answer).await;
+    let agent = AdminClient::sign_in(app.addr, AGENT_1, AGENT_PASSWORD).await;
+
+    let (status, body) = agent.post_json("/api/admin/suggest", json!({"text": question})).await;
+    assert!(status.is_success(), "{status} {body}");
+    let entries = body["entries"].as_array().expect("entries");
+    let shown = entries.iter().find(|e| e["id"] == id.as_str()).expect("the expired entry is listed");
+    assert_eq!(shown["expired"], json!(true), "{shown}");
+
+    let (_, body) = agent.post_json("/api/admin/suggest", json!({"text": current.question})).await;
+    let shown = body["entries"].as_array().and_then(|es| es.iter().find(|e| e["id"] == current.id.as_str()).cloned());
+    assert_eq!(shown.expect("the current entry is listed")["expired"], json!(false));
 }

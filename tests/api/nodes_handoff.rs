@@ -102,7 +102,8 @@ async fn a_taxpayer_on_node_a_is_served_by_an_agent_on_node_b() {
         "the agent sees the bot transcript"
     );
     let joined = v.recv_until(|m| matches!(m, ServerMsg::AgentJoined { .. })).await;
-    assert!(matches!(joined, ServerMsg::AgentJoined { agent_name } if agent_name == AGENT_1));
+    assert!(matches!(&joined, ServerMsg::AgentJoined { agent_name, .. } if agent_name == AGENT_1));
+    assert!(matches!(joined, ServerMsg::AgentJoined { transferred: false, .. }), "an accept, not a transfer");
     // B's taxpayer moves up (a frame with position 2 may still be on its way first).
     second.recv_until(|m| matches!(m, ServerMsg::Queue { position: 1, .. })).await;
 

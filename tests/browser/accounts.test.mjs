@@ -68,6 +68,8 @@ describe("console accounts", () => {
     const reply = chat.getByRole("textbox", { name: /回复访客/ });
     const inserted = await reply.inputValue();
     assert.match(inserted, /依据：.+（.+）.*更新于 \d{4}-\d{2}-\d{2}/);
+    await reply.evaluate((e) => { e.scrollTop = e.scrollHeight; });
+    await shot(agent, "11-console-knowledge-inserted", "console-knowledge-panel");
     assert.doesNotMatch(inserted, /\*\*/, "Markdown marks are dropped for the plain-text chat");
     await reply.press("Enter");
     await visitor.locator("taxbot-widget .msg.agent", { hasText: "依据：" }).waitFor();

@@ -73,6 +73,9 @@ describe("agent desk: canned replies, transfer with a note, disconnects, history
     await item.getByRole("button", { name: "接入" }).click();
     const chat = first.locator(`article.chat[data-session="${sessionId}"]`);
     await chat.waitFor();
+    // The agent sees the bot transcript: the taxpayer is not asked to describe the problem.
+    await visitor.locator("taxbot-widget .sys", { hasText: "客服「小王」已接入，可以看到您之前的对话" }).waitFor();
+    assert.doesNotMatch(await visitor.locator("taxbot-widget .panel").innerText(), /请描述您的问题/);
 
     // 快捷回复: inserted at the cursor into what the agent typed, then sent.
     const reply = chat.getByRole("textbox", { name: /回复访客/ });
@@ -105,6 +108,8 @@ describe("agent desk: canned replies, transfer with a note, disconnects, history
     await received.locator(".line.visitor", { hasText: QUESTION }).waitFor();
     await received.locator(".line.agent", { hasText: GREETING }).waitFor();
     await visitor.locator("taxbot-widget .banner", { hasText: "小李" }).waitFor();
+    await visitor.locator("taxbot-widget .sys", { hasText: "已为您转接客服「小李」，对方可以看到之前的对话，无需重复描述" }).waitFor();
+    assert.doesNotMatch(await visitor.locator("taxbot-widget .panel").innerText(), /请描述您的问题/);
     assert.doesNotMatch(await visitor.locator("taxbot-widget .panel").innerText(), /转接备注|国际航行船舶/);
     await shot(second, "32-console-transferred-with-note");
     const audit = sql(server, "SELECT detail FROM audit_log WHERE action = 'handoff.transfer'");
@@ -159,5 +164,18 @@ describe("agent desk: canned replies, transfer with a note, disconnects, history
     await log.locator(".line.note", { hasText: "访客已离开" }).waitFor();
     assert.equal(await second.locator(".history-view textarea, .history-view input").count(), 0, "read-only");
     await shot(second, "34-console-history");
+  });
+
+  test("the audit log names the transfer and the close in Chinese", async () => {
+    const ctx = await newContext(browser, server, { viewport: { width: 1280, height: 800 } });
+    const page = await ctx.newPage();
+    await consoleSignIn(page, server.url, "管理员", "admin-password");
+    await page.locator("#nav a", { hasText: "审计日志" }).click();
+    for (const [action, label] of [["handoff.transfer", "转接会话"], ["handoff.close", "结束会话"]]) {
+      const row = page.locator(`tr[data-action='${action}']`).first();
+      await row.waitFor();
+      assert.equal(await row.locator("td").nth(2).innerText(), label, action);
+    }
+    await ctx.close();
   });
 });

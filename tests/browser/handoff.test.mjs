@@ -18,6 +18,35 @@ describe("human handoff through the agent console", () => {
     await server?.close();
   });
 
+  test("the 留言 form offered while no agent is on duty goes away once the taxpayer is queued", async () => {
+    const visitorCtx = await newContext(browser, server);
+    const visitor = await visitorCtx.newPage();
+    await visitor.goto(server.url + "/");
+    await openWidget(visitor);
+    await visitor.locator("taxbot-widget button.human").click();
+    const form = visitor.getByRole("form", { name: "留言" });
+    await form.waitFor();
+    assert.match(await form.innerText(), /人工客服暂时都不在线/);
+    await form.getByLabel("留言内容").fill("写了一半");
+
+    const agentCtx = await newContext(browser, server, { viewport: { width: 1280, height: 800 } });
+    const agent = await agentCtx.newPage();
+    await signIn(agent, server, AGENT_1);
+    await visitor.locator("taxbot-widget button.human").click();
+    await visitor.locator("taxbot-widget .banner", { hasText: "排队第 1 位" }).waitFor();
+    await form.waitFor({ state: "detached" });
+    assert.equal(await visitor.locator("taxbot-widget form.card").count(), 0, "no 留言 form while queued");
+    // A reload does not bring the half-written 留言 back either.
+    await visitor.reload();
+    await visitor.locator("taxbot-widget .banner", { hasText: "排队" }).waitFor();
+    assert.equal(await visitor.getByRole("form", { name: "留言" }).count(), 0);
+
+    await visitor.locator("taxbot-widget .banner").getByRole("button", { name: "取消排队" }).click();
+    await agent.locator("#queue li.item").first().waitFor({ state: "detached" });
+    await agentCtx.close();
+    await visitorCtx.close();
+  });
+
   test("queue, accept, chat both ways, close, rating; visitor text stays text", async () => {
     const agentCtx = await newContext(browser, server, { viewport: { width: 1280, height: 800 } });
     const agent = await agentCtx.newPage();
@@ -64,7 +93,7 @@ describe("human handoff through the agent console", () => {
     // Taxpayer → agent, markup again.
     await widgetAsk(visitor, `数电发票 <script>window.__xss=2</script><b onmouseover=alert(1)>x</b>`);
     await chat.locator(".line.visitor", { hasText: "数电发票 <script>" }).waitFor();
-    await shot(agent, "04-console-chat");
+    await shot(agent, "04-console-chat", "console-chat");
     await shot(visitor, "05-widget-with-agent");
     assert.equal(await agent.evaluate(() => window.__xss), undefined);
     assert.equal(await agent.locator("#queue img, article.chat img, article.chat b, article.chat script").count(), 0);

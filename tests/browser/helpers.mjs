@@ -1,9 +1,9 @@
 // Shared helpers for the browser tests: start the real `taxbot serve` binary
 // on a free loopback port with a temporary data dir and a config file, launch
 // Debian's Chromium through playwright-core, read the SQLite store, save
-// screenshots to tests/artifacts/.
+// screenshots to tests/artifacts/ (and the documentation's to docs/img/).
 import { spawn, execFileSync } from "node:child_process";
-import { mkdtempSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdtempSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -135,10 +135,16 @@ export function widgetFromDisk() {
     render.split(/(?<=\n)/).map((l) => (l.trim() ? indent : "") + l.replace(/^export /, "")).join("") + (render.endsWith("\n") ? "" : "\n"));
 }
 
-/** Saves a screenshot of `page` as tests/artifacts/NAME.png. */
-export async function shot(page, name) {
+/**
+ * Saves a screenshot of `page` as tests/artifacts/NAME.png; with `doc` and
+ * TAXBOT_DOC_SHOTS=1 in the environment, also as docs/img/DOC.png (the
+ * images README.md and docs/widget.md show), so a plain run leaves the
+ * tracked images alone.
+ */
+export async function shot(page, name, doc) {
   mkdirSync(ARTIFACTS, { recursive: true });
   await page.screenshot({ path: join(ARTIFACTS, `${name}.png`) });
+  if (doc && process.env.TAXBOT_DOC_SHOTS === "1") copyFileSync(join(ARTIFACTS, `${name}.png`), join(ROOT, "docs/img", `${doc}.png`));
 }
 
 /** The widget's shadow-DOM elements are reachable with ordinary locators (Playwright pierces open shadow roots). */

@@ -1,7 +1,7 @@
 // Verified visitor identity (docs/widget.md): a host page embeds the widget
 // with an identity signed by its server (HMAC-SHA256, computed here with
 // node:crypto as a host would); the agent desk shows the verified name and the
-// masked 纳税人识别号 for a right signature, and 未验证 for a wrong one.
+// masked 纳税人识别号 for a right signature, and 未验证 for a wrong one or none.
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { createHmac } from "node:crypto";
@@ -62,6 +62,16 @@ describe("verified visitor identity on the agent desk", () => {
     assert.equal(await wrong.locator(".identity").innerText(), "未验证");
     assert.ok(await wrong.locator(".identity.unverified").count());
     assert.doesNotMatch(await agent.locator("#queue").innerText(), /李四|91440300MA5FXXX234/);
+
+    // A tag with a user id and a name but no signature is presented too, as 未验证.
+    const unsigned = await hostPage(browser, server, { "data-identity-site": "etax", "data-identity-user": "91110000UNSIGNED01", "data-identity-name": "王五" });
+    await widgetAsk(unsigned, "转人工");
+    await unsigned.locator("taxbot-widget .banner", { hasText: "排队" }).waitFor();
+    const bare = agent.locator("#queue li.item").nth(2);
+    await bare.waitFor();
+    assert.match(await bare.locator(".visitor-name").innerText(), /^访客 \d{4}$/);
+    assert.equal(await bare.locator(".identity").innerText(), "未验证");
+    assert.doesNotMatch(await agent.locator("#queue").innerText(), /王五|UNSIGNED/);
     await shot(agent, "console-identity-queue");
 
     // Accepted, the conversation carries the verified identity too.
@@ -73,6 +83,7 @@ describe("verified visitor identity on the agent desk", () => {
 
     // The store keeps the masked id only, and nothing of the forged identity.
     const rows = sql(server, "SELECT verified, name, masked_id FROM visitor_identities ORDER BY verified DESC");
-    assert.deepEqual(rows, [{ verified: 1, name: "张三", masked_id: "9144********X234" }, { verified: 0, name: null, masked_id: null }]);
+    const unverified = { verified: 0, name: null, masked_id: null };
+    assert.deepEqual(rows, [{ verified: 1, name: "张三", masked_id: "9144********X234" }, unverified, unverified]);
   });
 });

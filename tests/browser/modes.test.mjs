@@ -4,6 +4,7 @@
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { AGENT_1, AGENT_2, eventually, launchBrowser, newContext, openWidget, shot, signIn, sql, startServer, widgetAsk } from "./helpers.mjs";
+import { addUser, signIn as consoleSignIn } from "./admin-helpers.mjs";
 
 let browser;
 before(async () => { browser = await launchBrowser(); });
@@ -37,6 +38,33 @@ describe("clarification (answer_threshold above 1)", () => {
     const [{ text }] = sql(server, "SELECT text FROM messages WHERE sender = 'visitor' ORDER BY id DESC LIMIT 1");
     assert.equal(text, question, "the chosen question is stored");
     await context.close();
+  });
+
+  test("the agent desk shows the questions a clarification offered, not only their ids", async () => {
+    const agentCtx = await newContext(browser, server, { viewport: { width: 1280, height: 800 } });
+    const agent = await agentCtx.newPage();
+    await signIn(agent, server, AGENT_1);
+    const context = await newContext(browser, server);
+    const page = await context.newPage();
+    await page.goto(server.url + "/");
+    await openWidget(page);
+    await widgetAsk(page, "小规模纳税人");
+    const group = page.getByRole("group", { name: "您是不是想问" });
+    await group.waitFor();
+    const offered = await group.getByRole("button").allInnerTexts();
+    assert.ok(offered.length >= 2, offered.join("|"));
+    await page.locator("taxbot-widget button.human").click();
+    const item = agent.locator("#queue li.item").first();
+    await item.waitFor();
+    await item.getByRole("button", { name: "接入" }).click();
+    const clarified = agent.locator("article.chat .line.bot", { has: agent.locator(".decision.clarify") }).last();
+    await clarified.waitFor();
+    assert.match(await clarified.locator(".offered").innerText(), /^反问：/);
+    assert.deepEqual(await clarified.locator(".offered li").allInnerTexts(), offered);
+    assert.doesNotMatch(await clarified.locator(".decision").innerText(), /[A-Z]+-\d+/, "no bare entry ids");
+    await shot(agent, "36-console-clarify-offered");
+    await context.close();
+    await agentCtx.close();
   });
 });
 
@@ -81,6 +109,17 @@ describe("after hours (留言)", () => {
     await eventually(() => sql(server, `SELECT status FROM tickets WHERE id = ${ticket.id}`)[0].status !== "open");
     await agentCtx.close();
     await context.close();
+
+    // The answer is in the audit log, read in Chinese.
+    addUser(server.data, "管理员", "admin", "admin-password");
+    const adminCtx = await newContext(browser, server, { viewport: { width: 1280, height: 800 } });
+    const admin = await adminCtx.newPage();
+    await consoleSignIn(admin, server.url, "管理员", "admin-password");
+    await admin.locator("#nav a", { hasText: "审计日志" }).click();
+    const answered = admin.locator("tr[data-action='ticket.answer']");
+    await answered.first().waitFor();
+    assert.equal(await answered.first().locator("td").nth(2).innerText(), "答复留言");
+    await adminCtx.close();
   });
 });
 

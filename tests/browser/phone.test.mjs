@@ -5,9 +5,7 @@
 // tracked images alone). Each shot first checks the panel fills the screen.
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { copyFileSync } from "node:fs";
-import { join } from "node:path";
-import { ARTIFACTS, ROOT, launchBrowser, newContext, openWidget, shot, startServer, widgetAsk } from "./helpers.mjs";
+import { launchBrowser, newContext, openWidget, shot, startServer, widgetAsk } from "./helpers.mjs";
 
 const PHONE = { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true };
 
@@ -15,8 +13,7 @@ const PHONE = { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch:
 async function docShot(page, name) {
   const box = await page.locator("taxbot-widget .panel").boundingBox();
   assert.deepEqual([box.x, box.y, box.width, box.height], [0, 0, 390, 844], "the panel fills the phone screen");
-  await shot(page, name);
-  if (process.env.TAXBOT_DOC_SHOTS === "1") copyFileSync(join(ARTIFACTS, `${name}.png`), join(ROOT, "docs/img", `${name}.png`));
+  await shot(page, name, name);
 }
 
 describe("the widget on a phone (390×844)", () => {

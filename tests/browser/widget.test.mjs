@@ -50,7 +50,7 @@ describe("widget", () => {
     await answer.locator(".src").waitFor();
     assert.match(await answer.innerText(), /发票/);
     assert.match(await answer.locator(".src").innerText(), /政策依据/);
-    await shot(page, "02-streamed-answer");
+    await shot(page, "02-streamed-answer", "widget-answer");
 
     const [{ id: answerId }] = sql(server, "SELECT id FROM messages WHERE sender = 'bot' AND decision = 'answer' ORDER BY id DESC LIMIT 1");
     await answer.getByRole("button", { name: "没帮助" }).click();
@@ -218,7 +218,7 @@ describe("widget", () => {
       assert.ok(size.width >= 24 && size.height >= 24, `${name} is ${size.width}×${size.height} px`);
       assert.equal(await b.locator("svg").count(), 1, `${name} is drawn as an SVG icon, not an emoji`);
     }
-    await shot(page, "08-widget-mobile");
+    await shot(page, "08-widget-mobile", "widget-mobile");
     await context.close();
   });
 });

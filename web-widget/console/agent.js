@@ -44,7 +44,7 @@ const LAYOUT = `
 
 // ---- Transcript pieces shared with the history page ----
 const WHO = { visitor: "纳税人", bot: "智能助手", agent: "客服", system: "系统", note: "备注（仅客服可见）" };
-const DECISIONS = { answer: "已解答", clarify: "反问（您是不是想问）", no_match: "未找到答案", out_of_scope: "非涉税问题" };
+const DECISIONS = { answer: "已解答", clarify: "反问（您是不是想问）", no_match: "未找到答案", out_of_scope: "非涉税问题", expired: "政策已失效" };
 /** A name a person can say on the phone: 访客 and four digits from the conversation id (the server's `admin::visitor_name` uses the same rule). */
 export const visitorName = (id) => `访客 ${String(parseInt(id.slice(0, 4), 16) % 10000).padStart(4, "0")}`;
 /** The name and masked 纳税人识别号 a host site vouched for (signed identity, docs/widget.md), else {@link visitorName}. */
@@ -59,12 +59,19 @@ export const clock = (iso) => {
   const sameDay = d.toDateString() === new Date().toDateString();
   return d.toLocaleString("zh-CN", sameDay ? { hour: "2-digit", minute: "2-digit" } : { month: "numeric", day: "numeric", hour: "2-digit", minute: "2-digit" });
 };
-/** One transcript line: who, when, the bot's decision (and entry), the text. */
-export const line = (item) => h("div", { class: `line ${item.from}` },
-  h("span", { class: "who" }, WHO[item.from] || item.from),
-  item.at ? h("time", { class: "at", datetime: item.at }, clock(item.at)) : null,
-  item.decision ? h("span", { class: `decision ${item.decision}` }, DECISIONS[item.decision] || item.decision, item.entry_id ? ` · ${item.entry_id}` : "") : null,
-  h("div", { class: "text" }, item.text));
+/** One transcript line: who, when, the bot's decision (and entry), the text;
+ * a clarification lists the questions it offered (their ids when the server
+ * sent no questions, e.g. entries since removed). */
+export const line = (item) => {
+  const offered = item.candidates && item.candidates.length ? item.candidates : null;
+  const ids = item.entry_id && !offered ? ` · ${item.entry_id}` : "";
+  return h("div", { class: `line ${item.from}` },
+    h("span", { class: "who" }, WHO[item.from] || item.from),
+    item.at ? h("time", { class: "at", datetime: item.at }, clock(item.at)) : null,
+    item.decision ? h("span", { class: `decision ${item.decision}`, title: item.entry_id || null }, DECISIONS[item.decision] || item.decision, ids) : null,
+    h("div", { class: "text" }, item.text),
+    offered ? h("div", { class: "offered" }, "反问：", h("ol", null, offered.map((c) => h("li", { title: c.entry_id }, c.question)))) : null);
+};
 
 export const pages = [{ id: "desk", title: "坐席工作台", role: "agent", render: mount }];
 
@@ -176,13 +183,16 @@ function mount(root, ctx) {
         const r = await api("POST", "/api/admin/suggest", { text });
         if (asked !== text) return; // a newer message was looked up meanwhile
         status.textContent = r.entries.length ? "" : "知识库中没有相近的条目";
-        list.replaceChildren(...r.entries.map((e) => h("li", { class: "kb-item", "data-entry": e.id },
-          h("div", { class: "kb-q" }, h("span", { class: "tag" }, e.id), e.question),
-          h("div", { class: "kb-src" }, citation(e)),
-          h("button", { type: "button", class: "ghost", onclick: () => {
-            reply.value = `${plain(e.answer)}\n\n${citation(e)}`.trim();
-            reply.focus();
-          } }, "插入答案"))));
+        // An entry whose policy has ended is shown as such and never inserted as current.
+        list.replaceChildren(...r.entries.map((e) => h("li", { class: e.expired ? "kb-item expired" : "kb-item", "data-entry": e.id },
+          h("div", { class: "kb-q" }, h("span", { class: "tag" }, e.id), e.expired ? h("span", { class: "tag expired" }, "已失效") : null, e.question),
+          e.expired
+            ? h("div", { class: "kb-src" }, `本条政策已于 ${e.effective_until} 失效，请勿作为现行规定答复。`)
+            : [h("div", { class: "kb-src" }, citation(e)),
+              h("button", { type: "button", class: "ghost", onclick: () => {
+                reply.value = `${plain(e.answer)}\n\n${citation(e)}`.trim();
+                reply.focus();
+              } }, "插入答案")])));
       } catch (err) { status.textContent = err.message; }
     }
     const form = h("form", { class: "kb-search" }, input, h("button", { type: "submit", class: "ghost" }, "查找"));

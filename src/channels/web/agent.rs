@@ -6,13 +6,13 @@ use tokio::sync::{broadcast, mpsc};
 use tokio::time::Instant;
 use tracing::Instrument;
 
-use super::protocol::{AGENT_TYPES, AgentClientMsg, AgentServerMsg, FrameError};
+use super::protocol::{AGENT_TYPES, AgentClientMsg, AgentServerMsg, ConversationInfo, FrameError};
 use super::socket::{FrameLimits, Handler, Out, run, subscribed};
 use super::{Flow, WebState, convert};
 use crate::admin::{RECHECK_EVERY, Role, audit, session_valid};
 use crate::api_error::{Code, ErrorCode};
-use crate::chat::wording;
-use crate::handoff::{AgentAccount, AgentEvent, HandoffError, Presence, VISITOR_BACK, VISITOR_LEFT};
+use crate::chat::{Engine, wording};
+use crate::handoff::{AgentAccount, AgentEvent, ConversationView, HandoffError, Presence, VISITOR_BACK, VISITOR_LEFT};
 use crate::ids::SessionId;
 
 /// The route label of this socket in metrics.
@@ -49,10 +49,18 @@ struct Conn {
     next_check: Instant,
 }
 
-fn event(e: &AgentEvent) -> AgentServerMsg {
+/// A conversation as the console shows it, with the questions a
+/// clarification offered.
+fn conversation(engine: &Engine, v: &ConversationView) -> ConversationInfo {
+    convert::conversation(v, &engine.entries_named(&v.transcript))
+}
+
+fn event(engine: &Engine, e: &AgentEvent) -> AgentServerMsg {
     match e {
-        AgentEvent::Queue(items) => AgentServerMsg::Queue { items: items.iter().map(convert::conversation).collect() },
-        AgentEvent::Assigned(v) => AgentServerMsg::Assigned { conversation: convert::conversation(v) },
+        AgentEvent::Queue(items) => {
+            AgentServerMsg::Queue { items: items.iter().map(|v| conversation(engine, v)).collect() }
+        }
+        AgentEvent::Assigned(v) => AgentServerMsg::Assigned { conversation: conversation(engine, v) },
         AgentEvent::VisitorMessage { session_id, message_id, text } => AgentServerMsg::VisitorMessage {
             session_id: session_id.to_string(),
             message_id: *message_id,
@@ -127,7 +135,7 @@ impl<S: Sink<Message> + Unpin + Send> Handler<S> for Conn {
 
     async fn event(&mut self, out: &mut Out<S>, input: Input) -> Flow {
         match input {
-            Input::Hub(e) => out.send(&event(&e)).await,
+            Input::Hub(e) => out.send(&event(&self.state.engine, &e)).await,
             Input::Check if session_valid(&*self.state.store, &self.signin.token_hash, self.signin.role).await => {
                 Flow::Continue
             }
@@ -214,7 +222,7 @@ impl Conn {
             agent_id: session.account.id.clone(),
             name: session.account.name.clone(),
             max_concurrent: session.account.max_concurrent,
-            active: session.active.iter().map(convert::conversation).collect(),
+            active: session.active.iter().map(|v| conversation(&self.state.engine, v)).collect(),
             tickets: session.tickets.iter().map(convert::ticket).collect(),
             tickets_total: session.tickets_total,
         };

@@ -36,11 +36,17 @@ pub(crate) fn history(m: &Message) -> HistoryItem {
     }
 }
 
-pub(crate) fn conversation(v: &ConversationView) -> ConversationInfo {
+/// A conversation for an agent's console; `entries` (from
+/// `Engine::entries_named`) give a clarification's offered questions.
+pub(crate) fn conversation(v: &ConversationView, entries: &HashMap<String, Arc<Entry>>) -> ConversationInfo {
     ConversationInfo {
         session_id: v.session_id.to_string(),
         waiting_since: v.waiting_since.map(|t| t.to_rfc3339_opts(SecondsFormat::Millis, true)),
-        transcript: v.transcript.iter().map(history).collect(),
+        transcript: v
+            .transcript
+            .iter()
+            .map(|m| HistoryItem { candidates: offered(m, entries), ..history(m) })
+            .collect(),
         visitor: v.identity.as_ref().map(visitor),
     }
 }
@@ -128,15 +134,21 @@ pub(crate) fn replayed(m: &Message, entries: &HashMap<String, Arc<Entry>>, votes
         item.citation = item.entry_id.as_ref().and_then(|id| entries.get(id)).map(|e| citation(e));
         item.helpful = votes.get(&m.id).copied();
     }
-    if item.decision.as_deref() == Some("clarify") {
-        item.candidates = m
-            .body
-            .entry_ids()
-            .filter_map(|id| entries.get(id))
-            .map(|e| QuestionRef { entry_id: e.id.to_string(), question: e.question.clone() })
-            .collect();
-    }
+    item.candidates = offered(m, entries);
     item
+}
+
+/// The questions a clarification offered (those still in the base); empty
+/// for any other message.
+fn offered(m: &Message, entries: &HashMap<String, Arc<Entry>>) -> Vec<QuestionRef> {
+    if m.decision.as_deref() != Some("clarify") {
+        return Vec::new();
+    }
+    m.body
+        .entry_ids()
+        .filter_map(|id| entries.get(id))
+        .map(|e| QuestionRef { entry_id: e.id.to_string(), question: e.question.clone() })
+        .collect()
 }
 
 pub(crate) fn handoff_info(s: &HandoffStatus) -> Option<HandoffInfo> {
@@ -154,7 +166,9 @@ pub(crate) fn handoff(s: &HandoffStatus) -> ServerMsg {
         HandoffStatus::Queued(q) => {
             ServerMsg::Queue { position: q.position, estimated_wait_secs: q.estimated_wait_secs }
         }
-        HandoffStatus::Connected { agent_name } => ServerMsg::AgentJoined { agent_name: agent_name.clone() },
+        HandoffStatus::Connected { agent_name } => {
+            ServerMsg::AgentJoined { agent_name: agent_name.clone(), transferred: false }
+        }
         HandoffStatus::Offline { reason, hours } => {
             let (reason, text) = match reason {
                 OfflineReason::OutsideHours => {
@@ -170,7 +184,9 @@ pub(crate) fn handoff(s: &HandoffStatus) -> ServerMsg {
 pub(crate) fn visitor_event(e: &VisitorEvent) -> ServerMsg {
     match e {
         VisitorEvent::Queue(q) => ServerMsg::Queue { position: q.position, estimated_wait_secs: q.estimated_wait_secs },
-        VisitorEvent::AgentJoined { agent_name } => ServerMsg::AgentJoined { agent_name: agent_name.clone() },
+        VisitorEvent::AgentJoined { agent_name, transferred } => {
+            ServerMsg::AgentJoined { agent_name: agent_name.clone(), transferred: *transferred }
+        }
         VisitorEvent::AgentMessage { message_id, text } => {
             ServerMsg::AgentMessage { message_id: *message_id, text: text.clone() }
         }

@@ -257,8 +257,11 @@ async fn run_forwarder(
         let mut ticket = None;
         let (text, last) = match event {
             VisitorEvent::Queue(_) => continue,
-            VisitorEvent::AgentJoined { agent_name } => {
-                (format!("客服 {agent_name} 为您服务，请直接输入您的问题。"), false)
+            VisitorEvent::AgentJoined { agent_name, transferred: false } => {
+                (format!("客服 {agent_name} 为您服务，可以看到您之前的对话。"), false)
+            }
+            VisitorEvent::AgentJoined { agent_name, transferred: true } => {
+                (format!("已为您转接客服 {agent_name}，对方可以看到之前的对话，无需重复描述。"), false)
             }
             VisitorEvent::AgentMessage { text, .. } => (text, false),
             VisitorEvent::Closed { .. } => ("人工服务已结束。如还有问题，请直接输入。".to_owned(), true),

@@ -51,8 +51,9 @@ pub struct HistoryItem {
     /// Bot answers replayed to the taxpayer: their vote (true = 👍).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub helpful: Option<bool>,
-    /// Clarifications replayed to the taxpayer: the questions offered (from
-    /// the current base; the last one can still be answered with `choose`).
+    /// Clarifications replayed to the taxpayer or shown to an agent: the
+    /// questions offered (from the current base; the taxpayer can still
+    /// answer the last one with `choose`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub candidates: Vec<QuestionRef>,
     /// RFC 3339 time.
@@ -348,6 +349,10 @@ pub enum ServerMsg {
     AgentJoined {
         /// The agent's name.
         agent_name: String,
+        /// True when a colleague transferred the conversation to this agent
+        /// (absent from older servers: a first accept).
+        #[serde(default)]
+        transferred: bool,
     },
     /// The agent wrote.
     #[serde(rename = "agent.message")]
