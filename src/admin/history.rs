@@ -4,6 +4,9 @@
 //! name the desk shows (访客 NNNN), and `GET
 //! /api/admin/history/{id}` opens one read-only with its transcript.
 
+use std::collections::HashMap;
+use std::sync::Arc;
+
 use axum::Json;
 use axum::extract::rejection::{PathRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
@@ -13,7 +16,9 @@ use serde_json::{Value, json};
 
 use super::AdminState;
 use crate::api_error::{ApiError, Code, ErrorCode};
+use crate::channels::web::convert::offered;
 use crate::ids::SessionId;
+use crate::kb::Entry;
 use crate::store::{ClosedConversation, ConversationState, HistoryQuery, Message, StoreError, VisitorIdentity};
 
 /// Rows per page unless asked otherwise.
@@ -126,13 +131,14 @@ fn row(c: &ClosedConversation, identity: Option<&VisitorIdentity>) -> Value {
     })
 }
 
-fn line(m: &Message) -> Value {
+fn line(m: &Message, entries: &HashMap<String, Arc<Entry>>) -> Value {
     json!({
         "id": m.id,
         "from": m.body.sender.as_str(),
         "text": m.body.text,
         "decision": m.decision,
         "entry_id": m.body.entry_id,
+        "candidates": offered(m, entries),
         "agent_id": m.body.agent_id,
         "at": m.body.created_at.to_rfc3339_opts(SecondsFormat::Millis, true),
     })
@@ -173,6 +179,9 @@ pub(super) async fn show(
         return Err(HistoryError::NotClosed.into());
     }
     let transcript = state.store.messages(&id, MAX_TRANSCRIPT).await?;
+    // A clarification shows the questions it offered, as on the live desk.
+    let entries =
+        state.knowledge.searcher().snapshot().entries_named(transcript.iter().flat_map(|m| m.body.entry_ids()));
     let identity = state.store.identity(&id).await?;
     Ok(Json(json!({
         "session_id": id.as_str(),
@@ -180,7 +189,7 @@ pub(super) async fn show(
         "visitor": visitor(identity.as_ref()),
         "served_by": c.served_by,
         "resolution": c.resolution,
-        "transcript": transcript.iter().map(line).collect::<Vec<_>>(),
+        "transcript": transcript.iter().map(|m| line(m, &entries)).collect::<Vec<_>>(),
     })))
 }
 

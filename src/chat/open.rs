@@ -175,12 +175,6 @@ impl Engine {
     /// that are still in the base, by id: a replayed transcript shows their
     /// questions and citations (to the taxpayer and to agents).
     pub fn entries_named(&self, messages: &[Message]) -> HashMap<String, Arc<Entry>> {
-        let snap = self.searcher.snapshot();
-        messages
-            .iter()
-            .flat_map(|m| m.body.entry_ids())
-            .filter_map(|id| snap.entries().iter().find(|e| e.id.as_str() == id))
-            .map(|e| (e.id.to_string(), Arc::clone(e)))
-            .collect()
+        self.searcher.snapshot().entries_named(messages.iter().flat_map(|m| m.body.entry_ids()))
     }
 }

@@ -1,6 +1,7 @@
 //! Building a [`Snapshot`]: analyse every entry once, then feed the same terms
 //! to the tantivy index (retrieval) and to the reranker's term sets.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::mpsc;
 use std::thread;
@@ -152,6 +153,15 @@ impl Snapshot {
     /// The entries, in build order.
     pub fn entries(&self) -> &[Arc<Entry>] {
         &self.entries
+    }
+
+    /// The entries with these ids that are in this snapshot, by id (a
+    /// replayed transcript shows the questions and citations it names).
+    pub fn entries_named<'a>(&self, ids: impl IntoIterator<Item = &'a str>) -> HashMap<String, Arc<Entry>> {
+        ids.into_iter()
+            .filter_map(|id| self.entries.iter().find(|e| e.id.as_str() == id))
+            .map(|e| (e.id.to_string(), Arc::clone(e)))
+            .collect()
     }
 }
 

@@ -259,6 +259,20 @@ async fn closed_conversations_are_listed_newest_first_searched_and_opened_read_o
         opened["transcript"].as_array().expect("t").iter().filter_map(|m| m["text"].as_str()).collect();
     assert!(texts.contains(&"船舶吨税按什么标准征收") && texts.contains(&"按船舶净吨位征收。"), "{texts:?}");
     assert_eq!(opened["visitor_name"], name.as_str());
+    // A clarification shows the questions it offered, not only their ids.
+    let (_, invoice_opened) = desk.get(&format!("/api/admin/history/{invoice}")).await;
+    let clarify = invoice_opened["transcript"]
+        .as_array()
+        .expect("t")
+        .iter()
+        .find(|m| m["decision"] == "clarify")
+        .unwrap_or_else(|| panic!("我的发票开错了怎么办 is clarified: {invoice_opened}"))
+        .clone();
+    let offered = clarify["candidates"].as_array().expect("candidates");
+    assert!(
+        !offered.is_empty() && offered.iter().all(|c| c["question"].as_str().is_some_and(|q| q.chars().count() > 6)),
+        "{clarify}"
+    );
 
     for (path, status, code) in [
         (format!("/api/admin/history/{open}"), StatusCode::NOT_FOUND, "not_found"),

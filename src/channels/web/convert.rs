@@ -140,7 +140,7 @@ pub(crate) fn replayed(m: &Message, entries: &HashMap<String, Arc<Entry>>, votes
 
 /// The questions a clarification offered (those still in the base); empty
 /// for any other message.
-fn offered(m: &Message, entries: &HashMap<String, Arc<Entry>>) -> Vec<QuestionRef> {
+pub(crate) fn offered(m: &Message, entries: &HashMap<String, Arc<Entry>>) -> Vec<QuestionRef> {
     if m.decision.as_deref() != Some("clarify") {
         return Vec::new();
     }
