@@ -45,6 +45,31 @@ const AGREEMENT_CONFIDENCE: f32 = 0.5;
 /// in, is the answer from this confidence on.
 const IN_AREA_SOLE_CONFIDENCE: f32 = 0.5;
 
+/// Words for "the tax just talked about": "这个税的完税证明上哪打印" after a
+/// 购置税 question asks about 车辆购置税, whatever else it names.
+const TAX_BACK_REFERENCES: [&str; 7] = ["这个税", "这种税", "这项税", "这笔税", "这税", "该税", "此税"];
+
+/// Characters that make "这个税…" a word of its own (这个税务局, 这个税号,
+/// 这个税盘), not a reference to the tax; 这个税率 and 这笔税款 are that tax's.
+const TAX_COMPOUND_TAILS: &str = "务号盘控局源收表";
+
+/// The question with its "这个税" replaced by the tax the previous turn named
+/// (its longest tax word ending in 税), when it has both.
+pub(super) fn naming_the_tax(snap: &Snapshot, question: &str, previous: &Turn) -> Option<String> {
+    let (at, reference) = TAX_BACK_REFERENCES.iter().find_map(|r| {
+        let at = question.find(r)?;
+        let next = question[at + r.len()..].chars().next();
+        (!next.is_some_and(|c| TAX_COMPOUND_TAILS.contains(c))).then_some((at, *r))
+    })?;
+    let tax = previous
+        .terms
+        .terms
+        .iter()
+        .filter(|t| t.ends_with('税') && t.chars().count() > 1 && snap.analyzer.is_domain_term(t))
+        .max_by_key(|t| t.chars().count())?;
+    Some(format!("{}{}{}", &question[..at], tax, &question[at + reference.len()..]))
+}
+
 /// A clarification's entry the previous turn's words pick needs at least this
 /// confidence in the reading with those words...
 const TOPIC_PICK_FLOOR: f32 = 0.02;
@@ -58,6 +83,8 @@ impl Searcher {
     pub fn ask_after(&self, question: &str, previous: Option<&Turn>) -> Result<Outcome, SearchError> {
         let snap = self.snapshot();
         let question = query::truncate(question);
+        let named = previous.and_then(|p| naming_the_tax(&snap, question, p));
+        let question = named.as_deref().unwrap_or(question);
         let scope = scope::classify(&crate::text::normalize_text(question));
         let Scope::Service(service) = scope else { return self.read_in_context(&snap, question, previous, scope) };
         // A voice-typed tax word (个睡 → 个税) still anchors the question in

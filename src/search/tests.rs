@@ -632,3 +632,18 @@ fn a_message_an_entry_comes_near_is_never_called_not_tax() {
     assert_eq!(credit.decision.kind(), "no_match");
     assert_eq!(s.ask("明天天气怎么样").expect("search").decision.kind(), "out_of_scope");
 }
+
+#[test]
+fn this_tax_is_the_tax_the_turn_before_named() {
+    let s = shipped();
+    let first = s.ask("新车落地 购置税多少天内要交完").expect("search");
+    assert_eq!(first.decision.answered().map(|e| e.id.as_str()), Some("CAR-004"));
+    // 这个税 is 车辆购置税: its 完税证明, not the 个税 one.
+    let proof = s.ask_after("这个税交完去哪打证明", Some(&first.turn)).expect("search");
+    assert_eq!(proof.decision.answered().map(|e| e.id.as_str()), Some("CAR-005"));
+    let rate = s.ask_after("这个税率是多少", Some(&first.turn)).expect("search");
+    assert_eq!(rate.decision.answered().map(|e| e.id.as_str()), Some("CAR-003"));
+    // 这个税务局 is no tax.
+    let bureau = context::naming_the_tax(&s.snapshot(), "这个税务局会查吗", &first.turn);
+    assert_eq!(bureau, None);
+}
