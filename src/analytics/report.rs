@@ -97,7 +97,7 @@ impl Analytics {
             hot[p.index()] = counts
                 .into_iter()
                 .filter_map(|(id, count)| {
-                    let e = snap.entries.iter().find(|e| e.id.as_str() == id)?;
+                    let e = snap.entry(&id)?;
                     Some(HotItem { id, question: e.question.clone(), count })
                 })
                 .collect();
@@ -113,7 +113,7 @@ impl Analytics {
         // Newest first, so the figures' period is a prefix (no copy of it).
         questions.sort_by_key(|q| std::cmp::Reverse(q.asked_at));
         let recent = &questions[..questions.partition_point(|q| q.asked_at >= figure_since)];
-        let title = |id: &str| snap.entries.iter().find(|e| e.id.as_str() == id).map(|e| e.question.clone());
+        let title = |id: &str| snap.entry(id).map(|e| e.question.clone());
         let scans = self
             .store
             .scan_counts(figure_since, MAX_SCANNED)

@@ -297,7 +297,7 @@ impl Engine {
 
     async fn handle_open_entry(&self, s: &mut Session, entry_id: &str, scanned: bool) -> Result<Asked, ChatError> {
         let snap = self.searcher.snapshot();
-        let found = snap.entries.iter().find(|e| e.id.as_str() == entry_id).cloned();
+        let found = snap.entry(entry_id).cloned();
         let Some(entry) = found else {
             let shown: String = entry_id.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '-').take(32).collect();
             let question = NewMessage::plain(&s.id, Sender::Visitor, &format!("（扫码或链接打开问题 {shown}）"));
@@ -342,7 +342,7 @@ impl Engine {
             return Err(ChatError::UnknownChoice);
         }
         let snap = self.searcher.snapshot();
-        let entry = snap.entries.iter().find(|e| e.id.as_str() == entry_id).cloned().ok_or(ChatError::UnknownChoice)?;
+        let entry = snap.entry(entry_id).cloned().ok_or(ChatError::UnknownChoice)?;
         self.answer_picked(s, entry).await
     }
 

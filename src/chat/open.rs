@@ -135,7 +135,7 @@ impl Engine {
             if out.len() >= n {
                 break;
             }
-            let Some(e) = snap.entries.iter().find(|e| e.id.as_str() == id && !e.expired_on(today)) else {
+            let Some(e) = snap.entry(id).filter(|e| !e.expired_on(today)) else {
                 continue;
             };
             if !out.iter().any(|s| s.entry_id == e.id.as_str()) {

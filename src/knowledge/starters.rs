@@ -49,7 +49,7 @@ impl Knowledge {
         let today = chrono::Utc::now().date_naive();
         let entries = ids
             .into_iter()
-            .map(|id| match snap.entries().iter().find(|e| e.id.as_str() == id) {
+            .map(|id| match snap.entry(&id) {
                 Some(e) => Starter { question: e.question.clone(), unavailable: e.expired_on(today), id },
                 None => Starter { id, question: String::new(), unavailable: true },
             })
@@ -70,7 +70,7 @@ impl Knowledge {
             if ids[..i].contains(id) {
                 return Err(KnowledgeError::Invalid(format!("条目 {id} 重复，每条只能选一次")));
             }
-            match snap.entries().iter().find(|e| e.id.as_str() == id) {
+            match snap.entry(id) {
                 None => return Err(KnowledgeError::NoEntry(id.chars().take(40).collect())),
                 Some(e) if e.expired_on(today) => {
                     return Err(KnowledgeError::Invalid(format!("条目 {id} 已失效，不能作为推荐问题")));

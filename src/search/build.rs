@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::sync::mpsc;
 use std::thread;
 
-use rustc_hash::FxHashSet;
+use rustc_hash::{FxHashMap, FxHashSet};
 use tantivy::columnar::Column;
 use tantivy::schema::TantivyDocument;
 use tantivy::tokenizer::{TextAnalyzer, WhitespaceTokenizer};
@@ -34,6 +34,8 @@ const GENERIC_TERM_FACTOR: f32 = 0.3;
 /// An immutable, searchable view of one version of the knowledge base.
 pub struct Snapshot {
     pub(crate) entries: Vec<Arc<Entry>>,
+    /// Entry id → position in `entries`, for [`Snapshot::entry`].
+    positions: FxHashMap<String, u32>,
     pub(crate) profiles: Vec<Profile>,
     pub(crate) terms: Vocabulary,
     pub(crate) bigrams: Vocabulary,
@@ -126,9 +128,12 @@ impl Snapshot {
             profile.finish(&terms, &bigrams);
         }
         let background = Background::new(&background_counts);
+        // Built from the end, so an id given twice maps to its first entry.
+        let positions = entries.iter().enumerate().rev().map(|(at, e)| (e.id.to_string(), at as u32)).collect();
         Ok(Snapshot {
             build_time: started.elapsed(),
             entries: entries.into_iter().map(Arc::new).collect(),
+            positions,
             profiles,
             terms,
             bigrams,
@@ -155,13 +160,15 @@ impl Snapshot {
         &self.entries
     }
 
+    /// The entry with this id, if it is in this snapshot.
+    pub fn entry(&self, id: &str) -> Option<&Arc<Entry>> {
+        self.positions.get(id).map(|&at| &self.entries[at as usize])
+    }
+
     /// The entries with these ids that are in this snapshot, by id (a
     /// replayed transcript shows the questions and citations it names).
     pub fn entries_named<'a>(&self, ids: impl IntoIterator<Item = &'a str>) -> HashMap<String, Arc<Entry>> {
-        ids.into_iter()
-            .filter_map(|id| self.entries.iter().find(|e| e.id.as_str() == id))
-            .map(|e| (e.id.to_string(), Arc::clone(e)))
-            .collect()
+        ids.into_iter().filter_map(|id| self.entry(id)).map(|e| (e.id.to_string(), Arc::clone(e))).collect()
     }
 }
 

@@ -109,9 +109,10 @@ pub(crate) enum Coverage {
     Whole,
     /// Not every tax word is in the best candidate, but each is somewhere in the base.
     Partial,
-    /// A tax word of the question is in no entry at all (坏账损失, 法人合伙人,
-    /// 离境退税): the base does not cover what it asks, so however near an
-    /// entry comes, it is offered as a choice, never given as the answer.
+    /// A tax word of the question is in no entry at all, not even as its parts
+    /// (海南自由贸易港, 投入产出法): the base does not cover what it asks, so
+    /// however near an entry comes, it is offered as a choice, never given as
+    /// the answer.
     Outside,
 }
 

@@ -24,7 +24,7 @@ impl Searcher {
             }
         };
         for id in linked_ids(&entry.answer) {
-            if let Some(e) = snap.entries.iter().find(|e| e.id.as_str() == id) {
+            if let Some(e) = snap.entry(id) {
                 push(e, &mut out);
             }
         }

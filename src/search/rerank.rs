@@ -205,11 +205,8 @@ pub(crate) fn mentions_any(snap: &Snapshot, ord: usize, ids: &[u32]) -> bool {
     ids.iter().any(|&id| words.asks_with(id))
 }
 
-/// Whether there are `tax_words` (a question's), and entry `ord` uses every
-/// one of them, anywhere (answer included): a tax word it never uses ("消费税"
-/// against a 车辆购置税 entry) names something it does not cover.
 /// Whether `word` is used by no entry of the base, not even as the words it
-/// is made of: 坏账损失 or 法人合伙人 are, 缴税凭证 is not when the base has
+/// is made of: 海南自由贸易港 or 投入产出法 are, 缴税凭证 is not when the base has
 /// 缴税 and 凭证 (`others`, the question's other terms, hold its parts).
 pub(crate) fn unknown_to_the_base(snap: &Snapshot, word: &str, others: &[String]) -> bool {
     if snap.terms.get(word).is_some() {
@@ -227,6 +224,9 @@ pub(crate) fn unknown_to_the_base(snap: &Snapshot, word: &str, others: &[String]
     covered.contains(&false)
 }
 
+/// Whether there are `tax_words` (a question's), and entry `ord` uses every
+/// one of them, anywhere (answer included): a tax word it never uses ("消费税"
+/// against a 车辆购置税 entry) names something it does not cover.
 pub(crate) fn uses_every_tax_word(snap: &Snapshot, ord: usize, tax_words: &[&String]) -> bool {
     let used = snap.profiles[ord].terms.ids();
     !tax_words.is_empty()
