@@ -49,8 +49,6 @@ pub fn run(
 /// `config check`: the start-up checks that need neither the store nor the
 /// network, then a summary of where the configuration came from and what it selects.
 fn check(config: &Config, file: Option<&Path>, env: Vec<(String, String)>, out: &mut dyn Write) -> Result<ExitCode> {
-    crate::client::TrustedProxies::parse(&config.server.trust_proxy)
-        .map_err(|e| anyhow!("配置无效，键 server.trust_proxy：{e}"))?;
     crate::channels::wechat::Bridge::new(&config.wechat).map_err(|e| anyhow!("配置无效，[[wechat.accounts]]：{e}"))?;
     match config::file_to_read(file) {
         Some(path) => writeln!(out, "配置有效：{}", path.display())?,

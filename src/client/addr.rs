@@ -21,7 +21,7 @@ impl TrustedProxies {
             let s = s.trim();
             s.parse::<IpNet>()
                 .or_else(|_| s.parse::<IpAddr>().map(IpNet::from))
-                .map_err(|_| format!("server.trust_proxy：「{s}」不是 IP 地址或 CIDR 网段"))
+                .map_err(|_| format!("「{s}」不是 IP 地址或 CIDR 网段（如 10.0.0.1、10.0.0.0/8、::1）"))
         };
         list.iter().map(net).collect::<Result<_, _>>().map(TrustedProxies)
     }

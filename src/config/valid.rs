@@ -5,7 +5,7 @@
 //! ([`super::problem`]), and `config check` and `serve` refuse it alike.
 
 use std::fmt::Display;
-use std::net::{IpAddr, SocketAddr};
+use std::net::SocketAddr;
 
 use serde::Deserialize;
 use serde::de::{Deserializer, Error};
@@ -77,12 +77,7 @@ pub(super) fn store_url<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String
 /// `server.trust_proxy`: addresses (`10.0.0.1`, `::1`) and CIDR blocks (`10.0.0.0/8`).
 pub(super) fn proxies<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
     let list = Vec::<String>::deserialize(d)?;
-    for s in &list {
-        let s = s.trim();
-        if s.parse::<ipnet::IpNet>().is_err() && s.parse::<IpAddr>().is_err() {
-            return Err(D::Error::custom(format!("「{s}」不是 IP 地址或 CIDR 网段（如 10.0.0.1、10.0.0.0/8、::1）")));
-        }
-    }
+    crate::client::TrustedProxies::parse(&list).map_err(D::Error::custom)?;
     Ok(list)
 }
 

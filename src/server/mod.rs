@@ -58,7 +58,7 @@ pub enum StartError {
     #[error("人工服务配置无效：{0}")]
     Handoff(String),
     /// `server.trust_proxy` lists something that is not an address or a block.
-    #[error("配置无效：{0}")]
+    #[error("配置无效，键 server.trust_proxy：{0}")]
     Proxies(String),
     /// The WeChat configuration is invalid.
     #[error("微信公众号配置无效：{0}")]
