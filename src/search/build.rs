@@ -162,7 +162,12 @@ impl Snapshot {
 
     /// The entry with this id, if it is in this snapshot.
     pub fn entry(&self, id: &str) -> Option<&Arc<Entry>> {
-        self.positions.get(id).map(|&at| &self.entries[at as usize])
+        self.position(id).map(|at| &self.entries[at])
+    }
+
+    /// Where the entry with this id is in [`Snapshot::entries`].
+    pub(crate) fn position(&self, id: &str) -> Option<usize> {
+        self.positions.get(id).map(|&at| at as usize)
     }
 
     /// The entries with these ids that are in this snapshot, by id (a

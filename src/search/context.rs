@@ -45,6 +45,11 @@ const AGREEMENT_CONFIDENCE: f32 = 0.5;
 /// in, is the answer from this confidence on.
 const IN_AREA_SOLE_CONFIDENCE: f32 = 0.5;
 
+/// A word found in fewer than this share of the entries says what a message
+/// is about ("国庆", "两万"); commoner ones ("不", "补", and "还有" at 0.086)
+/// do not.
+const RARE_WORD_SHARE: f32 = 0.05;
+
 /// Words for "the tax just talked about": "这个税的完税证明上哪打印" after a
 /// 购置税 question asks about 车辆购置税, whatever else it names.
 const TAX_BACK_REFERENCES: [&str; 7] = ["这个税", "这种税", "这项税", "这笔税", "这税", "该税", "此税"];
@@ -97,7 +102,7 @@ impl Searcher {
         // about something else: a weak service cue (看病) does not end the
         // topic, but only an answer keeps it in tax.
         if !service.is_strong() && previous.is_some_and(|p| !p.terms.is_empty()) && continues_the_topic(question) {
-            let outcome = self.read_in_context(&snap, question, previous, Scope::Tax)?;
+            let outcome = self.read_in_context(&snap, question, previous, scope)?;
             if matches!(outcome.decision, Decision::Answer { .. }) {
                 return Ok(outcome);
             }
@@ -105,10 +110,12 @@ impl Searcher {
         Ok(Self::out_of_scope(Some(service)))
     }
 
-    /// Matches a question of scope `scope` (not a service) after `previous`,
-    /// in four steps: the message's own reading and shape; a choice the
+    /// Matches a question of scope `scope` after `previous` (a question naming
+    /// a service is matched as a tax question, for a follow-up to keep in tax),
+    /// in five steps: the message's own reading and shape; a choice the
     /// conversation's area confirms; a message that is no follow-up; a
-    /// follow-up, read alone and with the topic.
+    /// follow-up, read alone and with the topic; when nothing answers, a
+    /// detail of the answer just given.
     fn read_in_context(
         &self,
         snap: &Snapshot,
@@ -130,13 +137,22 @@ impl Searcher {
         // follow-up, whatever the topic's words would make of it.
         let plausible_alone = alone.ranked.first().is_some_and(|c| c.confidence.get() >= self.settings.clarify_floor);
         let unconnected = !shape.tax_words && !plausible_alone && !shape.in_tax_talk;
-        match previous.filter(|p| shape.thin && !unconnected && !p.terms.is_empty()) {
-            None => Ok(self.standalone(alone, &own, scope, &shape, previous_entry)),
+        let outcome = match previous.filter(|p| shape.thin && !unconnected && !p.terms.is_empty()) {
+            None => self.standalone(alone, &own, scope, &shape, previous_entry),
             Some(previous) => {
                 let reading = Readings { own: &own, alone, with_topic };
-                self.follow_up(snap, reading, previous, previous_entry, scope, &shape)
+                self.follow_up(snap, reading, previous, previous_entry, scope, &shape)?
             }
+        };
+        // Nothing else answers: a detail of the answer just given, if it is one
+        // (not when it names a public service: "那结婚登记要带啥" after 契税).
+        let service = matches!(scope, Scope::Service(_));
+        if let (Decision::NoMatch { .. }, Some(previous), false) = (&outcome.decision, previous, service)
+            && let Some(again) = detail_of(snap, &outcome, &own, previous, previous_entry).cloned()
+        {
+            return Ok(answered_with(outcome, again));
         }
+        Ok(outcome)
     }
 
     /// Step 2: the first choice of a question that got no answer, in the
@@ -406,6 +422,33 @@ fn sole_plausible<'a>(alone: &'a Outcome, s: &Settings) -> Option<&'a Candidate>
     let first = alone.ranked.first()?;
     let second = alone.ranked.get(1).map_or(0.0, |c| c.confidence.get());
     (first.confidence.get() >= IN_AREA_SOLE_CONFIDENCE && second < s.clarify_floor).then_some(first)
+}
+
+/// The entry just answered, when a message that names no tax word the
+/// previous turn did not, and that nothing else answers, asks about a detail
+/// of it: the entry uses every word of the message the base knows, one of
+/// them a rare one ("那要是碰上国庆放假呢" after the filing deadline, whose
+/// answer covers holidays; "那要是中了两万…" after the lottery prize answer).
+/// "那要是不补会怎样" after an answer on why tax is due names only common
+/// words, which says nothing about what that answer covers: a human is offered.
+fn detail_of<'a>(
+    snap: &Snapshot,
+    reading: &'a Outcome,
+    own: &QueryTerms,
+    previous: &Turn,
+    previous_entry: Option<&EntryId>,
+) -> Option<&'a Candidate> {
+    let previous_entry = previous_entry?;
+    let ord = snap.position(previous_entry.as_str())?;
+    let new_topic = own.terms.iter().any(|t| snap.analyzer.is_domain_term(t) && !previous.terms.terms.contains(t));
+    let rare: Vec<&String> = own
+        .terms
+        .iter()
+        .filter(|t| snap.terms.get(t).is_some() && snap.terms.entry_share(t) < RARE_WORD_SHARE)
+        .collect();
+    let covered = !new_topic && !rare.is_empty() && super::rerank::uses_every_word(snap, ord, rare.iter().copied());
+    tracing::debug!(covered, rare = ?rare, "detail of the entry just answered");
+    covered.then(|| reading.ranked.iter().find(|c| &c.entry.id == previous_entry)).flatten()
 }
 
 /// The follow-up answered with `answer`, a candidate of `reading` (alone or

@@ -228,7 +228,12 @@ pub(crate) fn unknown_to_the_base(snap: &Snapshot, word: &str, others: &[String]
 /// one of them, anywhere (answer included): a tax word it never uses ("消费税"
 /// against a 车辆购置税 entry) names something it does not cover.
 pub(crate) fn uses_every_tax_word(snap: &Snapshot, ord: usize, tax_words: &[&String]) -> bool {
+    !tax_words.is_empty() && uses_every_word(snap, ord, tax_words.iter().copied())
+}
+
+/// Whether entry `ord` uses every one of `words` somewhere (ways of asking,
+/// keywords or answer).
+pub(crate) fn uses_every_word<'a>(snap: &Snapshot, ord: usize, mut words: impl Iterator<Item = &'a String>) -> bool {
     let used = snap.profiles[ord].terms.ids();
-    !tax_words.is_empty()
-        && tax_words.iter().all(|t| snap.terms.get(t).is_some_and(|id| used.binary_search(&id).is_ok()))
+    words.all(|t| snap.terms.get(t).is_some_and(|id| used.binary_search(&id).is_ok()))
 }

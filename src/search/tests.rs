@@ -647,3 +647,18 @@ fn this_tax_is_the_tax_the_turn_before_named() {
     let bureau = context::naming_the_tax(&s.snapshot(), "这个税务局会查吗", &first.turn);
     assert_eq!(bureau, None);
 }
+
+#[test]
+fn a_follow_up_about_a_detail_of_the_answer_gets_it_again() {
+    let s = shipped();
+    let first = s.ask("每个月报税截止到几号").expect("search");
+    assert_eq!(first.decision.answered().map(|e| e.id.as_str()), Some("FIL-001"));
+    // The deadline answer says how holidays move it: the same answer again.
+    let holiday = s.ask_after("那要是赶上国庆长假呢", Some(&first.turn)).expect("search");
+    assert_eq!(holiday.decision.answered().map(|e| e.id.as_str()), Some("FIL-001"));
+    // Only common words: nothing says the answer covers it, so a human, not a repeat.
+    let first = s.ask("汇算显示要补税是怎么回事").expect("search");
+    assert_eq!(first.decision.answered().map(|e| e.id.as_str()), Some("IIT-004"));
+    let unpaid = s.ask_after("那要是不补会怎样", Some(&first.turn)).expect("search");
+    assert_eq!(unpaid.decision.kind(), "no_match");
+}
