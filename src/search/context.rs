@@ -137,6 +137,7 @@ impl Searcher {
         // follow-up, whatever the topic's words would make of it.
         let plausible_alone = alone.ranked.first().is_some_and(|c| c.confidence.get() >= self.settings.clarify_floor);
         let unconnected = !shape.tax_words && !plausible_alone && !shape.in_tax_talk;
+        let nearest_alone = alone.ranked.first().map(|c| c.entry.id.clone());
         let outcome = match previous.filter(|p| shape.thin && !unconnected && !p.terms.is_empty()) {
             None => self.standalone(alone, &own, scope, &shape, previous_entry),
             Some(previous) => {
@@ -147,7 +148,9 @@ impl Searcher {
         // Nothing else answers: a detail of the answer just given, if it is one
         // (not when it names a public service: "那结婚登记要带啥" after 契税).
         let service = matches!(scope, Scope::Service(_));
-        if let (Decision::NoMatch { .. }, Some(previous), false) = (&outcome.decision, previous, service)
+        let nearest_is_previous = nearest_alone.is_some() && nearest_alone.as_ref() == previous_entry;
+        if let (Decision::NoMatch { .. }, Some(previous), false, true) =
+            (&outcome.decision, previous, service, nearest_is_previous)
             && let Some(again) = detail_of(snap, &outcome, &own, previous, previous_entry).cloned()
         {
             return Ok(answered_with(outcome, again));
@@ -425,10 +428,12 @@ fn sole_plausible<'a>(alone: &'a Outcome, s: &Settings) -> Option<&'a Candidate>
 }
 
 /// The entry just answered, when a message that names no tax word the
-/// previous turn did not, and that nothing else answers, asks about a detail
-/// of it: the entry uses every word of the message the base knows, one of
-/// them a rare one ("那要是碰上国庆放假呢" after the filing deadline, whose
+/// previous turn did not, that nothing else answers and whose own nearest
+/// entry is that one, asks about a detail of it: the entry uses every rare
+/// word of the message ("那要是碰上国庆放假呢" after the filing deadline, whose
 /// answer covers holidays; "那要是中了两万…" after the lottery prize answer).
+/// "那要是错过了呢" after the 汇算 dates is nearest to the entry on missing
+/// them, although the dates' answer mentions 错过 in passing.
 /// "那要是不补会怎样" after an answer on why tax is due names only common
 /// words, which says nothing about what that answer covers: a human is offered.
 fn detail_of<'a>(

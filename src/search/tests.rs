@@ -661,4 +661,9 @@ fn a_follow_up_about_a_detail_of_the_answer_gets_it_again() {
     assert_eq!(first.decision.answered().map(|e| e.id.as_str()), Some("IIT-004"));
     let unpaid = s.ask_after("那要是不补会怎样", Some(&first.turn)).expect("search");
     assert_eq!(unpaid.decision.kind(), "no_match");
+    // The dates' answer mentions 错过 in passing; the entry on missing them is nearer.
+    let first = s.ask("个税汇算啥时候开始办").expect("search");
+    assert_eq!(first.decision.answered().map(|e| e.id.as_str()), Some("IIT-001"));
+    let missed = s.ask_after("那要是错过了呢", Some(&first.turn)).expect("search");
+    assert_ne!(missed.decision.answered().map(|e| e.id.as_str()), Some("IIT-001"));
 }
