@@ -7,7 +7,7 @@ use super::scope::{self, Scope, Service};
 use super::{Candidate, Decision, Focus, Outcome, QueryTerms, SearchError, Searcher, Snapshot, Turn, query};
 use crate::config::search::Settings;
 use crate::kb::EntryId;
-use crate::text::Analysis;
+use crate::text::{Analysis, without_spoken_opening};
 
 /// Words that open a follow-up ("那个体户呢？", "如果是…").
 const FOLLOW_UP_CUES: [&str; 6] = ["那", "那么", "如果", "要是", "还有", "另外"];
@@ -87,7 +87,12 @@ impl Searcher {
     /// alone is too thin ("那个体户呢？", "要什么材料") to be answered by itself.
     pub fn ask_after(&self, question: &str, previous: Option<&Turn>) -> Result<Outcome, SearchError> {
         let snap = self.snapshot();
-        let question = query::truncate(question);
+        // "嗯 那个 我想问一下 那错过了呢" is "那错过了呢": a spoken opening
+        // neither shapes a follow-up nor weighs in the matching.
+        let question = match without_spoken_opening(query::truncate(question)) {
+            "" => query::truncate(question),
+            spoken => spoken,
+        };
         let named = previous.and_then(|p| naming_the_tax(&snap, question, p));
         let question = named.as_deref().unwrap_or(question);
         let scope = scope::classify(&crate::text::normalize_text(question));

@@ -667,3 +667,16 @@ fn a_follow_up_about_a_detail_of_the_answer_gets_it_again() {
     let missed = s.ask_after("那要是错过了呢", Some(&first.turn)).expect("search");
     assert_ne!(missed.decision.answered().map(|e| e.id.as_str()), Some("IIT-001"));
 }
+
+#[test]
+fn a_spoken_opening_changes_nothing() {
+    let s = shipped();
+    let first = s.ask("首套房契税怎么算").expect("search");
+    for follow_up in ["那印花税呢", "嗯 那个 那印花税呢", "我想问一下，那印花税呢"] {
+        let follow = s.ask_after(follow_up, Some(&first.turn)).expect("search");
+        let plain = s.ask_after("那印花税呢", Some(&first.turn)).expect("search");
+        assert_eq!(follow.decision.kind(), plain.decision.kind(), "{follow_up}");
+        assert_eq!(follow.decision.answered().map(|e| &e.id), plain.decision.answered().map(|e| &e.id));
+        assert!(follow.used_context, "{follow_up}");
+    }
+}

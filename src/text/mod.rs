@@ -7,6 +7,7 @@ mod lexicon;
 mod mask;
 mod normalize;
 mod segment;
+mod spoken;
 mod synonyms;
 mod tokenizer;
 
@@ -17,6 +18,7 @@ pub use lexicon::{DictWord, Lexicon, LineProblem, parse_dict, parse_stopwords, p
 pub use mask::{mask_id, mask_numbers, pseudonym};
 pub use normalize::{Normalized, normalize, normalize_text};
 pub use segment::{Piece, Segmenter};
+pub use spoken::without_spoken_opening;
 pub use synonyms::Synonyms;
 pub use tokenizer::{BigramTokenizer, TaxTokenizer};
 

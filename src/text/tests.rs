@@ -199,3 +199,15 @@ fn a_text_that_only_names_a_topic_is_told_from_a_question() {
         assert!(!a.analyze(question).names_only_a_topic, "{question}");
     }
 }
+
+#[test]
+fn spoken_openings_are_dropped_and_words_kept() {
+    use super::without_spoken_opening as strip;
+    assert_eq!(strip("嗯 那个 就是 那老二呢"), "那老二呢");
+    assert_eq!(strip("那个，退税多久到账"), "退税多久到账");
+    assert_eq!(strip("那个我想问一下它能扣多少"), "它能扣多少");
+    // 那个体户 is 那 + 个体户, 额度 a word: no pause, no filler.
+    assert_eq!(strip("那个体户呢"), "那个体户呢");
+    assert_eq!(strip("额度不够用了"), "额度不够用了");
+    assert_eq!(strip("嗯嗯"), "");
+}
