@@ -154,9 +154,8 @@ impl Searcher {
         // (not when it names a public service: "那结婚登记要带啥" after 契税).
         let service = matches!(scope, Scope::Service(_));
         let nearest_is_previous = nearest_alone.is_some() && nearest_alone.as_ref() == previous_entry;
-        if let (Decision::NoMatch { .. }, Some(previous), false, true) =
-            (&outcome.decision, previous, service, nearest_is_previous)
-            && let Some(again) = detail_of(snap, &outcome, &own, previous, previous_entry).cloned()
+        if let (Decision::NoMatch { .. }, false, true) = (&outcome.decision, service, nearest_is_previous)
+            && let Some(again) = detail_of(snap, &outcome, &own, previous_entry).cloned()
         {
             return Ok(answered_with(outcome, again));
         }
@@ -432,31 +431,30 @@ fn sole_plausible<'a>(alone: &'a Outcome, s: &Settings) -> Option<&'a Candidate>
     (first.confidence.get() >= IN_AREA_SOLE_CONFIDENCE && second < s.clarify_floor).then_some(first)
 }
 
-/// The entry just answered, when a message that names no tax word the
-/// previous turn did not, that nothing else answers and whose own nearest
-/// entry is that one, asks about a detail of it: the entry uses every rare
-/// word of the message ("那要是碰上国庆放假呢" after the filing deadline, whose
-/// answer covers holidays; "那要是中了两万…" after the lottery prize answer).
-/// "那要是错过了呢" after the 汇算 dates is nearest to the entry on missing
-/// them, although the dates' answer mentions 错过 in passing.
+/// The entry just answered, when a message that nothing else answers, and
+/// whose own nearest entry is that one, asks about a detail of it: the entry
+/// uses every rare word of the message ("那要是碰上国庆放假呢" after the filing
+/// deadline, whose answer covers holidays; "那要是中了两万…" after the lottery
+/// prize answer; "M级呢" after the credit levels). "那要是错过了呢" after the
+/// 汇算 dates is nearest to the entry on missing them, although the dates'
+/// answer mentions 错过 in passing; "那印花税呢" after a 契税 answer that
+/// mentions 印花税 is nearest to a 印花税 entry.
 /// "那要是不补会怎样" after an answer on why tax is due names only common
 /// words, which says nothing about what that answer covers: a human is offered.
 fn detail_of<'a>(
     snap: &Snapshot,
     reading: &'a Outcome,
     own: &QueryTerms,
-    previous: &Turn,
     previous_entry: Option<&EntryId>,
 ) -> Option<&'a Candidate> {
     let previous_entry = previous_entry?;
     let ord = snap.position(previous_entry.as_str())?;
-    let new_topic = own.terms.iter().any(|t| snap.analyzer.is_domain_term(t) && !previous.terms.terms.contains(t));
     let rare: Vec<&String> = own
         .terms
         .iter()
         .filter(|t| snap.terms.get(t).is_some() && snap.terms.entry_share(t) < RARE_WORD_SHARE)
         .collect();
-    let covered = !new_topic && !rare.is_empty() && super::rerank::uses_every_word(snap, ord, rare.iter().copied());
+    let covered = !rare.is_empty() && super::rerank::uses_every_word(snap, ord, rare.iter().copied());
     tracing::debug!(covered, rare = ?rare, "detail of the entry just answered");
     covered.then(|| reading.ranked.iter().find(|c| &c.entry.id == previous_entry)).flatten()
 }

@@ -661,6 +661,11 @@ fn a_follow_up_about_a_detail_of_the_answer_gets_it_again() {
     assert_eq!(first.decision.answered().map(|e| e.id.as_str()), Some("IIT-004"));
     let unpaid = s.ask_after("那要是不补会怎样", Some(&first.turn)).expect("search");
     assert_eq!(unpaid.decision.kind(), "no_match");
+    // A new tax word the answer covers, when alone it is nearest that answer too.
+    let first = s.ask("纳税信用评上B级要多少分").expect("search");
+    assert_eq!(first.decision.answered().map(|e| e.id.as_str()), Some("CRD-001"));
+    let level = s.ask_after("M级呢", Some(&first.turn)).expect("search");
+    assert_eq!(level.decision.answered().map(|e| e.id.as_str()), Some("CRD-001"));
     // The dates' answer mentions 错过 in passing; the entry on missing them is nearer.
     let first = s.ask("个税汇算啥时候开始办").expect("search");
     assert_eq!(first.decision.answered().map(|e| e.id.as_str()), Some("IIT-001"));
