@@ -180,8 +180,7 @@ pub(super) async fn show(
     }
     let transcript = state.store.messages(&id, MAX_TRANSCRIPT).await?;
     // A clarification shows the questions it offered, as on the live desk.
-    let entries =
-        state.knowledge.searcher().snapshot().entries_named(transcript.iter().flat_map(|m| m.body.entry_ids()));
+    let entries = crate::chat::transcript_entries(&state.knowledge.searcher().snapshot(), &transcript);
     let identity = state.store.identity(&id).await?;
     Ok(Json(json!({
         "session_id": id.as_str(),

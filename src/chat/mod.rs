@@ -19,6 +19,7 @@ pub use crate::config::chat::Settings;
 pub use engine::{Asked, Engine, Opened};
 pub use identity::{IdentityClaim, IdentityError, MAX_FIELD_CHARS, Verifier, signed_text};
 pub use intent::{Intent, detect as detect_intent};
+pub use open::transcript_entries;
 pub use reply::{Answer, Reply, Suggestion, chunks};
 pub use session::{Session, SessionCache};
 

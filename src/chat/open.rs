@@ -12,6 +12,7 @@ use super::reply::Suggestion;
 use super::{ChatError, Session};
 use crate::ids::{Channel, SessionId, VisitorKey, VisitorToken};
 use crate::kb::Entry;
+use crate::search::Snapshot;
 use crate::store::{Conversation, ConversationState, Message, Sender};
 
 /// How long a node keeps the editors' starter questions before reading them
@@ -171,10 +172,16 @@ impl Engine {
         self.hot.store(std::sync::Arc::new(ids));
     }
 
-    /// The entries `messages` name (answered, or offered by a clarification)
-    /// that are still in the base, by id: a replayed transcript shows their
-    /// questions and citations (to the taxpayer and to agents).
+    /// [`transcript_entries`] in the current base.
     pub fn entries_named(&self, messages: &[Message]) -> HashMap<String, Arc<Entry>> {
-        self.searcher.snapshot().entries_named(messages.iter().flat_map(|m| m.body.entry_ids()))
+        transcript_entries(&self.searcher.snapshot(), messages)
     }
+}
+
+/// The entries `messages` name (answered, or offered by a clarification)
+/// that are still in `snap`, by id: a replayed transcript shows their
+/// questions and citations (to the taxpayer, to agents and in the console's
+/// history).
+pub fn transcript_entries(snap: &Snapshot, messages: &[Message]) -> HashMap<String, Arc<Entry>> {
+    snap.entries_named(messages.iter().flat_map(|m| m.body.entry_ids()))
 }

@@ -89,8 +89,9 @@ impl Searcher {
         let snap = self.snapshot();
         // "嗯 那个 我想问一下 那错过了呢" is "那错过了呢": a spoken opening
         // neither shapes a follow-up nor weighs in the matching.
-        let question = match without_spoken_opening(query::truncate(question)) {
-            "" => query::truncate(question),
+        let truncated = query::truncate(question);
+        let question = match without_spoken_opening(truncated) {
+            "" => truncated,
             spoken => spoken,
         };
         let named = previous.and_then(|p| naming_the_tax(&snap, question, p));
@@ -142,7 +143,8 @@ impl Searcher {
         // follow-up, whatever the topic's words would make of it.
         let plausible_alone = alone.ranked.first().is_some_and(|c| c.confidence.get() >= self.settings.clarify_floor);
         let unconnected = !shape.tax_words && !plausible_alone && !shape.in_tax_talk;
-        let nearest_alone = alone.ranked.first().map(|c| c.entry.id.clone());
+        let nearest_is_previous =
+            previous_entry.is_some_and(|p| alone.ranked.first().is_some_and(|c| &c.entry.id == p));
         let outcome = match previous.filter(|p| shape.thin && !unconnected && !p.terms.is_empty()) {
             None => self.standalone(alone, &own, scope, &shape, previous_entry),
             Some(previous) => {
@@ -152,9 +154,10 @@ impl Searcher {
         };
         // Nothing else answers: a detail of the answer just given, if it is one
         // (not when it names a public service: "那结婚登记要带啥" after 契税).
-        let service = matches!(scope, Scope::Service(_));
-        let nearest_is_previous = nearest_alone.is_some() && nearest_alone.as_ref() == previous_entry;
-        if let (Decision::NoMatch { .. }, false, true) = (&outcome.decision, service, nearest_is_previous)
+        let names_a_service = matches!(scope, Scope::Service(_));
+        if matches!(outcome.decision, Decision::NoMatch { .. })
+            && nearest_is_previous
+            && !names_a_service
             && let Some(again) = detail_of(snap, &outcome, &own, previous_entry).cloned()
         {
             return Ok(answered_with(outcome, again));

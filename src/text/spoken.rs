@@ -33,12 +33,12 @@ const SPOKEN_OPENINGS: [&str; 27] = [
     "问一下",
 ];
 
-/// Openings that are filler only before a pause or another filler: "那个，退税
-///多久到账" (but "那个体户呢" is 那 and 个体户), "额 我想问" (but "额度不够").
+/// Openings that are filler only before a pause or another filler: "那个，
+/// 退税多久到账" (but "那个体户呢" is 那 and 个体户), "额 我想问" (but "额度不够").
 const PAUSED_OPENINGS: [&str; 2] = ["那个", "额"];
 
-/// `question` without its spoken openings, where the words that shape a
-/// follow-up (那…呢, 这个…) are looked for.
+/// `question` without its spoken openings: what is matched, and where the
+/// words that shape a follow-up (那…呢, 这个…) are looked for.
 pub fn without_spoken_opening(question: &str) -> &str {
     let pause = |c: char| c.is_whitespace() || "，,。.、！!？?…~～".contains(c);
     let mut q = question.trim_start_matches(pause);
